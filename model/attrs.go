@@ -1,0 +1,218 @@
+package model
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"math"
+	"strconv"
+)
+
+// Attributes are stored per span as one compact byte string (an "attribute
+// blob"): for each attribute, the key's Sym as a uvarint, a tag byte and the
+// value. Short string values are interned; others are stored inline. This is
+// a fraction of the memory of []struct{Key, Value string} and holds no
+// pointers for the garbage collector to chase.
+const (
+	tagStrSym    byte = iota + 1 // uvarint Sym
+	tagStrInline                 // uvarint length, bytes
+	tagInt                       // zig-zag varint
+	tagDouble                    // 8 bytes little-endian IEEE 754
+	tagTrue
+	tagFalse
+	tagBytes // uvarint length, bytes
+)
+
+// maxInternedValue is the longest string value worth interning; longer ones
+// (URLs with IDs, SQL, stack traces) are rarely repeated.
+const maxInternedValue = 48
+
+// ValueType tells which field of a Value is set.
+type ValueType uint8
+
+// Value types of attributes.
+const (
+	ValueString ValueType = iota
+	ValueInt
+	ValueDouble
+	ValueBool
+	ValueBytes
+)
+
+// Value is one decoded attribute value.
+type Value struct {
+	Type  ValueType
+	Str   string // ValueString, ValueBytes (raw bytes)
+	Int   int64
+	Float float64
+	Bool  bool
+}
+
+// String formats the value for display.
+func (v Value) String() string {
+	switch v.Type {
+	case ValueInt:
+		return strconv.FormatInt(v.Int, 10)
+	case ValueDouble:
+		return strconv.FormatFloat(v.Float, 'g', -1, 64)
+	case ValueBool:
+		return strconv.FormatBool(v.Bool)
+	case ValueBytes:
+		return hex.EncodeToString([]byte(v.Str))
+	default:
+		return v.Str
+	}
+}
+
+// Attr is one decoded attribute.
+type Attr struct {
+	Key   string
+	Value Value
+}
+
+// AttrWriter builds an attribute blob. The zero value is not usable; get one
+// with NewAttrWriter and reuse it across spans with Reset.
+type AttrWriter struct {
+	syms *Symbols
+	buf  []byte
+	n    int
+}
+
+// NewAttrWriter returns a writer interning into syms.
+func NewAttrWriter(syms *Symbols) *AttrWriter { return &AttrWriter{syms: syms} }
+
+// Reset starts a new blob, keeping the buffer.
+func (w *AttrWriter) Reset() { w.buf, w.n = w.buf[:0], 0 }
+
+// Len returns the number of attributes written since Reset.
+func (w *AttrWriter) Len() int { return w.n }
+
+// Blob returns a right-sized copy of the blob written so far (nil if empty).
+func (w *AttrWriter) Blob() []byte {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	return append(make([]byte, 0, len(w.buf)), w.buf...)
+}
+
+func (w *AttrWriter) key(k []byte, tag byte) {
+	w.buf = binary.AppendUvarint(w.buf, uint64(w.syms.Intern(k)))
+	w.buf = append(w.buf, tag)
+	w.n++
+}
+
+// String appends a string attribute.
+func (w *AttrWriter) String(k, v []byte) {
+	if len(v) <= maxInternedValue {
+		if id, ok := w.syms.TryIntern(v); ok {
+			w.key(k, tagStrSym)
+			w.buf = binary.AppendUvarint(w.buf, uint64(id))
+			return
+		}
+	}
+	w.key(k, tagStrInline)
+	w.buf = binary.AppendUvarint(w.buf, uint64(len(v)))
+	w.buf = append(w.buf, v...)
+}
+
+// Int appends an integer attribute.
+func (w *AttrWriter) Int(k []byte, v int64) {
+	w.key(k, tagInt)
+	w.buf = binary.AppendVarint(w.buf, v)
+}
+
+// Double appends a floating-point attribute.
+func (w *AttrWriter) Double(k []byte, v float64) {
+	w.key(k, tagDouble)
+	w.buf = binary.LittleEndian.AppendUint64(w.buf, math.Float64bits(v))
+}
+
+// Bool appends a boolean attribute.
+func (w *AttrWriter) Bool(k []byte, v bool) {
+	if v {
+		w.key(k, tagTrue)
+	} else {
+		w.key(k, tagFalse)
+	}
+}
+
+// Bytes appends a bytes attribute.
+func (w *AttrWriter) Bytes(k, v []byte) {
+	w.key(k, tagBytes)
+	w.buf = binary.AppendUvarint(w.buf, uint64(len(v)))
+	w.buf = append(w.buf, v...)
+}
+
+// RangeAttrs calls fn for each attribute in blob until fn returns false.
+// A malformed blob (which the model never writes) ends the walk early.
+func RangeAttrs(blob []byte, syms *Symbols, fn func(Attr) bool) {
+	for len(blob) > 0 {
+		k, n := binary.Uvarint(blob)
+		if n <= 0 || len(blob) < n+1 {
+			return
+		}
+		tag := blob[n]
+		blob = blob[n+1:]
+		a := Attr{Key: syms.String(Sym(k))}
+		var ok bool
+		a.Value, blob, ok = readValue(tag, blob, syms)
+		if !ok || !fn(a) {
+			return
+		}
+	}
+}
+
+func readValue(tag byte, b []byte, syms *Symbols) (Value, []byte, bool) {
+	switch tag {
+	case tagStrSym:
+		id, n := binary.Uvarint(b)
+		if n <= 0 {
+			return Value{}, nil, false
+		}
+		return Value{Type: ValueString, Str: syms.String(Sym(id))}, b[n:], true
+	case tagStrInline, tagBytes:
+		l, n := binary.Uvarint(b)
+		if n <= 0 || uint64(len(b)-n) < l {
+			return Value{}, nil, false
+		}
+		t := ValueString
+		if tag == tagBytes {
+			t = ValueBytes
+		}
+		return Value{Type: t, Str: string(b[n : n+int(l)])}, b[n+int(l):], true
+	case tagInt:
+		v, n := binary.Varint(b)
+		if n <= 0 {
+			return Value{}, nil, false
+		}
+		return Value{Type: ValueInt, Int: v}, b[n:], true
+	case tagDouble:
+		if len(b) < 8 {
+			return Value{}, nil, false
+		}
+		return Value{Type: ValueDouble, Float: math.Float64frombits(binary.LittleEndian.Uint64(b))}, b[8:], true
+	case tagTrue, tagFalse:
+		return Value{Type: ValueBool, Bool: tag == tagTrue}, b, true
+	}
+	return Value{}, nil, false
+}
+
+// DecodeAttrs returns every attribute of a blob.
+func DecodeAttrs(blob []byte, syms *Symbols) []Attr {
+	var out []Attr
+	RangeAttrs(blob, syms, func(a Attr) bool { out = append(out, a); return true })
+	return out
+}
+
+// LookupAttr returns the value of the attribute named key, if present.
+func LookupAttr(blob []byte, syms *Symbols, key string) (Value, bool) {
+	var v Value
+	var found bool
+	RangeAttrs(blob, syms, func(a Attr) bool {
+		if a.Key == key {
+			v, found = a.Value, true
+			return false
+		}
+		return true
+	})
+	return v, found
+}

@@ -1,0 +1,183 @@
+package model
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// Counters are the totals ingest reports. They are atomics because many
+// receiver goroutines add to them; the model only reads them.
+type Counters struct {
+	// Received counts spans accepted onto the queue.
+	Received atomic.Int64
+	// Rejected counts spans refused as invalid (bad IDs) via partial_success.
+	Rejected atomic.Int64
+	// Refused counts spans turned away because the queue was full.
+	Refused atomic.Int64
+	// Dropped counts spans lost after acceptance (the memory budget was
+	// exhausted by live spans and nothing finished was left to evict).
+	Dropped atomic.Int64
+}
+
+// Header is the live figures shown above every view.
+type Header struct {
+	SpansPerSec  float64
+	Received     int64
+	Rejected     int64
+	Refused      int64
+	Dropped      int64
+	Evicted      int64
+	MemoryUsed   int64
+	MemoryBudget int64
+	// Spans counts stored spans; Running, Lost and Errors are subsets.
+	Spans, Running, Lost, Errors int
+	Traces, Operations, Services int
+}
+
+// Query asks for one window of a table. The selection is kept by ID: when
+// Anchor is set and still present, the window is placed so that the anchor
+// (moved by Move rows) sits at screen row Row; otherwise Offset is used.
+type Query struct {
+	Sort   Column
+	Desc   bool
+	Filter string
+	Anchor uint64
+	Move   int
+	Row    int
+	Offset int
+	Limit  int
+}
+
+// Page is the answer to a Query.
+type Page[T any] struct {
+	Rows []T
+	// Total is how many items match the filter.
+	Total int
+	// Offset is the rank of Rows[0] in the sorted, filtered table.
+	Offset int
+	// Selected is the index in Rows of the (moved) anchor, or -1.
+	Selected int
+	// FilterErr explains why the filter could not be parsed (the query then
+	// ran without it).
+	FilterErr string
+}
+
+// Column identifies a sortable column of a table. Columns of different
+// tables share the type but not the values.
+type Column uint8
+
+// Tasks columns, in display order.
+const (
+	TaskWarn Column = iota
+	TaskID
+	TaskState
+	TaskName
+	TaskTotal
+	TaskBusy
+	TaskSched
+	TaskIdle
+	TaskPolls
+	TaskKind
+	TaskService
+	TaskTarget
+	TaskLocation
+	TaskFields
+	TaskColumns // number of task columns
+)
+
+// Operations columns, in display order.
+const (
+	OpService Column = iota
+	OpName
+	OpKind
+	OpCount
+	OpRate
+	OpInFlight
+	OpErrors
+	OpP50
+	OpP95
+	OpP99
+	OpMax
+	OpTotal
+	OpColumns // number of operation columns
+)
+
+// TaskRow is one row of the tasks view: a span (or, later, a goroutine).
+type TaskRow struct {
+	ID       uint64
+	Warnings int
+	State    State
+	Kind     SpanKind
+	Name     string
+	Total    time.Duration
+	// Busy, Sched, Idle and Polls are goroutine figures; zero for spans.
+	Busy, Sched, Idle time.Duration
+	Polls             uint64
+	Service           string
+	Target            string
+	Location          string
+	Fields            []Attr
+	// Finished rows are shown dimmed until retention removes them.
+	Finished bool
+}
+
+// OpRow is one row of the operations view.
+type OpRow struct {
+	ID       uint64
+	Service  string
+	Name     string
+	Kind     SpanKind
+	Count    int64
+	Errors   int64
+	InFlight int64
+	// Rate is spans per second over the last RateWindow.
+	Rate               float64
+	P50, P95, P99, Max time.Duration
+	Total              time.Duration
+	// Spark is the count per second over the last seconds, oldest first.
+	Spark []uint32
+}
+
+// SpanDetail is everything known about one span, for the details view.
+type SpanDetail struct {
+	ID           uint64
+	TraceID      TraceID
+	SpanID       SpanID
+	Parent       SpanID
+	Name         string
+	Kind         SpanKind
+	State        State
+	Status       StatusCode
+	StatusMsg    string
+	TraceState   string
+	Start        time.Time
+	End          time.Time // zero while in flight
+	Duration     time.Duration
+	Service      string
+	Scope        string
+	ScopeVersion string
+	Location     string
+	Attrs        []Attr
+	Events       []EventDetail
+	Links        []LinkDetail
+	Resource     []Attr
+	// SnapshotSeq is the last in-flight snapshot number seen (0 if none).
+	SnapshotSeq uint32
+	// TraceSpans counts the spans of the trace stored now.
+	TraceSpans                                int
+	DroppedAttrs, DroppedEvents, DroppedLinks uint32
+}
+
+// EventDetail is a decoded span event.
+type EventDetail struct {
+	Time  time.Time
+	Name  string
+	Attrs []Attr
+}
+
+// LinkDetail is a decoded span link.
+type LinkDetail struct {
+	TraceID TraceID
+	SpanID  SpanID
+	Attrs   []Attr
+}
