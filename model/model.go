@@ -6,16 +6,53 @@ import (
 	"time"
 )
 
-// Model is the store. Apply is called by one writer goroutine (Run); the
-// query methods may be called from any goroutine and return copies.
+// Model is the store. Apply and Sweep are called by one writer goroutine
+// (Run); the query methods may be called from any goroutine and return
+// copies. A read lock keeps a query consistent; the writer holds the write
+// lock for one batch at a time, so a frame's query never waits long and
+// ingest never waits for a slow reader for longer than one query.
 type Model struct {
 	cfg      Config
 	now      Clock
 	syms     *Symbols
 	counters Counters
 
-	mu sync.RWMutex
+	mu    sync.RWMutex
+	store *spanStore
+	// fifo holds finished and lost spans in the order they finished: the
+	// front is the next to go, by retention or by the memory budget.
+	fifo     []fifoEntry
+	fifoHead int
+	running  []uint32 // slots of in-flight spans
+	traces   map[TraceID]traceRec
+	ops      []*operation
+	opIndex  map[opKey]uint32
+	services []*service
+	svcIndex map[string]uint32
+
+	nextID, nextOpID, nextSvcID uint64
+	unknownService              Sym
+
+	lost, errors int
+	evicted      int64
+	applied      rateRing // spans applied per second, for the header
+
+	// Memory accounting, in bytes: attribute blobs and extensions of stored
+	// spans, aggregates, and the peak sizes of maps (Go maps never shrink).
+	spanBytes     int64
+	aggBytes      int64
+	peakTraces    int
+	peakIndex     int
+	symBytesCache int64
 }
+
+type fifoEntry struct {
+	slot uint32
+	gen  uint32
+	at   int64 // local Unix ns when the span finished or was lost
+}
+
+const fifoBytes = 16
 
 // New returns an empty model. Zero Config fields take their defaults.
 func New(cfg Config) *Model {
@@ -31,7 +68,15 @@ func New(cfg Config) *Model {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
-	return &Model{cfg: cfg, now: cfg.Clock, syms: NewSymbols()}
+	m := &Model{
+		cfg: cfg, now: cfg.Clock, syms: NewSymbols(),
+		store:    newSpanStore(),
+		traces:   make(map[TraceID]traceRec),
+		opIndex:  make(map[opKey]uint32),
+		svcIndex: make(map[string]uint32),
+	}
+	m.unknownService = m.syms.InternString("unknown_service")
+	return m
 }
 
 // Symbols returns the intern table ingest decodes into.
@@ -39,6 +84,12 @@ func (m *Model) Symbols() *Symbols { return m.syms }
 
 // Counters returns the totals ingest adds to.
 func (m *Model) Counters() *Counters { return &m.counters }
+
+// Config returns the model's limits with defaults filled in.
+func (m *Model) Config() Config { return m.cfg }
+
+// SweepEvery is how often Run expires retained spans and marks lost ones.
+const SweepEvery = 100 * time.Millisecond
 
 // Run is the writer loop: it applies batches from in and sweeps retention
 // and lost spans every SweepEvery until ctx ends or in is closed.
@@ -60,23 +111,295 @@ func (m *Model) Run(ctx context.Context, in <-chan *Batch) {
 	}
 }
 
-// SweepEvery is how often Run expires retained spans and marks lost ones.
-const SweepEvery = 100 * time.Millisecond
-
 // Apply stores one batch. Only the writer goroutine calls it.
-func (m *Model) Apply(b *Batch) {}
+func (m *Model) Apply(b *Batch) {
+	now := m.now().UnixNano()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.symBytesCache = m.syms.Bytes()
+	var svcBuf [8]uint32
+	svcs := svcBuf[:0]
+	for i := range b.Resources {
+		svcs = append(svcs, m.serviceFor(&b.Resources[i]))
+	}
+	for i := range b.Spans {
+		rec := &b.Spans[i]
+		svc := m.fallbackService()
+		if int(rec.Res) < len(svcs) {
+			svc = svcs[rec.Res]
+		}
+		m.applySpan(rec, svc, now)
+	}
+	m.applied.add(now, uint32(len(b.Spans)))
+}
+
+func (m *Model) fallbackService() uint32 {
+	return m.serviceFor(&Resource{ServiceName: m.unknownService})
+}
+
+func (m *Model) applySpan(rec *SpanRec, svc uint32, now int64) {
+	k := spanKey{rec.TraceID, rec.SpanID}
+	if slot, ok := m.store.lookup(k); ok {
+		m.update(slot, rec, svc, now)
+		return
+	}
+	if !m.reserve(int64(cap(rec.Attrs)) + rec.Ext.bytes() + perSpanBytes) {
+		m.counters.Dropped.Add(1)
+		return
+	}
+	slot := m.store.alloc(k)
+	c, i := m.store.at(slot)
+	m.nextID++
+	c.id[i] = m.nextID
+	m.setContent(slot, rec, svc)
+	m.linkTrace(slot, rec.TraceID)
+	if rec.InFlight {
+		c.cold[i].seq = rec.SnapshotSeq
+		c.cold[i].lastSeen = now
+		m.startRunning(slot)
+	} else {
+		m.finish(slot, now)
+	}
+	m.peakIndex = max(m.peakIndex, len(m.store.index)+len(m.store.exact))
+}
+
+// update applies a newer version of a stored span: a later snapshot
+// refreshes it, the ended span replaces it; a final version already stored
+// always wins over anything that arrives after it.
+func (m *Model) update(slot uint32, rec *SpanRec, svc uint32, now int64) {
+	c, i := m.store.at(slot)
+	cold := &c.cold[i]
+	state := c.state[i]
+	if state == StateDone || state == StateError {
+		return
+	}
+	if rec.InFlight {
+		if rec.SnapshotSeq < cold.seq {
+			return
+		}
+		if state == StateLost {
+			// Alive after all: back to running; its retention entry is void.
+			m.lost--
+			cold.gen++
+			m.startRunning(slot)
+		}
+		m.ops[cold.op].inFlight--
+		m.setContent(slot, rec, svc)
+		m.ops[cold.op].inFlight++
+		c.dur[i] = runningDur(cold.start)
+		cold.seq, cold.lastSeen = rec.SnapshotSeq, now
+		return
+	}
+	if state == StateLost {
+		m.lost--
+	} else {
+		m.stopRunning(slot)
+	}
+	m.setContent(slot, rec, svc)
+	m.finish(slot, now)
+}
+
+// setContent copies a record's fields into a slot, replacing what was there.
+func (m *Model) setContent(slot uint32, rec *SpanRec, svc uint32) {
+	c, i := m.store.at(slot)
+	cold := &c.cold[i]
+	m.spanBytes -= int64(cap(cold.attrs)) + cold.ext.bytes()
+	m.spanBytes += int64(cap(rec.Attrs)) + rec.Ext.bytes()
+	cold.parent, cold.start, cold.end = rec.Parent, rec.Start, rec.End
+	cold.attrs, cold.ext, cold.status = rec.Attrs, rec.Ext, rec.Status
+	cold.op = m.operationFor(svc, rec.Name, rec.Kind)
+	c.name[i], c.svc[i], c.scope[i], c.loc[i] = rec.Name, svc, rec.Scope, rec.Location
+	c.kind[i], c.nattr[i] = rec.Kind, rec.NumAttrs
+}
+
+func (m *Model) startRunning(slot uint32) {
+	c, i := m.store.at(slot)
+	c.state[i] = StateRunning
+	c.dur[i] = runningDur(c.cold[i].start)
+	c.cold[i].runIdx = uint32(len(m.running))
+	m.running = append(m.running, slot)
+	m.ops[c.cold[i].op].inFlight++
+}
+
+// stopRunning takes a slot off the running list (swap-remove).
+func (m *Model) stopRunning(slot uint32) {
+	c, i := m.store.at(slot)
+	idx := c.cold[i].runIdx
+	if idx == noSlot {
+		return
+	}
+	last := m.running[len(m.running)-1]
+	m.running[idx] = last
+	lc, li := m.store.at(last)
+	lc.cold[li].runIdx = idx
+	m.running = m.running[:len(m.running)-1]
+	c.cold[i].runIdx = noSlot
+	m.ops[c.cold[i].op].inFlight--
+}
+
+// finish marks a slot ended, counts it in its aggregates and queues it for retention.
+func (m *Model) finish(slot uint32, now int64) {
+	c, i := m.store.at(slot)
+	cold := &c.cold[i]
+	d := max(cold.end-cold.start, 0)
+	c.dur[i] = d
+	c.state[i] = StateDone
+	if cold.status == StatusError {
+		c.state[i] = StateError
+		m.errors++
+	}
+	cold.lastSeen = now
+	m.recordFinished(m.ops[cold.op], m.services[c.svc[i]], d, cold.status, now)
+	m.pushFIFO(slot, now)
+}
+
+func (m *Model) pushFIFO(slot uint32, now int64) {
+	if m.fifoHead > 0 && m.fifoHead >= len(m.fifo)/2 && len(m.fifo) == cap(m.fifo) {
+		n := copy(m.fifo, m.fifo[m.fifoHead:])
+		m.fifo, m.fifoHead = m.fifo[:n], 0
+	}
+	c, i := m.store.at(slot)
+	m.fifo = append(m.fifo, fifoEntry{slot: slot, gen: c.cold[i].gen, at: now})
+}
+
+func (m *Model) linkTrace(slot uint32, id TraceID) {
+	t, ok := m.traces[id]
+	if !ok {
+		t.head = noSlot
+	}
+	c, i := m.store.at(slot)
+	c.cold[i].nextT = t.head
+	if t.head != noSlot {
+		hc, hi := m.store.at(t.head)
+		hc.cold[hi].prevT = slot
+	}
+	t.head = slot
+	t.count++
+	m.traces[id] = t
+	m.peakTraces = max(m.peakTraces, len(m.traces))
+}
+
+func (m *Model) unlinkTrace(slot uint32) {
+	c, i := m.store.at(slot)
+	cold := &c.cold[i]
+	t := m.traces[cold.traceID]
+	if cold.prevT != noSlot {
+		pc, pi := m.store.at(cold.prevT)
+		pc.cold[pi].nextT = cold.nextT
+	} else {
+		t.head = cold.nextT
+	}
+	if cold.nextT != noSlot {
+		nc, ni := m.store.at(cold.nextT)
+		nc.cold[ni].prevT = cold.prevT
+	}
+	t.count--
+	if t.count == 0 {
+		delete(m.traces, cold.traceID)
+	} else {
+		m.traces[cold.traceID] = t
+	}
+}
+
+// remove deletes a finished or lost span. Aggregates keep what it added.
+func (m *Model) remove(slot uint32) {
+	c, i := m.store.at(slot)
+	switch c.state[i] {
+	case StateError:
+		m.errors--
+	case StateLost:
+		m.lost--
+	}
+	m.unlinkTrace(slot)
+	m.spanBytes -= int64(cap(c.cold[i].attrs)) + c.cold[i].ext.bytes()
+	c.state[i] = StateDone
+	m.store.release(slot)
+}
 
 // Sweep removes spans past retention and marks stale in-flight spans lost.
-func (m *Model) Sweep() {}
+func (m *Model) Sweep() {
+	now := m.now().UnixNano()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	lostAfter := int64(LostAfterHeartbeats) * int64(m.cfg.Heartbeat)
+	for j := 0; j < len(m.running); {
+		slot := m.running[j]
+		c, i := m.store.at(slot)
+		if now-c.cold[i].lastSeen <= lostAfter {
+			j++
+			continue
+		}
+		m.stopRunning(slot) // moves another slot into position j
+		c.state[i] = StateLost
+		c.dur[i] = max(c.cold[i].lastSeen-c.cold[i].start, 0)
+		m.lost++
+		m.pushFIFO(slot, now)
+	}
+	cutoff := now - int64(m.cfg.Retain)
+	for m.fifoHead < len(m.fifo) && m.fifo[m.fifoHead].at <= cutoff {
+		m.popFIFO()
+	}
+}
 
-// Header returns the live figures.
-func (m *Model) Header() Header { return Header{} }
+// popFIFO removes the span at the front of the retention queue, if it is
+// still the span that was queued; it reports whether a span was removed.
+func (m *Model) popFIFO() bool {
+	e := m.fifo[m.fifoHead]
+	m.fifoHead++
+	if m.fifoHead == len(m.fifo) {
+		m.fifo, m.fifoHead = m.fifo[:0], 0
+	}
+	c, i := m.store.at(e.slot)
+	if c.cold[i].gen != e.gen || c.id[i] == 0 {
+		return false
+	}
+	st := c.state[i]
+	if st != StateDone && st != StateError && st != StateLost {
+		return false // ran again after it was queued
+	}
+	m.remove(e.slot)
+	return true
+}
 
-// Tasks returns one window of the tasks table.
-func (m *Model) Tasks(q Query) Page[TaskRow] { return Page[TaskRow]{Selected: -1} }
+// perSpanBytes is what a new span may add outside its chunk slot and blobs:
+// an index entry, a retention entry and, at worst, a trace entry.
+const perSpanBytes = indexEntryBytes + fifoBytes + traceEntryBytes
 
-// Operations returns one window of the operations table.
-func (m *Model) Operations(q Query) Page[OpRow] { return Page[OpRow]{Selected: -1} }
+// reserve evicts the oldest finished spans until a new span with need bytes
+// of its own fits in the budget, counting a new chunk when no slot is free.
+// It reports false when nothing is left to evict (everything is in flight).
+func (m *Model) reserve(need int64) bool {
+	for {
+		n := need
+		if len(m.store.free) == 0 {
+			n += chunkBytes
+		}
+		if m.memoryUsed()+n <= m.cfg.MaxMemory {
+			return true
+		}
+		if !m.evictOldest() {
+			return false
+		}
+	}
+}
 
-// Span returns the details of the span with display ID id.
-func (m *Model) Span(id uint64) (SpanDetail, bool) { return SpanDetail{}, false }
+func (m *Model) evictOldest() bool {
+	for m.fifoHead < len(m.fifo) {
+		if m.popFIFO() {
+			m.evicted++
+			return true
+		}
+	}
+	return false
+}
+
+// memoryUsed is the accounted size of everything stored. Maps are charged
+// at their peak size because Go maps do not give memory back.
+func (m *Model) memoryUsed() int64 {
+	s := m.store
+	return int64(len(s.chunks))*chunkBytes + int64(cap(s.free))*4 + int64(cap(s.chunks))*8 +
+		int64(m.peakIndex)*indexEntryBytes +
+		int64(cap(m.fifo))*fifoBytes + int64(cap(m.running))*4 +
+		int64(m.peakTraces)*traceEntryBytes +
+		m.spanBytes + m.aggBytes + m.symBytesCache
+}

@@ -1,0 +1,92 @@
+package model
+
+// operation aggregates every span of one (service, name, kind). It outlives
+// the spans it counts: evicting a span never changes its operation.
+type operation struct {
+	id       uint64
+	svc      uint32
+	name     Sym
+	kind     SpanKind
+	count    int64 // finished spans
+	errors   int64
+	inFlight int64
+	total    int64 // summed duration of finished spans, ns
+	hist     Histogram
+	rate     rateRing
+}
+
+type opKey struct {
+	svc  uint32
+	name Sym
+	kind SpanKind
+}
+
+// opBytes is the fixed cost of one operation, besides histogram groups.
+const opBytes = 640
+
+// service is one OTel resource: a process of an application.
+type service struct {
+	id       uint64
+	name     Sym
+	instance Sym
+	host     Sym
+	pid      int64
+	attrs    []byte
+	spans    int64
+	errors   int64
+	rate     rateRing
+}
+
+const serviceBytes = 400
+
+// traceRec links the stored spans of one trace.
+type traceRec struct {
+	head  uint32 // first span slot of the trace's list
+	count uint32
+}
+
+const traceEntryBytes = 48
+
+func (m *Model) serviceFor(r *Resource) uint32 {
+	key := string(r.Attrs)
+	if idx, ok := m.svcIndex[key]; ok {
+		return idx
+	}
+	m.nextSvcID++
+	s := &service{id: m.nextSvcID, name: r.ServiceName, instance: r.InstanceID, host: r.HostName, pid: r.PID, attrs: r.Attrs}
+	if s.name == 0 {
+		s.name = m.unknownService
+	}
+	idx := uint32(len(m.services))
+	m.services = append(m.services, s)
+	m.svcIndex[key] = idx
+	m.aggBytes += serviceBytes + 2*int64(len(key))
+	return idx
+}
+
+func (m *Model) operationFor(svc uint32, name Sym, kind SpanKind) uint32 {
+	k := opKey{svc, name, kind}
+	if idx, ok := m.opIndex[k]; ok {
+		return idx
+	}
+	m.nextOpID++
+	idx := uint32(len(m.ops))
+	m.ops = append(m.ops, &operation{id: m.nextOpID, svc: svc, name: name, kind: kind})
+	m.opIndex[k] = idx
+	m.aggBytes += opBytes
+	return idx
+}
+
+// recordFinished adds a finished span to its operation and service.
+func (m *Model) recordFinished(op *operation, svc *service, dur int64, status StatusCode, now int64) {
+	op.count++
+	op.total += dur
+	m.aggBytes += op.hist.Record(dur)
+	op.rate.add(now, 1)
+	svc.spans++
+	svc.rate.add(now, 1)
+	if status == StatusError {
+		op.errors++
+		svc.errors++
+	}
+}

@@ -1,0 +1,68 @@
+package model
+
+import "time"
+
+// Header returns the live figures.
+func (m *Model) Header() Header {
+	now := m.now().UnixNano()
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return Header{
+		SpansPerSec:  m.applied.rate(now),
+		Received:     m.counters.Received.Load(),
+		Rejected:     m.counters.Rejected.Load(),
+		Refused:      m.counters.Refused.Load(),
+		Dropped:      m.counters.Dropped.Load(),
+		Evicted:      m.evicted,
+		MemoryUsed:   m.memoryUsed(),
+		MemoryBudget: m.cfg.MaxMemory,
+		Spans:        m.store.live,
+		Running:      len(m.running),
+		Lost:         m.lost,
+		Errors:       m.errors,
+		Traces:       len(m.traces),
+		Operations:   len(m.ops),
+		Services:     len(m.services),
+	}
+}
+
+// Span returns the details of the span with display ID id.
+func (m *Model) Span(id uint64) (SpanDetail, bool) {
+	now := m.now().UnixNano()
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	slot, ok := m.slotOf(id)
+	if !ok {
+		return SpanDetail{}, false
+	}
+	c, i := m.store.at(slot)
+	cold := &c.cold[i]
+	svc := m.services[c.svc[i]]
+	d := SpanDetail{
+		ID: id, TraceID: cold.traceID, SpanID: cold.spanID, Parent: cold.parent,
+		Name: m.syms.String(c.name[i]), Kind: c.kind[i], State: c.state[i], Status: cold.status,
+		Start:       time.Unix(0, cold.start),
+		Duration:    time.Duration(durKey(c.dur[i], now)),
+		Service:     m.syms.String(svc.name),
+		Scope:       m.syms.String(c.scope[i]),
+		Location:    m.syms.String(c.loc[i]),
+		Attrs:       DecodeAttrs(cold.attrs, m.syms),
+		Resource:    DecodeAttrs(svc.attrs, m.syms),
+		SnapshotSeq: cold.seq,
+		TraceSpans:  int(m.traces[cold.traceID].count),
+	}
+	if c.state[i] == StateDone || c.state[i] == StateError {
+		d.End = time.Unix(0, cold.end)
+	}
+	if e := cold.ext; e != nil {
+		d.StatusMsg, d.TraceState, d.ScopeVersion = e.StatusMessage, e.TraceState, e.ScopeVersion
+		d.DroppedAttrs, d.DroppedEvents, d.DroppedLinks = e.DroppedAttrs, e.DroppedEvents, e.DroppedLinks
+		for _, ev := range e.Events {
+			d.Events = append(d.Events, EventDetail{Time: time.Unix(0, ev.Time), Name: ev.Name, Attrs: DecodeAttrs(ev.Attrs, m.syms)})
+		}
+		for _, l := range e.Links {
+			d.Links = append(d.Links, LinkDetail{TraceID: l.TraceID, SpanID: l.SpanID, Attrs: DecodeAttrs(l.Attrs, m.syms)})
+		}
+	}
+	return d, true
+}

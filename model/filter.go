@@ -1,0 +1,257 @@
+package model
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// A filter is a space-separated list of terms, all of which must match:
+//
+//	checkout              free text: name, service, target or location contains it
+//	name=GET /users       (quote values with spaces: name="GET /users")
+//	service=api  kind=server  status=error  state=running
+//	dur>100ms  dur<=2s    duration of the span (live spans: so far)
+//	name~user             contains (any field); != negates =
+//	http.route=/users     any other key is a span attribute
+//
+// String comparisons ignore case.
+type filter struct {
+	terms []term
+}
+
+type field uint8
+
+const (
+	fieldText field = iota
+	fieldName
+	fieldService
+	fieldTarget
+	fieldLocation
+	fieldKind
+	fieldStatus
+	fieldState
+	fieldDur
+	fieldID
+	fieldTrace
+	fieldAttr
+)
+
+var fieldNames = map[string]field{
+	"name": fieldName, "service": fieldService, "svc": fieldService,
+	"target": fieldTarget, "scope": fieldTarget, "location": fieldLocation, "loc": fieldLocation,
+	"kind": fieldKind, "status": fieldStatus, "state": fieldState,
+	"dur": fieldDur, "duration": fieldDur, "total": fieldDur,
+	"id": fieldID, "trace": fieldTrace, "trace_id": fieldTrace,
+}
+
+type op uint8
+
+const (
+	opEq op = iota
+	opNe
+	opContains
+	opGt
+	opGe
+	opLt
+	opLe
+)
+
+type term struct {
+	field field
+	op    op
+	key   string // attribute key
+	str   string // lower-cased value
+	num   int64  // durations (ns) and IDs
+	isNum bool
+	// symMatch memoises string matches per Sym for the life of one query:
+	// 0 unknown, 1 no, 2 yes.
+	symMatch []uint8
+}
+
+// parseFilter compiles a filter; an empty string yields a nil filter.
+func parseFilter(s string) (*filter, error) {
+	words, err := splitTerms(s)
+	if err != nil {
+		return nil, err
+	}
+	if len(words) == 0 {
+		return nil, nil
+	}
+	f := &filter{}
+	for _, w := range words {
+		t, err := parseTerm(w)
+		if err != nil {
+			return nil, err
+		}
+		f.terms = append(f.terms, t)
+	}
+	return f, nil
+}
+
+// splitTerms splits on spaces outside double quotes and removes the quotes.
+func splitTerms(s string) ([]string, error) {
+	var out []string
+	var cur strings.Builder
+	inQuote, has := false, false
+	for _, r := range s {
+		switch {
+		case r == '"':
+			inQuote, has = !inQuote, true
+		case (r == ' ' || r == '\t') && !inQuote:
+			if has {
+				out = append(out, cur.String())
+				cur.Reset()
+				has = false
+			}
+		default:
+			cur.WriteRune(r)
+			has = true
+		}
+	}
+	if inQuote {
+		return nil, fmt.Errorf("unclosed quote in filter")
+	}
+	if has {
+		out = append(out, cur.String())
+	}
+	return out, nil
+}
+
+var ops = []struct {
+	s  string
+	op op
+}{{"!=", opNe}, {">=", opGe}, {"<=", opLe}, {"=", opEq}, {">", opGt}, {"<", opLt}, {"~", opContains}}
+
+func parseTerm(w string) (term, error) {
+	for _, o := range ops {
+		i := strings.Index(w, o.s)
+		if i <= 0 {
+			continue
+		}
+		key, val := w[:i], w[i+len(o.s):]
+		t := term{op: o.op, str: strings.ToLower(val)}
+		f, known := fieldNames[strings.ToLower(key)]
+		if !known {
+			f, t.key = fieldAttr, key
+		}
+		t.field = f
+		return t, t.compile(val)
+	}
+	return term{field: fieldText, op: opContains, str: strings.ToLower(w)}, nil
+}
+
+func (t *term) compile(val string) error {
+	ordered := t.op == opGt || t.op == opGe || t.op == opLt || t.op == opLe
+	switch t.field {
+	case fieldDur:
+		d, err := time.ParseDuration(strings.ReplaceAll(val, "us", "µs"))
+		if err != nil {
+			return fmt.Errorf("dur: %q is not a duration (try 100ms, 1.5s)", val)
+		}
+		t.num, t.isNum = int64(d), true
+	case fieldID:
+		n, err := strconv.ParseInt(val, 10, 64)
+		if err != nil {
+			return fmt.Errorf("id: %q is not a number", val)
+		}
+		t.num, t.isNum = n, true
+	case fieldKind:
+		if !oneOf(t.str, kindNames[:]) {
+			return fmt.Errorf("kind: %q is not one of %s", val, strings.Join(kindNames[:], ", "))
+		}
+	case fieldStatus:
+		if !oneOf(t.str, []string{"unset", "ok", "error"}) {
+			return fmt.Errorf("status: %q is not one of unset, ok, error", val)
+		}
+	case fieldState:
+		if !oneOf(t.str, stateNames[:]) {
+			return fmt.Errorf("state: %q is not one of %s", val, strings.Join(stateNames[:], ", "))
+		}
+	case fieldAttr:
+		if n, err := strconv.ParseInt(val, 10, 64); err == nil {
+			t.num, t.isNum = n, true
+		}
+		if ordered && !t.isNum {
+			return fmt.Errorf("%s: ordering needs a number, not %q", t.key, val)
+		}
+		return nil
+	default:
+		if ordered {
+			return fmt.Errorf("%q compares with = != or ~ only", val)
+		}
+		return nil
+	}
+	if ordered && !t.isNum {
+		return fmt.Errorf("%q compares with = or != only", val)
+	}
+	return nil
+}
+
+func oneOf(s string, set []string) bool {
+	for _, x := range set {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *term) matchString(s string) bool {
+	ls := strings.ToLower(s)
+	switch t.op {
+	case opEq:
+		return ls == t.str
+	case opNe:
+		return ls != t.str
+	default:
+		return strings.Contains(ls, t.str)
+	}
+}
+
+// matchSym matches a string by its Sym, computing each Sym's answer once.
+func (t *term) matchSym(id Sym, syms *Symbols) bool {
+	if int(id) >= len(t.symMatch) {
+		grown := make([]uint8, max(int(id)+1, 2*len(t.symMatch)))
+		copy(grown, t.symMatch)
+		t.symMatch = grown
+	}
+	switch t.symMatch[id] {
+	case 1:
+		return false
+	case 2:
+		return true
+	}
+	ok := t.matchString(syms.String(id))
+	t.symMatch[id] = 1
+	if ok {
+		t.symMatch[id] = 2
+	}
+	return ok
+}
+
+func (t *term) matchNum(v int64) bool {
+	switch t.op {
+	case opEq:
+		return v == t.num
+	case opNe:
+		return v != t.num
+	case opGt:
+		return v > t.num
+	case opGe:
+		return v >= t.num
+	case opLt:
+		return v < t.num
+	case opLe:
+		return v <= t.num
+	}
+	return false
+}
+
+func (t *term) matchValue(v Value) bool {
+	if t.isNum && v.Type == ValueInt {
+		return t.matchNum(v.Int)
+	}
+	return t.matchString(v.String())
+}

@@ -1,0 +1,252 @@
+package model
+
+import (
+	"math"
+	"time"
+)
+
+// taskScan holds what one tasks query needs while it walks the chunks.
+type taskScan struct {
+	m      *Model
+	col    Column
+	desc   bool
+	now    int64
+	f      *filter
+	ranks  []uint32 // alphabetical rank of each Sym
+	svcKey []int64  // per service: rank of its name
+	keys   [chunkSize]int64
+}
+
+func (s *taskScan) symRank(id Sym) int64 {
+	if int(id) < len(s.ranks) {
+		return int64(s.ranks[id])
+	}
+	return math.MaxUint32 // interned after the ranks were taken: sort last
+}
+
+// fill computes the sort keys of one chunk into s.keys.
+func (s *taskScan) fill(c *spanChunk) {
+	k := &s.keys
+	switch s.col {
+	case TaskTotal:
+		for i := range k {
+			k[i] = durKey(c.dur[i], s.now)
+		}
+	case TaskName:
+		for i := range k {
+			k[i] = s.symRank(c.name[i])
+		}
+	case TaskService:
+		for i := range k {
+			if int(c.svc[i]) < len(s.svcKey) {
+				k[i] = s.svcKey[c.svc[i]]
+			}
+		}
+	case TaskTarget:
+		for i := range k {
+			k[i] = s.symRank(c.scope[i])
+		}
+	case TaskLocation:
+		for i := range k {
+			k[i] = s.symRank(c.loc[i])
+		}
+	case TaskState:
+		for i := range k {
+			k[i] = int64(c.state[i])
+		}
+	case TaskKind:
+		for i := range k {
+			k[i] = int64(c.kind[i])
+		}
+	case TaskFields:
+		for i := range k {
+			k[i] = int64(c.nattr[i])
+		}
+	default: // ID; Warn, Busy, Sched, Idle and Polls are zero for spans
+		*k = [chunkSize]int64{}
+	}
+	if s.desc {
+		for i := range k {
+			k[i] = -k[i]
+		}
+	}
+}
+
+func (s *taskScan) idKey(id uint64) uint64 {
+	if s.desc {
+		return ^id
+	}
+	return id
+}
+
+// each calls fn for every stored span that passes the filter.
+func (s *taskScan) each(fn func(item)) {
+	for ci, c := range s.m.store.chunks {
+		s.fill(c)
+		base := uint32(ci) << chunkBits
+		for i := range chunkSize {
+			id := c.id[i]
+			if id == 0 || (s.f != nil && !s.m.matchSpan(s.f, c, i, s.now)) {
+				continue
+			}
+			fn(item{key: s.keys[i], idk: s.idKey(id), slot: base + uint32(i)})
+		}
+	}
+}
+
+// Tasks returns one window of the tasks table.
+func (m *Model) Tasks(q Query) Page[TaskRow] {
+	f, ferr := parseFilter(q.Filter)
+	var ranks []uint32
+	switch q.Sort {
+	case TaskName, TaskService, TaskTarget, TaskLocation:
+		ranks = m.syms.Ranks()
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	s := &taskScan{m: m, col: q.Sort, desc: q.Desc, now: m.now().UnixNano(), f: f, ranks: ranks}
+	if q.Sort == TaskService {
+		s.svcKey = make([]int64, len(m.services))
+		for i, svc := range m.services {
+			s.svcKey[i] = s.symRank(svc.name)
+		}
+	}
+
+	var anchor item
+	hasAnchor := false
+	if q.Anchor != 0 {
+		if slot, ok := m.slotOf(q.Anchor); ok {
+			c, i := m.store.at(slot)
+			if f == nil || m.matchSpan(f, c, i, s.now) {
+				var one spanChunk
+				one.dur[0], one.name[0], one.svc[0], one.scope[0] = c.dur[i], c.name[i], c.svc[i], c.scope[i]
+				one.loc[0], one.state[0], one.kind[0], one.nattr[0] = c.loc[i], c.state[i], c.kind[i], c.nattr[i]
+				s.fill(&one)
+				anchor, hasAnchor = item{key: s.keys[0], idk: s.idKey(q.Anchor), slot: slot}, true
+			}
+		}
+	}
+
+	total, rank := 0, 0
+	var plan windowPlan
+	var p *picker
+	if hasAnchor {
+		s.each(func(it item) {
+			total++
+			if less(it, anchor) {
+				rank++
+			}
+		})
+		plan = planWindow(q, total, anchor, rank, true)
+		p = plan.picker()
+		s.each(p.offer)
+	} else {
+		// Without an anchor the count is needed to plan; count first when
+		// the offset is deep, otherwise select from the top while counting.
+		if q.Offset == 0 {
+			plan = planWindow(q, math.MaxInt32, item{}, 0, false)
+			p = plan.picker()
+			s.each(func(it item) { total++; p.offer(it) })
+			plan = planWindow(q, total, item{}, 0, false)
+		} else {
+			s.each(func(item) { total++ })
+			plan = planWindow(q, total, item{}, 0, false)
+			p = plan.picker()
+			s.each(p.offer)
+		}
+	}
+	items := plan.window(p)
+	page := Page[TaskRow]{Total: total, Offset: plan.off, Selected: plan.selected, Rows: make([]TaskRow, len(items))}
+	if ferr != nil {
+		page.FilterErr = ferr.Error()
+	}
+	if page.Selected >= len(items) {
+		page.Selected = len(items) - 1
+	}
+	for j, it := range items {
+		page.Rows[j] = m.taskRow(it.slot, s.now)
+	}
+	return page
+}
+
+// maxRowFields bounds the attributes copied into a row; details show all.
+const maxRowFields = 12
+
+func (m *Model) taskRow(slot uint32, now int64) TaskRow {
+	c, i := m.store.at(slot)
+	cold := &c.cold[i]
+	r := TaskRow{
+		ID: c.id[i], State: c.state[i], Kind: c.kind[i],
+		Name:     m.syms.String(c.name[i]),
+		Total:    time.Duration(durKey(c.dur[i], now)),
+		Service:  m.syms.String(m.services[c.svc[i]].name),
+		Target:   m.syms.String(c.scope[i]),
+		Location: m.syms.String(c.loc[i]),
+		Finished: c.state[i] != StateRunning,
+	}
+	RangeAttrs(cold.attrs, m.syms, func(a Attr) bool {
+		r.Fields = append(r.Fields, a)
+		return len(r.Fields) < maxRowFields
+	})
+	return r
+}
+
+// slotOf finds a span by display ID. IDs are not indexed (an index would
+// cost as much memory as the rest of the bookkeeping); the ID column is
+// scanned instead, a few hundred microseconds for a million spans.
+func (m *Model) slotOf(id uint64) (uint32, bool) {
+	for ci, c := range m.store.chunks {
+		for i := range chunkSize {
+			if c.id[i] == id {
+				return uint32(ci)<<chunkBits | uint32(i), true
+			}
+		}
+	}
+	return 0, false
+}
+
+// matchSpan evaluates a filter against one stored span.
+func (m *Model) matchSpan(f *filter, c *spanChunk, i int, now int64) bool {
+	for k := range f.terms {
+		t := &f.terms[k]
+		var ok bool
+		switch t.field {
+		case fieldText:
+			ok = t.matchSym(c.name[i], m.syms) || t.matchSym(m.services[c.svc[i]].name, m.syms) ||
+				t.matchSym(c.scope[i], m.syms) || t.matchSym(c.loc[i], m.syms)
+		case fieldName:
+			ok = t.matchSym(c.name[i], m.syms)
+		case fieldService:
+			ok = t.matchSym(m.services[c.svc[i]].name, m.syms)
+		case fieldTarget:
+			ok = t.matchSym(c.scope[i], m.syms)
+		case fieldLocation:
+			ok = t.matchSym(c.loc[i], m.syms)
+		case fieldKind:
+			ok = t.matchString(c.kind[i].String())
+		case fieldStatus:
+			ok = t.matchString(c.cold[i].status.String())
+		case fieldState:
+			ok = t.matchString(c.state[i].String())
+		case fieldDur:
+			ok = t.matchNum(durKey(c.dur[i], now))
+		case fieldID:
+			ok = t.matchNum(int64(c.id[i]))
+		case fieldTrace:
+			ok = t.matchString(c.cold[i].traceID.String()) || (t.op == opEq && len(t.str) < 32 &&
+				hasPrefix(c.cold[i].traceID.String(), t.str))
+		case fieldAttr:
+			v, found := LookupAttr(c.cold[i].attrs, m.syms, t.key)
+			ok = found && t.matchValue(v)
+			if t.op == opNe && !found {
+				ok = true
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
