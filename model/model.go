@@ -124,9 +124,11 @@ func (m *Model) Apply(b *Batch) {
 	}
 	for i := range b.Spans {
 		rec := &b.Spans[i]
-		svc := m.fallbackService()
+		var svc uint32
 		if int(rec.Res) < len(svcs) {
 			svc = svcs[rec.Res]
+		} else {
+			svc = m.fallbackService()
 		}
 		m.applySpan(rec, svc, now)
 	}

@@ -118,15 +118,16 @@ type windowPlan struct {
 func planWindow(q Query, total int, anchor item, anchorRank int, hasAnchor bool) windowPlan {
 	limit := max(q.Limit, 0)
 	maxOff := max(total-limit, 0)
+	row := min(max(q.Row, 0), max(limit-1, 0))
 	if hasAnchor {
 		t := min(max(anchorRank+q.Move, 0), max(total-1, 0))
-		off := min(max(t-q.Row, 0), maxOff)
+		off := min(max(t-row, 0), maxOff)
 		return windowPlan{off: off, limit: limit, selected: t - off, lo: anchor, loRank: anchorRank}
 	}
 	off := min(max(q.Offset, 0), maxOff)
 	sel := -1
 	if n := min(limit, total-off); n > 0 {
-		sel = min(max(q.Row+q.Move, 0), n-1)
+		sel = min(max(row+q.Move, 0), n-1)
 	}
 	// Select from whichever end of the table is nearer.
 	if off <= total-off-limit {
