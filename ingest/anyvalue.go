@@ -1,0 +1,182 @@
+package ingest
+
+import (
+	"encoding/hex"
+	"math"
+	"strconv"
+
+	"github.com/spantop/spantop/model"
+)
+
+// valueKind tells which member of an OTLP AnyValue was set.
+type valueKind uint8
+
+const (
+	valNone valueKind = iota
+	valString
+	valBool
+	valInt
+	valDouble
+	valArray
+	valKVList
+	valBytes
+)
+
+// anyValue is a decoded AnyValue: scalars in u, strings, bytes and the raw
+// array or kvlist message in b (a sub-slice of the input).
+type anyValue struct {
+	kind valueKind
+	u    uint64
+	b    []byte
+}
+
+func (v anyValue) int() int64      { return int64(v.u) }
+func (v anyValue) double() float64 { return math.Float64frombits(v.u) }
+func (v anyValue) boolean() bool   { return v.u != 0 }
+
+// parseKeyValue reads an OTLP KeyValue message (key = 1, value = 2).
+func parseKeyValue(b []byte) (key []byte, val anyValue, err error) {
+	for len(b) > 0 {
+		var f field
+		if f, b, err = nextField(b); err != nil {
+			return nil, anyValue{}, malformed("KeyValue", err)
+		}
+		switch {
+		case f.num == 1 && f.typ == 2:
+			key = f.b
+		case f.num == 2 && f.typ == 2:
+			if val, err = parseAnyValue(f.b); err != nil {
+				return nil, anyValue{}, err
+			}
+		}
+	}
+	return key, val, nil
+}
+
+// parseAnyValue reads an OTLP AnyValue; the last member set wins, as with any
+// protobuf oneof.
+func parseAnyValue(b []byte) (anyValue, error) {
+	var v anyValue
+	for len(b) > 0 {
+		f, rest, err := nextField(b)
+		if err != nil {
+			return anyValue{}, malformed("AnyValue", err)
+		}
+		b = rest
+		switch f.typ {
+		case 0: // varint
+			switch f.num {
+			case 2:
+				v = anyValue{kind: valBool, u: f.u}
+			case 3:
+				v = anyValue{kind: valInt, u: f.u}
+			}
+		case 1: // fixed64
+			if f.num == 4 {
+				v = anyValue{kind: valDouble, u: f.u}
+			}
+		case 2: // bytes
+			switch f.num {
+			case 1:
+				v = anyValue{kind: valString, b: f.b}
+			case 5:
+				v = anyValue{kind: valArray, b: f.b}
+			case 6:
+				v = anyValue{kind: valKVList, b: f.b}
+			case 7:
+				v = anyValue{kind: valBytes, b: f.b}
+			}
+		}
+	}
+	return v, nil
+}
+
+// maxRenderDepth bounds the nesting of arrays and kvlists that is rendered;
+// deeper levels become "…". It also bounds the recursion, so a hostile
+// message of nested arrays cannot exhaust the stack.
+const maxRenderDepth = 8
+
+// writeAttr appends one attribute to w. Arrays and kvlists are rendered as a
+// compact JSON-like string using scratch, which is returned for reuse.
+func writeAttr(w *model.AttrWriter, key []byte, v anyValue, scratch []byte) ([]byte, error) {
+	switch v.kind {
+	case valString, valNone:
+		w.String(key, v.b)
+	case valBool:
+		w.Bool(key, v.boolean())
+	case valInt:
+		w.Int(key, v.int())
+	case valDouble:
+		w.Double(key, v.double())
+	case valBytes:
+		w.Bytes(key, v.b)
+	case valArray, valKVList:
+		var err error
+		if scratch, err = render(scratch[:0], v, 0); err != nil {
+			return scratch, err
+		}
+		w.String(key, scratch)
+	}
+	return scratch, nil
+}
+
+// render appends a JSON-like rendering of v to dst: strings quoted with Go
+// escapes (so control characters never reach a terminal raw), bytes as
+// quoted hex, arrays as [a,b] and kvlists as {"k":v}.
+func render(dst []byte, v anyValue, depth int) ([]byte, error) {
+	switch v.kind {
+	case valNone:
+		return append(dst, "null"...), nil
+	case valString:
+		return strconv.AppendQuote(dst, string(v.b)), nil
+	case valBool:
+		return strconv.AppendBool(dst, v.boolean()), nil
+	case valInt:
+		return strconv.AppendInt(dst, v.int(), 10), nil
+	case valDouble:
+		return strconv.AppendFloat(dst, v.double(), 'g', -1, 64), nil
+	case valBytes:
+		dst = append(dst, '"')
+		dst = hex.AppendEncode(dst, v.b)
+		return append(dst, '"'), nil
+	}
+	if depth >= maxRenderDepth {
+		return append(dst, "…"...), nil
+	}
+	open, close, what := byte('['), byte(']'), "ArrayValue"
+	if v.kind == valKVList {
+		open, close, what = '{', '}', "KeyValueList"
+	}
+	dst = append(dst, open)
+	first := true
+	b := v.b
+	for len(b) > 0 {
+		f, rest, err := nextField(b)
+		if err != nil {
+			return dst, malformed(what, err)
+		}
+		b = rest
+		if f.num != 1 || f.typ != 2 {
+			continue
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		var elem anyValue
+		if v.kind == valKVList {
+			var key []byte
+			if key, elem, err = parseKeyValue(f.b); err != nil {
+				return dst, err
+			}
+			dst = strconv.AppendQuote(dst, string(key))
+			dst = append(dst, ':')
+		} else if elem, err = parseAnyValue(f.b); err != nil {
+			return dst, err
+		}
+		if dst, err = render(dst, elem, depth+1); err != nil {
+			return dst, err
+		}
+	}
+	return append(dst, close), nil
+}

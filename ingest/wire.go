@@ -1,0 +1,67 @@
+// Package ingest receives OTLP over gRPC and HTTP and turns it into model
+// batches. It is the only package that knows the OTLP wire types: protobuf is
+// decoded straight from the wire bytes (protowire, no generated structs, no
+// reflection) into compact model records, OTLP/JSON goes through protojson.
+// Between the receivers and the model's single writer sits one bounded Queue.
+package ingest
+
+import (
+	"errors"
+	"fmt"
+
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// field is one protobuf field as read off the wire. For varint, fixed32 and
+// fixed64 fields u holds the value; for length-delimited fields b holds the
+// bytes (a sub-slice of the input, never copied).
+type field struct {
+	num protowire.Number
+	typ protowire.Type
+	u   uint64
+	b   []byte
+}
+
+// errTruncated is what a walk reports on bytes that are not protobuf.
+var errTruncated = errors.New("truncated or invalid field")
+
+// nextField reads one field from b and returns the rest. Groups (deprecated,
+// never used by OTLP) are skipped whole; their content is not reported.
+func nextField(b []byte) (field, []byte, error) {
+	num, typ, n := protowire.ConsumeTag(b)
+	if n < 0 {
+		return field{}, nil, wireErr(n)
+	}
+	b = b[n:]
+	f := field{num: num, typ: typ}
+	switch typ {
+	case protowire.VarintType:
+		f.u, n = protowire.ConsumeVarint(b)
+	case protowire.Fixed64Type:
+		f.u, n = protowire.ConsumeFixed64(b)
+	case protowire.Fixed32Type:
+		var v uint32
+		v, n = protowire.ConsumeFixed32(b)
+		f.u = uint64(v)
+	case protowire.BytesType:
+		f.b, n = protowire.ConsumeBytes(b)
+	default:
+		n = protowire.ConsumeFieldValue(num, typ, b)
+	}
+	if n < 0 {
+		return field{}, nil, wireErr(n)
+	}
+	return f, b[n:], nil
+}
+
+func wireErr(n int) error {
+	if err := protowire.ParseError(n); err != nil {
+		return err
+	}
+	return errTruncated
+}
+
+// malformed wraps a wire error with where it happened.
+func malformed(where string, err error) error {
+	return fmt.Errorf("malformed protobuf in %s: %w", where, err)
+}
