@@ -31,7 +31,7 @@ func (m *Model) Span(id uint64) (SpanDetail, bool) {
 	now := m.now().UnixNano()
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	slot, ok := m.slotOf(id)
+	slot, ok := m.findSlot(id)
 	if !ok {
 		return SpanDetail{}, false
 	}

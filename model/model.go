@@ -33,6 +33,9 @@ type Model struct {
 	nextID, nextOpID, nextSvcID uint64
 	unknownService              Sym
 
+	idx    taskIndex
+	recent slotCache
+
 	lost, errors int
 	evicted      int64
 	applied      rateRing // spans applied per second, for the header
@@ -76,6 +79,8 @@ func New(cfg Config) *Model {
 		svcIndex: make(map[string]uint32),
 	}
 	m.unknownService = m.syms.InternString("unknown_service")
+	m.idx.col = TaskID
+	m.idx.tree.less = m.idx.less
 	return m
 }
 
@@ -117,6 +122,7 @@ func (m *Model) Apply(b *Batch) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.symBytesCache = m.syms.Bytes()
+	m.idx.strs = m.syms.snapshot()
 	var svcBuf [8]uint32
 	svcs := svcBuf[:0]
 	for i := range b.Resources {
@@ -133,6 +139,10 @@ func (m *Model) Apply(b *Batch) {
 		m.applySpan(rec, svc, now)
 	}
 	m.applied.add(now, uint32(len(b.Spans)))
+	// Slices and index leaves grow in steps the per-span reservation does
+	// not see; settle the budget once more after the batch.
+	for m.memoryUsed() > m.cfg.MaxMemory && m.evictOldest() {
+	}
 }
 
 func (m *Model) fallbackService() uint32 {
@@ -162,6 +172,7 @@ func (m *Model) applySpan(rec *SpanRec, svc uint32, now int64) {
 	} else {
 		m.finish(slot, now)
 	}
+	m.indexAdd(slot)
 	m.peakIndex = max(m.peakIndex, len(m.store.index)+len(m.store.exact))
 }
 
@@ -175,10 +186,12 @@ func (m *Model) update(slot uint32, rec *SpanRec, svc uint32, now int64) {
 	if state == StateDone || state == StateError {
 		return
 	}
+	if rec.InFlight && rec.SnapshotSeq < cold.seq {
+		return
+	}
+	m.indexRemove(slot)
+	defer m.indexAdd(slot)
 	if rec.InFlight {
-		if rec.SnapshotSeq < cold.seq {
-			return
-		}
 		if state == StateLost {
 			// Alive after all: back to running; its retention entry is void.
 			m.lost--
@@ -305,6 +318,7 @@ func (m *Model) unlinkTrace(slot uint32) {
 
 // remove deletes a finished or lost span. Aggregates keep what it added.
 func (m *Model) remove(slot uint32) {
+	m.indexRemove(slot)
 	c, i := m.store.at(slot)
 	switch c.state[i] {
 	case StateError:
@@ -331,11 +345,13 @@ func (m *Model) Sweep() {
 			j++
 			continue
 		}
+		m.indexRemove(slot)
 		m.stopRunning(slot) // moves another slot into position j
 		c.state[i] = StateLost
 		c.dur[i] = max(c.cold[i].lastSeen-c.cold[i].start, 0)
 		m.lost++
 		m.pushFIFO(slot, now)
+		m.indexAdd(slot)
 	}
 	cutoff := now - int64(m.cfg.Retain)
 	for m.fifoHead < len(m.fifo) && m.fifo[m.fifoHead].at <= cutoff {
@@ -365,7 +381,12 @@ func (m *Model) popFIFO() bool {
 
 // perSpanBytes is what a new span may add outside its chunk slot and blobs:
 // an index entry, a retention entry and, at worst, a trace entry.
-const perSpanBytes = indexEntryBytes + fifoBytes + traceEntryBytes
+const perSpanBytes = indexEntryBytes + fifoBytes + traceEntryBytes + 2*24
+
+// growthHeadroom is the part of the budget kept free for what grows in
+// steps rather than per span (slices doubling, index leaves splitting), so
+// that the budget holds even when nothing is left to evict.
+func growthHeadroom(budget int64) int64 { return max(budget/32, 16<<10) }
 
 // reserve evicts the oldest finished spans until a new span with need bytes
 // of its own fits in the budget, counting a new chunk when no slot is free.
@@ -376,7 +397,7 @@ func (m *Model) reserve(need int64) bool {
 		if len(m.store.free) == 0 {
 			n += chunkBytes
 		}
-		if m.memoryUsed()+n <= m.cfg.MaxMemory {
+		if m.memoryUsed()+n <= m.cfg.MaxMemory-growthHeadroom(m.cfg.MaxMemory) {
 			return true
 		}
 		if !m.evictOldest() {
@@ -402,6 +423,6 @@ func (m *Model) memoryUsed() int64 {
 	return int64(len(s.chunks))*chunkBytes + int64(cap(s.free))*4 + int64(cap(s.chunks))*8 +
 		int64(m.peakIndex)*indexEntryBytes +
 		int64(cap(m.fifo))*fifoBytes + int64(cap(m.running))*4 +
-		int64(m.peakTraces)*traceEntryBytes +
+		int64(m.peakTraces)*traceEntryBytes + m.idx.tree.bytes() +
 		m.spanBytes + m.aggBytes + m.symBytesCache
 }

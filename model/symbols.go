@@ -137,6 +137,14 @@ func (s *Symbols) String(id Sym) string {
 	return ""
 }
 
+// snapshot returns the strings interned so far. The slice is never written
+// below its length, so it may be read without the lock.
+func (s *Symbols) snapshot() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.strs[:len(s.strs):len(s.strs)]
+}
+
 // Len returns the number of interned strings.
 func (s *Symbols) Len() int {
 	s.mu.RLock()

@@ -2,6 +2,8 @@ package model
 
 import (
 	"math"
+	"slices"
+	"sort"
 	"time"
 )
 
@@ -94,9 +96,31 @@ func (s *taskScan) each(fn func(item)) {
 	}
 }
 
-// Tasks returns one window of the tasks table.
+// Tasks returns one window of the tasks table. Without a filter it reads
+// the sort index; a filter needs a pass over the key columns.
 func (m *Model) Tasks(q Query) Page[TaskRow] {
 	f, ferr := parseFilter(q.Filter)
+	if f == nil {
+		col := indexColumn(q.Sort)
+		m.mu.RLock()
+		if m.idx.col == col {
+			defer m.mu.RUnlock()
+			page := m.indexedTasks(q, m.now().UnixNano())
+			if ferr != nil {
+				page.FilterErr = ferr.Error()
+			}
+			return page
+		}
+		m.mu.RUnlock()
+		m.mu.Lock()
+		m.rebuildIndex(col)
+		m.mu.Unlock()
+		return m.Tasks(q)
+	}
+	return m.scanTasks(q, f)
+}
+
+func (m *Model) scanTasks(q Query, f *filter) Page[TaskRow] {
 	var ranks []uint32
 	switch q.Sort {
 	case TaskName, TaskService, TaskTarget, TaskLocation:
@@ -115,7 +139,7 @@ func (m *Model) Tasks(q Query) Page[TaskRow] {
 	var anchor item
 	hasAnchor := false
 	if q.Anchor != 0 {
-		if slot, ok := m.slotOf(q.Anchor); ok {
+		if slot, ok := m.findSlot(q.Anchor); ok {
 			c, i := m.store.at(slot)
 			if f == nil || m.matchSpan(f, c, i, s.now) {
 				var one spanChunk
@@ -155,18 +179,93 @@ func (m *Model) Tasks(q Query) Page[TaskRow] {
 			s.each(p.offer)
 		}
 	}
-	items := plan.window(p)
-	page := Page[TaskRow]{Total: total, Offset: plan.off, Selected: plan.selected, Rows: make([]TaskRow, len(items))}
-	if ferr != nil {
-		page.FilterErr = ferr.Error()
-	}
-	if page.Selected >= len(items) {
-		page.Selected = len(items) - 1
-	}
+	return m.taskPage(plan.window(p), total, plan, s.now)
+}
+
+func (m *Model) taskPage(items []item, total int, plan windowPlan, now int64) Page[TaskRow] {
+	page := Page[TaskRow]{Total: total, Offset: plan.off, Selected: min(plan.selected, len(items)-1), Rows: make([]TaskRow, len(items))}
 	for j, it := range items {
-		page.Rows[j] = m.taskRow(it.slot, s.now)
+		page.Rows[j] = m.taskRow(it.slot, now)
+		m.recent.put(page.Rows[j].ID, it.slot)
 	}
 	return page
+}
+
+// indexedTasks answers a query from the sort index in O(log n + rows).
+// The caller holds the read lock and has checked the index's column.
+func (m *Model) indexedTasks(q Query, now int64) Page[TaskRow] {
+	x := &m.idx
+	var run []item // running spans, merged in when sorting by Total
+	if x.col == TaskTotal {
+		run = make([]item, 0, len(m.running))
+		for _, slot := range m.running {
+			c, i := m.store.at(slot)
+			run = append(run, item{key: durKey(c.dur[i], now), idk: c.id[i], slot: slot})
+		}
+		slices.SortFunc(run, x.cmp)
+	}
+	total := x.tree.size + len(run)
+	rank, hasAnchor := 0, false
+	if q.Anchor != 0 {
+		if slot, ok := m.findSlot(q.Anchor); ok {
+			it, indexed := m.indexItem(slot)
+			if !indexed {
+				c, i := m.store.at(slot)
+				it.key = durKey(c.dur[i], now)
+			}
+			rank = x.tree.rank(it) + sort.Search(len(run), func(j int) bool { return !x.less(run[j], it) })
+			if q.Desc {
+				rank = total - 1 - rank
+			}
+			hasAnchor = true
+		}
+	}
+	plan := planWindow(q, total, item{}, rank, hasAnchor)
+	from, to := plan.off, min(plan.off+plan.limit, total)
+	if q.Desc {
+		from, to = total-to, total-from
+	}
+	items := m.mergedRange(run, from, to)
+	if q.Desc {
+		slices.Reverse(items)
+	}
+	return m.taskPage(items, total, plan, now)
+}
+
+// mergedRange returns ascending ranks [from, to) of the index merged with
+// the sorted running spans.
+func (m *Model) mergedRange(run []item, from, to int) []item {
+	t := &m.idx.tree
+	if from >= to {
+		return nil
+	}
+	if len(run) == 0 {
+		return t.appendRange(nil, from, to)
+	}
+	// j = how many running spans are among the first `from` merged items:
+	// the smallest j for which run[j] does not sort before tree[from-j-1].
+	lo, hi := max(0, from-t.size), min(from, len(run))
+	for lo < hi {
+		j := (lo + hi) / 2
+		if i := from - j; i > 0 && m.idx.less(run[j], t.itemAt(i-1)) {
+			lo = j + 1
+		} else {
+			hi = j
+		}
+	}
+	j, i := lo, from-lo
+	tree := t.appendRange(nil, i, i+(to-from))
+	out := make([]item, 0, to-from)
+	for len(out) < to-from && (len(tree) > 0 || j < len(run)) {
+		if j < len(run) && (len(tree) == 0 || m.idx.less(run[j], tree[0])) {
+			out = append(out, run[j])
+			j++
+		} else {
+			out = append(out, tree[0])
+			tree = tree[1:]
+		}
+	}
+	return out
 }
 
 // maxRowFields bounds the attributes copied into a row; details show all.

@@ -19,6 +19,9 @@ type item struct {
 	key  int64
 	idk  uint64
 	slot uint32
+	// sym breaks ties of key in string columns, whose key is only the
+	// string's first eight bytes (see taskIndex.less).
+	sym Sym
 }
 
 func less(a, b item) bool { return a.key < b.key || (a.key == b.key && a.idk < b.idk) }

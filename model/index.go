@@ -1,0 +1,183 @@
+package model
+
+import (
+	"encoding/binary"
+	"slices"
+	"sync"
+)
+
+// taskIndex keeps every stored span ordered by the tasks view's active
+// sort column (ascending, ID last), so that a frame needs O(log n + rows).
+// The writer updates it with each change that moves a span's key; a change
+// of sort column rebuilds it once. Running spans sorted by Total are kept
+// out of it, because their Total grows with the clock: they are few, and a
+// query merges them in.
+type taskIndex struct {
+	col  Column
+	tree ostree
+	strs []string // the symbol table as of the last batch, for string keys
+}
+
+// indexColumn maps a column to the one whose order it shares: columns that
+// are zero for every span sort by ID alone.
+func indexColumn(col Column) Column {
+	switch col {
+	case TaskWarn, TaskBusy, TaskSched, TaskIdle, TaskPolls:
+		return TaskID
+	}
+	if col >= TaskColumns {
+		return TaskID
+	}
+	return col
+}
+
+func (x *taskIndex) stringColumn() bool {
+	switch x.col {
+	case TaskName, TaskService, TaskTarget, TaskLocation:
+		return true
+	}
+	return false
+}
+
+// less orders items; for string columns a key tie falls back to comparing
+// the whole strings, so the order is plain byte order of the string, then ID.
+func (x *taskIndex) less(a, b item) bool {
+	if a.key != b.key {
+		return a.key < b.key
+	}
+	if a.sym != b.sym && x.stringColumn() {
+		sa, sb := x.str(a.sym), x.str(b.sym)
+		if sa != sb {
+			return sa < sb
+		}
+	}
+	return a.idk < b.idk
+}
+
+func (x *taskIndex) str(id Sym) string {
+	if int(id) < len(x.strs) {
+		return x.strs[id]
+	}
+	return ""
+}
+
+// prefixKey is a string's first eight bytes as an integer in byte order.
+func (x *taskIndex) prefixKey(id Sym) int64 {
+	var b [8]byte
+	copy(b[:], x.str(id))
+	return int64(binary.BigEndian.Uint64(b[:]) ^ 1<<63)
+}
+
+// key returns a slot's item for the index; false for a running span when
+// the column is Total.
+func (m *Model) indexItem(slot uint32) (item, bool) {
+	x := &m.idx
+	c, i := m.store.at(slot)
+	it := item{idk: c.id[i], slot: slot}
+	var sym Sym
+	switch x.col {
+	case TaskTotal:
+		if c.state[i] == StateRunning {
+			return it, false
+		}
+		it.key = c.dur[i]
+	case TaskName:
+		sym = c.name[i]
+	case TaskService:
+		sym = m.services[c.svc[i]].name
+	case TaskTarget:
+		sym = c.scope[i]
+	case TaskLocation:
+		sym = c.loc[i]
+	case TaskState:
+		it.key = int64(c.state[i])
+	case TaskKind:
+		it.key = int64(c.kind[i])
+	case TaskFields:
+		it.key = int64(c.nattr[i])
+	}
+	if x.stringColumn() {
+		it.key, it.sym = x.prefixKey(sym), sym
+	}
+	return it, true
+}
+
+func (m *Model) indexAdd(slot uint32) {
+	if it, ok := m.indexItem(slot); ok {
+		m.idx.tree.insert(it)
+	}
+}
+
+func (m *Model) indexRemove(slot uint32) {
+	if it, ok := m.indexItem(slot); ok {
+		m.idx.tree.remove(it)
+	}
+}
+
+// rebuildIndex orders every stored span by col. The caller holds the write lock.
+func (m *Model) rebuildIndex(col Column) {
+	m.idx.col = col
+	m.idx.strs = m.syms.snapshot()
+	items := make([]item, 0, m.store.live)
+	for ci, c := range m.store.chunks {
+		for i := range chunkSize {
+			if c.id[i] != 0 {
+				if it, ok := m.indexItem(uint32(ci)<<chunkBits | uint32(i)); ok {
+					items = append(items, it)
+				}
+			}
+		}
+	}
+	slices.SortFunc(items, m.idx.cmp)
+	m.idx.tree.build(items)
+}
+
+func (x *taskIndex) cmp(a, b item) int {
+	if x.less(a, b) {
+		return -1
+	}
+	if x.less(b, a) {
+		return 1
+	}
+	return 0
+}
+
+// slotCache remembers where the rows of recent pages are stored, so that
+// the next frame finds its anchor without scanning the ID column. Entries
+// are checked against the slot's ID before use.
+type slotCache struct {
+	mu      sync.Mutex
+	entries [512]struct {
+		id   uint64
+		slot uint32
+	}
+}
+
+func (c *slotCache) put(id uint64, slot uint32) {
+	c.mu.Lock()
+	e := &c.entries[id%uint64(len(c.entries))]
+	e.id, e.slot = id, slot
+	c.mu.Unlock()
+}
+
+func (c *slotCache) get(id uint64) (uint32, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.entries[id%uint64(len(c.entries))]
+	return e.slot, e.id == id
+}
+
+// findSlot locates a span by display ID: from the cache when it was shown
+// recently, else by scanning the ID column.
+func (m *Model) findSlot(id uint64) (uint32, bool) {
+	if slot, ok := m.recent.get(id); ok && int(slot>>chunkBits) < len(m.store.chunks) {
+		if c, i := m.store.at(slot); c.id[i] == id {
+			return slot, true
+		}
+	}
+	slot, ok := m.slotOf(id)
+	if ok {
+		m.recent.put(id, slot)
+	}
+	return slot, ok
+}

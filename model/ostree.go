@@ -1,0 +1,279 @@
+package model
+
+import "sort"
+
+// ostree is an order-statistic B+tree of items: every internal node knows
+// how many items each child holds, so rank (how many items sort before x)
+// and select (the item at rank p) take O(log n). The writer keeps one for
+// the tasks view's active sort column; a frame's query then costs
+// O(log n + rows) however many spans are stored.
+type ostree struct {
+	root   *osNode
+	size   int
+	leaves int
+	less   func(a, b item) bool
+}
+
+const (
+	osLeafMax = 64
+	osKidsMax = 64
+)
+
+type osNode struct {
+	items []item    // leaf: sorted
+	kids  []*osNode // internal
+	seps  []item    // internal: seps[i] ≤ every item of kids[i] (i ≥ 1); seps[0] unused
+	sizes []int     // internal: items under each kid
+}
+
+func (n *osNode) leaf() bool { return n.kids == nil }
+
+func (n *osNode) count() int {
+	if n.leaf() {
+		return len(n.items)
+	}
+	s := 0
+	for _, c := range n.sizes {
+		s += c
+	}
+	return s
+}
+
+// osLeafBytes is the memory of one leaf; internal nodes add about one
+// leaf's worth per osKidsMax/2 leaves.
+const osLeafBytes = (osLeafMax+1)*24 + 96
+
+func (t *ostree) bytes() int64 { return int64(t.leaves) * osLeafBytes * (osKidsMax/2 + 1) / (osKidsMax / 2) }
+
+// childFor returns the index of the child whose range holds x.
+func (t *ostree) childFor(n *osNode, x item) int {
+	return sort.Search(len(n.kids)-1, func(j int) bool { return t.less(x, n.seps[j+1]) })
+}
+
+// lowerBound returns the index of the first item not less than x.
+func (t *ostree) lowerBound(items []item, x item) int {
+	return sort.Search(len(items), func(j int) bool { return !t.less(items[j], x) })
+}
+
+func (t *ostree) insert(x item) {
+	if t.root == nil {
+		t.root = &osNode{items: make([]item, 0, osLeafMax+1)}
+		t.leaves = 1
+	}
+	if right, sep := t.insertAt(t.root, x); right != nil {
+		left := t.root
+		t.root = &osNode{kids: []*osNode{left, right}, seps: []item{{}, sep}, sizes: []int{left.count(), right.count()}}
+	}
+	t.size++
+}
+
+func (t *ostree) insertAt(n *osNode, x item) (*osNode, item) {
+	if n.leaf() {
+		i := t.lowerBound(n.items, x)
+		n.items = append(n.items, item{})
+		copy(n.items[i+1:], n.items[i:])
+		n.items[i] = x
+		if len(n.items) <= osLeafMax {
+			return nil, item{}
+		}
+		// Appends at the end (IDs, times) would leave every leaf half
+		// empty with an even split; keep the left leaf full instead.
+		h := len(n.items) / 2
+		if i == len(n.items)-1 {
+			h = len(n.items) - 1
+		}
+		right := &osNode{items: make([]item, len(n.items)-h, osLeafMax+1)}
+		copy(right.items, n.items[h:])
+		n.items = n.items[:h]
+		t.leaves++
+		return right, right.items[0]
+	}
+	i := t.childFor(n, x)
+	n.sizes[i]++
+	right, sep := t.insertAt(n.kids[i], x)
+	if right == nil {
+		return nil, item{}
+	}
+	n.kids = insertAt(n.kids, i+1, right)
+	n.seps = insertAt(n.seps, i+1, sep)
+	n.sizes[i] = n.kids[i].count()
+	n.sizes = insertAt(n.sizes, i+1, right.count())
+	if len(n.kids) <= osKidsMax {
+		return nil, item{}
+	}
+	h := len(n.kids) / 2
+	r := &osNode{
+		kids:  append([]*osNode(nil), n.kids[h:]...),
+		seps:  append([]item(nil), n.seps[h:]...),
+		sizes: append([]int(nil), n.sizes[h:]...),
+	}
+	n.kids, n.seps, n.sizes = n.kids[:h:h], n.seps[:h:h], n.sizes[:h:h]
+	return r, r.seps[0]
+}
+
+func insertAt[T any](s []T, i int, v T) []T {
+	var zero T
+	s = append(s, zero)
+	copy(s[i+1:], s[i:])
+	s[i] = v
+	return s
+}
+
+func removeAt[T any](s []T, i int) []T {
+	copy(s[i:], s[i+1:])
+	return s[:len(s)-1]
+}
+
+// remove deletes x (equal by less in both directions); false if absent.
+func (t *ostree) remove(x item) bool {
+	if t.root == nil || !t.removeAt(t.root, x) {
+		return false
+	}
+	t.size--
+	for !t.root.leaf() && len(t.root.kids) == 1 {
+		t.root = t.root.kids[0]
+	}
+	return true
+}
+
+func (t *ostree) removeAt(n *osNode, x item) bool {
+	if n.leaf() {
+		i := t.lowerBound(n.items, x)
+		if i == len(n.items) || t.less(x, n.items[i]) {
+			return false
+		}
+		n.items = removeAt(n.items, i)
+		return true
+	}
+	i := t.childFor(n, x)
+	if !t.removeAt(n.kids[i], x) {
+		return false
+	}
+	n.sizes[i]--
+	if n.sizes[i] == 0 {
+		if n.kids[i].leaf() {
+			t.leaves--
+		}
+		t.dropKid(n, i)
+		return true
+	}
+	// Merge a thin leaf into a neighbour so random deletions cannot leave
+	// the tree full of nearly empty leaves.
+	if k := n.kids[i]; k.leaf() && len(k.items) < osLeafMax/4 && len(n.kids) > 1 {
+		l := i
+		if l == len(n.kids)-1 {
+			l--
+		}
+		a, b := n.kids[l], n.kids[l+1]
+		if len(a.items)+len(b.items) <= osLeafMax*3/4 {
+			a.items = append(a.items, b.items...)
+			n.sizes[l] += n.sizes[l+1]
+			n.sizes[l+1] = 0
+			t.dropKid(n, l+1)
+			t.leaves--
+		}
+	}
+	return true
+}
+
+// dropKid removes child i; when it was the first, the next child's
+// separator becomes the unused seps[0].
+func (t *ostree) dropKid(n *osNode, i int) {
+	n.kids = removeAt(n.kids, i)
+	n.sizes = removeAt(n.sizes, i)
+	if i == 0 {
+		if len(n.seps) > 1 {
+			n.seps = removeAt(n.seps, 1)
+		} else {
+			n.seps = n.seps[:0]
+		}
+	} else {
+		n.seps = removeAt(n.seps, i)
+	}
+}
+
+// rank returns how many items sort before x.
+func (t *ostree) rank(x item) int {
+	r := 0
+	n := t.root
+	if n == nil {
+		return 0
+	}
+	for !n.leaf() {
+		i := t.childFor(n, x)
+		for _, s := range n.sizes[:i] {
+			r += s
+		}
+		n = n.kids[i]
+	}
+	return r + t.lowerBound(n.items, x)
+}
+
+// at returns the leaf holding rank p and p's index in it.
+func (t *ostree) at(p int) (*osNode, int) {
+	n := t.root
+	for !n.leaf() {
+		i := 0
+		for i < len(n.sizes)-1 && p >= n.sizes[i] {
+			p -= n.sizes[i]
+			i++
+		}
+		n = n.kids[i]
+	}
+	return n, p
+}
+
+// appendRange appends the items of ranks [from, to) in order.
+func (t *ostree) appendRange(out []item, from, to int) []item {
+	to = min(to, t.size)
+	for from < to {
+		leaf, i := t.at(from)
+		take := min(len(leaf.items)-i, to-from)
+		out = append(out, leaf.items[i:i+take]...)
+		from += take
+	}
+	return out
+}
+
+// itemAt returns the item of rank p.
+func (t *ostree) itemAt(p int) item {
+	leaf, i := t.at(p)
+	return leaf.items[i]
+}
+
+// build replaces the contents with items, which must be sorted.
+func (t *ostree) build(items []item) {
+	t.size = len(items)
+	const fill = osLeafMax * 3 / 4
+	var level []*osNode
+	for i := 0; i < len(items); i += fill {
+		leaf := &osNode{items: make([]item, 0, osLeafMax+1)}
+		leaf.items = append(leaf.items, items[i:min(i+fill, len(items))]...)
+		level = append(level, leaf)
+	}
+	t.leaves = len(level)
+	if len(level) == 0 {
+		t.root = nil
+		return
+	}
+	first := func(n *osNode) item {
+		for !n.leaf() {
+			n = n.kids[0]
+		}
+		return n.items[0]
+	}
+	for len(level) > 1 {
+		var up []*osNode
+		for i := 0; i < len(level); i += osKidsMax * 3 / 4 {
+			kids := level[i:min(i+osKidsMax*3/4, len(level))]
+			n := &osNode{kids: append([]*osNode(nil), kids...)}
+			for _, k := range kids {
+				n.seps = append(n.seps, first(k))
+				n.sizes = append(n.sizes, k.count())
+			}
+			up = append(up, n)
+		}
+		level = up
+	}
+	t.root = level[0]
+}
