@@ -122,3 +122,16 @@ func BenchmarkApply(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*512), "ns/span")
 }
+
+// BenchmarkSortChange1M measures the one-off rebuild of the sort index
+// when the user picks another column with 1M spans stored.
+func BenchmarkSortChange1M(b *testing.B) {
+	m := New(Config{MaxMemory: 4 << 30, Retain: time.Hour})
+	fillSpans(b, m, 1_000_000, time.Now().Add(-time.Minute))
+	cols := []Column{TaskTotal, TaskName}
+	k := 0
+	for b.Loop() {
+		sinkPage = m.Tasks(Query{Sort: cols[k%2], Limit: 45})
+		k++
+	}
+}
