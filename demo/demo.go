@@ -1,0 +1,175 @@
+// Package demo is spantop's built-in workload: a small shop made of several
+// services that call each other over real HTTP on loopback, traced with the
+// OpenTelemetry Go SDK and exported over OTLP/gRPC to a spantop.
+//
+// It exists so that a newcomer sees every view filled within seconds, and so
+// that tests have a realistic producer. The traffic has the shapes people
+// look for in a real system: client and server spans linked by W3C trace
+// context, fan-out to several backends at once, a slow query, a recurring
+// error burst, a producer/consumer pair over a queue, long-running spans and
+// span events.
+package demo
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Version is reported as service.version by every demo service.
+const Version = "1.4.2"
+
+// config holds the knobs tests turn; Run uses defaultConfig.
+type config struct {
+	// rate is how many user requests per second the load generator sends.
+	rate float64
+	// burstEvery, burstAt and burstFor place the payments error burst: it
+	// starts burstAt into every burstEvery period and lasts burstFor.
+	burstEvery, burstAt, burstFor time.Duration
+	// slowEvery makes every slowEvery-th order history query slow.
+	slowEvery int
+	// jobEvery is how often the long-running reconcile job starts.
+	jobEvery time.Duration
+	// batchTimeout is the BatchSpanProcessor's export delay.
+	batchTimeout time.Duration
+	// inflightAfter and heartbeat drive the in-flight snapshots.
+	inflightAfter, heartbeat time.Duration
+}
+
+func defaultConfig() config {
+	return config{
+		rate:          8,
+		burstEvery:    20 * time.Second,
+		burstAt:       8 * time.Second,
+		burstFor:      4 * time.Second,
+		slowEvery:     4,
+		jobEvery:      10 * time.Second,
+		batchTimeout:  200 * time.Millisecond,
+		inflightAfter: 250 * time.Millisecond,
+		heartbeat:     time.Second,
+	}
+}
+
+// Run runs the workload until ctx ends, exporting spans over OTLP/gRPC
+// (plaintext) to endpoint, a host:port such as "127.0.0.1:4317". When ctx
+// ends it stops the load, flushes every service's spans and returns. It
+// returns an error only when the workload cannot start.
+func Run(ctx context.Context, endpoint string) error {
+	return run(ctx, endpoint, defaultConfig())
+}
+
+// service is one traced process of the shop: its own resource, tracer
+// provider and exporter, as it would be in a real deployment.
+type service struct {
+	name   string
+	tp     *sdktrace.TracerProvider
+	tracer trace.Tracer
+}
+
+func newService(ctx context.Context, name, endpoint string, cfg config) (*service, error) {
+	exp, err := otlptracegrpc.New(ctx,
+		otlptracegrpc.WithEndpoint(endpoint),
+		otlptracegrpc.WithInsecure(),
+		otlptracegrpc.WithTimeout(5*time.Second),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("demo: exporter for %s: %w", name, err)
+	}
+	host, err := os.Hostname()
+	if err != nil {
+		host = "localhost"
+	}
+	res := resource.NewSchemaless(
+		attribute.String("service.name", name),
+		attribute.String("service.namespace", "shop"),
+		attribute.String("service.instance.id", newID()),
+		attribute.String("service.version", Version),
+		attribute.String("host.name", host),
+		attribute.Int("process.pid", os.Getpid()),
+		attribute.String("deployment.environment.name", "demo"),
+		attribute.String("telemetry.sdk.language", "go"),
+		attribute.String("telemetry.sdk.name", "opentelemetry"),
+	)
+	// The in-flight processor is registered first so that Shutdown stops
+	// it before the batcher shuts the shared exporter down.
+	tp := sdktrace.NewTracerProvider(
+		sdktrace.WithResource(res),
+		sdktrace.WithSpanProcessor(newInflight(exp, cfg.inflightAfter, cfg.heartbeat)),
+		sdktrace.WithBatcher(exp,
+			sdktrace.WithBatchTimeout(cfg.batchTimeout),
+			sdktrace.WithMaxQueueSize(8192),
+		),
+	)
+	return &service{name: name, tp: tp, tracer: tp.Tracer("github.com/spantop/spantop/demo/" + name)}, nil
+}
+
+// newID returns a random UUID-like string for service.instance.id.
+func newID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "00000000-0000-4000-8000-000000000000"
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// propagator carries W3C trace context between the demo services.
+var propagator = propagation.TraceContext{}
+
+func run(ctx context.Context, endpoint string, cfg config) (err error) {
+	names := []string{"frontend", "checkout", "inventory", "payments", "auth", "shipping"}
+	svcs := make(map[string]*service, len(names))
+	defer func() {
+		// Flush every provider even when ctx is already done: the spans of
+		// the last moments are worth a bounded wait.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+		defer cancel()
+		var wg sync.WaitGroup
+		errs := make([]error, 0, len(svcs))
+		var mu sync.Mutex
+		for _, s := range svcs {
+			wg.Go(func() {
+				if e := s.tp.Shutdown(sctx); e != nil {
+					mu.Lock()
+					errs = append(errs, fmt.Errorf("demo: flush %s: %w", s.name, e))
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		// A failed flush on the way out (spantop already gone) is not the
+		// workload failing; report it only when nothing else went wrong
+		// and the caller did not ask us to stop.
+		if err == nil && ctx.Err() == nil {
+			err = errors.Join(errs...)
+		}
+	}()
+	for _, n := range names {
+		s, e := newService(ctx, n, endpoint, cfg)
+		if e != nil {
+			return e
+		}
+		svcs[n] = s
+	}
+	shop, err := startShop(svcs, cfg)
+	if err != nil {
+		return err
+	}
+	defer shop.close()
+	shop.run(ctx)
+	return nil
+}

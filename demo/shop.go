@@ -1,0 +1,591 @@
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// shop is the demo system: four HTTP services on loopback (frontend,
+// checkout, inventory, payments), an auth service reached through an
+// in-process RPC, and a shipping service that consumes an orders queue.
+type shop struct {
+	cfg    config
+	svcs   map[string]*service
+	base   map[string]string // service name → http://127.0.0.1:port
+	lns    []net.Listener
+	srvs   []*http.Server
+	client *http.Client
+	orders chan message
+	start  time.Time
+
+	orderQueries atomic.Int64
+	offset       atomic.Int64
+	streams      atomic.Int32
+	wg           sync.WaitGroup
+}
+
+// message is one entry on the orders queue; headers carry trace context the
+// way Kafka record headers do.
+type message struct {
+	id      string
+	order   int
+	headers map[string]string
+}
+
+func startShop(svcs map[string]*service, cfg config) (*shop, error) {
+	s := &shop{
+		cfg: cfg, svcs: svcs,
+		base:   make(map[string]string),
+		orders: make(chan message, 256),
+		start:  time.Now(),
+		client: &http.Client{
+			Timeout:   10 * time.Second,
+			Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second},
+		},
+	}
+	routes := map[string]func(*http.ServeMux){
+		"frontend":  s.frontendRoutes,
+		"checkout":  s.checkoutRoutes,
+		"inventory": s.inventoryRoutes,
+		"payments":  s.paymentsRoutes,
+	}
+	for _, name := range []string{"frontend", "checkout", "inventory", "payments"} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			s.close()
+			return nil, fmt.Errorf("demo: listen for %s: %w", name, err)
+		}
+		mux := http.NewServeMux()
+		routes[name](mux)
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		s.lns = append(s.lns, ln)
+		s.srvs = append(s.srvs, srv)
+		s.base[name] = "http://" + ln.Addr().String()
+		go func() {
+			// Serve returns ErrServerClosed on close; any other error means
+			// the listener broke, and requests to it fail visibly as spans.
+			_ = srv.Serve(ln)
+		}()
+	}
+	return s, nil
+}
+
+// close stops the HTTP servers, giving running handlers a moment to end
+// their spans.
+func (s *shop) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for _, srv := range s.srvs {
+		if err := srv.Shutdown(ctx); err != nil {
+			_ = srv.Close() // already failing to stop politely; force it
+		}
+	}
+	s.client.CloseIdleConnections()
+}
+
+// run drives the shop until ctx ends: user requests at cfg.rate, the
+// orders consumer, the periodic reconcile job and long-lived event streams.
+func (s *shop) run(ctx context.Context) {
+	s.wg.Go(func() { s.consume(ctx) })
+	s.wg.Go(func() { s.reconcileLoop(ctx) })
+	tick := time.NewTicker(time.Duration(float64(time.Second) / s.cfg.rate))
+	defer tick.Stop()
+	sem := make(chan struct{}, 64) // bound the load when the shop is slow
+	for n := 0; ; n++ {
+		select {
+		case <-ctx.Done():
+			s.wg.Wait()
+			return
+		case <-tick.C:
+		}
+		var path, method string
+		switch r := rand.IntN(100); {
+		case r < 45:
+			method, path = http.MethodPost, fmt.Sprintf("/api/checkout?cart=%d", rand.IntN(9000)+1000)
+		case r < 80:
+			method, path = http.MethodGet, "/api/products/"+sku()
+		default:
+			method, path = http.MethodGet, fmt.Sprintf("/api/orders?customer=%d", rand.IntN(500)+1)
+		}
+		// A browser holds a few event streams open: long SERVER spans.
+		if n%int(3*s.cfg.rate+1) == 0 && s.streams.Load() < 3 {
+			s.streams.Add(1)
+			s.wg.Go(func() {
+				defer s.streams.Add(-1)
+				s.visit(ctx, http.MethodGet, "/api/events")
+			})
+		}
+		select {
+		case sem <- struct{}{}:
+		default:
+			continue
+		}
+		s.wg.Go(func() {
+			defer func() { <-sem }()
+			s.visit(ctx, method, path)
+		})
+	}
+}
+
+// visit is a user's browser: a plain request without trace context, so the
+// frontend's SERVER span is the root of the trace.
+func (s *shop) visit(ctx context.Context, method, path string) {
+	req, err := http.NewRequestWithContext(ctx, method, s.base["frontend"]+path, nil)
+	if err != nil {
+		return
+	}
+	req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) spantop-demo")
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return // the frontend's span already tells the story
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+}
+
+func (s *shop) failing(now time.Time) bool {
+	if s.cfg.burstFor <= 0 {
+		return false
+	}
+	phase := now.Sub(s.start) % s.cfg.burstEvery
+	return phase >= s.cfg.burstAt && phase < s.cfg.burstAt+s.cfg.burstFor
+}
+
+// ---- frontend ---------------------------------------------------------------
+
+func (s *shop) frontendRoutes(mux *http.ServeMux) {
+	fe := s.svcs["frontend"]
+	s.handle(mux, fe, http.MethodPost, "/api/checkout", func(ctx context.Context, r *http.Request) (int, error) {
+		tracer := fe.tracer
+		ctx, span := tracer.Start(ctx, "session.load")
+		span.SetAttributes(attribute.String("enduser.pseudo.id", fmt.Sprintf("u-%04d", rand.IntN(5000))))
+		sleep(ctx, jitter(2*time.Millisecond, 3*time.Millisecond))
+		span.End()
+		code, err := s.call(ctx, fe, "checkout", http.MethodPost, "/checkout", "/checkout?"+r.URL.RawQuery)
+		if err != nil {
+			return http.StatusBadGateway, fmt.Errorf("checkout: %w", err)
+		}
+		if code >= 500 {
+			return http.StatusBadGateway, fmt.Errorf("checkout answered %d", code)
+		}
+		return code, nil
+	})
+	s.handle(mux, fe, http.MethodGet, "/api/products/{sku}", func(ctx context.Context, r *http.Request) (int, error) {
+		code, err := s.call(ctx, fe, "inventory", http.MethodGet, "/stock/{sku}", "/stock/"+r.PathValue("sku"))
+		if err != nil {
+			return http.StatusBadGateway, fmt.Errorf("inventory: %w", err)
+		}
+		return code, nil
+	})
+	s.handle(mux, fe, http.MethodGet, "/api/orders", func(ctx context.Context, r *http.Request) (int, error) {
+		code, err := s.call(ctx, fe, "checkout", http.MethodGet, "/orders", "/orders?"+r.URL.RawQuery)
+		if err != nil {
+			return http.StatusBadGateway, fmt.Errorf("order history: %w", err)
+		}
+		return code, nil
+	})
+	s.handle(mux, fe, http.MethodGet, "/api/events", func(ctx context.Context, _ *http.Request) (int, error) {
+		// A server-sent event stream: one long SERVER span with an event
+		// per message pushed to the browser.
+		span := trace.SpanFromContext(ctx)
+		end := time.Now().Add(jitter(4*time.Second, 5*time.Second))
+		for i := 0; time.Now().Before(end) && ctx.Err() == nil; i++ {
+			sleep(ctx, jitter(700*time.Millisecond, 600*time.Millisecond))
+			span.AddEvent("sse.message", trace.WithAttributes(
+				attribute.String("sse.event", "cart.updated"), attribute.Int("sse.id", i)))
+		}
+		return http.StatusOK, nil
+	})
+}
+
+// ---- checkout ---------------------------------------------------------------
+
+func (s *shop) checkoutRoutes(mux *http.ServeMux) {
+	co := s.svcs["checkout"]
+	s.handle(mux, co, http.MethodPost, "/checkout", func(ctx context.Context, r *http.Request) (int, error) {
+		if err := s.authorize(ctx, co); err != nil {
+			return http.StatusUnauthorized, nil
+		}
+		vctx, v := co.tracer.Start(ctx, "cart.validate")
+		v.SetAttributes(attribute.String("cart.id", r.URL.Query().Get("cart")), attribute.Int("cart.items", rand.IntN(6)+1))
+		sleep(vctx, jitter(1*time.Millisecond, 4*time.Millisecond))
+		v.End()
+
+		// Fan out: reserve stock and charge the card at the same time.
+		var wg sync.WaitGroup
+		var invCode, payCode int
+		var invErr, payErr error
+		wg.Go(func() {
+			invCode, invErr = s.call(ctx, co, "inventory", http.MethodPost, "/reserve", "/reserve")
+		})
+		wg.Go(func() {
+			payCode, payErr = s.call(ctx, co, "payments", http.MethodPost, "/charge", "/charge")
+		})
+		wg.Wait()
+		switch {
+		case invErr != nil:
+			return http.StatusBadGateway, fmt.Errorf("reserve stock: %w", invErr)
+		case payErr != nil:
+			return http.StatusBadGateway, fmt.Errorf("charge: %w", payErr)
+		case payCode >= 500:
+			return http.StatusBadGateway, fmt.Errorf("charge failed: payments answered %d", payCode)
+		case invCode >= 400:
+			return http.StatusConflict, nil
+		}
+		order := rand.IntN(1_000_000)
+		s.db(ctx, co, "INSERT", "orders",
+			"INSERT INTO orders (id, customer_id, status, total) VALUES ($1, $2, 'paid', $3)",
+			jitter(2*time.Millisecond, 6*time.Millisecond))
+		s.publish(ctx, co, order)
+		return http.StatusOK, nil
+	})
+	s.handle(mux, co, http.MethodGet, "/orders", func(ctx context.Context, _ *http.Request) (int, error) {
+		d := jitter(4*time.Millisecond, 10*time.Millisecond)
+		if s.cfg.slowEvery > 0 && s.orderQueries.Add(1)%int64(s.cfg.slowEvery) == 0 {
+			d = jitter(300*time.Millisecond, 1700*time.Millisecond) // no index on created_at
+		}
+		s.db(ctx, co, "SELECT", "orders",
+			"SELECT id, status, total, created_at FROM orders WHERE customer_id = $1 ORDER BY created_at DESC LIMIT 50", d)
+		return http.StatusOK, nil
+	})
+}
+
+// authorize calls auth.v1.AuthService/Check. The RPC runs in process: the
+// trace context travels in a metadata map, as gRPC metadata would carry it.
+func (s *shop) authorize(ctx context.Context, from *service) error {
+	const svc, method = "auth.v1.AuthService", "Check"
+	ctx, span := from.tracer.Start(ctx, svc+"/"+method, trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(
+			attribute.String("rpc.system", "grpc"), attribute.String("rpc.service", svc),
+			attribute.String("rpc.method", method),
+			attribute.String("server.address", "auth.shop.internal"), attribute.Int("server.port", 50051)))
+	defer span.End()
+	md := map[string]string{}
+	propagator.Inject(ctx, propagation.MapCarrier(md))
+	code := s.authServe(md)
+	span.SetAttributes(attribute.Int("rpc.grpc.status_code", code))
+	if code != 0 {
+		span.SetStatus(codes.Error, "PERMISSION_DENIED")
+		return errors.New("permission denied")
+	}
+	return nil
+}
+
+// authServe is the auth service's side of the RPC.
+func (s *shop) authServe(md map[string]string) int {
+	au := s.svcs["auth"]
+	ctx := propagator.Extract(context.Background(), propagation.MapCarrier(md))
+	const svc, method = "auth.v1.AuthService", "Check"
+	ctx, span := au.tracer.Start(ctx, svc+"/"+method, trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithAttributes(
+			attribute.String("rpc.system", "grpc"), attribute.String("rpc.service", svc),
+			attribute.String("rpc.method", method),
+			attribute.String("server.address", "auth.shop.internal"), attribute.Int("server.port", 50051)))
+	defer span.End()
+	s.redis(ctx, au, "GET", fmt.Sprintf("GET session:%04x", rand.IntN(1<<16)))
+	sleep(ctx, jitter(500*time.Microsecond, 2*time.Millisecond))
+	code := 0
+	if rand.IntN(200) == 0 {
+		code = 7 // PERMISSION_DENIED: a client error, not a server fault
+	}
+	span.SetAttributes(attribute.Int("rpc.grpc.status_code", code))
+	return code
+}
+
+// publish puts the order on the orders queue with a PRODUCER span whose
+// context rides in the message headers.
+func (s *shop) publish(ctx context.Context, from *service, order int) {
+	id := fmt.Sprintf("ord-%06d", order)
+	ctx, span := from.tracer.Start(ctx, "send orders", trace.WithSpanKind(trace.SpanKindProducer),
+		trace.WithAttributes(
+			attribute.String("messaging.system", "kafka"),
+			attribute.String("messaging.destination.name", "orders"),
+			attribute.String("messaging.operation.name", "send"),
+			attribute.String("messaging.operation.type", "send"),
+			attribute.String("messaging.message.id", id),
+			attribute.String("server.address", "kafka.shop.internal"), attribute.Int("server.port", 9092)))
+	defer span.End()
+	m := message{id: id, order: order, headers: map[string]string{}}
+	propagator.Inject(ctx, propagation.MapCarrier(m.headers))
+	select {
+	case s.orders <- m:
+	default:
+		span.SetStatus(codes.Error, "queue full")
+	}
+}
+
+// ---- inventory --------------------------------------------------------------
+
+func (s *shop) inventoryRoutes(mux *http.ServeMux) {
+	inv := s.svcs["inventory"]
+	s.handle(mux, inv, http.MethodGet, "/stock/{sku}", func(ctx context.Context, r *http.Request) (int, error) {
+		key := "stock:" + r.PathValue("sku")
+		if s.redis(ctx, inv, "GET", "GET "+key) {
+			return http.StatusOK, nil
+		}
+		trace.SpanFromContext(ctx).AddEvent("cache.miss", trace.WithAttributes(attribute.String("cache.key", key)))
+		s.db(ctx, inv, "SELECT", "stock",
+			"SELECT sku, warehouse_id, quantity FROM stock WHERE sku = $1",
+			jitter(2*time.Millisecond, 8*time.Millisecond))
+		s.redis(ctx, inv, "SET", "SET "+key+" EX 30")
+		if rand.IntN(50) == 0 {
+			return http.StatusNotFound, nil
+		}
+		return http.StatusOK, nil
+	})
+	s.handle(mux, inv, http.MethodPost, "/reserve", func(ctx context.Context, _ *http.Request) (int, error) {
+		s.db(ctx, inv, "UPDATE", "stock",
+			"UPDATE stock SET quantity = quantity - $1 WHERE sku = $2 AND quantity >= $1",
+			jitter(3*time.Millisecond, 12*time.Millisecond))
+		if rand.IntN(40) == 0 {
+			trace.SpanFromContext(ctx).AddEvent("stock.insufficient")
+			return http.StatusConflict, nil
+		}
+		return http.StatusOK, nil
+	})
+}
+
+// ---- payments ---------------------------------------------------------------
+
+func (s *shop) paymentsRoutes(mux *http.ServeMux) {
+	pay := s.svcs["payments"]
+	s.handle(mux, pay, http.MethodPost, "/charge", func(ctx context.Context, _ *http.Request) (int, error) {
+		fctx, f := pay.tracer.Start(ctx, "fraud.score")
+		sleep(fctx, jitter(2*time.Millisecond, 6*time.Millisecond))
+		score := rand.Float64()
+		f.SetAttributes(attribute.Float64("fraud.score", score))
+		if score > 0.9 {
+			f.AddEvent("rule.matched", trace.WithAttributes(attribute.String("fraud.rule", "velocity")))
+		}
+		f.End()
+
+		if s.failing(time.Now()) {
+			// The card processor is down: the call hangs, then fails.
+			span := trace.SpanFromContext(ctx)
+			span.AddEvent("retry", trace.WithAttributes(attribute.Int("retry.attempt", 1)))
+			sleep(ctx, jitter(80*time.Millisecond, 120*time.Millisecond))
+			return http.StatusServiceUnavailable,
+				errors.New("card processor: upstream connect error or disconnect/reset before headers")
+		}
+		s.db(ctx, pay, "INSERT", "payments",
+			"INSERT INTO payments (order_id, amount, currency, status) VALUES ($1, $2, 'EUR', 'captured')",
+			jitter(2*time.Millisecond, 5*time.Millisecond))
+		sleep(ctx, jitter(10*time.Millisecond, 30*time.Millisecond)) // the processor's own latency
+		return http.StatusOK, nil
+	})
+}
+
+// ---- shipping ---------------------------------------------------------------
+
+// consume processes the orders queue with one CONSUMER span per message,
+// a child of the producer's span and linked to it.
+func (s *shop) consume(ctx context.Context) {
+	sh := s.svcs["shipping"]
+	for {
+		var m message
+		select {
+		case <-ctx.Done():
+			return
+		case m = <-s.orders:
+		}
+		pctx := propagator.Extract(context.Background(), propagation.MapCarrier(m.headers))
+		link := trace.Link{SpanContext: trace.SpanContextFromContext(pctx)}
+		cctx, span := sh.tracer.Start(pctx, "process orders", trace.WithSpanKind(trace.SpanKindConsumer),
+			trace.WithLinks(link),
+			trace.WithAttributes(
+				attribute.String("messaging.system", "kafka"),
+				attribute.String("messaging.destination.name", "orders"),
+				attribute.String("messaging.operation.name", "process"),
+				attribute.String("messaging.operation.type", "process"),
+				attribute.String("messaging.consumer.group.name", "shipping"),
+				attribute.String("messaging.message.id", m.id),
+				attribute.Int64("messaging.kafka.offset", s.offset.Add(1)),
+				attribute.String("server.address", "kafka.shop.internal"), attribute.Int("server.port", 9092)))
+		sleep(cctx, jitter(3*time.Millisecond, 10*time.Millisecond))
+		s.db(cctx, sh, "INSERT", "shipments",
+			"INSERT INTO shipments (order_id, carrier, status) VALUES ($1, $2, 'label_created')",
+			jitter(2*time.Millisecond, 4*time.Millisecond))
+		span.AddEvent("label.printed", trace.WithAttributes(attribute.String("shipping.carrier", "dhl")))
+		span.End()
+	}
+}
+
+// reconcileLoop starts the reconcile job every cfg.jobEvery: a span that
+// runs for seconds, so spantop shows it running.
+func (s *shop) reconcileLoop(ctx context.Context) {
+	sh := s.svcs["shipping"]
+	t := time.NewTimer(s.cfg.jobEvery / 4)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		jctx, span := sh.tracer.Start(ctx, "reconcile inventory",
+			trace.WithAttributes(attribute.String("job.name", "reconcile-inventory"), attribute.String("job.trigger", "timer")))
+		end := time.Now().Add(jitter(4*time.Second, 3*time.Second))
+		for batch := 0; time.Now().Before(end) && jctx.Err() == nil; batch++ {
+			s.db(jctx, sh, "SELECT", "shipments",
+				"SELECT order_id, sku, quantity FROM shipments WHERE status = 'label_created' LIMIT 100 OFFSET $1",
+				jitter(150*time.Millisecond, 300*time.Millisecond))
+			if _, err := s.call(jctx, sh, "inventory", http.MethodGet, "/stock/{sku}", "/stock/"+sku()); err != nil {
+				span.AddEvent("batch.skipped", trace.WithAttributes(attribute.String("reason", err.Error())))
+			}
+			span.AddEvent("batch.done", trace.WithAttributes(attribute.Int("batch", batch), attribute.Int("rows", 100)))
+			sleep(jctx, jitter(400*time.Millisecond, 400*time.Millisecond))
+		}
+		span.End()
+		t.Reset(s.cfg.jobEvery)
+	}
+}
+
+// ---- plumbing ---------------------------------------------------------------
+
+// handle registers an HTTP handler wrapped in a SERVER span whose parent is
+// extracted from the request's traceparent header.
+func (s *shop) handle(mux *http.ServeMux, svc *service, method, route string,
+	h func(ctx context.Context, r *http.Request) (int, error)) {
+	mux.HandleFunc(method+" "+route, func(w http.ResponseWriter, r *http.Request) {
+		ctx := propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+		host, port, _ := net.SplitHostPort(r.Host)
+		pn, _ := strconv.Atoi(port)
+		peer, _, _ := net.SplitHostPort(r.RemoteAddr)
+		ctx, span := svc.tracer.Start(ctx, method+" "+route, trace.WithSpanKind(trace.SpanKindServer),
+			trace.WithAttributes(
+				attribute.String("http.request.method", method),
+				attribute.String("http.route", route),
+				attribute.String("url.path", r.URL.Path),
+				attribute.String("url.scheme", "http"),
+				attribute.String("server.address", host),
+				attribute.Int("server.port", pn),
+				attribute.String("client.address", peer),
+				attribute.String("network.protocol.version", "1.1"),
+				attribute.String("user_agent.original", r.UserAgent())))
+		if q := r.URL.RawQuery; q != "" {
+			span.SetAttributes(attribute.String("url.query", q))
+		}
+		defer span.End()
+		code, err := h(ctx, r)
+		span.SetAttributes(attribute.Int("http.response.status_code", code))
+		if code >= 500 {
+			span.SetAttributes(attribute.String("error.type", strconv.Itoa(code)))
+			if err != nil {
+				span.RecordError(err, trace.WithStackTrace(true))
+				span.SetStatus(codes.Error, err.Error())
+			} else {
+				span.SetStatus(codes.Error, http.StatusText(code))
+			}
+		}
+		w.WriteHeader(code)
+	})
+}
+
+// call makes an HTTP request to another demo service inside a CLIENT span
+// and injects the W3C traceparent header into the request.
+func (s *shop) call(ctx context.Context, from *service, to, method, route, path string) (int, error) {
+	target := s.base[to] + path
+	ctx, span := from.tracer.Start(ctx, method+" "+route, trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(
+			attribute.String("http.request.method", method),
+			attribute.String("url.full", target),
+			attribute.String("url.template", route),
+			attribute.String("peer.service", to)))
+	defer span.End()
+	req, err := http.NewRequestWithContext(ctx, method, target, nil)
+	if err != nil {
+		span.SetStatus(codes.Error, err.Error())
+		return 0, err
+	}
+	host, port, _ := net.SplitHostPort(req.URL.Host)
+	pn, _ := strconv.Atoi(port)
+	span.SetAttributes(attribute.String("server.address", host), attribute.Int("server.port", pn))
+	propagator.Inject(ctx, propagation.HeaderCarrier(req.Header))
+	resp, err := s.client.Do(req)
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+		span.SetAttributes(attribute.String("error.type", "transport"))
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	span.SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
+	if resp.StatusCode >= 500 {
+		span.SetAttributes(attribute.String("error.type", strconv.Itoa(resp.StatusCode)))
+		span.SetStatus(codes.Error, resp.Status)
+	}
+	return resp.StatusCode, nil
+}
+
+// db records a PostgreSQL CLIENT span and waits d, standing in for the query.
+func (s *shop) db(ctx context.Context, from *service, op, table, query string, d time.Duration) {
+	ctx, span := from.tracer.Start(ctx, op+" "+table, trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(
+			attribute.String("db.system.name", "postgresql"),
+			attribute.String("db.system", "postgresql"),
+			attribute.String("db.namespace", "shop"),
+			attribute.String("db.collection.name", table),
+			attribute.String("db.operation.name", op),
+			attribute.String("db.query.text", query),
+			attribute.String("db.statement", query),
+			attribute.String("server.address", "postgres.shop.internal"),
+			attribute.Int("server.port", 5432)))
+	defer span.End()
+	sleep(ctx, d)
+	if op == "UPDATE" && rand.IntN(300) == 0 {
+		err := errors.New("pq: deadlock detected (SQLSTATE 40P01)")
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+		span.SetAttributes(attribute.String("db.response.status_code", "40P01"), attribute.String("error.type", "40P01"))
+	}
+}
+
+// redis records a Redis CLIENT span; it reports a cache hit for GETs most
+// of the time.
+func (s *shop) redis(ctx context.Context, from *service, op, query string) bool {
+	ctx, span := from.tracer.Start(ctx, "redis "+op, trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(
+			attribute.String("db.system.name", "redis"),
+			attribute.String("db.system", "redis"),
+			attribute.String("db.operation.name", op),
+			attribute.String("db.query.text", query),
+			attribute.String("server.address", "redis.shop.internal"),
+			attribute.Int("server.port", 6379)))
+	defer span.End()
+	sleep(ctx, jitter(200*time.Microsecond, 800*time.Microsecond))
+	hit := op == "GET" && rand.IntN(10) < 7
+	span.SetAttributes(attribute.Bool("cache.hit", hit))
+	return hit
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// jitter returns base plus a random part of up to spread.
+func jitter(base, spread time.Duration) time.Duration {
+	return base + rand.N(spread+1)
+}
+
+func sku() string { return fmt.Sprintf("SKU-%05d", rand.IntN(2000)) }
