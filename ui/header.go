@@ -1,0 +1,184 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// prepareChrome renders the header, the title line, the status line and
+// the footer from the current state.
+func (a *App) prepareChrome() {
+	st, w, h := a.st, a.width, a.hdr
+	sep := "  "
+
+	// Line 1: who we are, LIVE or PAUSED, the rate, where we listen.
+	var b strings.Builder
+	b.WriteString(st.title.r(st.bold.r("spantop")))
+	b.WriteString(sep)
+	if a.paused {
+		b.WriteString(st.paused.r(st.bold.r("PAUSED")))
+	} else {
+		b.WriteString(st.live.r(st.bold.r("LIVE")))
+	}
+	b.WriteString(sep)
+	b.WriteString(st.bold.r(fmtRate(h.SpansPerSec)))
+	b.WriteString(st.muted.r(" spans/s"))
+	if a.opts.Listen != "" {
+		b.WriteString(sep)
+		b.WriteString(st.muted.r("listening "))
+		b.WriteString(sanitize(a.opts.Listen))
+	}
+	a.head[0] = st.padLine(b.String(), w)
+
+	// Line 2: what arrived and what was lost, and the memory budget.
+	b.Reset()
+	kv := func(label string, v int64, bad style) {
+		if b.Len() > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString(st.muted.r(label + " "))
+		if v > 0 {
+			b.WriteString(bad.r(fmtCount(v)))
+		} else {
+			b.WriteString(fmtCount(v))
+		}
+	}
+	kv("received", h.Received, style{})
+	kv("rejected", h.Rejected, st.bad)
+	kv("refused+dropped", h.Refused+h.Dropped, st.bad)
+	kv("evicted", h.Evicted, st.warn)
+	b.WriteString(sep)
+	b.WriteString(st.muted.r("memory "))
+	mem := fmtBytes(h.MemoryUsed) + " / " + fmtBytes(h.MemoryBudget)
+	if h.MemoryBudget > 0 && h.MemoryUsed*10 >= h.MemoryBudget*9 {
+		b.WriteString(st.warn.r(mem))
+	} else {
+		b.WriteString(mem)
+	}
+	a.head[1] = st.padLine(b.String(), w)
+
+	// Line 3: what is stored.
+	b.Reset()
+	kv("spans", int64(h.Spans), style{})
+	kv("running", int64(h.Running), st.good)
+	kv("lost", int64(h.Lost), st.accent)
+	kv("errors", int64(h.Errors), st.bad)
+	kv("traces", int64(h.Traces), style{})
+	kv("operations", int64(h.Operations), style{})
+	kv("services", int64(h.Services), style{})
+	a.head[2] = st.padLine(b.String(), w)
+
+	a.prepareTitle()
+	a.prepareStatus()
+	a.footer = footerLine(st, a.view.mask(), w)
+}
+
+// prepareTitle renders the tabs and the current view's counts.
+func (a *App) prepareTitle() {
+	st := a.st
+	var b strings.Builder
+	a.tabs = a.tabs[:0]
+	x := 0
+	tab := func(name string, v viewID) {
+		label := " " + name + " "
+		if a.view == v || (a.view == viewDetails && v == a.det.from && name != "Details") {
+			b.WriteString(st.reverse.r(st.bold.r(label)))
+		} else {
+			b.WriteString(st.muted.r(label))
+		}
+		a.tabs = append(a.tabs, tabHit{x, x + width(label), v})
+		x += width(label)
+		b.WriteByte(' ')
+		x++
+	}
+	tab("Tasks", viewTasks)
+	tab("Operations", viewOps)
+	b.WriteString(st.muted.r(st.sym.sep))
+	b.WriteByte(' ')
+	switch a.view {
+	case viewDetails:
+		d := &a.det
+		b.WriteString(st.bold.r("span " + strconv.FormatUint(d.id, 10)))
+		if d.found {
+			b.WriteString(" " + sanitize(d.d.Name))
+		}
+		if n := len(d.lines); n > a.detailRows() {
+			b.WriteString(st.muted.r("  lines " + strconv.Itoa(d.scroll+1) + "-" +
+				strconv.Itoa(min(d.scroll+a.detailRows(), n)) + " of " + strconv.Itoa(n)))
+		}
+	default:
+		t := a.cur()
+		ts := t.state()
+		noun := "spans"
+		if a.view == viewOps {
+			noun = "operations"
+		}
+		if ts.filter != "" {
+			noun += " matching"
+		}
+		first, last := 0, 0
+		if len(ts.lines) > 0 {
+			first, last = ts.offset+1, ts.offset+len(ts.lines)
+		}
+		b.WriteString(strconv.Itoa(first) + "-" + strconv.Itoa(last) + " of " + st.bold.r(strconv.Itoa(ts.total)) + " " + noun)
+		h := a.hdr
+		if a.view == viewTasks {
+			b.WriteString(st.muted.r(" " + st.sym.bullet + " "))
+			b.WriteString(strconv.Itoa(h.Running) + " running")
+			if h.Lost > 0 {
+				b.WriteString(st.muted.r(" " + st.sym.bullet + " "))
+				b.WriteString(st.accent.r(strconv.Itoa(h.Lost) + " lost"))
+			}
+			if h.Errors > 0 {
+				b.WriteString(st.muted.r(" " + st.sym.bullet + " "))
+				b.WriteString(st.bad.r(strconv.Itoa(h.Errors) + " errors"))
+			}
+		} else {
+			b.WriteString(st.muted.r(" " + st.sym.bullet + " "))
+			b.WriteString(strconv.Itoa(h.Services) + " services")
+		}
+		b.WriteString(st.muted.r(" " + st.sym.bullet + " sort "))
+		b.WriteString(t.sortTitle(st))
+	}
+	a.title = st.padLine(b.String(), a.width)
+}
+
+// prepareStatus renders the status line: the filter being typed, a filter
+// error, a message, or the active filter.
+func (a *App) prepareStatus() {
+	st := a.st
+	var s string
+	ts := a.cur().state()
+	switch {
+	case a.editing:
+		s = st.key.r(st.bold.r("/")) + ts.filter + st.reverse.r(" ")
+		if ts.filterErr != "" {
+			s += "  " + st.bad.r(sanitize(ts.filterErr))
+		} else {
+			s += st.muted.r("  enter keeps it, esc clears it")
+		}
+	case a.status != "":
+		if a.statusBad {
+			s = st.bad.r(a.status)
+		} else {
+			s = a.status
+		}
+	case a.view == viewDetails && a.det.gone:
+		s = st.warn.r("span " + strconv.FormatUint(a.det.id, 10) + " is no longer stored; showing the last copy")
+	case a.view != viewDetails && ts.filterErr != "":
+		s = st.bad.r("filter: " + sanitize(ts.filterErr))
+	case a.view != viewDetails && ts.filter != "":
+		s = st.muted.r("filter: ") + sanitize(ts.filter) + st.muted.r("  (/ edits, esc clears)")
+	case a.paused:
+		s = st.paused.r("paused: the screen is frozen, ingest goes on; space resumes")
+	}
+	a.statusLn = st.padLine(s, a.width)
+}
+
+// statusf shows a message on the status line (an error if bad).
+func (a *App) statusf(bad bool, msg string) {
+	a.status, a.statusBad = ansi.Strip(msg), bad
+	a.prepareStatus()
+}

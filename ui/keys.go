@@ -1,0 +1,212 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+)
+
+// action is what a key asks for; Update carries it out in one place.
+type action int
+
+const (
+	actNone action = iota
+	actUp
+	actDown
+	actPageUp
+	actPageDown
+	actTop
+	actBottom
+	actSortLeft
+	actSortRight
+	actInvert
+	actEnter
+	actBack
+	actFilter
+	actPause
+	actHelp
+	actQuit
+	actTasks
+	actOps
+)
+
+// viewMask says in which views a binding applies.
+type viewMask uint8
+
+const (
+	inTasks viewMask = 1 << iota
+	inOps
+	inDetails
+	inTables = inTasks | inOps
+	inAll    = inTasks | inOps | inDetails
+)
+
+// binding is one line of the key table. The footer and the help overlay are
+// both rendered from this table, and Update dispatches through it, so the
+// help can never list a key that does nothing.
+type binding struct {
+	keys  []string // as tea.KeyPressMsg.String() reports them
+	acts  []action // parallel to keys
+	label string   // how the keys are shown
+	ascii string   // label under --ascii (empty: same)
+	desc  string   // help overlay text
+	views viewMask
+	// foot is the footer's short text ("" keeps it out of the footer);
+	// footDetails replaces it in the details view. Lower footPrio entries
+	// leave the footer first when it does not fit.
+	foot, footDetails string
+	footPrio          int
+}
+
+var bindings = []binding{
+	{keys: []string{"up", "k", "down", "j"}, acts: []action{actUp, actUp, actDown, actDown},
+		label: "↑↓ j k", ascii: "up/down j k", desc: "move the selection (details: scroll)", views: inAll,
+		foot: "select", footDetails: "scroll", footPrio: 90},
+	{keys: []string{"pgup", "pgdown", "ctrl+b", "ctrl+f"}, acts: []action{actPageUp, actPageDown, actPageUp, actPageDown},
+		label: "PgUp PgDn", desc: "move by a page", views: inAll, foot: "page", footPrio: 20},
+	{keys: []string{"g", "home", "G", "end"}, acts: []action{actTop, actTop, actBottom, actBottom},
+		label: "g G", desc: "go to the top / the bottom", views: inAll, foot: "top/end", footPrio: 10},
+	{keys: []string{"left", "h", "right", "l"}, acts: []action{actSortLeft, actSortLeft, actSortRight, actSortRight},
+		label: "←→ h l", ascii: "left/right h l", desc: "sort by the previous / next column", views: inTables,
+		foot: "sort", footPrio: 80},
+	{keys: []string{"i"}, acts: []action{actInvert}, label: "i", desc: "invert the sort order", views: inTables,
+		foot: "invert", footPrio: 50},
+	{keys: []string{"enter"}, acts: []action{actEnter}, label: "enter",
+		desc: "tasks: span details; operations: the operation's spans", views: inTables,
+		foot: "details", footPrio: 70},
+	{keys: []string{"esc"}, acts: []action{actBack}, label: "esc",
+		desc: "back from details; clear the filter", views: inAll, footDetails: "back", footPrio: 95},
+	{keys: []string{"/"}, acts: []action{actFilter}, label: "/",
+		desc: "filter: text, name=x service=api dur>100ms status=error state=lost", views: inTables,
+		foot: "filter", footPrio: 60},
+	{keys: []string{"space"}, acts: []action{actPause}, label: "space",
+		desc: "pause / resume the screen (ingest goes on)", views: inAll, foot: "pause", footPrio: 55},
+	{keys: []string{"t", "o"}, acts: []action{actTasks, actOps}, label: "t o",
+		desc: "tasks view / operations view", views: inAll, foot: "views", footPrio: 40},
+	{keys: []string{"?"}, acts: []action{actHelp}, label: "?", desc: "show / hide this help", views: inAll,
+		foot: "help", footPrio: 100},
+	{keys: []string{"q", "ctrl+c"}, acts: []action{actQuit, actQuit}, label: "q", desc: "quit (also ctrl+c)",
+		views: inAll, foot: "quit", footPrio: 100},
+}
+
+// mouseHelp is shown under the key table in the help overlay.
+const mouseHelp = "click a row to select it (click again: details), a header to sort; wheel scrolls"
+
+func (b *binding) shown(ascii bool) string {
+	if ascii && b.ascii != "" {
+		return b.ascii
+	}
+	return b.label
+}
+
+// lookup finds the action of key in view v.
+func lookup(v viewMask, key string) action {
+	for i := range bindings {
+		b := &bindings[i]
+		if b.views&v == 0 {
+			continue
+		}
+		if k := slices.Index(b.keys, key); k >= 0 {
+			return b.acts[k]
+		}
+	}
+	return actNone
+}
+
+// footerLine renders the one-line key help for view v in at most w cells,
+// leaving out the least important entries first.
+func footerLine(st *styles, v viewMask, w int) string {
+	type entry struct {
+		key, text string
+		prio      int
+	}
+	var es []entry
+	for i := range bindings {
+		b := &bindings[i]
+		if b.views&v == 0 {
+			continue
+		}
+		text := b.foot
+		if v == inDetails && b.footDetails != "" {
+			text = b.footDetails
+		}
+		if text == "" {
+			continue
+		}
+		es = append(es, entry{b.shown(st.ascii), text, b.footPrio})
+	}
+	render := func() (string, int) {
+		var b strings.Builder
+		n := 0
+		for i, e := range es {
+			if i > 0 {
+				b.WriteString("  ")
+				n += 2
+			}
+			b.WriteString(st.key.r(st.bold.r(e.key)))
+			b.WriteByte(' ')
+			b.WriteString(st.muted.r(e.text))
+			n += width(e.key) + 1 + width(e.text)
+		}
+		return b.String(), n
+	}
+	for {
+		s, n := render()
+		if n <= w || len(es) <= 1 {
+			return st.padLine(s, w)
+		}
+		low := 0
+		for i := range es {
+			if es[i].prio < es[low].prio {
+				low = i
+			}
+		}
+		es = slices.Delete(es, low, low+1)
+	}
+}
+
+// helpLines renders the help overlay: a box listing every binding, centred
+// in w cells and h lines.
+func helpLines(st *styles, w, h int) []string {
+	ascii := st.ascii
+	keyW := 0
+	for i := range bindings {
+		keyW = max(keyW, width(bindings[i].shown(ascii)))
+	}
+	type line struct{ key, text string }
+	var body []line
+	for i := range bindings {
+		body = append(body, line{bindings[i].shown(ascii), bindings[i].desc})
+	}
+	body = append(body, line{}, line{"mouse", mouseHelp})
+	inner := 0
+	for _, l := range body {
+		inner = max(inner, keyW+2+width(l.text)+2)
+	}
+	inner = min(inner, max(w-2, keyW+4))
+	var out []string
+	title := " keys "
+	top := st.sym.tl + st.sym.h + title + strings.Repeat(st.sym.h, max(inner-1-width(title), 0)) + st.sym.tr
+	out = append(out, st.title.r(top))
+	for _, l := range body {
+		k := " " + st.fit(l.key, keyW, false) + "  "
+		text := st.key.r(st.bold.r(k)) + st.fit(l.text, inner-width(k), false)
+		out = append(out, st.title.r(st.sym.v)+text+st.title.r(st.sym.v))
+	}
+	out = append(out, st.title.r(st.sym.bl+strings.Repeat(st.sym.h, inner)+st.sym.br))
+	// Centre the box in the area.
+	pad := strings.Repeat(" ", max((w-(inner+2))/2, 0))
+	res := make([]string, 0, h)
+	for range max((h-len(out))/2, 0) {
+		res = append(res, "")
+	}
+	for _, l := range out {
+		if len(res) == h {
+			break
+		}
+		res = append(res, st.padLine(pad+l, w))
+	}
+	for len(res) < h {
+		res = append(res, "")
+	}
+	return res
+}

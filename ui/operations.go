@@ -1,0 +1,88 @@
+package ui
+
+import (
+	"hash/maphash"
+	"time"
+
+	"github.com/spantop/spantop/model"
+)
+
+// opColumns is the operations table: header, width, format and sort key of
+// every column, in display order.
+func opColumns() []column[model.OpRow] {
+	dur := func(get func(*model.OpRow) time.Duration) func(*styles, *model.OpRow, int) (string, style) {
+		return func(st *styles, r *model.OpRow, _ int) (string, style) {
+			d := get(r)
+			return st.fmtDur(d), st.durStyle(d)
+		}
+	}
+	return []column[model.OpRow]{
+		{key: model.OpService, title: "Service", min: 8, ideal: 16, prio: 90,
+			cell: func(st *styles, r *model.OpRow, _ int) (string, style) { return sanitize(r.Service), style{} }},
+		{key: model.OpName, title: "Name", min: 12, ideal: 30, prio: 100, flex: 1,
+			cell: func(st *styles, r *model.OpRow, _ int) (string, style) { return sanitize(r.Name), style{} }},
+		{key: model.OpKind, title: "Kind", min: 8, ideal: 9, prio: 40,
+			cell: func(st *styles, r *model.OpRow, _ int) (string, style) { return r.Kind.String(), st.muted }},
+		{key: model.OpCount, title: "Count", min: 7, ideal: 8, prio: 95, right: true, desc: true,
+			cell: func(st *styles, r *model.OpRow, _ int) (string, style) { return fmtCount(r.Count), style{} }},
+		{key: model.OpRate, title: "Rate/s", min: 7, ideal: 8, prio: 92, right: true, desc: true,
+			cell: func(st *styles, r *model.OpRow, _ int) (string, style) { return fmtRate(r.Rate), style{} }},
+		{key: model.OpInFlight, title: "InFlight", min: 9, ideal: 9, prio: 60, right: true, desc: true,
+			cell: func(st *styles, r *model.OpRow, _ int) (string, style) {
+				if r.InFlight == 0 {
+					return "0", st.muted
+				}
+				return fmtCount(r.InFlight), st.good
+			}},
+		{key: model.OpErrors, title: "Err%", min: 6, ideal: 6, prio: 80, right: true, desc: true,
+			cell: func(st *styles, r *model.OpRow, _ int) (string, style) {
+				if r.Errors == 0 {
+					return "0%", st.muted
+				}
+				return fmtPercent(r.Errors, r.Count), st.bad
+			}},
+		{key: model.OpP50, title: "p50", min: 8, ideal: 9, prio: 85, right: true, desc: true,
+			cell: dur(func(r *model.OpRow) time.Duration { return r.P50 })},
+		{key: model.OpP95, title: "p95", min: 8, ideal: 9, prio: 70, right: true, desc: true,
+			cell: dur(func(r *model.OpRow) time.Duration { return r.P95 })},
+		{key: model.OpP99, title: "p99", min: 8, ideal: 9, prio: 88, right: true, desc: true,
+			cell: dur(func(r *model.OpRow) time.Duration { return r.P99 })},
+		{key: model.OpMax, title: "Max", min: 8, ideal: 9, prio: 65, right: true, desc: true,
+			cell: dur(func(r *model.OpRow) time.Duration { return r.Max })},
+		{key: model.OpTotal, title: "Time", min: 8, ideal: 9, prio: 91, right: true, desc: true,
+			cell: dur(func(r *model.OpRow) time.Duration { return r.Total })},
+		{key: noSort, title: "Rate", min: 10, ideal: 30, prio: 30, flex: 1,
+			cell: func(st *styles, r *model.OpRow, w int) (string, style) { return st.sparkline(r.Spark, w), st.accent }},
+	}
+}
+
+// opTable is the operations view.
+type opTable = table[model.OpRow]
+
+func newOpTable() *opTable {
+	return newTable(opColumns(), model.OpTotal, true,
+		func(r *model.OpRow) uint64 { return r.ID },
+		hashOp,
+		func(*model.OpRow) bool { return false },
+		func(src Source, q model.Query) model.Page[model.OpRow] { return src.Operations(q) })
+}
+
+func hashOp(h *maphash.Hash, r *model.OpRow) {
+	hashU64(h, r.ID)
+	hashStr(h, r.Service)
+	hashStr(h, r.Name)
+	hashU64(h, uint64(r.Kind))
+	hashU64(h, uint64(r.Count))
+	hashU64(h, uint64(r.Errors))
+	hashU64(h, uint64(r.InFlight))
+	hashU64(h, uint64(r.Rate*1000))
+	hashU64(h, uint64(r.P50))
+	hashU64(h, uint64(r.P95))
+	hashU64(h, uint64(r.P99))
+	hashU64(h, uint64(r.Max))
+	hashU64(h, uint64(r.Total))
+	hashU64(h, uint64(len(r.Spark)))
+	for _, v := range r.Spark {
+		hashU64(h, uint64(v))
+	}
+}

@@ -1,0 +1,406 @@
+package ui
+
+import (
+	"encoding/binary"
+	"hash/maphash"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/spantop/spantop/model"
+)
+
+// noSort marks a column that cannot be sorted by (the sparkline).
+const noSort model.Column = math.MaxUint8
+
+// column is the one place that says, for one column of a table, what its
+// header is, how wide it may be, how its cells are formatted and which model
+// column sorts it. Keeping these together means a header can never sort by
+// another column's key.
+type column[T any] struct {
+	key   model.Column
+	title string
+	// min and ideal are widths in cells; prio decides which columns go first
+	// when the terminal is narrow (lowest first); flex shares what is left.
+	min, ideal, prio, flex int
+	right                  bool
+	// desc is the direction a column sorts in when first chosen.
+	desc bool
+	// cell returns a cell's plain, sanitised text and its style; w is the
+	// width it will get (for the sparkline).
+	cell func(st *styles, r *T, w int) (string, style)
+}
+
+// cached is one prepared row string and what it was made from.
+type cached struct {
+	hash uint64
+	gen  uint32
+	s    string
+}
+
+// nav is a navigation request: move the selection by move ranks and show it
+// at screen row row; or go to the top or the bottom.
+type nav struct {
+	move, row   int
+	top, bottom bool
+}
+
+// table is the state of one table view: sort, filter, the selection (kept
+// by ID), the last page and its prepared row strings.
+type table[T any] struct {
+	cols   []column[T]
+	rowID  func(*T) uint64
+	hash   func(h *maphash.Hash, r *T)
+	dimmed func(*T) bool
+
+	fetchPage func(Source, model.Query) model.Page[T]
+
+	tableState
+	sort model.Column
+	desc bool
+	rows []T
+
+	// Layout for the current width.
+	width  int
+	gen    uint32
+	vis    []int // indexes into cols, in display order
+	widths []int
+	xs     []int
+
+	cache, spare map[uint64]cached
+	h            maphash.Hash
+}
+
+func newTable[T any](cols []column[T], sort model.Column, desc bool, rowID func(*T) uint64,
+	hash func(*maphash.Hash, *T), dimmed func(*T) bool, fetchPage func(Source, model.Query) model.Page[T]) *table[T] {
+	t := &table[T]{cols: cols, sort: sort, desc: desc, rowID: rowID, hash: hash, dimmed: dimmed, fetchPage: fetchPage,
+		cache: map[uint64]cached{}, spare: map[uint64]cached{}}
+	t.h.SetSeed(maphash.MakeSeed())
+	return t
+}
+
+// query builds the Query for a window of limit rows after navigation n.
+func (t *table[T]) query(limit int, n nav) model.Query {
+	q := model.Query{Sort: t.sort, Desc: t.desc, Filter: t.filter, Limit: limit}
+	switch {
+	case n.top:
+		q.Row = 0
+	case n.bottom:
+		q.Offset, q.Row = math.MaxInt32, limit-1
+	default:
+		q.Anchor, q.Move, q.Offset = t.selID, n.move, t.offset
+		q.Row = min(max(n.row, 0), max(limit-1, 0))
+	}
+	return q
+}
+
+// fetch queries the source for the window after navigation n and
+// prepares its rows.
+func (t *table[T]) fetch(src Source, limit int, n nav, st *styles) {
+	q := t.query(limit, n)
+	t.lastQuery = q
+	t.apply(t.fetchPage(src, q), st)
+}
+
+func (t *table[T]) state() *tableState { return &t.tableState }
+
+// local applies a navigation within the rows already fetched; it reports
+// false when the target lies outside them (a query is needed).
+func (t *table[T]) local(n nav) bool {
+	var i int
+	switch {
+	case n.top:
+		if t.offset != 0 {
+			return false
+		}
+		i = 0
+	case n.bottom:
+		if t.offset+len(t.rows) < t.total {
+			return false
+		}
+		i = len(t.rows) - 1
+	default:
+		i = t.selRow + n.move
+	}
+	if i < 0 || i >= len(t.rows) {
+		return false
+	}
+	t.selRow, t.selID = i, t.rowID(&t.rows[i])
+	return true
+}
+
+// selectRow selects the i-th row on screen, if there is one.
+func (t *table[T]) selectRow(i int) bool {
+	if i < 0 || i >= len(t.rows) {
+		return false
+	}
+	t.selRow, t.selID = i, t.rowID(&t.rows[i])
+	return true
+}
+
+// apply takes a page from the source and prepares its rows.
+func (t *table[T]) apply(p model.Page[T], st *styles) {
+	t.rows, t.total, t.offset, t.filterErr = p.Rows, p.Total, p.Offset, p.FilterErr
+	if len(t.rows) == 0 {
+		t.selID, t.selRow = 0, 0
+	} else {
+		s := p.Selected
+		if s < 0 || s >= len(t.rows) {
+			s = min(max(t.selRow, 0), len(t.rows)-1)
+		}
+		t.selRow, t.selID = s, t.rowID(&t.rows[s])
+	}
+	t.prepare(st)
+}
+
+// prepare renders the rows whose content or layout changed since the last
+// frame; the others reuse their cached strings.
+func (t *table[T]) prepare(st *styles) {
+	t.lines = t.lines[:0]
+	clear(t.spare)
+	for i := range t.rows {
+		r := &t.rows[i]
+		id := t.rowID(r)
+		t.h.Reset()
+		t.hash(&t.h, r)
+		sum := t.h.Sum64()
+		c, ok := t.cache[id]
+		if !ok || c.hash != sum || c.gen != t.gen {
+			c = cached{hash: sum, gen: t.gen, s: t.render(st, r)}
+		}
+		t.spare[id] = c
+		t.lines = append(t.lines, c.s)
+	}
+	t.cache, t.spare = t.spare, t.cache
+}
+
+func (t *table[T]) render(st *styles, r *T) string {
+	var b strings.Builder
+	b.Grow(t.width + 32)
+	used := 0
+	for j, ci := range t.vis {
+		if j > 0 {
+			b.WriteByte(' ')
+			used++
+		}
+		c := &t.cols[ci]
+		w := t.widths[j]
+		text, sty := c.cell(st, r, w)
+		b.WriteString(sty.r(st.fit(text, w, c.right)))
+		used += w
+	}
+	if used < t.width {
+		b.WriteString(strings.Repeat(" ", t.width-used))
+	}
+	if t.dimmed(r) {
+		return st.dim.r(b.String())
+	}
+	return b.String()
+}
+
+// setWidth lays the columns out for a terminal w cells wide.
+func (t *table[T]) setWidth(w int, st *styles) {
+	if w == t.width && t.vis != nil {
+		return
+	}
+	t.width = w
+	t.gen++
+	t.layout(w)
+	t.buildHeader(st)
+	t.prepare(st)
+}
+
+func (t *table[T]) layout(w int) {
+	idx := make([]int, len(t.cols))
+	for i := range idx {
+		idx[i] = i
+	}
+	need := func() int {
+		n := len(idx) - 1
+		for _, i := range idx {
+			n += t.cols[i].min
+		}
+		return n
+	}
+	for len(idx) > 1 && need() > w {
+		low := 0
+		for k, i := range idx {
+			if t.cols[i].prio < t.cols[idx[low]].prio {
+				low = k
+			}
+		}
+		idx = slices.Delete(idx, low, low+1)
+	}
+	widths := make([]int, len(idx))
+	for k, i := range idx {
+		widths[k] = t.cols[i].min
+	}
+	extra := w - need()
+	if extra < 0 { // a single column wider than the terminal
+		widths[0] = max(w, 1)
+		extra = 0
+	}
+	// Grow columns towards their ideal width, most important first.
+	order := make([]int, len(idx))
+	for k := range order {
+		order[k] = k
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return t.cols[idx[b]].prio - t.cols[idx[a]].prio })
+	for _, k := range order {
+		c := &t.cols[idx[k]]
+		add := min(extra, max(c.ideal-c.min, 0))
+		widths[k] += add
+		extra -= add
+	}
+	// Share the rest among the flexible columns.
+	flex := 0
+	for _, i := range idx {
+		flex += t.cols[i].flex
+	}
+	if flex > 0 && extra > 0 {
+		left := extra
+		last := -1
+		for k, i := range idx {
+			if f := t.cols[i].flex; f > 0 {
+				add := extra * f / flex
+				widths[k] += add
+				left -= add
+				last = k
+			}
+		}
+		widths[last] += left
+	}
+	t.vis, t.widths = idx, widths
+	t.xs = make([]int, len(idx))
+	x := 0
+	for k := range idx {
+		t.xs[k] = x
+		x += widths[k] + 1
+	}
+}
+
+// buildHeader prepares the column header line, marking the sort column.
+func (t *table[T]) buildHeader(st *styles) {
+	var b strings.Builder
+	used := 0
+	for j, ci := range t.vis {
+		if j > 0 {
+			b.WriteByte(' ')
+			used++
+		}
+		c := &t.cols[ci]
+		w := t.widths[j]
+		title := c.title
+		if c.key == t.sort && c.key != noSort {
+			if t.desc {
+				title += st.sym.down
+			} else {
+				title += st.sym.up
+			}
+			b.WriteString(st.title.r(st.bold.r(st.fit(title, w, c.right))))
+		} else {
+			b.WriteString(st.bold.r(st.fit(title, w, c.right)))
+		}
+		used += w
+	}
+	if used < t.width {
+		b.WriteString(strings.Repeat(" ", t.width-used))
+	}
+	t.header = b.String()
+}
+
+// sortTitle names the sort column and its direction.
+func (t *table[T]) sortTitle(st *styles) string {
+	for i := range t.cols {
+		if t.cols[i].key == t.sort && t.sort != noSort {
+			if t.desc {
+				return t.cols[i].title + st.sym.down
+			}
+			return t.cols[i].title + st.sym.up
+		}
+	}
+	return ""
+}
+
+// setSort sorts by key; choosing the current sort column inverts it.
+func (t *table[T]) setSort(key model.Column, st *styles) {
+	if key == noSort {
+		return
+	}
+	if key == t.sort {
+		t.desc = !t.desc
+	} else {
+		t.sort = key
+		for i := range t.cols {
+			if t.cols[i].key == key {
+				t.desc = t.cols[i].desc
+			}
+		}
+	}
+	t.buildHeader(st)
+}
+
+// invert flips the sort direction.
+func (t *table[T]) invert(st *styles) {
+	t.desc = !t.desc
+	t.buildHeader(st)
+}
+
+// stepSort moves the sort to the next (dir 1) or previous (dir -1) visible
+// sortable column.
+func (t *table[T]) stepSort(dir int, st *styles) {
+	var keys []model.Column
+	cur := -1
+	for _, ci := range t.vis {
+		if k := t.cols[ci].key; k != noSort {
+			if k == t.sort {
+				cur = len(keys)
+			}
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return
+	}
+	next := 0
+	if cur >= 0 {
+		next = (cur + dir + len(keys)) % len(keys)
+	}
+	t.setSort(keys[next], st)
+}
+
+// columnAt returns the sort key of the visible column at x.
+func (t *table[T]) columnAt(x int) (model.Column, bool) {
+	for k, ci := range t.vis {
+		if x >= t.xs[k] && x < t.xs[k]+t.widths[k] {
+			return t.cols[ci].key, t.cols[ci].key != noSort
+		}
+	}
+	return 0, false
+}
+
+func hashU64(h *maphash.Hash, v uint64) {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], v)
+	_, _ = h.Write(b[:])
+}
+
+func hashStr(h *maphash.Hash, s string) {
+	_, _ = h.WriteString(s)
+	_ = h.WriteByte(0)
+}
+
+func hashAttrs(h *maphash.Hash, attrs []model.Attr) {
+	hashU64(h, uint64(len(attrs)))
+	for i := range attrs {
+		a := &attrs[i]
+		hashStr(h, a.Key)
+		_ = h.WriteByte(byte(a.Value.Type))
+		hashStr(h, a.Value.Str)
+		hashU64(h, uint64(a.Value.Int))
+		hashU64(h, math.Float64bits(a.Value.Float))
+		if a.Value.Bool {
+			_ = h.WriteByte(1)
+		}
+	}
+}
