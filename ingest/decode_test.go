@@ -353,7 +353,7 @@ func TestDecodeJSONBadIDs(t *testing.T) {
 		s.Kind != model.KindServer || s.Start != 1 || s.End != 2 {
 		t.Errorf("span = %+v", s)
 	}
-	if !strings.Contains(msg, "2 span(s) rejected") || !strings.Contains(msg, "not hex") {
+	if !strings.Contains(msg, "2 span(s) rejected") || !strings.Contains(msg, "trace ID is not 32 hex digits") {
 		t.Errorf("message = %q", msg)
 	}
 }

@@ -78,13 +78,13 @@ func fixJSONIDs(req *coltrace.ExportTraceServiceRequest) (rejected int, first st
 func fixSpanIDs(sp *tracepb.Span) string {
 	var ok bool
 	if sp.TraceId, ok = hexID(sp.TraceId); !ok {
-		return "trace ID is not hex (OTLP/JSON wants 32 hex digits)"
+		return "trace ID is not 32 hex digits (OTLP/JSON)"
 	}
 	if sp.SpanId, ok = hexID(sp.SpanId); !ok {
-		return "span ID is not hex (OTLP/JSON wants 16 hex digits)"
+		return "span ID is not 16 hex digits (OTLP/JSON)"
 	}
 	if sp.ParentSpanId, ok = hexID(sp.ParentSpanId); !ok {
-		return "parent span ID is not hex (OTLP/JSON wants 16 hex digits or \"\")"
+		return "parent span ID is not 16 hex digits or empty (OTLP/JSON)"
 	}
 	for _, l := range sp.Links {
 		if l == nil {
