@@ -124,6 +124,7 @@ type App struct {
 	footer   string
 	statusLn string
 	helpBox  []string
+	empty    string // shown in place of rows when there are none
 	tabs     []tabHit
 	quitting bool
 }
@@ -544,6 +545,8 @@ func (a *App) View() tea.View {
 		line(ts.header)
 		for i := range body - 1 {
 			switch {
+			case i == 0 && len(ts.lines) == 0:
+				line(a.empty)
 			case i >= len(ts.lines):
 				line("")
 			case i == ts.selRow:

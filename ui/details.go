@@ -65,9 +65,6 @@ func (v *detailsView) build(st *styles) {
 		add("")
 		add(st.title.r(st.bold.r(title + " (" + strconv.Itoa(n) + ")")))
 	}
-	if v.gone {
-		add(st.warn.r("  This span is no longer stored (retention); showing the last copy."))
-	}
 	field("name", sanitize(d.Name), st.bold)
 	field("trace id", d.TraceID.String(), style{})
 	field("span id", d.SpanID.String(), style{})

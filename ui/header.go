@@ -27,7 +27,9 @@ func (a *App) prepareChrome() {
 	b.WriteString(st.muted.r(" spans/s"))
 	if a.opts.Listen != "" {
 		b.WriteString(sep)
-		b.WriteString(st.muted.r("listening "))
+		if w >= 100 {
+			b.WriteString(st.muted.r("listening "))
+		}
 		b.WriteString(sanitize(a.opts.Listen))
 	}
 	a.head[0] = st.padLine(b.String(), w)
@@ -45,13 +47,21 @@ func (a *App) prepareChrome() {
 			b.WriteString(fmtCount(v))
 		}
 	}
-	kv("received", h.Received, style{})
-	kv("rejected", h.Rejected, st.bad)
+	// Short labels on narrow terminals keep every figure on screen.
+	narrow := w < 100
+	pick := func(long, short string) string {
+		if narrow {
+			return short
+		}
+		return long
+	}
+	kv(pick("received", "recv"), h.Received, style{})
+	kv(pick("rejected", "rej"), h.Rejected, st.bad)
 	kv("refused+dropped", h.Refused+h.Dropped, st.bad)
 	kv("evicted", h.Evicted, st.warn)
 	b.WriteString(sep)
-	b.WriteString(st.muted.r("memory "))
-	mem := fmtBytes(h.MemoryUsed) + " / " + fmtBytes(h.MemoryBudget)
+	b.WriteString(st.muted.r(pick("memory ", "mem ")))
+	mem := fmtBytes(h.MemoryUsed) + pick(" / ", "/") + fmtBytes(h.MemoryBudget)
 	if h.MemoryBudget > 0 && h.MemoryUsed*10 >= h.MemoryBudget*9 {
 		b.WriteString(st.warn.r(mem))
 	} else {
@@ -66,12 +76,13 @@ func (a *App) prepareChrome() {
 	kv("lost", int64(h.Lost), st.accent)
 	kv("errors", int64(h.Errors), st.bad)
 	kv("traces", int64(h.Traces), style{})
-	kv("operations", int64(h.Operations), style{})
-	kv("services", int64(h.Services), style{})
+	kv(pick("operations", "ops"), int64(h.Operations), style{})
+	kv(pick("services", "svcs"), int64(h.Services), style{})
 	a.head[2] = st.padLine(b.String(), w)
 
 	a.prepareTitle()
 	a.prepareStatus()
+	a.prepareEmpty()
 	a.footer = footerLine(st, a.view.mask(), w)
 }
 
@@ -123,24 +134,25 @@ func (a *App) prepareTitle() {
 			first, last = ts.offset+1, ts.offset+len(ts.lines)
 		}
 		b.WriteString(strconv.Itoa(first) + "-" + strconv.Itoa(last) + " of " + st.bold.r(strconv.Itoa(ts.total)) + " " + noun)
+		b.WriteString(st.muted.r(" " + st.sym.bullet + " sort "))
+		b.WriteString(t.sortTitle(st))
 		h := a.hdr
+		dot := func() { b.WriteString(st.muted.r(" " + st.sym.bullet + " ")) }
 		if a.view == viewTasks {
-			b.WriteString(st.muted.r(" " + st.sym.bullet + " "))
+			dot()
 			b.WriteString(strconv.Itoa(h.Running) + " running")
 			if h.Lost > 0 {
-				b.WriteString(st.muted.r(" " + st.sym.bullet + " "))
+				dot()
 				b.WriteString(st.accent.r(strconv.Itoa(h.Lost) + " lost"))
 			}
 			if h.Errors > 0 {
-				b.WriteString(st.muted.r(" " + st.sym.bullet + " "))
+				dot()
 				b.WriteString(st.bad.r(strconv.Itoa(h.Errors) + " errors"))
 			}
 		} else {
-			b.WriteString(st.muted.r(" " + st.sym.bullet + " "))
+			dot()
 			b.WriteString(strconv.Itoa(h.Services) + " services")
 		}
-		b.WriteString(st.muted.r(" " + st.sym.bullet + " sort "))
-		b.WriteString(t.sortTitle(st))
 	}
 	a.title = st.padLine(b.String(), a.width)
 }
@@ -181,4 +193,21 @@ func (a *App) prepareStatus() {
 func (a *App) statusf(bad bool, msg string) {
 	a.status, a.statusBad = ansi.Strip(msg), bad
 	a.prepareStatus()
+}
+
+// prepareEmpty says why a table has no rows.
+func (a *App) prepareEmpty() {
+	ts := a.cur().state()
+	noun := "spans"
+	if a.view == viewOps {
+		noun = "operations"
+	}
+	msg := "  no " + noun + " yet"
+	switch {
+	case ts.filter != "":
+		msg = "  no " + noun + " match the filter"
+	case a.opts.Listen != "":
+		msg += ": point an OTLP exporter at " + sanitize(a.opts.Listen)
+	}
+	a.empty = a.st.padLine(a.st.muted.r(msg), a.width)
 }

@@ -34,10 +34,10 @@ var (
 
 // symbols are the glyphs spantop draws; --ascii swaps them for plain ones.
 type symbols struct {
-	running, waiting, done, failed, lost string
-	up, down, ellipsis, warn, sep, bullet  string
-	micro                                  string
-	spark                                  []rune
+	running, waiting, done, failed, lost  string
+	up, down, ellipsis, warn, sep, bullet string
+	micro                                 string
+	spark                                 []rune
 	// Box drawing for the help overlay.
 	tl, tr, bl, br, h, v string
 }
@@ -187,9 +187,9 @@ func fmtCount(n int64) string {
 	switch {
 	case n < 100_000:
 		return strconv.FormatInt(n, 10)
-	case n < 10_000_000:
+	case n < 1_000_000:
 		return strconv.FormatFloat(float64(n)/1e3, 'f', 1, 64) + "k"
-	case n < 10_000_000_000:
+	case n < 1_000_000_000:
 		return strconv.FormatFloat(float64(n)/1e6, 'f', 2, 64) + "M"
 	default:
 		return strconv.FormatFloat(float64(n)/1e9, 'f', 2, 64) + "G"

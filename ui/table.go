@@ -24,12 +24,19 @@ type column[T any] struct {
 	// when the terminal is narrow (lowest first); flex shares what is left.
 	min, ideal, prio, flex int
 	right                  bool
+	// group ties columns that only make sense together (the goroutine
+	// figures): when one is dropped for lack of room, all go.
+	group int
 	// desc is the direction a column sorts in when first chosen.
 	desc bool
 	// cell returns a cell's plain, sanitised text and its style; w is the
 	// width it will get (for the sparkline).
 	cell func(st *styles, r *T, w int) (string, style)
 }
+
+// corePrio is the priority from which a column is one of the core columns
+// that get their ideal width before minor columns are shown.
+const corePrio = 80
 
 // cached is one prepared row string and what it was made from.
 type cached struct {
@@ -215,27 +222,52 @@ func (t *table[T]) layout(w int) {
 	for i := range idx {
 		idx[i] = i
 	}
-	need := func() int {
+	// The core columns (prio >= corePrio) get their ideal width before a
+	// minor column is shown; if even that cannot be, every column gets its
+	// minimum width and the least important go until the rest fit.
+	need := func(want bool) int {
 		n := len(idx) - 1
 		for _, i := range idx {
-			n += t.cols[i].min
+			c := &t.cols[i]
+			if want && c.prio >= corePrio {
+				n += max(c.ideal, c.min)
+			} else {
+				n += c.min
+			}
 		}
 		return n
 	}
-	for len(idx) > 1 && need() > w {
+	lowest := func() int {
 		low := 0
 		for k, i := range idx {
 			if t.cols[i].prio < t.cols[idx[low]].prio {
 				low = k
 			}
 		}
-		idx = slices.Delete(idx, low, low+1)
+		return low
+	}
+	drop := func(idx []int, k int) []int {
+		g := t.cols[idx[k]].group
+		if g == 0 {
+			return slices.Delete(idx, k, k+1)
+		}
+		return slices.DeleteFunc(idx, func(i int) bool { return t.cols[i].group == g })
+	}
+	for len(idx) > 1 && need(true) > w {
+		low := lowest()
+		if t.cols[idx[low]].prio >= corePrio {
+			break
+		}
+		idx = drop(idx, low)
+	}
+	for len(idx) > 1 && need(false) > w {
+		idx = drop(idx, lowest())
 	}
 	widths := make([]int, len(idx))
 	for k, i := range idx {
 		widths[k] = t.cols[i].min
 	}
-	extra := w - need()
+	extra := w - need(false)
 	if extra < 0 { // a single column wider than the terminal
 		widths[0] = max(w, 1)
 		extra = 0

@@ -37,7 +37,7 @@ func taskColumns() []column[model.TaskRow] {
 			cell: func(st *styles, r *model.TaskRow, _ int) (string, style) {
 				return st.stateSymbol(r.State)
 			}},
-		{key: model.TaskName, title: "Name", min: 12, ideal: 28, prio: 98, flex: 2,
+		{key: model.TaskName, title: "Name", min: 12, ideal: 20, prio: 98, flex: 2,
 			cell: func(st *styles, r *model.TaskRow, _ int) (string, style) {
 				return sanitize(r.Name), style{}
 			}},
@@ -45,13 +45,13 @@ func taskColumns() []column[model.TaskRow] {
 			cell: func(st *styles, r *model.TaskRow, _ int) (string, style) {
 				return st.fmtDur(r.Total), st.durStyle(r.Total)
 			}},
-		{key: model.TaskBusy, title: "Busy", min: 8, ideal: 9, prio: 30, right: true, desc: true,
+		{key: model.TaskBusy, group: 1, title: "Busy", min: 8, ideal: 9, prio: 30, right: true, desc: true,
 			cell: goroutineDur(func(r *model.TaskRow) int64 { return int64(r.Busy) })},
-		{key: model.TaskSched, title: "Sched", min: 8, ideal: 9, prio: 28, right: true, desc: true,
+		{key: model.TaskSched, group: 1, title: "Sched", min: 8, ideal: 9, prio: 28, right: true, desc: true,
 			cell: goroutineDur(func(r *model.TaskRow) int64 { return int64(r.Sched) })},
-		{key: model.TaskIdle, title: "Idle", min: 8, ideal: 9, prio: 29, right: true, desc: true,
+		{key: model.TaskIdle, group: 1, title: "Idle", min: 8, ideal: 9, prio: 29, right: true, desc: true,
 			cell: goroutineDur(func(r *model.TaskRow) int64 { return int64(r.Idle) })},
-		{key: model.TaskPolls, title: "Polls", min: 6, ideal: 7, prio: 27, right: true, desc: true,
+		{key: model.TaskPolls, group: 1, title: "Polls", min: 6, ideal: 7, prio: 27, right: true, desc: true,
 			cell: func(st *styles, r *model.TaskRow, _ int) (string, style) {
 				if r.Kind != model.KindGoroutine {
 					return "", style{}
@@ -62,11 +62,11 @@ func taskColumns() []column[model.TaskRow] {
 			cell: func(st *styles, r *model.TaskRow, _ int) (string, style) {
 				return r.Kind.String(), st.muted
 			}},
-		{key: model.TaskService, title: "Service", min: 8, ideal: 14, prio: 85,
+		{key: model.TaskService, title: "Service", min: 8, ideal: 10, prio: 85,
 			cell: func(st *styles, r *model.TaskRow, _ int) (string, style) {
 				return sanitize(r.Service), style{}
 			}},
-		{key: model.TaskTarget, title: "Target", min: 8, ideal: 20, prio: 44,
+		{key: model.TaskTarget, title: "Target", min: 8, ideal: 24, prio: 44,
 			cell: func(st *styles, r *model.TaskRow, _ int) (string, style) {
 				return sanitize(r.Target), st.muted
 			}},
