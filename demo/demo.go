@@ -112,7 +112,7 @@ func newService(ctx context.Context, name, endpoint string, cfg config) (*servic
 			sdktrace.WithMaxQueueSize(8192),
 		),
 	)
-	return &service{name: name, tp: tp, tracer: tp.Tracer("github.com/spantop/spantop/demo/" + name)}, nil
+	return &service{name: name, tp: tp, tracer: tp.Tracer("shop/" + name)}, nil
 }
 
 // newID returns a random UUID-like string for service.instance.id.

@@ -1,0 +1,254 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spantop/spantop/ingest"
+	"github.com/spantop/spantop/model"
+)
+
+// Config is everything the command line sets.
+type Config struct {
+	// Command is "" for plain spantop, "demo", "help" or "version".
+	Command    string
+	GRPCAddr   string
+	HTTPAddr   string
+	MaxMessage int64
+	Retain     time.Duration
+	MaxMemory  int64
+	LogFile    string
+	ASCII      bool
+	NoColor    bool
+}
+
+// DefaultConfig returns the configuration of a bare `spantop`.
+func DefaultConfig() Config {
+	return Config{
+		GRPCAddr:   "127.0.0.1:4317",
+		HTTPAddr:   "127.0.0.1:4318",
+		MaxMessage: ingest.DefaultMaxMessage,
+		Retain:     model.DefaultRetain,
+		MaxMemory:  model.DefaultMaxMemory,
+	}
+}
+
+// errHelp is returned by ParseArgs when the user asked for help with -h.
+var errHelp = errors.New("help requested")
+
+// usageError is a bad command line; main exits with status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// ParseArgs parses the command line (without the program name). env looks
+// up environment variables (NO_COLOR). It returns errHelp for -h/--help and
+// a usageError for anything it cannot accept.
+func ParseArgs(args []string, env func(string) string) (Config, error) {
+	cfg := DefaultConfig()
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		switch args[0] {
+		case "demo", "help", "version":
+			cfg.Command = args[0]
+			args = args[1:]
+		default:
+			return cfg, usageError{fmt.Sprintf("unknown command %q (commands: demo, help, version)", args[0])}
+		}
+	}
+	if cfg.Command == "help" {
+		return cfg, nil
+	}
+	fs := newFlagSet(&cfg)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return cfg, errHelp
+		}
+		// The flag package spells flags with one dash; we document two.
+		return cfg, usageError{strings.Replace(err.Error(), " -", " --", 1)}
+	}
+	if fs.NArg() > 0 {
+		return cfg, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if cfg.Command == "demo" && cfg.GRPCAddr == "" {
+		return cfg, usageError{"spantop demo sends over OTLP/gRPC: --grpc must not be empty"}
+	}
+	if cfg.GRPCAddr == "" && cfg.HTTPAddr == "" {
+		return cfg, usageError{"--grpc and --http are both empty: nothing would receive spans"}
+	}
+	if env != nil && env("NO_COLOR") != "" {
+		cfg.NoColor = true
+	}
+	return cfg, nil
+}
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func newFlagSet(cfg *Config) *flag.FlagSet {
+	fs := flag.NewFlagSet("spantop", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are returned and printed once by main
+	fs.StringVar(&cfg.GRPCAddr, "grpc", cfg.GRPCAddr, "OTLP/gRPC listen `address` (empty disables)")
+	fs.StringVar(&cfg.HTTPAddr, "http", cfg.HTTPAddr, "OTLP/HTTP listen `address` (empty disables)")
+	fs.Var(sizeFlag{&cfg.MaxMessage, math.MaxInt32}, "max-message", "largest OTLP request after decompression; `size` is bytes or a number with KiB, MiB, GiB")
+	fs.Var(durationFlag{&cfg.Retain}, "retain", "how long finished spans stay visible (`duration`, e.g. 30s, 2m)")
+	fs.Var(sizeFlag{&cfg.MaxMemory, math.MaxInt64}, "max-memory", "memory budget for stored spans; `size` as for --max-message")
+	fs.StringVar(&cfg.LogFile, "log", "", "write diagnostics to `file` (default: discard; nothing is printed while the TUI runs)")
+	fs.BoolVar(&cfg.ASCII, "ascii", false, "draw with ASCII only")
+	fs.BoolVar(&cfg.NoColor, "no-color", false, "draw without colour (also when NO_COLOR is set)")
+	fs.BoolFunc("version", "print the version and exit", func(string) error {
+		cfg.Command = "version"
+		return nil
+	})
+	return fs
+}
+
+// Usage writes the help text.
+func Usage(w io.Writer) {
+	fmt.Fprint(w, `spantop — top for OpenTelemetry
+
+Usage:
+  spantop [flags]        receive OTLP on the addresses below and show it live
+  spantop demo [flags]   the same, plus a built-in demo workload sending to it
+  spantop help           this help
+  spantop version        print the version
+
+Point an application at it:
+  OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317 OTEL_EXPORTER_OTLP_PROTOCOL=grpc
+  OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf
+
+Flags:
+`)
+	cfg := DefaultConfig()
+	fs := newFlagSet(&cfg)
+	fs.VisitAll(func(f *flag.Flag) {
+		name, usage := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if name != "" {
+			line += " " + name
+		}
+		def := f.DefValue
+		switch f.Name {
+		case "max-message", "max-memory":
+			// DefValue is already formatted by sizeFlag.String.
+		case "version", "ascii", "no-color", "log":
+			def = ""
+		}
+		if def != "" {
+			usage += " (default " + def + ")"
+		}
+		fmt.Fprintf(w, "%-28s %s\n", line, usage)
+	})
+	fmt.Fprint(w, `
+Keys: t tasks, o operations, enter details, esc back, ←→/h l sort column, i invert,
+      ↑↓/j k move, g/G top/bottom, PgUp/PgDn page, space pause, / filter, ? help, q quit.
+`)
+}
+
+// durationFlag is a positive Go duration with a friendlier error than the
+// flag package's "parse error".
+type durationFlag struct{ p *time.Duration }
+
+func (d durationFlag) String() string {
+	if d.p == nil {
+		return ""
+	}
+	return d.p.String()
+}
+
+func (d durationFlag) Set(v string) error {
+	t, err := time.ParseDuration(v)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration: use e.g. 30s, 90s or 5m", v)
+	}
+	if t <= 0 {
+		return errors.New("must be positive")
+	}
+	*d.p = t
+	return nil
+}
+
+// sizeFlag is a byte count flag that accepts plain bytes or KiB, MiB, GiB.
+type sizeFlag struct {
+	p   *int64
+	max int64
+}
+
+func (s sizeFlag) String() string {
+	if s.p == nil {
+		return ""
+	}
+	return formatSize(*s.p)
+}
+
+func (s sizeFlag) Set(v string) error {
+	n, err := parseSize(v)
+	if err != nil {
+		return err
+	}
+	if n <= 0 {
+		return errors.New("must be positive")
+	}
+	if n > s.max {
+		return fmt.Errorf("must be at most %s", formatSize(s.max))
+	}
+	*s.p = n
+	return nil
+}
+
+var sizeUnits = []struct {
+	suffix string
+	mult   int64
+}{
+	{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1},
+}
+
+// parseSize reads "512MiB", "64KiB", "1GiB", "1.5GiB" or "1048576" (bytes).
+// Decimal units (MB, GB) are refused rather than guessed at.
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	mult := int64(1)
+	for _, u := range sizeUnits {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	bad := fmt.Errorf("%q is not a size: use bytes or a number with KiB, MiB or GiB, e.g. 64MiB", s)
+	if t == "" {
+		return 0, bad
+	}
+	if n, err := strconv.ParseInt(t, 10, 64); err == nil {
+		if n < 0 {
+			return 0, bad
+		}
+		if n > math.MaxInt64/mult {
+			return 0, fmt.Errorf("%q is too large", s)
+		}
+		return n * mult, nil
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil || f < 0 || math.IsNaN(f) || math.IsInf(f, 0) || mult == 1 {
+		return 0, bad
+	}
+	v := f * float64(mult)
+	if v >= math.MaxInt64 {
+		return 0, fmt.Errorf("%q is too large", s)
+	}
+	return int64(v), nil
+}
+
+// formatSize prints n in the largest binary unit that divides it.
+func formatSize(n int64) string {
+	for _, u := range sizeUnits[:3] {
+		if n >= u.mult && n%u.mult == 0 {
+			return strconv.FormatInt(n/u.mult, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}

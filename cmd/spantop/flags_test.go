@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseSize(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+	}{
+		{"0", 0},
+		{"1048576", 1 << 20},
+		{"512B", 512},
+		{"64KiB", 64 << 10},
+		{"64MiB", 64 << 20},
+		{"512MiB", 512 << 20},
+		{"2GiB", 2 << 30},
+		{"1.5GiB", 3 << 29},
+		{" 8 MiB ", 8 << 20},
+	} {
+		got, err := parseSize(tc.in)
+		if err != nil || got != tc.want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
+		}
+	}
+	for _, in := range []string{"", "MiB", "64MB", "1GB", "-1", "-1KiB", "1.5", "abc", "1e3", "9999999999GiB", "NaNGiB"} {
+		if got, err := parseSize(in); err == nil {
+			t.Errorf("parseSize(%q) = %d, want an error", in, got)
+		}
+	}
+}
+
+func TestFormatSize(t *testing.T) {
+	for in, want := range map[int64]string{
+		64 << 20: "64MiB", 512 << 20: "512MiB", 1 << 30: "1GiB", 1536: "1536", 3 << 10: "3KiB", 7: "7",
+	} {
+		if got := formatSize(in); got != want {
+			t.Errorf("formatSize(%d) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestParseArgs(t *testing.T) {
+	noEnv := func(string) string { return "" }
+	cfg, err := ParseArgs(nil, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg != DefaultConfig() {
+		t.Errorf("no args: %+v, want the defaults %+v", cfg, DefaultConfig())
+	}
+	cfg, err = ParseArgs([]string{"demo", "--grpc", "127.0.0.1:0", "-http=127.0.0.1:0", "--max-message", "1MiB",
+		"--retain", "90s", "--max-memory", "1GiB", "--log", "x.log", "--ascii", "--no-color"}, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{Command: "demo", GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", MaxMessage: 1 << 20,
+		Retain: 90 * time.Second, MaxMemory: 1 << 30, LogFile: "x.log", ASCII: true, NoColor: true}
+	if cfg != want {
+		t.Errorf("got %+v\nwant %+v", cfg, want)
+	}
+	cfg, err = ParseArgs(nil, func(k string) string {
+		if k == "NO_COLOR" {
+			return "1"
+		}
+		return ""
+	})
+	if err != nil || !cfg.NoColor {
+		t.Errorf("NO_COLOR=1: NoColor=%v, err=%v", cfg.NoColor, err)
+	}
+	for _, args := range [][]string{{"help"}, {"version"}, {"--version"}} {
+		cfg, err := ParseArgs(args, noEnv)
+		if err != nil || cfg.Command != strings.TrimPrefix(args[0], "--") {
+			t.Errorf("%v: command %q, err %v", args, cfg.Command, err)
+		}
+	}
+	if _, err := ParseArgs([]string{"-h"}, noEnv); !errors.Is(err, errHelp) {
+		t.Errorf("-h: %v, want errHelp", err)
+	}
+}
+
+func TestParseArgsErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string // in the message
+	}{
+		{[]string{"--retain", "soon"}, `"soon" is not a duration`},
+		{[]string{"--retain", "-5s"}, "--retain: must be positive"},
+		{[]string{"--max-memory", "512MB"}, "KiB, MiB or GiB"},
+		{[]string{"--max-memory", "0"}, "--max-memory: must be positive"},
+		{[]string{"--max-message", "4GiB"}, "at most"},
+		{[]string{"--nope"}, "not defined: --nope"},
+		{[]string{"serve"}, `unknown command "serve"`},
+		{[]string{"--ascii", "extra"}, `unexpected argument "extra"`},
+		{[]string{"--grpc", "", "--http", ""}, "both empty"},
+		{[]string{"demo", "--grpc", ""}, "--grpc must not be empty"},
+	} {
+		_, err := ParseArgs(tc.args, nil)
+		var ue usageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want a usage error containing %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+func TestRunExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		args       []string
+		code       int
+		out, errs  string
+		errOneLine bool
+	}{
+		{args: []string{"help"}, code: 0, out: "OTEL_EXPORTER_OTLP_ENDPOINT"},
+		{args: []string{"--help"}, code: 0, out: "--max-memory"},
+		{args: []string{"version"}, code: 0, out: "spantop "},
+		{args: []string{"--max-memory", "lots"}, code: 2, errs: "spantop: invalid value", errOneLine: true},
+		{args: []string{"bogus"}, code: 2, errs: "unknown command", errOneLine: true},
+	} {
+		var out, errs bytes.Buffer
+		code := run(tc.args, &out, &errs)
+		if code != tc.code || !strings.Contains(out.String(), tc.out) || !strings.Contains(errs.String(), tc.errs) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want %d, %q, %q", tc.args, code, out.String(), errs.String(), tc.code, tc.out, tc.errs)
+		}
+		if tc.errOneLine && strings.Count(errs.String(), "\n") != 1 {
+			t.Errorf("%q: stderr is not one line: %q", tc.args, errs.String())
+		}
+	}
+}

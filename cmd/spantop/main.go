@@ -1,0 +1,276 @@
+// Command spantop is top for OpenTelemetry: it receives OTLP from your
+// applications and shows their spans, operations and services live in the
+// terminal. `spantop demo` also runs a built-in workload that sends to it.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/go-logr/stdr"
+	"go.opentelemetry.io/otel"
+	"google.golang.org/grpc/grpclog"
+
+	"github.com/spantop/spantop/demo"
+	"github.com/spantop/spantop/ingest"
+	"github.com/spantop/spantop/model"
+	"github.com/spantop/spantop/ui"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is main without the exit, so that tests can call it.
+func run(args []string, stdout, stderr io.Writer) int {
+	cfg, err := ParseArgs(args, os.Getenv)
+	var ue usageError
+	switch {
+	case errors.Is(err, errHelp):
+		Usage(stdout)
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "spantop: %s (see 'spantop help')\n", ue.msg)
+		return 2
+	case err != nil:
+		fmt.Fprintf(stderr, "spantop: %v\n", err)
+		return 2
+	}
+	switch cfg.Command {
+	case "help":
+		Usage(stdout)
+		return 0
+	case "version":
+		fmt.Fprintf(stdout, "spantop %s (%s %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		return 0
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := NewMain()
+	m.Config = cfg
+	if err := m.Open(); err != nil {
+		fmt.Fprintf(stderr, "spantop: %v\n", err)
+		return 1
+	}
+	if err := m.Run(ctx); err != nil {
+		fmt.Fprintf(stderr, "spantop: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// Main is the program with its parts. Open builds and binds them, Run runs
+// the UI until the user quits and then shuts everything down in order.
+// End-to-end tests reuse it with their own UI and demo functions.
+type Main struct {
+	Config Config
+
+	// UI runs the terminal UI until the user quits or ctx ends; nil means
+	// ui.Run.
+	UI func(ctx context.Context, src ui.Source, opts ui.Options) error
+	// Demo runs the built-in workload against endpoint for `spantop demo`;
+	// nil means demo.Run.
+	Demo func(ctx context.Context, endpoint string) error
+
+	Model  *model.Model
+	Queue  *ingest.Queue
+	Server *ingest.Server
+
+	// Log receives diagnostics: the --log file, or nothing.
+	Log     *log.Logger
+	logFile *os.File
+}
+
+// NewMain returns a Main with the default configuration.
+func NewMain() *Main {
+	return &Main{Config: DefaultConfig()}
+}
+
+// Open sets up logging, builds the model, the queue and the receivers, and
+// binds the listeners. A listen error names the address and the flag.
+func (m *Main) Open() error {
+	if m.UI == nil {
+		m.UI = ui.Run
+	}
+	if m.Demo == nil {
+		m.Demo = demo.Run
+	}
+	var w io.Writer = io.Discard
+	if m.Config.LogFile != "" {
+		f, err := os.OpenFile(m.Config.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return fmt.Errorf("--log: %w", err)
+		}
+		m.logFile, w = f, f
+	}
+	m.Log = log.New(w, "", log.LstdFlags|log.Lmicroseconds)
+	captureLibraryLogs(w)
+
+	m.Model = model.New(model.Config{Retain: m.Config.Retain, MaxMemory: m.Config.MaxMemory})
+	icfg := ingest.Config{
+		GRPCAddr:   m.Config.GRPCAddr,
+		HTTPAddr:   m.Config.HTTPAddr,
+		MaxMessage: int(m.Config.MaxMessage),
+	}
+	m.Queue = ingest.NewQueue(icfg.QueueSpans, m.Model.Counters())
+	m.Server = ingest.NewServer(icfg, m.Model.Symbols(), m.Model.Counters(), m.Queue)
+	if err := m.Server.Start(); err != nil {
+		m.Queue.Close()
+		m.closeLog()
+		return err
+	}
+	m.Log.Printf("spantop %s listening: %s", version, m.listening())
+	return nil
+}
+
+// listening describes the bound receivers for the header.
+func (m *Main) listening() string {
+	var parts []string
+	if a := m.Server.GRPCAddr(); a != "" {
+		parts = append(parts, "grpc "+a)
+	}
+	if a := m.Server.HTTPAddr(); a != "" {
+		parts = append(parts, "http "+a)
+	}
+	return strings.Join(parts, "  ")
+}
+
+// Shutdown budgets: quitting must feel immediate, and a stuck client must
+// not hold spantop open.
+const (
+	demoStopWait   = 2 * time.Second
+	serverStopWait = 2 * time.Second
+)
+
+// Run starts the model's writer (and, for `spantop demo`, the workload),
+// runs the UI until it exits or ctx ends, then stops the workload, the
+// receivers and the writer in that order. It returns the UI's error.
+func (m *Main) Run(ctx context.Context) error {
+	wctx, stopWriter := context.WithCancel(context.Background())
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		m.Model.Run(wctx, m.Queue.C())
+	}()
+
+	dctx, stopDemo := context.WithCancel(ctx)
+	defer stopDemo()
+	var demoDone chan error
+	if m.Config.Command == "demo" {
+		demoDone = make(chan error, 1)
+		endpoint := m.Server.GRPCAddr()
+		m.Log.Printf("demo: exporting to %s", endpoint)
+		go func() { demoDone <- m.Demo(dctx, endpoint) }()
+	}
+
+	uiErr := m.UI(ctx, m.Model, ui.Options{
+		Listen:  m.listening(),
+		ASCII:   m.Config.ASCII,
+		NoColor: m.Config.NoColor,
+	})
+	if uiErr != nil {
+		m.Log.Printf("ui: %v", uiErr)
+	}
+	m.Log.Printf("ui exited; shutting down")
+
+	// The demo flushes its last spans while the receivers still listen.
+	stopDemo()
+	if demoDone != nil {
+		select {
+		case err := <-demoDone:
+			if err != nil {
+				m.Log.Printf("demo: %v", err)
+			}
+		case <-time.After(demoStopWait):
+			m.Log.Printf("demo: still flushing after %v; not waiting", demoStopWait)
+		}
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), serverStopWait)
+	if err := m.Server.Shutdown(sctx); err != nil {
+		m.Log.Printf("shutdown: %v", err)
+	}
+	cancel()
+	m.Queue.Close()
+	stopWriter()
+	<-writerDone
+	m.Log.Printf("stopped: %d spans received", m.Model.Counters().Received.Load())
+	m.closeLog()
+	return uiErr
+}
+
+// Close releases what Open acquired when Run is not called.
+func (m *Main) Close() error {
+	var err error
+	if m.Server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), serverStopWait)
+		err = m.Server.Shutdown(ctx)
+		cancel()
+	}
+	if m.Queue != nil {
+		m.Queue.Close()
+	}
+	m.closeLog()
+	return err
+}
+
+func (m *Main) closeLog() {
+	if m.logFile != nil {
+		if err := m.logFile.Close(); err != nil {
+			m.Log.SetOutput(io.Discard)
+		}
+		m.logFile = nil
+	}
+	if m.Log != nil {
+		m.Log.SetOutput(io.Discard)
+	}
+	logSink.set(io.Discard)
+}
+
+// logSink receives what libraries would print (the standard logger, gRPC,
+// the OTel SDK): the terminal belongs to the TUI, so it goes to --log or
+// nowhere. Libraries are pointed at it once per process; Open swaps its
+// target.
+var (
+	logSink     = &swapWriter{w: io.Discard}
+	captureOnce sync.Once
+)
+
+func captureLibraryLogs(w io.Writer) {
+	logSink.set(w)
+	captureOnce.Do(func() {
+		log.SetOutput(logSink)
+		grpclog.SetLoggerV2(grpclog.NewLoggerV2(io.Discard, logSink, logSink))
+		l := log.New(logSink, "otel: ", log.LstdFlags|log.Lmicroseconds)
+		otel.SetLogger(stdr.New(l))
+		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { l.Print(err) }))
+	})
+}
+
+// swapWriter is an io.Writer whose destination can change at run time.
+type swapWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *swapWriter) set(w io.Writer) {
+	s.mu.Lock()
+	s.w = w
+	s.mu.Unlock()
+}
+
+func (s *swapWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
