@@ -1,0 +1,42 @@
+# spantop — run `make` or `make help` for the targets.
+
+GO      ?= go
+BIN     := bin/spantop
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+# Extra arguments for `make run` / `make demo`, e.g. make demo ARGS="--ascii".
+ARGS    ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help build run demo test bench lint fmt screenshots clean
+
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+build: ## Build bin/spantop.
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/spantop
+
+run: build ## Run spantop on 127.0.0.1:4317 (gRPC) and :4318 (HTTP).
+	./$(BIN) $(ARGS)
+
+demo: build ## Run spantop with its built-in demo workload.
+	./$(BIN) demo $(ARGS)
+
+test: ## Run all tests with the race detector (the tmux end-to-end test builds its own binary).
+	$(GO) test -race -count=1 ./...
+
+bench: ## Run the benchmarks (2s each, one run, with allocations).
+	$(GO) test -run '^$$' -bench . -benchtime 2s -benchmem -count 1 ./...
+
+lint: ## go vet and a gofmt check.
+	$(GO) vet ./...
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt -l found unformatted files:"; echo "$$out"; exit 1; fi
+
+fmt: ## Format the code with gofmt.
+	gofmt -w .
+
+screenshots: build ## Regenerate screenshots/*.txt and *.png from `spantop demo` in tmux.
+	scripts/screenshots.sh
+
+clean: ## Remove build output.
+	rm -rf bin
