@@ -86,7 +86,10 @@ type tableUI interface {
 
 // tableState is the part of a table the App reads directly.
 type tableState struct {
-	filter    string
+	filter string
+	// follow keeps the selection on the first row while it is there, so a
+	// live table shows its top instead of following a span that sinks.
+	follow    bool
 	selRow    int
 	selID     uint64
 	offset    int

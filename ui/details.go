@@ -59,6 +59,9 @@ func (v *detailsView) build(st *styles) {
 	d := &v.d
 	const labelW = 13
 	field := func(label, value string, sty style) {
+		if value == "" {
+			value, sty = "-", st.muted
+		}
 		v.wrapped("  "+st.muted.r(st.fit(label, labelW, false))+" ", value, sty, st, w)
 	}
 	section := func(title string, n int) {

@@ -27,7 +27,7 @@ func opColumns() []column[model.OpRow] {
 			cell: func(st *styles, r *model.OpRow, _ int) (string, style) { return fmtCount(r.Count), style{} }},
 		{key: model.OpRate, title: "Rate/s", min: 7, ideal: 8, prio: 92, right: true, desc: true,
 			cell: func(st *styles, r *model.OpRow, _ int) (string, style) { return fmtRate(r.Rate), style{} }},
-		{key: model.OpInFlight, title: "InFlight", min: 9, ideal: 9, prio: 60, right: true, desc: true,
+		{key: model.OpInFlight, title: "InFlight", min: 9, ideal: 9, prio: 75, right: true, desc: true,
 			cell: func(st *styles, r *model.OpRow, _ int) (string, style) {
 				if r.InFlight == 0 {
 					return "0", st.muted

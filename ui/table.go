@@ -82,6 +82,7 @@ func newTable[T any](cols []column[T], sort model.Column, desc bool, rowID func(
 	hash func(*maphash.Hash, *T), dimmed func(*T) bool, fetchPage func(Source, model.Query) model.Page[T]) *table[T] {
 	t := &table[T]{cols: cols, sort: sort, desc: desc, rowID: rowID, hash: hash, dimmed: dimmed, fetchPage: fetchPage,
 		cache: map[uint64]cached{}, spare: map[uint64]cached{}}
+	t.follow = true
 	t.h.SetSeed(maphash.MakeSeed())
 	return t
 }
@@ -90,7 +91,7 @@ func newTable[T any](cols []column[T], sort model.Column, desc bool, rowID func(
 func (t *table[T]) query(limit int, n nav) model.Query {
 	q := model.Query{Sort: t.sort, Desc: t.desc, Filter: t.filter, Limit: limit}
 	switch {
-	case n.top:
+	case n.top, t.follow && n.move == 0 && !n.bottom:
 		q.Row = 0
 	case n.bottom:
 		q.Offset, q.Row = math.MaxInt32, limit-1
@@ -133,6 +134,7 @@ func (t *table[T]) local(n nav) bool {
 		return false
 	}
 	t.selRow, t.selID = i, t.rowID(&t.rows[i])
+	t.follow = t.offset == 0 && i == 0
 	return true
 }
 
@@ -142,6 +144,7 @@ func (t *table[T]) selectRow(i int) bool {
 		return false
 	}
 	t.selRow, t.selID = i, t.rowID(&t.rows[i])
+	t.follow = t.offset == 0 && i == 0
 	return true
 }
 
@@ -157,6 +160,7 @@ func (t *table[T]) apply(p model.Page[T], st *styles) {
 		}
 		t.selRow, t.selID = s, t.rowID(&t.rows[s])
 	}
+	t.follow = t.offset == 0 && t.selRow == 0
 	t.prepare(st)
 }
 

@@ -66,15 +66,15 @@ func taskColumns() []column[model.TaskRow] {
 			cell: func(st *styles, r *model.TaskRow, _ int) (string, style) {
 				return sanitize(r.Service), style{}
 			}},
-		{key: model.TaskTarget, title: "Target", min: 8, ideal: 24, prio: 44,
+		{key: model.TaskTarget, title: "Target", min: 8, ideal: 16, prio: 44,
 			cell: func(st *styles, r *model.TaskRow, _ int) (string, style) {
 				return sanitize(r.Target), st.muted
 			}},
-		{key: model.TaskLocation, title: "Location", min: 9, ideal: 24, prio: 50,
+		{key: model.TaskLocation, title: "Location", min: 9, ideal: 20, prio: 50,
 			cell: func(st *styles, r *model.TaskRow, _ int) (string, style) {
 				return sanitize(r.Location), st.muted
 			}},
-		{key: model.TaskFields, title: "Fields", min: 7, ideal: 7, prio: 60, flex: 3,
+		{key: model.TaskFields, title: "Fields", min: 7, ideal: 24, prio: 60, flex: 3,
 			cell: func(st *styles, r *model.TaskRow, _ int) (string, style) {
 				return fieldsText(r.Fields), style{}
 			}},
