@@ -365,6 +365,7 @@ func (a *App) enter() {
 	case viewTasks:
 		id := a.tasks.selID
 		if id == 0 {
+			a.statusf(false, "no span selected")
 			return
 		}
 		a.det.open(id, viewTasks)
@@ -374,6 +375,7 @@ func (a *App) enter() {
 	case viewOps:
 		ts := a.ops.state()
 		if ts.selRow >= len(a.ops.rows) || len(a.ops.rows) == 0 {
+			a.statusf(false, "no operation selected")
 			return
 		}
 		r := &a.ops.rows[ts.selRow]

@@ -147,11 +147,11 @@ func (a *App) prepareTitle() {
 			}
 			if h.Errors > 0 {
 				dot()
-				b.WriteString(st.bad.r(strconv.Itoa(h.Errors) + " errors"))
+				b.WriteString(st.bad.r(plural(h.Errors, "error")))
 			}
 		} else {
 			dot()
-			b.WriteString(strconv.Itoa(h.Services) + " services")
+			b.WriteString(plural(h.Services, "service"))
 		}
 	}
 	a.title = st.padLine(b.String(), a.width)
@@ -210,4 +210,11 @@ func (a *App) prepareEmpty() {
 		msg += ": point an OTLP exporter at " + sanitize(a.opts.Listen)
 	}
 	a.empty = a.st.padLine(a.st.muted.r(msg), a.width)
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

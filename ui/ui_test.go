@@ -594,3 +594,47 @@ func TestFormats(t *testing.T) {
 		t.Errorf("sparkline = %q", got)
 	}
 }
+
+func TestFollowTopUntilMoved(t *testing.T) {
+	f := newFake(100)
+	a := newApp(t, f, Options{}, 120, 30)
+	top := a.tasks.selID
+	// A new, longer span arrives: the screen keeps showing the top.
+	f.mu.Lock()
+	f.tasks = append(f.tasks, model.TaskRow{ID: 1000, Name: "newcomer", Total: time.Hour})
+	f.mu.Unlock()
+	tick(a)
+	if a.tasks.offset != 0 || a.tasks.selID != 1000 {
+		t.Fatalf("offset %d sel %d, want the newcomer on top (old top %d)", a.tasks.offset, a.tasks.selID, top)
+	}
+	// Once the user moves, the selection follows its span.
+	press(a, "j")
+	id := a.tasks.selID
+	f.mu.Lock()
+	f.tasks = append(f.tasks, model.TaskRow{ID: 1001, Name: "another", Total: 2 * time.Hour})
+	f.mu.Unlock()
+	tick(a)
+	if a.tasks.selID != id || a.tasks.selRow != 1 || a.tasks.offset != 1 {
+		t.Errorf("sel %d row %d offset %d, want %d at row 1 offset 1", a.tasks.selID, a.tasks.selRow, a.tasks.offset, id)
+	}
+	// Back at the top, it follows the top again.
+	press(a, "g")
+	if a.tasks.selID != 1001 || !a.tasks.follow {
+		t.Errorf("g: sel %d follow %v", a.tasks.selID, a.tasks.follow)
+	}
+}
+
+func TestEmptyTable(t *testing.T) {
+	f := newFake(0)
+	f.tasks, f.ops = nil, nil
+	a := newApp(t, f, Options{Listen: "grpc 127.0.0.1:4317"}, 80, 24)
+	if !strings.Contains(plain(a), "no spans yet: point an OTLP exporter at grpc 127.0.0.1:4317") {
+		t.Error("empty tasks view does not say how to fill it")
+	}
+	press(a, "enter")
+	if a.view != viewTasks || !strings.Contains(plain(a), "no span selected") {
+		t.Error("enter on an empty table")
+	}
+	press(a, "o", "enter", "j", "G", "pgdown", "right", "i")
+	checkFrame(t, a, 80, 24)
+}
