@@ -122,14 +122,15 @@ type App struct {
 	det   detailsView
 
 	// Prepared lines; View only joins them.
-	head     [headerLines]string
-	title    string
-	footer   string
-	statusLn string
-	helpBox  []string
-	empty    string // shown in place of rows when there are none
-	tabs     []tabHit
-	quitting bool
+	head      [headerLines]string
+	title     string
+	footer    string
+	footerFor footerKey
+	statusLn  string
+	helpBox   []string
+	empty     string // shown in place of rows when there are none
+	tabs      []tabHit
+	quitting  bool
 }
 
 // tabHit is where a view's tab sits on the title line, for mouse clicks.
@@ -214,6 +215,15 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case tea.KeyPressMsg:
 		return a, a.key(msg)
+	case tea.PasteMsg:
+		if a.editing {
+			t := a.cur()
+			ts := t.state()
+			ts.filter += sanitize(msg.Content)
+			t.fetch(a.src, a.rows(), nav{row: ts.selRow}, a.st)
+			a.prepareChrome()
+		}
+		return a, nil
 	case tea.MouseClickMsg:
 		a.click(msg.Mouse())
 		return a, nil

@@ -83,7 +83,9 @@ func (a *App) prepareChrome() {
 	a.prepareTitle()
 	a.prepareStatus()
 	a.prepareEmpty()
-	a.footer = footerLine(st, a.view.mask(), w)
+	if k := (footerKey{a.view.mask(), w}); k != a.footerFor {
+		a.footer, a.footerFor = footerLine(st, k.view, w), k
+	}
 }
 
 // prepareTitle renders the tabs and the current view's counts.
@@ -217,4 +219,10 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// footerKey is what the footer depends on.
+type footerKey struct {
+	view  viewMask
+	width int
 }

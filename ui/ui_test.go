@@ -452,7 +452,11 @@ func TestFilterInput(t *testing.T) {
 	// Control characters typed or pasted never reach the screen.
 	press(a, "/")
 	a.Update(tea.KeyPressMsg{Code: tea.KeyExtended, Text: "\x1b[2J"})
-	if strings.Contains(screen(a), "\x1b[2J") {
+	a.Update(tea.PasteMsg{Content: "\x1b[H\r"})
+	if q := f.lastTaskQuery(); q.Filter != "\uFFFD[2J\uFFFD[H\uFFFD" {
+		t.Errorf("pasted filter sent as %q", q.Filter)
+	}
+	if strings.Contains(screen(a), "\x1b[2J") || strings.Contains(screen(a), "\x1b[H") {
 		t.Error("escape sequence from the filter reached the screen")
 	}
 }
