@@ -3,6 +3,8 @@ package ui
 import (
 	"slices"
 	"strings"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
 // action is what a key asks for; Update carries it out in one place.
@@ -189,8 +191,15 @@ func helpLines(st *styles, w, h int) []string {
 	out = append(out, st.title.r(top))
 	for _, l := range body {
 		k := " " + st.fit(l.key, keyW, false) + "  "
-		text := st.key.r(st.bold.r(k)) + st.fit(l.text, inner-width(k), false)
-		out = append(out, st.title.r(st.sym.v)+text+st.title.r(st.sym.v))
+		room := inner - width(k)
+		// Long descriptions wrap inside the box rather than being cut.
+		for i, part := range strings.Split(ansi.Wordwrap(l.text, max(room-1, 1), ""), "\n") {
+			if i > 0 {
+				k = strings.Repeat(" ", width(k))
+			}
+			text := st.key.r(st.bold.r(k)) + st.fit(part, room, false)
+			out = append(out, st.title.r(st.sym.v)+text+st.title.r(st.sym.v))
+		}
 	}
 	out = append(out, st.title.r(st.sym.bl+strings.Repeat(st.sym.h, inner)+st.sym.br))
 	// Centre the box in the area.
