@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -389,18 +388,32 @@ func (a *App) enter() {
 			return
 		}
 		r := &a.ops.rows[ts.selRow]
-		a.tasks.filter = "service=" + quoteFilter(r.Service) + " name=" + quoteFilter(r.Name)
+		a.tasks.filter = filterTerm("service", r.Service) + " " + filterTerm("name", r.Name) + " kind=" + r.Kind.String()
 		a.tasks.selID, a.tasks.selRow, a.tasks.offset = 0, 0, 0
 		a.view = viewTasks
 		a.tasks.fetch(a.src, a.rows(), nav{top: true}, a.st)
 	}
 }
 
-func quoteFilter(s string) string {
-	if s == "" || strings.ContainsAny(s, " \t\"") {
-		return strconv.Quote(s)
+// filterTerm builds a filter term matching value exactly. The filter
+// language quotes with double quotes and has no escapes, so a value that
+// contains one is matched by its longest quote-free part instead.
+func filterTerm(key, value string) string {
+	op := "="
+	if strings.ContainsRune(value, '"') {
+		op = "~"
+		longest := ""
+		for _, part := range strings.Split(value, `"`) {
+			if len(part) > len(longest) {
+				longest = part
+			}
+		}
+		value = longest
 	}
-	return s
+	if value == "" || strings.ContainsAny(value, " \t") {
+		value = `"` + value + `"`
+	}
+	return key + op + value
 }
 
 // editKey handles a key while the filter is being typed; the filter applies

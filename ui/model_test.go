@@ -27,10 +27,17 @@ func TestWithRealModel(t *testing.T) {
 			NumAttrs: 1, Attrs: aw.Blob(),
 		})
 	}
+	for i := range 7 {
+		b.Spans = append(b.Spans, model.SpanRec{
+			TraceID: model.TraceID{3, byte(i)}, SpanID: model.SpanID{4, byte(i)},
+			Start: now.Add(-time.Hour).UnixNano(), End: now.UnixNano(),
+			Name: syms.InternString("GET /users"), Kind: model.KindClient,
+		})
+	}
 	m.Apply(b)
 	a := newApp(t, m, Options{}, 120, 30)
 	checkFrame(t, a, 120, 30)
-	if a.tasks.total != 50 || len(a.tasks.rows) != a.rows() {
+	if a.tasks.total != 57 || len(a.tasks.rows) != a.rows() {
 		t.Fatalf("total %d rows %d", a.tasks.total, len(a.tasks.rows))
 	}
 	s := screen(a)
@@ -47,4 +54,9 @@ func TestWithRealModel(t *testing.T) {
 		t.Error("no operations from the real model")
 	}
 	checkFrame(t, a, 120, 30)
+	// enter on the slowest operation lists its spans.
+	press(a, "g", "enter")
+	if a.view != viewTasks || a.tasks.total != 7 || a.tasks.filterErr != "" {
+		t.Errorf("operation's spans: filter %q total %d err %q", a.tasks.filter, a.tasks.total, a.tasks.filterErr)
+	}
 }

@@ -67,7 +67,7 @@ func selectedLine(t *testing.T, a *App) string {
 	return ""
 }
 
-var sizes = [][2]int{{80, 24}, {200, 50}, {60, 15}, {120, 8}}
+var sizes = [][2]int{{80, 24}, {200, 50}, {60, 15}, {120, 8}, {40, 5}, {20, 3}, {10, 1}}
 
 func TestFramesFitEveryView(t *testing.T) {
 	for _, opts := range []Options{{Listen: "grpc 127.0.0.1:4317  http 127.0.0.1:4318"}, {ASCII: true, NoColor: true}} {
@@ -93,7 +93,7 @@ func TestFramesFitEveryView(t *testing.T) {
 				if testing.Verbose() && (w == 80 || w == 200) && !opts.ASCII {
 					t.Logf("%s %dx%d:\n%s", v.name, w, h, plain(a))
 				}
-				if !strings.Contains(ansi.Strip(strings.Split(screen(a), "\n")[h-1]), "help") && w >= 60 {
+				if !strings.Contains(ansi.Strip(strings.Split(screen(a), "\n")[h-1]), "help") && w >= 20 {
 					t.Errorf("%s %dx%d: footer lost the help key: %q", v.name, w, h, ansi.Strip(strings.Split(screen(a), "\n")[h-1]))
 				}
 			}
@@ -641,4 +641,17 @@ func TestEmptyTable(t *testing.T) {
 	}
 	press(a, "o", "enter", "j", "G", "pgdown", "right", "i")
 	checkFrame(t, a, 80, 24)
+}
+
+func TestFilterTerm(t *testing.T) {
+	for _, c := range [][3]string{
+		{"name", "GET", "name=GET"},
+		{"name", "GET /users", `name="GET /users"`},
+		{"service", "", `service=""`},
+		{"name", `say "hi there" now`, `name~"hi there"`},
+	} {
+		if got := filterTerm(c[0], c[1]); got != c[2] {
+			t.Errorf("filterTerm(%q, %q) = %q, want %q", c[0], c[1], got, c[2])
+		}
+	}
 }
