@@ -382,12 +382,14 @@ func (t *table[T]) invert(st *styles) {
 	t.buildHeader(st)
 }
 
-// stepSort moves the sort to the next (dir 1) or previous (dir -1) visible
-// sortable column.
+// stepSort moves the sort to the next (dir 1) or previous (dir -1)
+// sortable column. Columns dropped for lack of room are included, so every
+// column can be sorted by on a narrow terminal too; the title line names
+// the sort column.
 func (t *table[T]) stepSort(dir int, st *styles) {
 	var keys []model.Column
 	cur := -1
-	for _, ci := range t.vis {
+	for ci := range t.cols {
 		if k := t.cols[ci].key; k != noSort {
 			if k == t.sort {
 				cur = len(keys)

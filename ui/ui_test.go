@@ -655,3 +655,18 @@ func TestFilterTerm(t *testing.T) {
 		}
 	}
 }
+
+func TestSortHiddenColumnOnNarrowTerminal(t *testing.T) {
+	f := newFake(50)
+	a := newApp(t, f, Options{}, 80, 24)
+	if strings.Contains(ansi.Strip(a.tasks.header), "Busy") {
+		t.Skip("Busy fits at 80 columns; nothing to test")
+	}
+	press(a, "l")
+	if q := f.lastTaskQuery(); q.Sort != model.TaskBusy {
+		t.Errorf("sort %v, want Busy", q.Sort)
+	}
+	if !strings.Contains(plain(a), "sort Busy▼") {
+		t.Error("title does not name the hidden sort column")
+	}
+}
