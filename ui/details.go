@@ -149,7 +149,14 @@ func (v *detailsView) build(st *styles) {
 func (v *detailsView) attrs(attrs []model.Attr, indent string, st *styles, w int) {
 	for i := range attrs {
 		a := &attrs[i]
-		v.wrapped(indent+st.key.r(sanitize(a.Key))+" = ", sanitize(a.Value.String()), style{}, st, w)
+		prefix := indent + st.key.r(sanitize(a.Key)) + " = "
+		// A multi-line value (a stack trace, a query) keeps its lines.
+		for j, line := range strings.Split(strings.TrimRight(a.Value.String(), "\r\n"), "\n") {
+			if j == 1 {
+				prefix = strings.Repeat(" ", ansi.StringWidth(prefix))
+			}
+			v.wrapped(prefix, sanitize(strings.TrimSuffix(line, "\r")), style{}, st, w)
+		}
 	}
 }
 

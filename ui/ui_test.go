@@ -670,3 +670,24 @@ func TestSortHiddenColumnOnNarrowTerminal(t *testing.T) {
 		t.Error("title does not name the hidden sort column")
 	}
 }
+
+func TestDetailsMultiLineValue(t *testing.T) {
+	f := newFake(3)
+	d := f.spans[1]
+	d.Attrs = append(d.Attrs, model.Attr{Key: "exception.stacktrace",
+		Value: model.Value{Str: "panic: boom\r\n\tmain.go:12\n\x1b[2Jmain.main()\n"}})
+	f.spans[1] = d
+	a := newApp(t, f, Options{}, 100, 60)
+	a.tasks.selID = 1
+	press(a, "enter")
+	s := plain(a)
+	for _, want := range []string{"exception.stacktrace = panic: boom ", "main.go:12", "\uFFFD[2Jmain.main()"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("details lack %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "boom\uFFFD") || strings.Contains(s, "main.go:12\uFFFD") {
+		t.Error("newlines of a multi-line value were replaced instead of kept")
+	}
+	checkFrame(t, a, 100, 60)
+}
