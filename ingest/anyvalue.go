@@ -1,9 +1,12 @@
 package ingest
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"math"
 	"strconv"
+
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/spantop/spantop/model"
 )
@@ -36,6 +39,47 @@ func (v anyValue) boolean() bool   { return v.u != 0 }
 
 // parseKeyValue reads an OTLP KeyValue message (key = 1, value = 2).
 func parseKeyValue(b []byte) (key []byte, val anyValue, err error) {
+	// Fast path for the usual encoding: key then value, both shorter than
+	// 128 bytes, nothing else.
+	if len(b) >= 4 && b[0] == 0x0a && b[1] < 0x80 {
+		kl := int(b[1])
+		if 4+kl <= len(b) && b[2+kl] == 0x12 && b[3+kl] < 0x80 && 4+kl+int(b[3+kl]) == len(b) {
+			if v, ok := anyValueFast(b[4+kl:]); ok {
+				return b[2 : 2+kl], v, nil
+			}
+		}
+	}
+	return parseKeyValueSlow(b)
+}
+
+// anyValueFast decodes an AnyValue holding one short scalar; ok is false
+// for anything else, which parseAnyValue then handles.
+func anyValueFast(b []byte) (anyValue, bool) {
+	if len(b) < 2 {
+		return anyValue{}, len(b) == 0
+	}
+	switch b[0] {
+	case 0x0a: // string_value
+		if int(b[1])+2 == len(b) {
+			return anyValue{kind: valString, b: b[2:]}, true
+		}
+	case 0x10: // bool_value
+		if len(b) == 2 && b[1] < 0x80 {
+			return anyValue{kind: valBool, u: uint64(b[1])}, true
+		}
+	case 0x18: // int_value
+		if v, n := protowire.ConsumeVarint(b[1:]); n == len(b)-1 {
+			return anyValue{kind: valInt, u: v}, true
+		}
+	case 0x21: // double_value
+		if len(b) == 9 {
+			return anyValue{kind: valDouble, u: binary.LittleEndian.Uint64(b[1:])}, true
+		}
+	}
+	return anyValue{}, false
+}
+
+func parseKeyValueSlow(b []byte) (key []byte, val anyValue, err error) {
 	for len(b) > 0 {
 		var f field
 		if f, b, err = nextField(b); err != nil {

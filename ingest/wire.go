@@ -6,6 +6,7 @@
 package ingest
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -28,6 +29,25 @@ var errTruncated = errors.New("truncated or invalid field")
 // nextField reads one field from b and returns the rest. Groups (deprecated,
 // never used by OTLP) are skipped whole; their content is not reported.
 func nextField(b []byte) (field, []byte, error) {
+	// Fast path: a one-byte tag and a one-byte length or a short varint,
+	// which is what almost every OTLP field is.
+	if len(b) >= 2 && b[0] < 0x80 && b[0] >= 8 {
+		num, typ := protowire.Number(b[0]>>3), protowire.Type(b[0]&7)
+		switch typ {
+		case protowire.BytesType:
+			if l := int(b[1]); l < 0x80 && 2+l <= len(b) {
+				return field{num: num, typ: typ, b: b[2 : 2+l]}, b[2+l:], nil
+			}
+		case protowire.VarintType:
+			if b[1] < 0x80 {
+				return field{num: num, typ: typ, u: uint64(b[1])}, b[2:], nil
+			}
+		case protowire.Fixed64Type:
+			if len(b) >= 9 {
+				return field{num: num, typ: typ, u: binary.LittleEndian.Uint64(b[1:])}, b[9:], nil
+			}
+		}
+	}
 	num, typ, n := protowire.ConsumeTag(b)
 	if n < 0 {
 		return field{}, nil, wireErr(n)

@@ -1,0 +1,337 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+
+	"github.com/spantop/spantop/model"
+)
+
+// benchSpans is the size of the benchmark request, like an SDK batch.
+const benchSpans = 512
+
+// benchSpansPerTrace groups the request's spans into traces with parents.
+const benchSpansPerTrace = 8
+
+var benchRoutes = []string{"/api/orders/{id}", "/api/users/{id}", "/api/cart", "/api/checkout", "/healthz", "/api/items/{id}", "/api/search", "/login"}
+
+// benchRequest is a realistic 512-span export: one service, one scope, ten
+// attributes per span (strings, ints, a bool, a double; a path and a user
+// ID that vary).
+func benchRequest(seed uint64) *coltrace.ExportTraceServiceRequest {
+	rng := rand.New(rand.NewPCG(seed, 42))
+	spans := make([]*tracepb.Span, 0, benchSpans)
+	start := uint64(1_700_000_000_000_000_000)
+	var traceID, parent []byte
+	for i := range benchSpans {
+		if i%benchSpansPerTrace == 0 {
+			traceID = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, rng.Uint64()), rng.Uint64())
+			parent = nil
+		}
+		spanID := binary.BigEndian.AppendUint64(nil, rng.Uint64()|1)
+		route := benchRoutes[i%len(benchRoutes)]
+		id := rng.IntN(1_000_000)
+		s := &tracepb.Span{
+			TraceId: traceID, SpanId: spanID, ParentSpanId: parent,
+			Name:              "GET " + route,
+			Kind:              tracepb.Span_SPAN_KIND_SERVER,
+			StartTimeUnixNano: start + uint64(i)*1000,
+			EndTimeUnixNano:   start + uint64(i)*1000 + uint64(rng.IntN(50_000_000)),
+			Attributes: []*commonpb.KeyValue{
+				strKV("http.request.method", "GET"),
+				strKV("http.route", route),
+				intKV("http.response.status_code", 200),
+				strKV("server.address", "api.internal"),
+				strKV("url.path", strings.Replace(route, "{id}", strconv.Itoa(id), 1)),
+				strKV("user.id", "user-"+strconv.Itoa(id%100_000)),
+				strKV("db.system", "postgresql"),
+				intKV("net.peer.port", 5432),
+				boolKV("cache.hit", id%3 == 0),
+				doubleKV("sample.ratio", 0.25),
+			},
+			Status: &tracepb.Status{},
+		}
+		if i%benchSpansPerTrace == 0 {
+			parent = spanID
+		}
+		spans = append(spans, s)
+	}
+	req := request(spans...)
+	req.ResourceSpans[0].ScopeSpans[0].Scope = &commonpb.InstrumentationScope{Name: "go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"}
+	return req
+}
+
+func BenchmarkDecode(b *testing.B) {
+	body := marshal(b, benchRequest(1))
+	syms := model.NewSymbols()
+	w := model.NewAttrWriter(syms)
+	if _, _, _, err := DecodeTraces(body, syms, w); err != nil { // warm the intern table
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	n := 0
+	for b.Loop() {
+		batch, _, _, err := DecodeTraces(body, syms, w)
+		if err != nil || len(batch.Spans) != benchSpans {
+			b.Fatal(err)
+		}
+		n++
+	}
+	runtime.ReadMemStats(&ms1)
+	spans := float64(n * benchSpans)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/spans, "ns/span")
+	b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/spans, "allocs/span")
+}
+
+// BenchmarkIngestGRPC measures spantop's own CPU per span and its
+// throughput for OTLP/gRPC into a real model. The client runs in a separate
+// process (this test binary re-executed as TestBenchClientProcess), so the
+// CPU measured with getrusage(RUSAGE_SELF) is the receiver's, decoder's,
+// queue's and model's only. One iteration is a round of benchRound
+// requests over benchStreams concurrent streams; it ends when the model has
+// applied every span of the round.
+func BenchmarkIngestGRPC(b *testing.B) {
+	m := model.New(model.Config{})
+	q := NewQueue(0, m.Counters())
+	defer q.Close()
+	var applied atomic.Int64
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { // m.Run, plus a count of what was applied
+		t := time.NewTicker(model.SweepEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case batch, ok := <-q.C():
+				if !ok {
+					return
+				}
+				m.Apply(batch)
+				applied.Add(int64(len(batch.Spans)))
+			case <-t.C:
+				m.Sweep()
+			}
+		}
+	}()
+	s := NewServer(Config{GRPCAddr: "127.0.0.1:0"}, m.Symbols(), m.Counters(), q)
+	if err := s.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = s.Shutdown(context.Background()) }()
+	runBenchClient(b, s.GRPCAddr(), func(target int64) {
+		for applied.Load() < target {
+			time.Sleep(50 * time.Microsecond)
+		}
+	})
+	b.ReportMetric(float64(m.Counters().Refused.Load()), "refused-spans")
+}
+
+// BenchmarkIngestGRPCCeiling is BenchmarkIngestGRPC with a receiver that
+// does the least any OTLP receiver must: the same gRPC server and raw codec,
+// and a protowire walk that counts the spans. It is the ceiling spantop's
+// figures are measured against.
+func BenchmarkIngestGRPCCeiling(b *testing.B) {
+	var counted atomic.Int64
+	g := grpc.NewServer(grpc.ForceServerCodecV2(rawCodec{}), grpc.MaxRecvMsgSize(DefaultMaxMessage))
+	g.RegisterService(serviceDesc(traceService, func(_ context.Context, body []byte) (any, error) {
+		n, err := countSpans(body)
+		if err != nil {
+			return nil, status.Error(codes.InvalidArgument, err.Error())
+		}
+		counted.Add(int64(n))
+		return &coltrace.ExportTraceServiceResponse{}, nil
+	}), nil)
+	l, err := listen("127.0.0.1:0", "--grpc")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go func() { _ = g.Serve(l) }()
+	defer g.Stop()
+	runBenchClient(b, l.Addr().String(), func(target int64) {
+		for counted.Load() < target {
+			time.Sleep(50 * time.Microsecond)
+		}
+	})
+}
+
+const (
+	benchRound   = 64 // requests per iteration
+	benchStreams = 8  // concurrent client streams
+	benchEnvAddr = "SPANTOP_BENCH_CLIENT_ADDR"
+)
+
+// runBenchClient starts the client process, runs b.Loop rounds through it
+// and reports spans/s and the server process's CPU µs per span. wait blocks
+// until the server has handled target spans in all.
+func runBenchClient(b *testing.B, addr string, wait func(target int64)) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchClientProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), benchEnvAddr+"="+addr)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		_ = stdin.Close()
+		_ = cmd.Wait() // the client exits when stdin closes
+	}()
+	acks := bufio.NewScanner(stdout)
+	round := func() {
+		if _, err := fmt.Fprintf(stdin, "%d\n", benchRound); err != nil {
+			b.Fatal(err)
+		}
+		for acks.Scan() {
+			if line := acks.Text(); strings.HasPrefix(line, "ack") {
+				return
+			}
+		}
+		b.Fatalf("client process ended: %v", acks.Err())
+	}
+	round() // warm up: connection, intern table, model maps
+	var sent int64 = benchRound * benchSpans
+	wait(sent)
+
+	ru0 := rusage(b)
+	start := time.Now()
+	rounds := 0
+	for b.Loop() {
+		round()
+		sent += benchRound * benchSpans
+		wait(sent)
+		rounds++
+	}
+	elapsed := time.Since(start)
+	ru1 := rusage(b)
+	spans := float64(rounds * benchRound * benchSpans)
+	cpu := cpuTime(ru1) - cpuTime(ru0)
+	b.ReportMetric(spans/elapsed.Seconds(), "spans/s")
+	b.ReportMetric(float64(cpu.Microseconds())/spans, "cpu-µs/span")
+	b.ReportMetric(float64(elapsed.Nanoseconds())/spans, "ns/span")
+}
+
+func rusage(b *testing.B) syscall.Rusage {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return ru
+}
+
+func cpuTime(ru syscall.Rusage) time.Duration {
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestBenchClientProcess is the benchmarks' client, run in its own process.
+// It skips unless started by runBenchClient. Each line "N" on stdin asks for
+// N requests of benchRequest over benchStreams concurrent streams, every one
+// with fresh trace IDs; it answers "ack" when all were accepted (refused
+// ones are retried after a short pause, as an SDK would).
+func TestBenchClientProcess(t *testing.T) {
+	addr := os.Getenv(benchEnvAddr)
+	if addr == "" {
+		t.Skip("only run by the ingest benchmarks")
+	}
+	body, offsets := patchableRequest(t)
+	var conns []*grpc.ClientConn
+	for range 2 {
+		cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cc.Close()
+		conns = append(conns, cc)
+	}
+	var seq atomic.Uint64
+	send := func(cc *grpc.ClientConn, buf []byte) {
+		n := seq.Add(1)
+		for _, off := range offsets {
+			binary.BigEndian.PutUint64(buf[off:], n)
+		}
+		for {
+			err := cc.Invoke(context.Background(), traceMethod, buf, &coltrace.ExportTraceServiceResponse{}, grpc.ForceCodecV2(rawCodec{}))
+			if err == nil {
+				return
+			}
+			if status.Code(err) != codes.ResourceExhausted {
+				fmt.Fprintln(os.Stderr, "bench client:", err)
+				os.Exit(1)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		n, err := strconv.Atoi(in.Text())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for i := range benchStreams {
+			wg.Go(func() {
+				buf := bytes.Clone(body)
+				for next.Add(1) <= int64(n) {
+					send(conns[i%len(conns)], buf)
+				}
+			})
+		}
+		wg.Wait()
+		if _, err := io.WriteString(os.Stdout, "ack\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// patchableRequest marshals benchRequest and finds where each span's trace
+// ID sits, so the client can make every request's trace IDs unique by
+// overwriting their first 8 bytes.
+func patchableRequest(t testing.TB) ([]byte, []int) {
+	req := benchRequest(7)
+	body := marshal(t, req)
+	var offsets []int
+	from := 0
+	for _, sp := range req.ResourceSpans[0].ScopeSpans[0].Spans {
+		i := bytes.Index(body[from:], sp.TraceId)
+		if i < 0 {
+			t.Fatal("trace ID not found in the marshalled request")
+		}
+		offsets = append(offsets, from+i)
+		from += i + len(sp.TraceId)
+	}
+	return body, offsets
+}
