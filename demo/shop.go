@@ -180,7 +180,7 @@ func (s *shop) frontendRoutes(mux *http.ServeMux) {
 			return http.StatusBadGateway, fmt.Errorf("checkout: %w", err)
 		}
 		if code >= 500 {
-			return http.StatusBadGateway, fmt.Errorf("checkout answered %d", code)
+			return http.StatusBadGateway, upstreamError{fmt.Sprintf("checkout answered %d", code)}
 		}
 		return code, nil
 	})
@@ -242,7 +242,7 @@ func (s *shop) checkoutRoutes(mux *http.ServeMux) {
 		case payErr != nil:
 			return http.StatusBadGateway, fmt.Errorf("charge: %w", payErr)
 		case payCode >= 500:
-			return http.StatusBadGateway, fmt.Errorf("charge failed: payments answered %d", payCode)
+			return http.StatusBadGateway, upstreamError{fmt.Sprintf("charge failed: payments answered %d", payCode)}
 		case invCode >= 400:
 			return http.StatusConflict, nil
 		}
@@ -379,7 +379,7 @@ func (s *shop) paymentsRoutes(mux *http.ServeMux) {
 			span.AddEvent("retry", trace.WithAttributes(attribute.Int("retry.attempt", 1)))
 			sleep(ctx, jitter(80*time.Millisecond, 120*time.Millisecond))
 			return http.StatusServiceUnavailable,
-				errors.New("card processor: upstream connect error or disconnect/reset before headers")
+				processorError{"card processor: upstream connect error or disconnect/reset before headers"}
 		}
 		s.db(ctx, pay, "INSERT", "payments",
 			"INSERT INTO payments (order_id, amount, currency, status) VALUES ($1, $2, 'EUR', 'captured')",
@@ -485,7 +485,14 @@ func (s *shop) handle(mux *http.ServeMux, svc *service, method, route string,
 		if code >= 500 {
 			span.SetAttributes(attribute.String("error.type", strconv.Itoa(code)))
 			if err != nil {
-				span.RecordError(err, trace.WithStackTrace(true))
+				// Record a stack where the failure starts; a failure passed
+				// on from a downstream call carries only its message.
+				var up upstreamError
+				if errors.As(err, &up) {
+					span.RecordError(err)
+				} else {
+					span.RecordError(err, trace.WithStackTrace(true))
+				}
 				span.SetStatus(codes.Error, err.Error())
 			} else {
 				span.SetStatus(codes.Error, http.StatusText(code))
@@ -572,6 +579,17 @@ func (s *shop) redis(ctx context.Context, from *service, op, query string) bool 
 	span.SetAttributes(attribute.Bool("cache.hit", hit))
 	return hit
 }
+
+// upstreamError is a failure passed on from a downstream service.
+type upstreamError struct{ msg string }
+
+func (e upstreamError) Error() string { return e.msg }
+
+// processorError is the card processor being down: where the error burst
+// starts.
+type processorError struct{ msg string }
+
+func (e processorError) Error() string { return e.msg }
 
 // sleep waits d or until ctx ends.
 func sleep(ctx context.Context, d time.Duration) {
