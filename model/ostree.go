@@ -43,7 +43,9 @@ func (n *osNode) count() int {
 // leaf's worth per osKidsMax/2 leaves.
 const osLeafBytes = (osLeafMax+1)*24 + 96
 
-func (t *ostree) bytes() int64 { return int64(t.leaves) * osLeafBytes * (osKidsMax/2 + 1) / (osKidsMax / 2) }
+func (t *ostree) bytes() int64 {
+	return int64(t.leaves) * osLeafBytes * (osKidsMax/2 + 1) / (osKidsMax / 2)
+}
 
 // childFor returns the index of the child whose range holds x.
 func (t *ostree) childFor(n *osNode, x item) int {

@@ -1,8 +1,12 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/spantop/spantop/model"
+	"github.com/spantop/spantop/model/modeltest"
 )
 
 // BenchmarkTasksFrame measures one refresh at 200×50 against the fake
@@ -43,5 +47,31 @@ func BenchmarkTasksPrepareAll(b *testing.B) {
 	for b.Loop() {
 		a.tasks.gen++
 		a.tasks.prepare(a.st)
+	}
+}
+
+// BenchmarkTasksFrame1M measures one 200×50 refresh of the tasks view with
+// 1M spans stored in the real model, while the selection moves: the query
+// for the visible window, preparing the rows that changed, and View. The
+// model fill is outside the timing.
+func BenchmarkTasksFrame1M(b *testing.B) {
+	m := model.New(model.Config{MaxMemory: 4 << 30, Retain: time.Hour})
+	modeltest.Fill(m, 1_000_000, time.Now().Add(-time.Minute))
+	a := newApp(b, m, Options{}, 200, 50)
+	msg := tickMsg(time.Now())
+	a.Update(msg)
+	press(a, "j", "j", "j") // select by ID from here on, as a user who moved does
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i%10 == 0 {
+			press(a, "j")
+		}
+		i++
+		a.Update(msg)
+		_ = a.View()
+	}
+	if !strings.Contains(plain(a), "of 1000000 spans") && !strings.Contains(plain(a), "1,000,000") {
+		b.Fatalf("frame does not show the 1M spans:\n%s", plain(a))
 	}
 }
