@@ -297,6 +297,16 @@ func (d *decoder) span(b []byte, sc *scope, pr *pendingRes) error {
 	w := d.w
 	w.Reset()
 	for len(b) > 0 {
+		// Attributes are most of a span: take the common short ones
+		// without the general field reader.
+		if len(b) >= 2 && b[0] == 0x4a && b[1] < 0x80 && 2+int(b[1]) <= len(b) {
+			kv := b[2 : 2+b[1]]
+			b = b[2+b[1]:]
+			if err := d.spanAttr(kv, &st); err != nil {
+				return err
+			}
+			continue
+		}
 		f, rest, err := nextField(b)
 		if err != nil {
 			return malformed("Span", err)

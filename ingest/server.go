@@ -54,14 +54,18 @@ type Server struct {
 	wg       sync.WaitGroup
 }
 
-// NewServer returns a server that decodes into syms, counts in c and queues
-// batches on q. Nothing listens until Start.
+// NewServer returns a server that decodes into syms, counts rejected spans
+// in c and queues batches on q (give q the same Counters: it counts the
+// received and refused spans). Nothing listens until Start.
 func NewServer(cfg Config, syms *model.Symbols, c *model.Counters, q *Queue) *Server {
 	if cfg.MaxMessage <= 0 {
 		cfg.MaxMessage = DefaultMaxMessage
 	}
 	if cfg.QueueSpans <= 0 {
 		cfg.QueueSpans = DefaultQueueSpans
+	}
+	if syms == nil {
+		syms = model.NewSymbols()
 	}
 	if c == nil {
 		c = new(model.Counters)

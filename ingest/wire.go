@@ -29,15 +29,19 @@ var errTruncated = errors.New("truncated or invalid field")
 // nextField reads one field from b and returns the rest. Groups (deprecated,
 // never used by OTLP) are skipped whole; their content is not reported.
 func nextField(b []byte) (field, []byte, error) {
-	// Fast path: a one-byte tag and a one-byte length or a short varint,
-	// which is what almost every OTLP field is.
+	// Fast path, small enough to inline: a one-byte tag of a
+	// length-delimited field shorter than 128 bytes, the commonest OTLP field.
+	if len(b) >= 2 && b[0]&0x87 == 2 && b[0] >= 8 && b[1] < 0x80 && 2+int(b[1]) <= len(b) {
+		return field{num: protowire.Number(b[0] >> 3), typ: protowire.BytesType, b: b[2 : 2+b[1]]}, b[2+b[1]:], nil
+	}
+	return nextFieldSlow(b)
+}
+
+func nextFieldSlow(b []byte) (field, []byte, error) {
+	// Next commonest: one-byte tags of short varints and fixed64 times.
 	if len(b) >= 2 && b[0] < 0x80 && b[0] >= 8 {
 		num, typ := protowire.Number(b[0]>>3), protowire.Type(b[0]&7)
 		switch typ {
-		case protowire.BytesType:
-			if l := int(b[1]); l < 0x80 && 2+l <= len(b) {
-				return field{num: num, typ: typ, b: b[2 : 2+l]}, b[2+l:], nil
-			}
 		case protowire.VarintType:
 			if b[1] < 0x80 {
 				return field{num: num, typ: typ, u: uint64(b[1])}, b[2:], nil
