@@ -1,8 +1,3 @@
-// Package ingest receives OTLP over gRPC and HTTP and turns it into model
-// batches. It is the only package that knows the OTLP wire types: protobuf is
-// decoded straight from the wire bytes (protowire, no generated structs, no
-// reflection) into compact model records, OTLP/JSON goes through protojson.
-// Between the receivers and the model's single writer sits one bounded Queue.
 package ingest
 
 import (
