@@ -115,7 +115,7 @@ func TestDemoProducesALinkedMultiServiceWorkload(t *testing.T) {
 		}
 	}
 
-	var pairs, crossPairs, errorsWithException, dbSpans, slowDB, inflight, consumers int
+	var pairs, crossPairs, errorsWithException, dbSpans, slowDB, inflight, consumers, lostContext int
 	for _, g := range spans {
 		sp := g.span
 		if sp.GetEndTimeUnixNano() == 0 {
@@ -136,6 +136,9 @@ func TestDemoProducesALinkedMultiServiceWorkload(t *testing.T) {
 					t.Errorf("client %q → server %q: names differ", parent.span.GetName(), sp.GetName())
 				}
 			}
+		}
+		if sp.GetKind() == tracepb.Span_SPAN_KIND_SERVER && g.service == "inventory" && len(sp.GetParentSpanId()) == 0 {
+			lostContext++ // the reconcile job's client did not propagate
 		}
 		if sp.GetKind() == tracepb.Span_SPAN_KIND_CONSUMER {
 			parent, ok := byID[key{hex.EncodeToString(sp.GetTraceId()), hex.EncodeToString(sp.GetParentSpanId())}]
@@ -158,8 +161,8 @@ func TestDemoProducesALinkedMultiServiceWorkload(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d spans: %d client/server pairs, %d errors with exception, %d db (%d slow), %d in-flight snapshots, %d consumers",
-		len(spans), pairs, errorsWithException, dbSpans, slowDB, inflight, consumers)
+	t.Logf("%d spans: %d client/server pairs, %d errors with exception, %d db (%d slow), %d in-flight snapshots, %d consumers, %d lost contexts",
+		len(spans), pairs, errorsWithException, dbSpans, slowDB, inflight, consumers, lostContext)
 	if crossPairs < 10 {
 		t.Errorf("%d CLIENT→SERVER pairs across services, want ≥10", crossPairs)
 	}
@@ -174,6 +177,9 @@ func TestDemoProducesALinkedMultiServiceWorkload(t *testing.T) {
 	}
 	if inflight == 0 {
 		t.Error("no in-flight snapshot of a long-running span")
+	}
+	if lostContext == 0 {
+		t.Error("no inventory SERVER span starting its own trace (the deliberately lost context)")
 	}
 	if consumers == 0 {
 		t.Error("no CONSUMER span that is a child of, and linked to, a PRODUCER span")
