@@ -263,6 +263,12 @@ func TestTmuxWide(t *testing.T) {
 	tm.keys("Escape")
 	tm.waitFor("the table again", func(s string) bool { return !strings.Contains(s, "trace id") && strings.Contains(s, "e2e-quick") })
 
+	// space freezes the screen, and again resumes it.
+	tm.keys("Space")
+	tm.waitText("PAUSED")
+	tm.keys("Space")
+	tm.waitText("LIVE")
+
 	tm.keys("q")
 	if code := tm.waitExit(); code != 0 {
 		t.Errorf("exit status %d after q, want 0", code)
