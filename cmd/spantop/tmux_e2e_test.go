@@ -17,6 +17,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
@@ -92,6 +93,7 @@ type term struct {
 	sock     string
 	exitFile string
 	grpc     string
+	http     string
 }
 
 func startTerm(t *testing.T, w, h int, args ...string) *term {
@@ -99,8 +101,8 @@ func startTerm(t *testing.T, w, h int, args ...string) *term {
 	needTmux(t)
 	bin := spantopBinary(t)
 	dir := t.TempDir()
-	tm := &term{t: t, sock: filepath.Join(dir, "tmux.sock"), exitFile: filepath.Join(dir, "exit"), grpc: freePort(t)}
-	cmd := []string{bin, "--grpc", tm.grpc, "--http", freePort(t), "--log", filepath.Join(dir, "spantop.log")}
+	tm := &term{t: t, sock: filepath.Join(dir, "tmux.sock"), exitFile: filepath.Join(dir, "exit"), grpc: freePort(t), http: freePort(t)}
+	cmd := []string{bin, "--grpc", tm.grpc, "--http", tm.http, "--log", filepath.Join(dir, "spantop.log")}
 	cmd = append(cmd, args...)
 	// The shell records spantop's exit status; the pane stays until then.
 	shell := fmt.Sprintf("%s; echo $? > %s", shellJoin(cmd), tm.exitFile)
@@ -184,15 +186,27 @@ func (tm *term) waitExit() int {
 	return -1
 }
 
-// sendSpans exports a small trace with the real SDK: a slow SERVER root
-// with attributes and an event, a CLIENT child and n quick spans.
-func sendSpans(t *testing.T, endpoint string, n int) int {
-	t.Helper()
-	ctx := context.Background()
-	exp, err := otlptracegrpc.New(ctx, otlptracegrpc.WithEndpoint(endpoint), otlptracegrpc.WithInsecure())
+func grpcExporter(t *testing.T, endpoint string) sdktrace.SpanExporter {
+	exp, err := otlptracegrpc.New(context.Background(), otlptracegrpc.WithEndpoint(endpoint), otlptracegrpc.WithInsecure())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return exp
+}
+
+func httpExporter(t *testing.T, endpoint string) sdktrace.SpanExporter {
+	exp, err := otlptracehttp.New(context.Background(), otlptracehttp.WithEndpoint(endpoint), otlptracehttp.WithInsecure())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exp
+}
+
+// sendSpans exports a small trace with the real SDK: a slow SERVER root
+// with attributes and an event, a CLIENT child and n quick spans.
+func sendSpans(t *testing.T, exp sdktrace.SpanExporter, n int) int {
+	t.Helper()
+	ctx := context.Background()
 	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithSyncer(exp),
 		sdktrace.WithResource(resource.NewSchemaless(
@@ -236,7 +250,7 @@ func received(screen string) int {
 func TestTmuxWide(t *testing.T) {
 	tm := startTerm(t, 200, 50)
 	tm.waitFor("the first frame", func(s string) bool { return received(s) == 0 })
-	sent := sendSpans(t, tm.grpc, 20)
+	sent := sendSpans(t, grpcExporter(t, tm.grpc), 20)
 
 	s := tm.waitFor(fmt.Sprintf("received %d", sent), func(s string) bool {
 		return received(s) == sent && strings.Contains(s, "e2e-checkout") && strings.Contains(s, "e2e-select-orders")
@@ -278,7 +292,7 @@ func TestTmuxWide(t *testing.T) {
 func TestTmuxSmall(t *testing.T) {
 	tm := startTerm(t, 80, 24, "--ascii")
 	tm.waitFor("the first frame", func(s string) bool { return received(s) == 0 })
-	sent := sendSpans(t, tm.grpc, 5)
+	sent := sendSpans(t, httpExporter(t, tm.http), 5) // OTLP/HTTP protobuf this time
 	s := tm.waitFor(fmt.Sprintf("received %d", sent), func(s string) bool {
 		return received(s) == sent && strings.Contains(s, "e2e-checkout")
 	})
