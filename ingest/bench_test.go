@@ -124,7 +124,7 @@ func BenchmarkIngestGRPC(b *testing.B) {
 	m := model.New(model.Config{})
 	q := NewQueue(0, m.Counters())
 	defer q.Close()
-	var applied atomic.Int64
+	var applied progress
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { // m.Run, plus a count of what was applied
@@ -139,7 +139,7 @@ func BenchmarkIngestGRPC(b *testing.B) {
 					return
 				}
 				m.Apply(batch)
-				applied.Add(int64(len(batch.Spans)))
+				applied.add(len(batch.Spans))
 			case <-t.C:
 				m.Sweep()
 			}
@@ -150,11 +150,7 @@ func BenchmarkIngestGRPC(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer func() { _ = s.Shutdown(context.Background()) }()
-	runBenchClient(b, s.GRPCAddr(), func(target int64) {
-		for applied.Load() < target {
-			time.Sleep(50 * time.Microsecond)
-		}
-	})
+	runBenchClient(b, s.GRPCAddr(), applied.wait)
 	b.ReportMetric(float64(m.Counters().Refused.Load()), "refused-spans")
 }
 
@@ -163,14 +159,14 @@ func BenchmarkIngestGRPC(b *testing.B) {
 // and a protowire walk that counts the spans. It is the ceiling spantop's
 // figures are measured against.
 func BenchmarkIngestGRPCCeiling(b *testing.B) {
-	var counted atomic.Int64
+	var counted progress
 	g := grpc.NewServer(grpc.ForceServerCodecV2(rawCodec{}), grpc.MaxRecvMsgSize(DefaultMaxMessage))
 	g.RegisterService(serviceDesc(traceService, func(_ context.Context, body []byte) (any, error) {
 		n, err := countSpans(body)
 		if err != nil {
 			return nil, status.Error(codes.InvalidArgument, err.Error())
 		}
-		counted.Add(int64(n))
+		counted.add(n)
 		return &coltrace.ExportTraceServiceResponse{}, nil
 	}), nil)
 	l, err := listen("127.0.0.1:0", "--grpc")
@@ -179,11 +175,37 @@ func BenchmarkIngestGRPCCeiling(b *testing.B) {
 	}
 	go func() { _ = g.Serve(l) }()
 	defer g.Stop()
-	runBenchClient(b, l.Addr().String(), func(target int64) {
-		for counted.Load() < target {
-			time.Sleep(50 * time.Microsecond)
+	runBenchClient(b, l.Addr().String(), counted.wait)
+}
+
+// progress counts spans handled and wakes a waiter when a target is
+// reached, without polling (polling would add to the CPU measured).
+type progress struct {
+	done    atomic.Int64
+	target  atomic.Int64
+	reached chan struct{}
+	once    sync.Once
+}
+
+func (p *progress) ch() chan struct{} {
+	p.once.Do(func() { p.reached = make(chan struct{}, 1) })
+	return p.reached
+}
+
+func (p *progress) add(n int) {
+	if p.done.Add(int64(n)) >= p.target.Load() {
+		select {
+		case p.ch() <- struct{}{}:
+		default:
 		}
-	})
+	}
+}
+
+func (p *progress) wait(target int64) {
+	p.target.Store(target)
+	for p.done.Load() < target {
+		<-p.ch()
+	}
 }
 
 const (
