@@ -274,8 +274,13 @@ type spanState struct {
 	file, fn                []byte
 	line                    int64
 	hasLine                 bool
+	droppedAttrs            uint32 // over maxSpanAttrs
 	ext                     *model.SpanExt
 }
+
+// maxSpanAttrs bounds the attributes stored per span (NumAttrs is 16 bits,
+// and the OTel SDKs keep 128 by default); the rest are counted as dropped.
+const maxSpanAttrs = 1024
 
 // extFor returns the span's own extension, made on first use and seeded
 // with the scope's version.
@@ -388,8 +393,12 @@ func (d *decoder) span(b []byte, sc *scope, pr *pendingRes) error {
 			rec.End = rec.Start
 		}
 	}
+	if st.droppedAttrs > 0 {
+		e := st.extFor(sc)
+		e.DroppedAttrs = clampU32(uint64(e.DroppedAttrs) + uint64(st.droppedAttrs))
+	}
 	rec.Location = d.location(&st)
-	rec.NumAttrs = uint16(min(w.Len(), math.MaxUint16))
+	rec.NumAttrs = uint16(w.Len())
 	rec.Attrs = w.Blob()
 	rec.Ext = st.ext
 	if rec.Ext == nil {
@@ -449,6 +458,10 @@ func (d *decoder) spanAttr(b []byte, st *spanState) error {
 				}
 			}
 		}
+	}
+	if d.w.Len() >= maxSpanAttrs {
+		st.droppedAttrs++
+		return nil
 	}
 	d.scratch, err = writeAttr(d.w, key, v, d.scratch)
 	return err

@@ -491,3 +491,20 @@ func TestDecodeSharesScopeExt(t *testing.T) {
 		t.Errorf("ext sharing wrong: %p %p %p", s[0].Ext, s[1].Ext, s[2].Ext)
 	}
 }
+
+func TestDecodeAttrLimit(t *testing.T) {
+	sp := span("many")
+	sp.DroppedAttributesCount = 5
+	for i := range maxSpanAttrs + 10 {
+		sp.Attributes = append(sp.Attributes, intKV("k"+strings.Repeat("x", i%7)+string(rune('a'+i%26)), int64(i)))
+	}
+	syms := model.NewSymbols()
+	b, _, _, err := DecodeTraces(marshal(t, request(sp)), syms, model.NewAttrWriter(syms))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := b.Spans[0]
+	if r.NumAttrs != maxSpanAttrs || len(model.DecodeAttrs(r.Attrs, syms)) != maxSpanAttrs || r.Ext.DroppedAttrs != 15 {
+		t.Errorf("NumAttrs %d, dropped %d", r.NumAttrs, r.Ext.DroppedAttrs)
+	}
+}
