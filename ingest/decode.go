@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"strconv"
@@ -37,13 +36,21 @@ type decoder struct {
 	scratch []byte            // location and array rendering
 
 	batch    *model.Batch
-	resRaw   [][]byte // wire bytes of batch.Resources, for dedup
+	// resByRaw maps a resource's wire bytes to its index in
+	// batch.Resources, so identical resources are stored once (a map, not
+	// a scan: a request may hold very many resources).
+	resByRaw map[string]int
 	rejected int
 	firstBad string
 }
 
 func (d *decoder) reset() {
-	d.batch, d.resRaw, d.rejected, d.firstBad = nil, d.resRaw[:0], 0, ""
+	d.batch, d.rejected, d.firstBad = nil, 0, ""
+	if len(d.resByRaw) > 1024 {
+		d.resByRaw = nil // do not keep a huge map in the pool
+	} else {
+		clear(d.resByRaw)
+	}
 }
 
 func (d *decoder) decode(b []byte) (*model.Batch, int, string, error) {
@@ -136,13 +143,9 @@ type pendingRes struct {
 func (d *decoder) resourceSpans(b []byte) error {
 	raw := lastField(b, 1)
 	pr := pendingRes{raw: raw, index: -1}
-	for i, r := range d.resRaw {
-		if bytes.Equal(r, raw) {
-			pr.index = i
-			break
-		}
-	}
-	if pr.index < 0 {
+	if i, ok := d.resByRaw[string(raw)]; ok {
+		pr.index = i
+	} else {
 		if err := d.resource(raw, &pr.res); err != nil {
 			return err
 		}
@@ -166,7 +169,10 @@ func (d *decoder) resIndex(pr *pendingRes) uint32 {
 	if pr.index < 0 {
 		pr.index = len(d.batch.Resources)
 		d.batch.Resources = append(d.batch.Resources, pr.res)
-		d.resRaw = append(d.resRaw, pr.raw)
+		if d.resByRaw == nil {
+			d.resByRaw = make(map[string]int)
+		}
+		d.resByRaw[string(pr.raw)] = pr.index
 	}
 	return uint32(pr.index)
 }

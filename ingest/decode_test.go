@@ -1,8 +1,10 @@
 package ingest
 
 import (
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
@@ -506,5 +508,32 @@ func TestDecodeAttrLimit(t *testing.T) {
 	r := b.Spans[0]
 	if r.NumAttrs != maxSpanAttrs || len(model.DecodeAttrs(r.Attrs, syms)) != maxSpanAttrs || r.Ext.DroppedAttrs != 15 {
 		t.Errorf("NumAttrs %d, dropped %d", r.NumAttrs, r.Ext.DroppedAttrs)
+	}
+}
+
+// TestDecodeManyResources makes sure resource deduplication stays linear: a
+// request of many tiny distinct resources must not stall the decoder.
+func TestDecodeManyResources(t *testing.T) {
+	const n = 50_000
+	req := &coltrace.ExportTraceServiceRequest{}
+	for i := range n {
+		sp := span("s")
+		req.ResourceSpans = append(req.ResourceSpans, &tracepb.ResourceSpans{
+			Resource:   testResource("svc-" + strconv.Itoa(i%(n/2))), // every resource twice
+			ScopeSpans: []*tracepb.ScopeSpans{{Spans: []*tracepb.Span{sp}}},
+		})
+	}
+	body := marshal(t, req)
+	syms := model.NewSymbols()
+	start := time.Now()
+	b, _, _, err := DecodeTraces(body, syms, model.NewAttrWriter(syms))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Resources) != n/2 || len(b.Spans) != n {
+		t.Errorf("resources %d spans %d", len(b.Resources), len(b.Spans))
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("decoding %d resources took %v", n, d)
 	}
 }
