@@ -35,7 +35,7 @@ type decoder struct {
 	nested  *model.AttrWriter // event and link attributes, made on first use
 	scratch []byte            // location and array rendering
 
-	batch    *model.Batch
+	batch *model.Batch
 	// resByRaw maps a resource's wire bytes to its index in
 	// batch.Resources, so identical resources are stored once (a map, not
 	// a scan: a request may hold very many resources).
