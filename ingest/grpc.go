@@ -23,7 +23,7 @@ const RetryAfter = time.Second
 
 // anyHandler lets the hand-written service descriptions accept any
 // implementation value: the handlers are closures over the Server.
-type anyHandler interface{}
+type anyHandler any
 
 // rawUnary makes a grpc method handler that gets the request's wire bytes.
 func rawUnary(method string, fn func(ctx context.Context, body []byte) (any, error)) grpc.MethodDesc {
@@ -53,12 +53,20 @@ const (
 	metricsService = "opentelemetry.proto.collector.metrics.v1.MetricsService"
 )
 
+var protoFiles = map[string]string{
+	traceService:   "opentelemetry/proto/collector/trace/v1/trace_service.proto",
+	logsService:    "opentelemetry/proto/collector/logs/v1/logs_service.proto",
+	metricsService: "opentelemetry/proto/collector/metrics/v1/metrics_service.proto",
+}
+
+// serviceDesc describes an OTLP service with one Export method whose
+// handler gets the request's raw bytes.
 func serviceDesc(name string, fn func(ctx context.Context, body []byte) (any, error)) *grpc.ServiceDesc {
 	return &grpc.ServiceDesc{
 		ServiceName: name,
 		HandlerType: (*anyHandler)(nil),
 		Methods:     []grpc.MethodDesc{rawUnary("/"+name+"/Export", fn)},
-		Metadata:    "opentelemetry/proto/collector/" + name + ".proto",
+		Metadata:    protoFiles[name],
 	}
 }
 
