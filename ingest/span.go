@@ -1,0 +1,346 @@
+package ingest
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/spantop/spantop/model"
+)
+
+// Attributes spantop's agentlib sets on in-flight snapshots (DESIGN.md §5).
+// They are consumed by the decoder, not stored.
+const (
+	attrInFlight    = "spantop.span.inflight"
+	attrSnapshotSeq = "spantop.snapshot.seq"
+)
+
+// spanState collects what a span's fields say before the record is final.
+type spanState struct {
+	traceID, spanID, parent []byte
+	inFlight                bool
+	seq                     int64
+	file, fn                []byte
+	line                    int64
+	hasLine                 bool
+	droppedAttrs            uint32 // over maxSpanAttrs
+	ext                     *model.SpanExt
+}
+
+// maxSpanAttrs bounds the attributes stored per span (NumAttrs is 16 bits,
+// and the OTel SDKs keep 128 by default); the rest are counted as dropped.
+const maxSpanAttrs = 1024
+
+// extFor returns the span's own extension, made on first use and seeded
+// with the scope's version.
+func (st *spanState) extFor(sc *scope) *model.SpanExt {
+	if st.ext == nil {
+		st.ext = &model.SpanExt{}
+		if sc.ext != nil {
+			st.ext.ScopeVersion = sc.ext.ScopeVersion
+		}
+	}
+	return st.ext
+}
+
+func (d *decoder) span(b []byte, sc *scope, pr *pendingRes) error {
+	spans := d.batch.Spans
+	spans = append(spans, model.SpanRec{Scope: sc.name})
+	rec := &spans[len(spans)-1]
+	var st spanState
+	w := d.w
+	w.Reset()
+	for len(b) > 0 {
+		// Attributes are most of a span: take the common short ones
+		// without the general field reader.
+		if len(b) >= 2 && b[0] == 0x4a && b[1] < 0x80 && 2+int(b[1]) <= len(b) {
+			kv := b[2 : 2+b[1]]
+			b = b[2+b[1]:]
+			if err := d.spanAttr(kv, &st); err != nil {
+				return err
+			}
+			continue
+		}
+		f, rest, err := nextField(b)
+		if err != nil {
+			return malformed("Span", err)
+		}
+		b = rest
+		switch f.typ {
+		case 0: // varint
+			switch f.num {
+			case 6:
+				if f.u <= uint64(model.KindConsumer) {
+					rec.Kind = model.SpanKind(f.u)
+				} else {
+					rec.Kind = model.KindUnspecified
+				}
+			case 10:
+				st.extFor(sc).DroppedAttrs = clampU32(f.u)
+			case 12:
+				st.extFor(sc).DroppedEvents = clampU32(f.u)
+			case 14:
+				st.extFor(sc).DroppedLinks = clampU32(f.u)
+			}
+		case 1: // fixed64
+			switch f.num {
+			case 7:
+				rec.Start = clampTime(f.u)
+			case 8:
+				rec.End = clampTime(f.u)
+			}
+		case 2: // bytes
+			switch f.num {
+			case 1:
+				st.traceID = f.b
+			case 2:
+				st.spanID = f.b
+			case 3:
+				if len(f.b) > 0 {
+					st.extFor(sc).TraceState = string(f.b)
+				}
+			case 4:
+				st.parent = f.b
+			case 5:
+				rec.Name = d.syms.Intern(f.b)
+			case 9:
+				if err := d.spanAttr(f.b, &st); err != nil {
+					return err
+				}
+			case 11:
+				if err := d.event(f.b, st.extFor(sc)); err != nil {
+					return err
+				}
+			case 13:
+				if err := d.link(f.b, st.extFor(sc)); err != nil {
+					return err
+				}
+			case 15:
+				if err := spanStatus(f.b, rec, &st, sc); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if bad := checkIDs(&st); bad != "" {
+		d.rejected++
+		if d.firstBad == "" {
+			d.firstBad = fmt.Sprintf("span %q: %s", d.syms.String(rec.Name), bad)
+		}
+		return nil // rec is not kept: d.batch.Spans is not extended
+	}
+	copy(rec.TraceID[:], st.traceID)
+	copy(rec.SpanID[:], st.spanID)
+	copy(rec.Parent[:], st.parent)
+	if rec.End == 0 {
+		if st.inFlight {
+			rec.InFlight = true
+			rec.SnapshotSeq = clampU32(uint64(max(st.seq, 0)))
+		} else {
+			// An unended span that is not a snapshot: treat it as finished
+			// at its start rather than as running forever.
+			rec.End = rec.Start
+		}
+	}
+	if st.droppedAttrs > 0 {
+		e := st.extFor(sc)
+		e.DroppedAttrs = clampU32(uint64(e.DroppedAttrs) + uint64(st.droppedAttrs))
+	}
+	rec.Location = d.location(&st)
+	rec.NumAttrs = uint16(w.Len())
+	rec.Attrs = w.Blob()
+	rec.Ext = st.ext
+	if rec.Ext == nil {
+		rec.Ext = sc.ext
+	}
+	rec.Res = d.resIndex(pr)
+	d.batch.Spans = spans
+	return nil
+}
+
+// checkIDs returns what is wrong with a span's IDs, or "".
+func checkIDs(st *spanState) string {
+	switch {
+	case len(st.traceID) != 16:
+		return fmt.Sprintf("invalid trace ID length %d (want 16 bytes)", len(st.traceID))
+	case len(st.spanID) != 8:
+		return fmt.Sprintf("invalid span ID length %d (want 8 bytes)", len(st.spanID))
+	case len(st.parent) != 0 && len(st.parent) != 8:
+		return fmt.Sprintf("invalid parent span ID length %d (want 0 or 8 bytes)", len(st.parent))
+	}
+	return ""
+}
+
+// spanAttr decodes one span attribute: spantop's snapshot markers are
+// consumed, code.* attributes also give the location, the rest is stored.
+func (d *decoder) spanAttr(b []byte, st *spanState) error {
+	key, v, err := parseKeyValue(b)
+	if err != nil {
+		return err
+	}
+	if len(key) > 5 {
+		switch key[0] {
+		case 's':
+			switch string(key) {
+			case attrInFlight:
+				st.inFlight = v.kind == valBool && v.boolean()
+				return nil
+			case attrSnapshotSeq:
+				if v.kind == valInt {
+					st.seq = v.int()
+				}
+				return nil
+			}
+		case 'c':
+			switch string(key) {
+			case "code.filepath", "code.file.path":
+				if v.kind == valString {
+					st.file = v.b
+				}
+			case "code.lineno", "code.line.number":
+				if v.kind == valInt {
+					st.line, st.hasLine = v.int(), true
+				}
+			case "code.function", "code.function.name":
+				if v.kind == valString {
+					st.fn = v.b
+				}
+			}
+		}
+	}
+	if d.w.Len() >= maxSpanAttrs {
+		st.droppedAttrs++
+		return nil
+	}
+	d.scratch, err = writeAttr(d.w, key, v, d.scratch)
+	return err
+}
+
+// location interns "file:line", the file alone or the function, whichever
+// the code.* attributes give.
+func (d *decoder) location(st *spanState) model.Sym {
+	switch {
+	case len(st.file) > 0:
+		d.scratch = append(d.scratch[:0], st.file...)
+		if st.hasLine {
+			d.scratch = append(d.scratch, ':')
+			d.scratch = strconv.AppendInt(d.scratch, st.line, 10)
+		}
+		return d.syms.Intern(d.scratch)
+	case len(st.fn) > 0:
+		return d.syms.Intern(st.fn)
+	}
+	return 0
+}
+
+func spanStatus(b []byte, rec *model.SpanRec, st *spanState, sc *scope) error {
+	rec.Status = model.StatusUnset
+	for len(b) > 0 {
+		f, rest, err := nextField(b)
+		if err != nil {
+			return malformed("Status", err)
+		}
+		b = rest
+		switch {
+		case f.num == 2 && f.typ == 2:
+			if len(f.b) > 0 {
+				st.extFor(sc).StatusMessage = string(f.b)
+			}
+		case f.num == 3 && f.typ == 0:
+			if f.u <= uint64(model.StatusError) {
+				rec.Status = model.StatusCode(f.u)
+			} else {
+				rec.Status = model.StatusUnset
+			}
+		}
+	}
+	return nil
+}
+
+func (d *decoder) nestedWriter() *model.AttrWriter {
+	if d.nested == nil {
+		d.nested = model.NewAttrWriter(d.syms)
+	}
+	d.nested.Reset()
+	return d.nested
+}
+
+func (d *decoder) event(b []byte, ext *model.SpanExt) error {
+	var ev model.Event
+	w := d.nestedWriter()
+	for len(b) > 0 {
+		f, rest, err := nextField(b)
+		if err != nil {
+			return malformed("Span.Event", err)
+		}
+		b = rest
+		switch {
+		case f.num == 1 && f.typ == 1:
+			ev.Time = clampTime(f.u)
+		case f.num == 2 && f.typ == 2:
+			ev.Name = string(f.b)
+		case f.num == 3 && f.typ == 2:
+			key, v, err := parseKeyValue(f.b)
+			if err != nil {
+				return err
+			}
+			if d.scratch, err = writeAttr(w, key, v, d.scratch); err != nil {
+				return err
+			}
+		}
+	}
+	ev.Attrs = w.Blob()
+	ext.Events = append(ext.Events, ev)
+	return nil
+}
+
+func (d *decoder) link(b []byte, ext *model.SpanExt) error {
+	var l model.Link
+	w := d.nestedWriter()
+	for len(b) > 0 {
+		f, rest, err := nextField(b)
+		if err != nil {
+			return malformed("Span.Link", err)
+		}
+		b = rest
+		if f.typ != 2 {
+			continue
+		}
+		switch f.num {
+		case 1:
+			if len(f.b) == len(l.TraceID) {
+				copy(l.TraceID[:], f.b)
+			}
+		case 2:
+			if len(f.b) == len(l.SpanID) {
+				copy(l.SpanID[:], f.b)
+			}
+		case 4:
+			key, v, err := parseKeyValue(f.b)
+			if err != nil {
+				return err
+			}
+			if d.scratch, err = writeAttr(w, key, v, d.scratch); err != nil {
+				return err
+			}
+		}
+	}
+	l.Attrs = w.Blob()
+	ext.Links = append(ext.Links, l)
+	return nil
+}
+
+func clampU32(v uint64) uint32 {
+	if v > math.MaxUint32 {
+		return math.MaxUint32
+	}
+	return uint32(v)
+}
+
+// clampTime keeps a wire time (uint64 ns) a non-negative int64.
+func clampTime(v uint64) int64 {
+	if v > math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(v)
+}
