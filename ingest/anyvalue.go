@@ -37,46 +37,66 @@ func (v anyValue) int() int64      { return int64(v.u) }
 func (v anyValue) double() float64 { return math.Float64frombits(v.u) }
 func (v anyValue) boolean() bool   { return v.u != 0 }
 
-// parseKeyValue reads an OTLP KeyValue message (key = 1, value = 2).
-func parseKeyValue(b []byte) (key []byte, val anyValue, err error) {
+// parseKeyValue reads an OTLP KeyValue message (key = 1, value = 2) into
+// key and v (out-parameters: this is the hottest call of the decoder and
+// large results cost copies).
+func parseKeyValue(b []byte, key *[]byte, v *anyValue) error {
 	// Fast path for the usual encoding: key then value, both shorter than
 	// 128 bytes, nothing else.
 	if len(b) >= 4 && b[0] == 0x0a && b[1] < 0x80 {
 		kl := int(b[1])
 		if 4+kl <= len(b) && b[2+kl] == 0x12 && b[3+kl] < 0x80 && 4+kl+int(b[3+kl]) == len(b) {
-			if v, ok := anyValueFast(b[4+kl:]); ok {
-				return b[2 : 2+kl], v, nil
+			if anyValueFast(b[4+kl:], v) {
+				*key = b[2 : 2+kl]
+				return nil
 			}
 		}
 	}
-	return parseKeyValueSlow(b)
+	var err error
+	*key, *v, err = parseKeyValueSlow(b)
+	return err
+}
+
+// keyValue is parseKeyValue with results, for the colder callers.
+func keyValue(b []byte) (key []byte, v anyValue, err error) {
+	err = parseKeyValue(b, &key, &v)
+	return key, v, err
 }
 
 // anyValueFast decodes an AnyValue holding one short scalar; ok is false
 // for anything else, which parseAnyValue then handles.
-func anyValueFast(b []byte) (anyValue, bool) {
+func anyValueFast(b []byte, v *anyValue) bool {
 	if len(b) < 2 {
-		return anyValue{}, len(b) == 0
+		*v = anyValue{}
+		return len(b) == 0
 	}
 	switch b[0] {
 	case 0x0a: // string_value
 		if int(b[1])+2 == len(b) {
-			return anyValue{kind: valString, b: b[2:]}, true
+			*v = anyValue{kind: valString, b: b[2:]}
+			return true
 		}
 	case 0x10: // bool_value
 		if len(b) == 2 && b[1] < 0x80 {
-			return anyValue{kind: valBool, u: uint64(b[1])}, true
+			*v = anyValue{kind: valBool, u: uint64(b[1])}
+			return true
 		}
 	case 0x18: // int_value
-		if v, n := protowire.ConsumeVarint(b[1:]); n == len(b)-1 {
-			return anyValue{kind: valInt, u: v}, true
+		if b[1] < 0x80 && len(b) == 2 {
+			*v = anyValue{kind: valInt, u: uint64(b[1])}
+			return true
+		}
+		if x, n := protowire.ConsumeVarint(b[1:]); n == len(b)-1 {
+			*v = anyValue{kind: valInt, u: x}
+			return true
 		}
 	case 0x21: // double_value
 		if len(b) == 9 {
-			return anyValue{kind: valDouble, u: binary.LittleEndian.Uint64(b[1:])}, true
+			*v = anyValue{kind: valDouble, u: binary.LittleEndian.Uint64(b[1:])}
+			return true
 		}
 	}
-	return anyValue{}, false
+	return false
 }
 
 func parseKeyValueSlow(b []byte) (key []byte, val anyValue, err error) {
@@ -210,7 +230,7 @@ func render(dst []byte, v anyValue, depth int) ([]byte, error) {
 		var elem anyValue
 		if v.kind == valKVList {
 			var key []byte
-			if key, elem, err = parseKeyValue(f.b); err != nil {
+			if err = parseKeyValue(f.b, &key, &elem); err != nil {
 				return dst, err
 			}
 			dst = strconv.AppendQuote(dst, string(key))

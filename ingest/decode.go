@@ -182,7 +182,7 @@ func (d *decoder) resource(b []byte, res *model.Resource) error {
 		if f.num != 1 || f.typ != 2 {
 			continue
 		}
-		key, v, err := parseKeyValue(f.b)
+		key, v, err := keyValue(f.b)
 		if err != nil {
 			return err
 		}

@@ -174,7 +174,9 @@ func checkIDs(st *spanState) string {
 // spanAttr decodes one span attribute: spantop's snapshot markers are
 // consumed, code.* attributes also give the location, the rest is stored.
 func (d *decoder) spanAttr(b []byte, st *spanState) error {
-	key, v, err := parseKeyValue(b)
+	var key []byte
+	var v anyValue
+	err := parseKeyValue(b, &key, &v)
 	if err != nil {
 		return err
 	}
@@ -280,7 +282,7 @@ func (d *decoder) event(b []byte, ext *model.SpanExt) error {
 		case f.num == 2 && f.typ == 2:
 			ev.Name = string(f.b)
 		case f.num == 3 && f.typ == 2:
-			key, v, err := parseKeyValue(f.b)
+			key, v, err := keyValue(f.b)
 			if err != nil {
 				return err
 			}
@@ -316,7 +318,7 @@ func (d *decoder) link(b []byte, ext *model.SpanExt) error {
 				copy(l.SpanID[:], f.b)
 			}
 		case 4:
-			key, v, err := parseKeyValue(f.b)
+			key, v, err := keyValue(f.b)
 			if err != nil {
 				return err
 			}
