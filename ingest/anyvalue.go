@@ -160,9 +160,9 @@ func parseAnyValue(b []byte) (anyValue, error) {
 // message of nested arrays cannot exhaust the stack.
 const maxRenderDepth = 8
 
-// writeAttr appends one attribute to w. Arrays and kvlists are rendered as a
-// compact JSON-like string using scratch, which is returned for reuse.
-func writeAttr(w *model.AttrWriter, key []byte, v anyValue, scratch []byte) ([]byte, error) {
+// writeAttr appends one attribute to w. Arrays and kvlists are rendered as
+// a compact JSON-like string in d.scratch.
+func (d *decoder) writeAttr(w *model.AttrWriter, key []byte, v *anyValue) error {
 	switch v.kind {
 	case valString, valNone:
 		w.String(key, v.b)
@@ -176,12 +176,12 @@ func writeAttr(w *model.AttrWriter, key []byte, v anyValue, scratch []byte) ([]b
 		w.Bytes(key, v.b)
 	case valArray, valKVList:
 		var err error
-		if scratch, err = render(scratch[:0], v, 0); err != nil {
-			return scratch, err
+		if d.scratch, err = render(d.scratch[:0], *v, 0); err != nil {
+			return err
 		}
-		w.String(key, scratch)
+		w.String(key, d.scratch)
 	}
-	return scratch, nil
+	return nil
 }
 
 // render appends a JSON-like rendering of v to dst: strings quoted with Go

@@ -201,7 +201,7 @@ func (d *decoder) resource(b []byte, res *model.Resource) error {
 				res.PID, _ = strconv.ParseInt(string(v.b), 10, 64) // not a number: no PID
 			}
 		}
-		if d.scratch, err = writeAttr(w, key, v, d.scratch); err != nil {
+		if err := d.writeAttr(w, key, &v); err != nil {
 			return err
 		}
 	}

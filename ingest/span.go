@@ -214,8 +214,7 @@ func (d *decoder) spanAttr(b []byte, st *spanState) error {
 		st.droppedAttrs++
 		return nil
 	}
-	d.scratch, err = writeAttr(d.w, key, v, d.scratch)
-	return err
+	return d.writeAttr(d.w, key, &v)
 }
 
 // location interns "file:line", the file alone or the function, whichever
@@ -286,7 +285,7 @@ func (d *decoder) event(b []byte, ext *model.SpanExt) error {
 			if err != nil {
 				return err
 			}
-			if d.scratch, err = writeAttr(w, key, v, d.scratch); err != nil {
+			if err := d.writeAttr(w, key, &v); err != nil {
 				return err
 			}
 		}
@@ -322,7 +321,7 @@ func (d *decoder) link(b []byte, ext *model.SpanExt) error {
 			if err != nil {
 				return err
 			}
-			if d.scratch, err = writeAttr(w, key, v, d.scratch); err != nil {
+			if err := d.writeAttr(w, key, &v); err != nil {
 				return err
 			}
 		}
