@@ -92,8 +92,9 @@ func countSpans(b []byte) (int, error) {
 			if g.num != 2 || g.typ != 2 {
 				continue
 			}
+			var h field
 			for ss := g.b; len(ss) > 0; {
-				h, rest, err := nextField(ss)
+				rest, err := readField(ss, &h)
 				if err != nil {
 					return 0, malformed("ScopeSpans", err)
 				}
@@ -111,8 +112,9 @@ func countSpans(b []byte) (int, error) {
 // (protobuf lets a message field come after the repeated ones it qualifies).
 func lastField(b []byte, num int) []byte {
 	var out []byte
+	var f field
 	for len(b) > 0 {
-		f, rest, err := nextField(b)
+		rest, err := readField(b, &f)
 		if err != nil {
 			return out // the main walk reports the error
 		}

@@ -61,7 +61,8 @@ func (d *decoder) span(b []byte, sc *scope, pr *pendingRes) error {
 			}
 			continue
 		}
-		f, rest, err := nextField(b)
+		var f field
+		rest, err := readField(b, &f)
 		if err != nil {
 			return malformed("Span", err)
 		}

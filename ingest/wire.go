@@ -32,6 +32,18 @@ func nextField(b []byte) (field, []byte, error) {
 	return nextFieldSlow(b)
 }
 
+// readField is nextField writing the field through f, for the hottest
+// loops (results this large are copied on every return).
+func readField(b []byte, f *field) ([]byte, error) {
+	if len(b) >= 2 && b[0]&0x87 == 2 && b[0] >= 8 && b[1] < 0x80 && 2+int(b[1]) <= len(b) {
+		f.num, f.typ, f.b = protowire.Number(b[0]>>3), protowire.BytesType, b[2:2+b[1]]
+		return b[2+b[1]:], nil
+	}
+	var err error
+	*f, b, err = nextFieldSlow(b)
+	return b, err
+}
+
 func nextFieldSlow(b []byte) (field, []byte, error) {
 	// Next commonest: one-byte tags of short varints and fixed64 times.
 	if len(b) >= 2 && b[0] < 0x80 && b[0] >= 8 {
