@@ -251,8 +251,9 @@ func (d *decoder) scopeSpans(b []byte, pr *pendingRes) error {
 			}
 		}
 	}
+	var f field
 	for len(b) > 0 {
-		f, rest, err := nextField(b)
+		rest, err := readField(b, &f)
 		if err != nil {
 			return malformed("ScopeSpans", err)
 		}

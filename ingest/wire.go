@@ -39,6 +39,13 @@ func readField(b []byte, f *field) ([]byte, error) {
 		f.num, f.typ, f.b = protowire.Number(b[0]>>3), protowire.BytesType, b[2:2+b[1]]
 		return b[2+b[1]:], nil
 	}
+	// Spans are mostly 128 bytes to 16 KiB: a two-byte length.
+	if len(b) >= 3 && b[0]&0x87 == 2 && b[0] >= 8 && b[1] >= 0x80 && b[2] < 0x80 {
+		if l := int(b[1]&0x7f) | int(b[2])<<7; 3+l <= len(b) {
+			f.num, f.typ, f.b = protowire.Number(b[0]>>3), protowire.BytesType, b[3:3+l]
+			return b[3+l:], nil
+		}
+	}
 	var err error
 	*f, b, err = nextFieldSlow(b)
 	return b, err
