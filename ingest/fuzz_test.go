@@ -6,6 +6,7 @@ import (
 	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/spantop/spantop/model"
 )
@@ -39,6 +40,23 @@ func FuzzDecodeTraces(f *testing.F) {
 	w := model.NewAttrWriter(syms)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		batch, rejected, msg, err := DecodeTraces(b, syms, w)
+		// Differential check: what the generated code accepts, the fast
+		// decoder accepts too, and it accounts for every span.
+		var ref coltrace.ExportTraceServiceRequest
+		if proto.Unmarshal(b, &ref) == nil {
+			if err != nil {
+				t.Fatalf("proto.Unmarshal accepts what DecodeTraces refuses: %v", err)
+			}
+			n := 0
+			for _, rs := range ref.ResourceSpans {
+				for _, ss := range rs.ScopeSpans {
+					n += len(ss.Spans)
+				}
+			}
+			if len(batch.Spans)+rejected != n {
+				t.Fatalf("kept %d + rejected %d spans, the request has %d", len(batch.Spans), rejected, n)
+			}
+		}
 		if err != nil {
 			if batch != nil {
 				t.Fatal("batch with error")
