@@ -216,15 +216,13 @@ func (d *decoder) symValue(v anyValue) model.Sym {
 	if v.kind != valString {
 		return 0
 	}
-	return d.syms.Intern(v.b)
+	return d.w.Intern(v.b)
 }
 
 // scope is what the spans of one ScopeSpans share.
 type scope struct {
-	name model.Sym
-	// ext holds only the scope version; spans that need nothing else share
-	// it (the model treats Ext as read-only).
-	ext *model.SpanExt
+	name    model.Sym
+	version model.Sym
 }
 
 func (d *decoder) scopeSpans(b []byte, pr *pendingRes) error {
@@ -241,13 +239,9 @@ func (d *decoder) scopeSpans(b []byte, pr *pendingRes) error {
 			}
 			switch f.num {
 			case 1:
-				sc.name = d.syms.Intern(f.b)
+				sc.name = d.w.Intern(f.b)
 			case 2:
-				if len(f.b) > 0 {
-					sc.ext = &model.SpanExt{ScopeVersion: string(f.b)}
-				} else {
-					sc.ext = nil
-				}
+				sc.version = d.w.Intern(f.b)
 			}
 		}
 	}

@@ -95,7 +95,7 @@ func checkSDKSpans(t *testing.T, batches []*model.Batch, syms *model.Symbols, id
 		if g.rec.Start == 0 || g.rec.End < g.rec.Start || g.rec.InFlight {
 			t.Errorf("%s: times %d..%d inflight %v", name, g.rec.Start, g.rec.End, g.rec.InFlight)
 		}
-		if syms.String(g.rec.Scope) != "e2e/scope" || g.rec.Ext == nil || g.rec.Ext.ScopeVersion != "0.1.0" {
+		if syms.String(g.rec.Scope) != "e2e/scope" || syms.String(g.rec.ScopeVersion) != "0.1.0" {
 			t.Errorf("%s: scope %q ext %+v", name, syms.String(g.rec.Scope), g.rec.Ext)
 		}
 		r := g.res

@@ -31,14 +31,10 @@ type spanState struct {
 // and the OTel SDKs keep 128 by default); the rest are counted as dropped.
 const maxSpanAttrs = 1024
 
-// extFor returns the span's own extension, made on first use and seeded
-// with the scope's version.
-func (st *spanState) extFor(sc *scope) *model.SpanExt {
+// extFor returns the span's own extension, made on first use.
+func (st *spanState) extFor(*scope) *model.SpanExt {
 	if st.ext == nil {
 		st.ext = &model.SpanExt{}
-		if sc.ext != nil {
-			st.ext.ScopeVersion = sc.ext.ScopeVersion
-		}
 	}
 	return st.ext
 }
@@ -103,7 +99,7 @@ func (d *decoder) span(b []byte, sc *scope, pr *pendingRes) error {
 			case 4:
 				st.parent = f.b
 			case 5:
-				rec.Name = d.syms.Intern(f.b)
+				rec.Name = d.w.Intern(f.b)
 			case 9:
 				if err := d.spanAttr(f.b, &st); err != nil {
 					return err
@@ -151,9 +147,7 @@ func (d *decoder) span(b []byte, sc *scope, pr *pendingRes) error {
 	rec.NumAttrs = uint16(w.Len())
 	rec.Attrs = w.Blob()
 	rec.Ext = st.ext
-	if rec.Ext == nil {
-		rec.Ext = sc.ext
-	}
+	rec.ScopeVersion = sc.version
 	rec.Res = d.resIndex(pr)
 	d.batch.Spans = spans
 	return nil
@@ -228,9 +222,9 @@ func (d *decoder) location(st *spanState) model.Sym {
 			d.scratch = append(d.scratch, ':')
 			d.scratch = strconv.AppendInt(d.scratch, st.line, 10)
 		}
-		return d.syms.Intern(d.scratch)
+		return d.w.Intern(d.scratch)
 	case len(st.fn) > 0:
-		return d.syms.Intern(st.fn)
+		return d.w.Intern(st.fn)
 	}
 	return 0
 }

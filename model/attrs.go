@@ -75,10 +75,48 @@ type AttrWriter struct {
 	syms *Symbols
 	buf  []byte
 	n    int
+	// known caches Syms this writer has seen, so the common case (the same
+	// keys and values batch after batch) takes no lock on the shared table.
+	// A writer belongs to one goroutine at a time.
+	known map[string]Sym
 }
 
+// maxKnown bounds a writer's cache; it starts over when full.
+const maxKnown = 8192
+
 // NewAttrWriter returns a writer interning into syms.
-func NewAttrWriter(syms *Symbols) *AttrWriter { return &AttrWriter{syms: syms} }
+func NewAttrWriter(syms *Symbols) *AttrWriter {
+	return &AttrWriter{syms: syms, known: make(map[string]Sym)}
+}
+
+// Intern interns b through the writer's cache; use it for names too.
+func (w *AttrWriter) Intern(b []byte) Sym {
+	if id, ok := w.known[string(b)]; ok {
+		return id
+	}
+	id := w.syms.Intern(b)
+	w.remember(b, id)
+	return id
+}
+
+// tryIntern is TryIntern through the writer's cache.
+func (w *AttrWriter) tryIntern(b []byte) (Sym, bool) {
+	if id, ok := w.known[string(b)]; ok {
+		return id, true
+	}
+	id, ok := w.syms.TryIntern(b)
+	if ok {
+		w.remember(b, id)
+	}
+	return id, ok
+}
+
+func (w *AttrWriter) remember(b []byte, id Sym) {
+	if len(w.known) >= maxKnown {
+		clear(w.known)
+	}
+	w.known[string(b)] = id
+}
 
 // Reset starts a new blob, keeping the buffer.
 func (w *AttrWriter) Reset() { w.buf, w.n = w.buf[:0], 0 }
@@ -95,7 +133,7 @@ func (w *AttrWriter) Blob() []byte {
 }
 
 func (w *AttrWriter) key(k []byte, tag byte) {
-	w.buf = binary.AppendUvarint(w.buf, uint64(w.syms.Intern(k)))
+	w.buf = binary.AppendUvarint(w.buf, uint64(w.Intern(k)))
 	w.buf = append(w.buf, tag)
 	w.n++
 }
@@ -103,7 +141,7 @@ func (w *AttrWriter) key(k []byte, tag byte) {
 // String appends a string attribute.
 func (w *AttrWriter) String(k, v []byte) {
 	if len(v) <= maxInternedValue {
-		if id, ok := w.syms.TryIntern(v); ok {
+		if id, ok := w.tryIntern(v); ok {
 			w.key(k, tagStrSym)
 			w.buf = binary.AppendUvarint(w.buf, uint64(id))
 			return

@@ -33,7 +33,8 @@ type SpanRec struct {
 	End   int64
 	Name  Sym
 	// Scope is the instrumentation scope name (the Target column).
-	Scope Sym
+	Scope        Sym
+	ScopeVersion Sym
 	// Location is "file:line" or the function from code.* attributes, if any.
 	Location Sym
 	// Res indexes Batch.Resources.
@@ -54,7 +55,6 @@ type SpanRec struct {
 type SpanExt struct {
 	StatusMessage string
 	TraceState    string
-	ScopeVersion  string
 	Events        []Event
 	Links         []Link
 	// DroppedAttrs, DroppedEvents and DroppedLinks are the counts the sender
@@ -83,7 +83,7 @@ func (e *SpanExt) bytes() int64 {
 	if e == nil {
 		return 0
 	}
-	n := int64(160 + len(e.StatusMessage) + len(e.TraceState) + len(e.ScopeVersion))
+	n := int64(160 + len(e.StatusMessage) + len(e.TraceState))
 	for _, ev := range e.Events {
 		n += 64 + int64(len(ev.Name)+cap(ev.Attrs))
 	}

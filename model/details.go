@@ -41,21 +41,22 @@ func (m *Model) Span(id uint64) (SpanDetail, bool) {
 	d := SpanDetail{
 		ID: id, TraceID: cold.traceID, SpanID: cold.spanID, Parent: cold.parent,
 		Name: m.syms.String(c.name[i]), Kind: c.kind[i], State: c.state[i], Status: cold.status,
-		Start:       time.Unix(0, cold.start),
-		Duration:    time.Duration(durKey(c.dur[i], now)),
-		Service:     m.syms.String(svc.name),
-		Scope:       m.syms.String(c.scope[i]),
-		Location:    m.syms.String(c.loc[i]),
-		Attrs:       DecodeAttrs(cold.attrs, m.syms),
-		Resource:    DecodeAttrs(svc.attrs, m.syms),
-		SnapshotSeq: cold.seq,
-		TraceSpans:  int(m.traces[cold.traceID].count),
+		Start:        time.Unix(0, cold.start),
+		Duration:     time.Duration(durKey(c.dur[i], now)),
+		Service:      m.syms.String(svc.name),
+		Scope:        m.syms.String(c.scope[i]),
+		ScopeVersion: m.syms.String(cold.scopeVer),
+		Location:     m.syms.String(c.loc[i]),
+		Attrs:        DecodeAttrs(cold.attrs, m.syms),
+		Resource:     DecodeAttrs(svc.attrs, m.syms),
+		SnapshotSeq:  cold.seq,
+		TraceSpans:   int(m.traces[cold.traceID].count),
 	}
 	if c.state[i] == StateDone || c.state[i] == StateError {
 		d.End = time.Unix(0, cold.end)
 	}
 	if e := cold.ext; e != nil {
-		d.StatusMsg, d.TraceState, d.ScopeVersion = e.StatusMessage, e.TraceState, e.ScopeVersion
+		d.StatusMsg, d.TraceState = e.StatusMessage, e.TraceState
 		d.DroppedAttrs, d.DroppedEvents, d.DroppedLinks = e.DroppedAttrs, e.DroppedEvents, e.DroppedLinks
 		for _, ev := range e.Events {
 			d.Events = append(d.Events, EventDetail{Time: time.Unix(0, ev.Time), Name: ev.Name, Attrs: DecodeAttrs(ev.Attrs, m.syms)})

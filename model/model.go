@@ -221,7 +221,7 @@ func (m *Model) setContent(slot uint32, rec *SpanRec, svc uint32) {
 	m.spanBytes -= int64(cap(cold.attrs)) + cold.ext.bytes()
 	m.spanBytes += int64(cap(rec.Attrs)) + rec.Ext.bytes()
 	cold.parent, cold.start, cold.end = rec.Parent, rec.Start, rec.End
-	cold.attrs, cold.ext, cold.status = rec.Attrs, rec.Ext, rec.Status
+	cold.attrs, cold.ext, cold.status, cold.scopeVer = rec.Attrs, rec.Ext, rec.Status, rec.ScopeVersion
 	cold.op = m.operationFor(svc, rec.Name, rec.Kind)
 	c.name[i], c.svc[i], c.scope[i], c.loc[i] = rec.Name, svc, rec.Scope, rec.Location
 	c.kind[i], c.nattr[i] = rec.Kind, rec.NumAttrs

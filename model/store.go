@@ -47,6 +47,7 @@ type spanCold struct {
 	prevT    uint32 // neighbours in the trace's list of spans
 	nextT    uint32
 	runIdx   uint32 // position in Model.running while in flight
+	scopeVer Sym
 	status   StatusCode
 }
 
