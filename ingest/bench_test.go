@@ -121,7 +121,9 @@ func BenchmarkDecode(b *testing.B) {
 // requests over benchStreams concurrent streams; it ends when the model has
 // applied every span of the round.
 func BenchmarkIngestGRPC(b *testing.B) {
-	m := model.New(model.Config{})
+	// A smaller budget than the default so that the store is full and
+	// evicting (its steady state in a long run) after a short warm-up.
+	m := model.New(model.Config{MaxMemory: 128 << 20})
 	q := NewQueue(0, m.Counters())
 	defer q.Close()
 	var applied progress
@@ -150,7 +152,7 @@ func BenchmarkIngestGRPC(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer func() { _ = s.Shutdown(context.Background()) }()
-	runBenchClient(b, s.GRPCAddr(), applied.wait)
+	runBenchClient(b, s.GRPCAddr(), applied.wait, func() bool { return m.Header().Evicted > 0 })
 	b.ReportMetric(float64(m.Counters().Refused.Load()), "refused-spans")
 }
 
@@ -175,7 +177,7 @@ func BenchmarkIngestGRPCCeiling(b *testing.B) {
 	}
 	go func() { _ = g.Serve(l) }()
 	defer g.Stop()
-	runBenchClient(b, l.Addr().String(), counted.wait)
+	runBenchClient(b, l.Addr().String(), counted.wait, func() bool { return true })
 }
 
 // progress counts spans handled and wakes a waiter when a target is
@@ -217,7 +219,7 @@ const (
 // runBenchClient starts the client process, runs b.Loop rounds through it
 // and reports spans/s and the server process's CPU µs per span. wait blocks
 // until the server has handled target spans in all.
-func runBenchClient(b *testing.B, addr string, wait func(target int64)) {
+func runBenchClient(b *testing.B, addr string, wait func(target int64), warm func() bool) {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchClientProcess$", "-test.count=1")
 	cmd.Env = append(os.Environ(), benchEnvAddr+"="+addr)
 	cmd.Stderr = os.Stderr
@@ -248,9 +250,16 @@ func runBenchClient(b *testing.B, addr string, wait func(target int64)) {
 		}
 		b.Fatalf("client process ended: %v", acks.Err())
 	}
-	round() // warm up: connection, intern table, model maps
-	var sent int64 = benchRound * benchSpans
-	wait(sent)
+	// Warm up: connection, intern table, and the receiver's steady state.
+	var sent int64
+	for {
+		round()
+		sent += benchRound * benchSpans
+		wait(sent)
+		if warm() {
+			break
+		}
+	}
 
 	ru0 := rusage(b)
 	start := time.Now()

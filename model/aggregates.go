@@ -15,10 +15,12 @@ type operation struct {
 	rate     rateRing
 }
 
-type opKey struct {
-	svc  uint32
-	name Sym
-	kind SpanKind
+// opKey packs (service, name, kind) into one integer: the map lookup per
+// span then hashes 8 bytes instead of a struct.
+type opKey uint64
+
+func makeOpKey(svc uint32, name Sym, kind SpanKind) opKey {
+	return opKey(uint64(svc)<<40 | uint64(name)<<8 | uint64(kind))
 }
 
 // opBytes is the fixed cost of one operation, besides histogram groups.
@@ -39,13 +41,18 @@ type service struct {
 
 const serviceBytes = 400
 
+// traceKey is a trace ID's seeded 64-bit hash. Two live traces sharing
+// one would share a list of spans; with a random seed that takes about
+// four billion traces stored at once.
+func traceKey(id TraceID) uint64 { return spanKey{trace: id}.hash() }
+
 // traceRec links the stored spans of one trace.
 type traceRec struct {
 	head  uint32 // first span slot of the trace's list
 	count uint32
 }
 
-const traceEntryBytes = 48
+const traceEntryBytes = 72
 
 func (m *Model) serviceFor(r *Resource) uint32 {
 	key := string(r.Attrs)
@@ -65,7 +72,7 @@ func (m *Model) serviceFor(r *Resource) uint32 {
 }
 
 func (m *Model) operationFor(svc uint32, name Sym, kind SpanKind) uint32 {
-	k := opKey{svc, name, kind}
+	k := makeOpKey(svc, name, kind)
 	if idx, ok := m.opIndex[k]; ok {
 		return idx
 	}

@@ -79,6 +79,10 @@ type AttrWriter struct {
 	// keys and values batch after batch) takes no lock on the shared table.
 	// A writer belongs to one goroutine at a time.
 	known map[string]Sym
+	// pairs caches the Syms of whole (key, value) string attributes, most
+	// of which repeat: one lookup per attribute instead of two.
+	pairs   map[string]uint64
+	pairBuf []byte
 }
 
 // maxKnown bounds a writer's cache; it starts over when full.
@@ -86,7 +90,7 @@ const maxKnown = 8192
 
 // NewAttrWriter returns a writer interning into syms.
 func NewAttrWriter(syms *Symbols) *AttrWriter {
-	return &AttrWriter{syms: syms, known: make(map[string]Sym)}
+	return &AttrWriter{syms: syms, known: make(map[string]Sym), pairs: make(map[string]uint64)}
 }
 
 // Intern interns b through the writer's cache; use it for names too.
@@ -141,15 +145,31 @@ func (w *AttrWriter) key(k []byte, tag byte) {
 // String appends a string attribute.
 func (w *AttrWriter) String(k, v []byte) {
 	if len(v) <= maxInternedValue {
+		w.pairBuf = append(append(append(w.pairBuf[:0], k...), 0), v...)
+		if p, ok := w.pairs[string(w.pairBuf)]; ok {
+			w.appendSymPair(Sym(p>>32), Sym(p))
+			return
+		}
 		if id, ok := w.tryIntern(v); ok {
-			w.key(k, tagStrSym)
-			w.buf = binary.AppendUvarint(w.buf, uint64(id))
+			key := w.Intern(k)
+			if len(w.pairs) >= maxKnown {
+				clear(w.pairs)
+			}
+			w.pairs[string(w.pairBuf)] = uint64(key)<<32 | uint64(id)
+			w.appendSymPair(key, id)
 			return
 		}
 	}
 	w.key(k, tagStrInline)
 	w.buf = binary.AppendUvarint(w.buf, uint64(len(v)))
 	w.buf = append(w.buf, v...)
+}
+
+func (w *AttrWriter) appendSymPair(key, val Sym) {
+	w.buf = binary.AppendUvarint(w.buf, uint64(key))
+	w.buf = append(w.buf, tagStrSym)
+	w.buf = binary.AppendUvarint(w.buf, uint64(val))
+	w.n++
 }
 
 // Int appends an integer attribute.

@@ -93,3 +93,24 @@ func BenchmarkSortChange1M(b *testing.B) {
 		k++
 	}
 }
+
+// BenchmarkApplySteady measures the writer alone, per span, once the store
+// is full and every new span evicts an old one: pre-built 512-span batches
+// of 10-attribute spans, as ingest hands them over.
+func BenchmarkApplySteady(b *testing.B) {
+	m2 := model.New(model.Config{MaxMemory: 128 << 20, Retain: time.Hour})
+	batches := modeltest.Batches(m2.Symbols(), 2_000_000, time.Now())
+	k := 0
+	for m2.Header().Evicted == 0 {
+		m2.Apply(batches[k%len(batches)])
+		k++
+	}
+	b.ResetTimer()
+	n := 0
+	for b.Loop() {
+		m2.Apply(batches[k%len(batches)])
+		k++
+		n++
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*512), "ns/span")
+}

@@ -50,7 +50,7 @@ func (m *Model) Span(id uint64) (SpanDetail, bool) {
 		Attrs:        DecodeAttrs(cold.attrs, m.syms),
 		Resource:     DecodeAttrs(svc.attrs, m.syms),
 		SnapshotSeq:  cold.seq,
-		TraceSpans:   int(m.traces[cold.traceID].count),
+		TraceSpans:   m.traceSpans(cold.traceID),
 	}
 	if c.state[i] == StateDone || c.state[i] == StateError {
 		d.End = time.Unix(0, cold.end)
@@ -66,4 +66,11 @@ func (m *Model) Span(id uint64) (SpanDetail, bool) {
 		}
 	}
 	return d, true
+}
+
+func (m *Model) traceSpans(id TraceID) int {
+	if t := m.traces[traceKey(id)]; t != nil {
+		return int(t.count)
+	}
+	return 0
 }

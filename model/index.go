@@ -3,6 +3,7 @@ package model
 import (
 	"encoding/binary"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -39,20 +40,12 @@ func (x *taskIndex) stringColumn() bool {
 	return false
 }
 
-// less orders items; for string columns a key tie falls back to comparing
-// the whole strings, so the order is plain byte order of the string, then ID.
-func (x *taskIndex) less(a, b item) bool {
-	if a.key != b.key {
-		return a.key < b.key
-	}
-	if a.sym != b.sym && x.stringColumn() {
-		sa, sb := x.str(a.sym), x.str(b.sym)
-		if sa != sb {
-			return sa < sb
-		}
-	}
-	return a.idk < b.idk
-}
+// less orders items as the index does: for string columns a key tie falls
+// back to comparing the whole strings, so the order is the strings' byte
+// order, then ID.
+func (x *taskIndex) less(a, b item) bool { return x.tree.lt(a, b) }
+
+func (x *taskIndex) compareStrings(a, b Sym) int { return strings.Compare(x.str(a), x.str(b)) }
 
 func (x *taskIndex) str(id Sym) string {
 	if int(id) < len(x.strs) {
@@ -118,6 +111,10 @@ func (m *Model) indexRemove(slot uint32) {
 func (m *Model) rebuildIndex(col Column) {
 	m.idx.col = col
 	m.idx.strs = m.syms.snapshot()
+	m.idx.tree.strings = nil
+	if m.idx.stringColumn() {
+		m.idx.tree.strings = m.idx.compareStrings
+	}
 	items := make([]item, 0, m.store.live)
 	for ci, c := range m.store.chunks {
 		for i := range chunkSize {

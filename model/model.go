@@ -21,10 +21,14 @@ type Model struct {
 	store *spanStore
 	// fifo holds finished and lost spans in the order they finished: the
 	// front is the next to go, by retention or by the memory budget.
-	fifo     []fifoEntry
-	fifoHead int
-	running  []uint32 // slots of in-flight spans
-	traces   map[TraceID]traceRec
+	fifo         []fifoEntry
+	fifoHead     int
+	running      []uint32             // slots of in-flight spans
+	traces       map[uint64]*traceRec // by traceKey
+	recentTraces [8]struct {
+		key uint64
+		t   *traceRec
+	}
 	ops      []*operation
 	opIndex  map[opKey]uint32
 	services []*service
@@ -45,7 +49,6 @@ type Model struct {
 	spanBytes     int64
 	aggBytes      int64
 	peakTraces    int
-	peakIndex     int
 	symBytesCache int64
 }
 
@@ -74,13 +77,12 @@ func New(cfg Config) *Model {
 	m := &Model{
 		cfg: cfg, now: cfg.Clock, syms: NewSymbols(),
 		store:    newSpanStore(),
-		traces:   make(map[TraceID]traceRec),
+		traces:   make(map[uint64]*traceRec),
 		opIndex:  make(map[opKey]uint32),
 		svcIndex: make(map[string]uint32),
 	}
 	m.unknownService = m.syms.InternString("unknown_service")
 	m.idx.col = TaskID
-	m.idx.tree.less = m.idx.less
 	return m
 }
 
@@ -173,7 +175,6 @@ func (m *Model) applySpan(rec *SpanRec, svc uint32, now int64) {
 		m.finish(slot, now)
 	}
 	m.indexAdd(slot)
-	m.peakIndex = max(m.peakIndex, len(m.store.index)+len(m.store.exact))
 }
 
 // update applies a newer version of a stored span: a later snapshot
@@ -218,10 +219,11 @@ func (m *Model) update(slot uint32, rec *SpanRec, svc uint32, now int64) {
 func (m *Model) setContent(slot uint32, rec *SpanRec, svc uint32) {
 	c, i := m.store.at(slot)
 	cold := &c.cold[i]
-	m.spanBytes -= int64(cap(cold.attrs)) + cold.ext.bytes()
+	m.spanBytes -= int64(cap(cold.attrs)) + cold.extBytes()
 	m.spanBytes += int64(cap(rec.Attrs)) + rec.Ext.bytes()
 	cold.parent, cold.start, cold.end = rec.Parent, rec.Start, rec.End
-	cold.attrs, cold.ext, cold.status, cold.scopeVer = rec.Attrs, rec.Ext, rec.Status, rec.ScopeVersion
+	cold.attrs, cold.ext, cold.hasExt = rec.Attrs, rec.Ext, rec.Ext != nil
+	cold.status, cold.scopeVer = rec.Status, rec.ScopeVersion
 	cold.op = m.operationFor(svc, rec.Name, rec.Kind)
 	c.name[i], c.svc[i], c.scope[i], c.loc[i] = rec.Name, svc, rec.Scope, rec.Location
 	c.kind[i], c.nattr[i] = rec.Kind, rec.NumAttrs
@@ -277,11 +279,29 @@ func (m *Model) pushFIFO(slot uint32, now int64) {
 	m.fifo = append(m.fifo, fifoEntry{slot: slot, gen: c.cold[i].gen, at: now})
 }
 
-func (m *Model) linkTrace(slot uint32, id TraceID) {
-	t, ok := m.traces[id]
-	if !ok {
-		t.head = noSlot
+// trace returns the record of a trace. Spans of one trace tend to arrive
+// (and leave) together, so the last few traces are remembered in front of
+// the map, whose lookups are cache misses once it is large.
+func (m *Model) trace(key uint64, create bool) *traceRec {
+	r := &m.recentTraces[key%uint64(len(m.recentTraces))]
+	if r.t != nil && r.key == key {
+		return r.t
 	}
+	t := m.traces[key]
+	if t == nil {
+		if !create {
+			return nil
+		}
+		t = &traceRec{head: noSlot}
+		m.traces[key] = t
+		m.peakTraces = max(m.peakTraces, len(m.traces))
+	}
+	r.key, r.t = key, t
+	return t
+}
+
+func (m *Model) linkTrace(slot uint32, id TraceID) {
+	t := m.trace(traceKey(id), true)
 	c, i := m.store.at(slot)
 	c.cold[i].nextT = t.head
 	if t.head != noSlot {
@@ -290,14 +310,13 @@ func (m *Model) linkTrace(slot uint32, id TraceID) {
 	}
 	t.head = slot
 	t.count++
-	m.traces[id] = t
-	m.peakTraces = max(m.peakTraces, len(m.traces))
 }
 
 func (m *Model) unlinkTrace(slot uint32) {
 	c, i := m.store.at(slot)
 	cold := &c.cold[i]
-	t := m.traces[cold.traceID]
+	key := traceKey(cold.traceID)
+	t := m.trace(key, false)
 	if cold.prevT != noSlot {
 		pc, pi := m.store.at(cold.prevT)
 		pc.cold[pi].nextT = cold.nextT
@@ -310,9 +329,10 @@ func (m *Model) unlinkTrace(slot uint32) {
 	}
 	t.count--
 	if t.count == 0 {
-		delete(m.traces, cold.traceID)
-	} else {
-		m.traces[cold.traceID] = t
+		delete(m.traces, key)
+		if r := &m.recentTraces[key%uint64(len(m.recentTraces))]; r.key == key {
+			r.t = nil
+		}
 	}
 }
 
@@ -327,7 +347,7 @@ func (m *Model) remove(slot uint32) {
 		m.lost--
 	}
 	m.unlinkTrace(slot)
-	m.spanBytes -= int64(cap(c.cold[i].attrs)) + c.cold[i].ext.bytes()
+	m.spanBytes -= int64(cap(c.cold[i].attrs)) + c.cold[i].extBytes()
 	c.state[i] = StateDone
 	m.store.release(slot)
 }
@@ -381,7 +401,7 @@ func (m *Model) popFIFO() bool {
 
 // perSpanBytes is what a new span may add outside its chunk slot and blobs:
 // an index entry, a retention entry and, at worst, a trace entry.
-const perSpanBytes = indexEntryBytes + fifoBytes + traceEntryBytes + 2*24
+const perSpanBytes = fifoBytes + traceEntryBytes + 2*24
 
 // growthHeadroom is the part of the budget kept free for what grows in
 // steps rather than per span (slices doubling, index leaves splitting), so
@@ -393,7 +413,7 @@ func growthHeadroom(budget int64) int64 { return max(budget/32, 16<<10) }
 // It reports false when nothing is left to evict (everything is in flight).
 func (m *Model) reserve(need int64) bool {
 	for {
-		n := need
+		n := need + m.store.index.growCost()
 		if len(m.store.free) == 0 {
 			n += chunkBytes
 		}
@@ -420,8 +440,7 @@ func (m *Model) evictOldest() bool {
 // at their peak size because Go maps do not give memory back.
 func (m *Model) memoryUsed() int64 {
 	s := m.store
-	return int64(len(s.chunks))*chunkBytes + int64(cap(s.free))*4 + int64(cap(s.chunks))*8 +
-		int64(m.peakIndex)*indexEntryBytes +
+	return s.bytes() +
 		int64(cap(m.fifo))*fifoBytes + int64(cap(m.running))*4 +
 		int64(m.peakTraces)*traceEntryBytes + m.idx.tree.bytes() +
 		m.spanBytes + m.aggBytes + m.symBytesCache

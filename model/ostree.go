@@ -1,7 +1,5 @@
 package model
 
-import "sort"
-
 // ostree is an order-statistic B+tree of items: every internal node knows
 // how many items each child holds, so rank (how many items sort before x)
 // and select (the item at rank p) take O(log n). The writer keeps one for
@@ -11,7 +9,22 @@ type ostree struct {
 	root   *osNode
 	size   int
 	leaves int
-	less   func(a, b item) bool
+	// strings, when set, breaks ties of key by comparing the strings of
+	// sym (string columns keep only a prefix in key).
+	strings func(a, b Sym) int
+}
+
+// lt orders items: key, then (string columns) the whole string, then ID.
+func (t *ostree) lt(a, b item) bool {
+	if a.key != b.key {
+		return a.key < b.key
+	}
+	if a.sym != b.sym && t.strings != nil {
+		if c := t.strings(a.sym, b.sym); c != 0 {
+			return c < 0
+		}
+	}
+	return a.idk < b.idk
 }
 
 const (
@@ -47,14 +60,33 @@ func (t *ostree) bytes() int64 {
 	return int64(t.leaves) * osLeafBytes * (osKidsMax/2 + 1) / (osKidsMax / 2)
 }
 
-// childFor returns the index of the child whose range holds x.
+// childFor returns the index of the child whose range holds x: the number
+// of separators after the first that are ≤ x.
 func (t *ostree) childFor(n *osNode, x item) int {
-	return sort.Search(len(n.kids)-1, func(j int) bool { return t.less(x, n.seps[j+1]) })
+	lo, hi := 1, len(n.kids)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if t.lt(x, n.seps[mid]) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo - 1
 }
 
 // lowerBound returns the index of the first item not less than x.
 func (t *ostree) lowerBound(items []item, x item) int {
-	return sort.Search(len(items), func(j int) bool { return !t.less(items[j], x) })
+	lo, hi := 0, len(items)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if t.lt(items[mid], x) {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
 }
 
 func (t *ostree) insert(x item) {
@@ -141,7 +173,7 @@ func (t *ostree) remove(x item) bool {
 func (t *ostree) removeAt(n *osNode, x item) bool {
 	if n.leaf() {
 		i := t.lowerBound(n.items, x)
-		if i == len(n.items) || t.less(x, n.items[i]) {
+		if i == len(n.items) || t.lt(x, n.items[i]) {
 			return false
 		}
 		n.items = removeAt(n.items, i)

@@ -8,7 +8,7 @@ import (
 
 func TestOSTreeMatchesASortedSlice(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 9))
-	tr := &ostree{less: less}
+	tr := &ostree{}
 	var ref []item
 	cmp := func(a, b item) int {
 		if less(a, b) {
@@ -65,7 +65,7 @@ func TestOSTreeMatchesASortedSlice(t *testing.T) {
 		}
 	}
 	check(-1)
-	built := &ostree{less: less}
+	built := &ostree{}
 	built.build(ref)
 	for p := range ref {
 		if built.itemAt(p) != ref[p] || built.rank(ref[p]) != p {

@@ -2,6 +2,7 @@ package model
 
 import (
 	"encoding/binary"
+	"hash/maphash"
 	"math/bits"
 	"unsafe"
 )
@@ -32,20 +33,25 @@ type spanChunk struct {
 }
 
 // spanCold is the part of a span only details and bookkeeping read.
+//
+// The first 64 bytes (one cache line) hold everything evicting a span
+// reads, so eviction, which visits old and therefore uncached spans, costs
+// one cache miss per span rather than two.
 type spanCold struct {
 	traceID  TraceID
 	spanID   SpanID
-	parent   SpanID
-	start    int64 // Unix ns, as sent
-	end      int64 // Unix ns, as sent; 0 while in flight
-	lastSeen int64 // local Unix ns of the last version received
 	attrs    []byte
-	ext      *SpanExt
-	op       uint32 // index into Model.ops
-	seq      uint32 // last in-flight snapshot number
-	gen      uint32 // bumped on every reuse of the slot, so stale queue entries are recognised
 	prevT    uint32 // neighbours in the trace's list of spans
 	nextT    uint32
+	gen      uint32 // bumped on every reuse of the slot, so stale queue entries are recognised
+	hasExt   bool   // ext is set: read it (on the next cache line) only then
+	ext      *SpanExt
+	op       uint32 // index into Model.ops
+	parent   SpanID
+	start    int64  // Unix ns, as sent
+	end      int64  // Unix ns, as sent; 0 while in flight
+	lastSeen int64  // local Unix ns of the last version received
+	seq      uint32 // last in-flight snapshot number
 	runIdx   uint32 // position in Model.running while in flight
 	scopeVer Sym
 	status   StatusCode
@@ -54,12 +60,9 @@ type spanCold struct {
 // chunkBytes is the exact memory of one chunk.
 const chunkBytes = int64(unsafe.Sizeof(spanChunk{}))
 
-// Per-span bookkeeping outside the chunks, charged to the memory budget:
-// the index map entry (with the map's slack) and the retention queue entry.
-const (
-	indexEntryBytes = 48
-	fifoEntryBytes  = 8
-)
+// indexEntryBytes is what a span may add to the index when it has to grow
+// (12 bytes a cell at a load of 0.35 right after doubling).
+const indexEntryBytes = 36
 
 // Durations of finished (and lost) spans are stored as non-negative
 // nanoseconds. A running span stores the negated start time instead, so its
@@ -87,26 +90,35 @@ type spanKey struct {
 	span  SpanID
 }
 
-// hash folds a span key into the 64-bit key of the index. Span IDs are
-// random already; mixing in the trace ID keeps equal span IDs of different
-// traces apart. A true collision falls back to an exact map.
+// hashSeed is random per process, so that IDs crafted by a client cannot
+// be chosen to collide in the index.
+var hashSeed = maphash.Comparable(maphash.MakeSeed(), uint64(0)) | 1
+
+// hash folds a span key into 64 well-mixed bits. Span IDs are often not
+// random (counters, as some SDKs and test tools send), so every bit of
+// the result must depend on every bit of the key: the index probes by the
+// low bits.
 func (k spanKey) hash() uint64 {
-	s := binary.LittleEndian.Uint64(k.span[:])
-	t := binary.LittleEndian.Uint64(k.trace[:8]) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(k.trace[8:]), 29)
-	return s ^ (t * 0x9E3779B97F4A7C15)
+	h := binary.LittleEndian.Uint64(k.span[:]) ^ hashSeed
+	h ^= bits.RotateLeft64(binary.LittleEndian.Uint64(k.trace[:8]), 21) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(k.trace[8:]), 43)
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
 }
 
 // spanStore owns the chunks, the free list and the index from wire key to slot.
 type spanStore struct {
 	chunks []*spanChunk
 	free   []uint32
-	index  map[uint64]uint32  // hash(key) → slot
-	exact  map[spanKey]uint32 // keys whose hash collided with another span's
+	index  spanIndex
 	live   int
 }
 
 func newSpanStore() *spanStore {
-	return &spanStore{index: make(map[uint64]uint32), exact: make(map[spanKey]uint32)}
+	return &spanStore{}
 }
 
 func (s *spanStore) at(slot uint32) (*spanChunk, int) {
@@ -114,14 +126,10 @@ func (s *spanStore) at(slot uint32) (*spanChunk, int) {
 }
 
 func (s *spanStore) lookup(k spanKey) (uint32, bool) {
-	if slot, ok := s.index[k.hash()]; ok {
+	return s.index.find(k.hash(), func(slot uint32) bool {
 		c, i := s.at(slot)
-		if c.cold[i].traceID == k.trace && c.cold[i].spanID == k.span {
-			return slot, true
-		}
-	}
-	slot, ok := s.exact[k]
-	return slot, ok
+		return c.cold[i].spanID == k.span && c.cold[i].traceID == k.trace
+	})
 }
 
 // alloc takes a free slot (or a new chunk) and indexes it under k.
@@ -138,12 +146,7 @@ func (s *spanStore) alloc(k spanKey) uint32 {
 		}
 		slot = base
 	}
-	h := k.hash()
-	if _, taken := s.index[h]; taken {
-		s.exact[k] = slot
-	} else {
-		s.index[h] = slot
-	}
+	s.index.insert(k.hash(), slot)
 	c, i := s.at(slot)
 	gen := c.cold[i].gen + 1
 	c.cold[i] = spanCold{traceID: k.trace, spanID: k.span, gen: gen, prevT: noSlot, nextT: noSlot, runIdx: noSlot}
@@ -154,15 +157,15 @@ func (s *spanStore) alloc(k spanKey) uint32 {
 // release frees a slot and removes it from the index.
 func (s *spanStore) release(slot uint32) {
 	c, i := s.at(slot)
-	k := spanKey{c.cold[i].traceID, c.cold[i].spanID}
-	if got, ok := s.exact[k]; ok && got == slot {
-		delete(s.exact, k)
-	} else {
-		delete(s.index, k.hash())
+	s.index.remove(spanKey{c.cold[i].traceID, c.cold[i].spanID}.hash(), slot)
+	// Drop the references the collector would otherwise keep alive; the
+	// other fields are overwritten when the slot is taken again.
+	cold := &c.cold[i]
+	cold.attrs = nil
+	if cold.hasExt {
+		cold.ext, cold.hasExt = nil, false
 	}
-	gen := c.cold[i].gen
-	c.cold[i] = spanCold{gen: gen}
-	c.id[i], c.dur[i], c.name[i], c.svc[i], c.scope[i], c.loc[i], c.nattr[i] = 0, 0, 0, 0, 0, 0, 0
+	c.id[i] = 0
 	s.free = append(s.free, slot)
 	s.live--
 }
@@ -170,5 +173,12 @@ func (s *spanStore) release(slot uint32) {
 // bytes is the memory the store holds besides attribute blobs and extensions.
 func (s *spanStore) bytes() int64 {
 	return int64(len(s.chunks))*chunkBytes + int64(cap(s.free))*4 +
-		int64(len(s.index)+len(s.exact))*indexEntryBytes + int64(cap(s.chunks))*8
+		s.index.bytes() + int64(cap(s.chunks))*8
+}
+
+func (c *spanCold) extBytes() int64 {
+	if !c.hasExt {
+		return 0
+	}
+	return c.ext.bytes()
 }

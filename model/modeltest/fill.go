@@ -14,7 +14,15 @@ import (
 // Fill stores n finished spans with 10 attributes each, in traces of 8
 // spans over 6 services and 40 operations, as a busy app would send them.
 func Fill(m *model.Model, n int, start time.Time) {
-	syms := m.Symbols()
+	for _, b := range Batches(m.Symbols(), n, start) {
+		m.Apply(b)
+	}
+}
+
+// Batches builds the batches Fill applies, interned in syms, without
+// applying them.
+func Batches(syms *model.Symbols, n int, start time.Time) []*model.Batch {
+	var out []*model.Batch
 	w := model.NewAttrWriter(syms)
 	methods := []string{"GET", "POST", "PUT", "DELETE"}
 	routes := []string{"/api/users/{id}", "/api/orders", "/api/cart/{id}/items", "/healthz", "/api/search"}
@@ -50,8 +58,9 @@ func Fill(m *model.Model, n int, start time.Time) {
 			})
 			done++
 		}
-		m.Apply(batch)
+		out = append(out, batch)
 	}
+	return out
 }
 
 func traceID(n uint64) model.TraceID {
