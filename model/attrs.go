@@ -128,12 +128,14 @@ func (w *AttrWriter) Reset() { w.buf, w.n = w.buf[:0], 0 }
 // Len returns the number of attributes written since Reset.
 func (w *AttrWriter) Len() int { return w.n }
 
-// Blob returns a right-sized copy of the blob written so far (nil if empty).
+// Blob returns a copy of the blob written so far (nil if empty). Its
+// capacity is the allocator's size class, so that cap() is the memory the
+// blob really takes when the model charges it to the budget.
 func (w *AttrWriter) Blob() []byte {
 	if len(w.buf) == 0 {
 		return nil
 	}
-	return append(make([]byte, 0, len(w.buf)), w.buf...)
+	return append([]byte(nil), w.buf...)
 }
 
 func (w *AttrWriter) key(k []byte, tag byte) {

@@ -127,6 +127,7 @@ func (m *Model) rebuildIndex(col Column) {
 	}
 	slices.SortFunc(items, m.idx.cmp)
 	m.idx.tree.build(items)
+	m.settleBudget()
 }
 
 func (x *taskIndex) cmp(a, b item) int {

@@ -141,8 +141,13 @@ func (m *Model) Apply(b *Batch) {
 		m.applySpan(rec, svc, now)
 	}
 	m.applied.add(now, uint32(len(b.Spans)))
-	// Slices and index leaves grow in steps the per-span reservation does
-	// not see; settle the budget once more after the batch.
+	m.settleBudget()
+}
+
+// settleBudget evicts until the memory in use is within the budget again.
+// Slices and index leaves grow in steps the per-span reservation does not
+// see, so it runs after each batch and after the index is rebuilt.
+func (m *Model) settleBudget() {
 	for m.memoryUsed() > m.cfg.MaxMemory && m.evictOldest() {
 	}
 }

@@ -35,7 +35,7 @@ const maxValueSymbols = MaxSymbols - MaxSymbols/4
 
 // symOverhead is what one entry costs besides its bytes: the map slot, the
 // string header in strs and the rank slot.
-const symOverhead = 64
+const symOverhead = 96
 
 // NewSymbols returns a table holding only the empty string.
 func NewSymbols() *Symbols {
