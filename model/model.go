@@ -158,7 +158,7 @@ func (m *Model) fallbackService() uint32 {
 
 func (m *Model) applySpan(rec *SpanRec, svc uint32, now int64) {
 	k := spanKey{rec.TraceID, rec.SpanID}
-	if slot, ok := m.store.lookup(k); ok {
+	if slot, ok := m.lookup(k); ok {
 		m.update(slot, rec, svc, now)
 		return
 	}
@@ -176,6 +176,7 @@ func (m *Model) applySpan(rec *SpanRec, svc uint32, now int64) {
 		c.cold[i].seq = rec.SnapshotSeq
 		c.cold[i].lastSeen = now
 		m.startRunning(slot)
+		m.store.track(slot)
 	} else {
 		m.finish(slot, now)
 	}
@@ -216,8 +217,41 @@ func (m *Model) update(slot uint32, rec *SpanRec, svc uint32, now int64) {
 	} else {
 		m.stopRunning(slot)
 	}
+	m.store.untrack(slot)
 	m.setContent(slot, rec, svc)
 	m.finish(slot, now)
+}
+
+// recentInTrace is how many of a trace's most recent spans a lookup
+// compares: spans of one trace arrive close together, and those records
+// are still in the cache.
+const recentInTrace = 16
+
+// lookup finds a stored span by wire key: a span in flight through the
+// in-flight index; any other among the most recent spans of its trace,
+// which catches a snapshot arriving just after its ended span and an
+// export sent twice. Keeping finished spans out of a global index saves a
+// cache miss on every span received and on every span evicted.
+func (m *Model) lookup(k spanKey) (uint32, bool) {
+	if slot, ok := m.store.findInFlight(k); ok {
+		return slot, true
+	}
+	t := m.trace(traceKey(k.trace), false)
+	if t == nil {
+		return 0, false
+	}
+	slot := t.head
+	for range recentInTrace {
+		if slot == noSlot {
+			break
+		}
+		if m.store.is(slot, k) {
+			return slot, true
+		}
+		c, i := m.store.at(slot)
+		slot = c.cold[i].nextT
+	}
+	return 0, false
 }
 
 // setContent copies a record's fields into a slot, replacing what was there.
@@ -350,6 +384,7 @@ func (m *Model) remove(slot uint32) {
 		m.errors--
 	case StateLost:
 		m.lost--
+		m.store.untrack(slot)
 	}
 	m.unlinkTrace(slot)
 	m.spanBytes -= int64(cap(c.cold[i].attrs)) + c.cold[i].extBytes()
@@ -418,7 +453,7 @@ func growthHeadroom(budget int64) int64 { return max(budget/32, 16<<10) }
 // It reports false when nothing is left to evict (everything is in flight).
 func (m *Model) reserve(need int64) bool {
 	for {
-		n := need + m.store.index.growCost()
+		n := need + m.store.inflight.growCost()
 		if len(m.store.free) == 0 {
 			n += chunkBytes
 		}

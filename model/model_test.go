@@ -378,3 +378,39 @@ func TestAttrBlobRoundTrip(t *testing.T) {
 		t.Fatalf("lookup = %v %v", v, ok)
 	}
 }
+
+func TestOneEntryPerSpanWhateverTheOrder(t *testing.T) {
+	m, clk := newTestModel(Config{})
+	start := clk.Now()
+	// An export sent twice keeps one entry.
+	final := spec{trace: 1, span: 1, name: "twice", start: start, dur: time.Millisecond}
+	m.Apply(m.batch(final))
+	m.Apply(m.batch(final))
+	// A snapshot arriving after its ended span (two exporters, no order
+	// between them) changes nothing.
+	m.Apply(m.batch(spec{trace: 2, span: 2, name: "ended", start: start, dur: time.Second}))
+	m.Apply(m.batch(spec{trace: 2, span: 2, name: "ended", start: start, inflight: true, seq: 3}))
+	// A span in flight while its trace fills with hundreds of newer spans
+	// is still replaced by its ended version.
+	m.Apply(m.batch(spec{trace: 3, span: 3, name: "long", start: start, inflight: true, seq: 1}))
+	for i := range uint64(300) {
+		m.Apply(m.batch(spec{trace: 3, span: 1000 + i, parent: 3, name: "child", start: start, dur: time.Millisecond}))
+	}
+	m.Apply(m.batch(spec{trace: 3, span: 3, name: "long", start: start, dur: 2 * time.Second}))
+
+	page := m.Tasks(Query{Sort: TaskID, Filter: "name!=child", Limit: 10})
+	if got := names(page.Rows); !reflect.DeepEqual(got, []string{"twice", "ended", "long"}) {
+		t.Fatalf("rows = %v", got)
+	}
+	for _, r := range page.Rows {
+		if r.State != StateDone {
+			t.Errorf("%s: state %v", r.Name, r.State)
+		}
+	}
+	if h := m.Header(); h.Spans != 303 || h.Running != 0 {
+		t.Fatalf("header = %+v", h)
+	}
+	if op := m.Operations(Query{Sort: OpName, Filter: "long", Limit: 1}).Rows[0]; op.Count != 1 || op.InFlight != 0 {
+		t.Fatalf("op = %+v", op)
+	}
+}

@@ -113,8 +113,11 @@ func (k spanKey) hash() uint64 {
 type spanStore struct {
 	chunks []*spanChunk
 	free   []uint32
-	index  spanIndex
-	live   int
+	// inflight indexes the spans that are running or lost by wire key, so
+	// a later snapshot or the ended span finds them wherever they are.
+	// Other spans are found through their trace (Model.lookup).
+	inflight spanIndex
+	live     int
 }
 
 func newSpanStore() *spanStore {
@@ -125,14 +128,28 @@ func (s *spanStore) at(slot uint32) (*spanChunk, int) {
 	return s.chunks[slot>>chunkBits], int(slot & chunkMask)
 }
 
-func (s *spanStore) lookup(k spanKey) (uint32, bool) {
-	return s.index.find(k.hash(), func(slot uint32) bool {
-		c, i := s.at(slot)
-		return c.cold[i].spanID == k.span && c.cold[i].traceID == k.trace
-	})
+func (s *spanStore) is(slot uint32, k spanKey) bool {
+	c, i := s.at(slot)
+	return c.cold[i].spanID == k.span && c.cold[i].traceID == k.trace
 }
 
-// alloc takes a free slot (or a new chunk) and indexes it under k.
+func (s *spanStore) findInFlight(k spanKey) (uint32, bool) {
+	if s.inflight.n == 0 {
+		return 0, false
+	}
+	return s.inflight.find(k.hash(), func(slot uint32) bool { return s.is(slot, k) })
+}
+
+func (s *spanStore) key(slot uint32) spanKey {
+	c, i := s.at(slot)
+	return spanKey{c.cold[i].traceID, c.cold[i].spanID}
+}
+
+// track and untrack add a slot to and remove it from the in-flight index.
+func (s *spanStore) track(slot uint32)   { s.inflight.insert(s.key(slot).hash(), slot) }
+func (s *spanStore) untrack(slot uint32) { s.inflight.remove(s.key(slot).hash(), slot) }
+
+// alloc takes a free slot (or a new chunk) for a span with key k.
 func (s *spanStore) alloc(k spanKey) uint32 {
 	var slot uint32
 	if n := len(s.free); n > 0 {
@@ -146,7 +163,6 @@ func (s *spanStore) alloc(k spanKey) uint32 {
 		}
 		slot = base
 	}
-	s.index.insert(k.hash(), slot)
 	c, i := s.at(slot)
 	gen := c.cold[i].gen + 1
 	c.cold[i] = spanCold{traceID: k.trace, spanID: k.span, gen: gen, prevT: noSlot, nextT: noSlot, runIdx: noSlot}
@@ -154,10 +170,9 @@ func (s *spanStore) alloc(k spanKey) uint32 {
 	return slot
 }
 
-// release frees a slot and removes it from the index.
+// release frees a slot (which must not be in the in-flight index).
 func (s *spanStore) release(slot uint32) {
 	c, i := s.at(slot)
-	s.index.remove(spanKey{c.cold[i].traceID, c.cold[i].spanID}.hash(), slot)
 	// Drop the references the collector would otherwise keep alive; the
 	// other fields are overwritten when the slot is taken again.
 	cold := &c.cold[i]
@@ -173,7 +188,7 @@ func (s *spanStore) release(slot uint32) {
 // bytes is the memory the store holds besides attribute blobs and extensions.
 func (s *spanStore) bytes() int64 {
 	return int64(len(s.chunks))*chunkBytes + int64(cap(s.free))*4 +
-		s.index.bytes() + int64(cap(s.chunks))*8
+		s.inflight.bytes() + int64(cap(s.chunks))*8
 }
 
 func (c *spanCold) extBytes() int64 {
