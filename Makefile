@@ -8,7 +8,7 @@ LDFLAGS := -X main.version=$(VERSION)
 ARGS    ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help build run demo test bench lint fmt screenshots clean
+.PHONY: help build run demo test bench bench-all lint fmt screenshots clean
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -25,7 +25,13 @@ demo: build ## Run spantop with its built-in demo workload.
 test: ## Run all tests with the race detector (the tmux end-to-end test builds its own binary).
 	$(GO) test -race -count=1 ./...
 
-bench: ## Run the benchmarks (2s each, one run, with allocations).
+bench: ## The headline figures: ingest vs a count-only ceiling, memory per span, 1M-span frame.
+	$(GO) test -run '^$$' -bench 'IngestGRPC' -benchtime 60x -count 6 ./ingest
+	$(GO) test -run '^$$' -bench 'RetainedSpanMemory' -benchtime 1x ./model
+	$(GO) test -run '^$$' -bench 'TasksQuery1M|ApplySteady' -benchtime 2000x ./model
+	$(GO) test -run '^$$' -bench 'TasksFrame1M' -benchtime 300x -count 3 ./ui
+
+bench-all: ## Every benchmark (2s each, with allocations).
 	$(GO) test -run '^$$' -bench . -benchtime 2s -benchmem -count 1 ./...
 
 lint: ## go vet and a gofmt check.
