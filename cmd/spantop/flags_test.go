@@ -131,3 +131,10 @@ func TestRunExitCodes(t *testing.T) {
 		}
 	}
 }
+
+func TestHeapLimitLeavesRoomAboveTheBudget(t *testing.T) {
+	cfg := Config{MaxMemory: 512 << 20, MaxMessage: 64 << 20}
+	if got, want := heapLimit(cfg), int64(512+128+128+64)<<20; got != want {
+		t.Fatalf("heap limit %d MiB, want %d MiB", got>>20, want>>20)
+	}
+}

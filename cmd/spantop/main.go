@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -55,6 +56,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 
+	limitHeap(cfg, os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	m := NewMain()
@@ -273,4 +275,20 @@ func (s *swapWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+// limitHeap sets a soft limit on the Go heap from --max-memory, unless the
+// user set GOMEMLIMIT. The model keeps what it stores within the budget; the
+// limit makes the collector keep the whole process near it too, instead of
+// letting the heap grow to twice what is live. The headroom covers the
+// ingest queue and requests being decoded.
+func limitHeap(cfg Config, getenv func(string) string) {
+	if getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(heapLimit(cfg))
+}
+
+func heapLimit(cfg Config) int64 {
+	return cfg.MaxMemory + cfg.MaxMemory/4 + 2*cfg.MaxMessage + 64<<20
 }
