@@ -130,11 +130,24 @@ func (m *Model) rebuildIndex(col Column) {
 	m.settleBudget()
 }
 
+// cmp is less as a three-way comparison, for sorting.
 func (x *taskIndex) cmp(a, b item) int {
-	if x.less(a, b) {
-		return -1
+	if c := cmpInt(a.key, b.key); c != 0 {
+		return c
 	}
-	if x.less(b, a) {
+	if a.sym != b.sym && x.tree.strings != nil {
+		if c := x.tree.strings(a.sym, b.sym); c != 0 {
+			return c
+		}
+	}
+	return cmpInt(a.idk, b.idk)
+}
+
+func cmpInt[T int64 | uint64](a, b T) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
 		return 1
 	}
 	return 0
