@@ -28,9 +28,9 @@ const (
 
 func (s *Server) httpHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/v1/traces", s.httpTraces)
-	mux.HandleFunc("/v1/logs", s.httpDiscard(&collogs.ExportLogsServiceResponse{}))
-	mux.HandleFunc("/v1/metrics", s.httpDiscard(&colmetrics.ExportMetricsServiceResponse{}))
+	mux.HandleFunc("/v1/traces", s.handleExport(s.httpTraces))
+	mux.HandleFunc("/v1/logs", s.handleExport(discard(&collogs.ExportLogsServiceResponse{})))
+	mux.HandleFunc("/v1/metrics", s.handleExport(discard(&colmetrics.ExportMetricsServiceResponse{})))
 	return mux
 }
 
@@ -152,35 +152,9 @@ func gzipError(err error) error {
 	return &httpError{http.StatusBadRequest, fmt.Sprintf("invalid gzip body: %v", err)}
 }
 
-func (s *Server) httpTraces(w http.ResponseWriter, r *http.Request) {
-	enc, ok := checkRequest(w, r)
-	if !ok {
-		return
-	}
-	buf := bufPool.Get().(*bytes.Buffer)
-	defer putBuf(buf)
-	if err := s.readBody(w, r, buf); err != nil {
-		writeError(w, enc, err)
-		return
-	}
-	rejected, msg, err := s.exportTraces(r.Context(), buf.Bytes(), enc == encJSON)
-	if err != nil {
-		writeError(w, enc, err)
-		return
-	}
-	resp := &coltrace.ExportTraceServiceResponse{}
-	if rejected > 0 {
-		resp.PartialSuccess = &coltrace.ExportTracePartialSuccess{
-			RejectedSpans: int64(rejected),
-			ErrorMessage:  msg,
-		}
-	}
-	writeMessage(w, enc, http.StatusOK, resp)
-}
-
-// httpDiscard accepts a logs or metrics export (bounded like traces) and
-// answers success without looking at it.
-func (s *Server) httpDiscard(resp proto.Message) http.HandlerFunc {
+// handleExport checks and reads an export request for any signal and hands
+// the body to export, whose answer (or error) it writes back.
+func (s *Server) handleExport(export func(r *http.Request, body []byte, enc encoding) (proto.Message, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		enc, ok := checkRequest(w, r)
 		if !ok {
@@ -192,8 +166,34 @@ func (s *Server) httpDiscard(resp proto.Message) http.HandlerFunc {
 			writeError(w, enc, err)
 			return
 		}
+		resp, err := export(r, buf.Bytes(), enc)
+		if err != nil {
+			writeError(w, enc, err)
+			return
+		}
 		writeMessage(w, enc, http.StatusOK, resp)
 	}
+}
+
+func (s *Server) httpTraces(r *http.Request, body []byte, enc encoding) (proto.Message, error) {
+	rejected, msg, err := s.exportTraces(r.Context(), body, enc == encJSON)
+	if err != nil {
+		return nil, err
+	}
+	resp := &coltrace.ExportTraceServiceResponse{}
+	if rejected > 0 {
+		resp.PartialSuccess = &coltrace.ExportTracePartialSuccess{
+			RejectedSpans: int64(rejected),
+			ErrorMessage:  msg,
+		}
+	}
+	return resp, nil
+}
+
+// discard accepts a logs or metrics export (read and bounded like traces)
+// and answers success without looking at it.
+func discard(resp proto.Message) func(*http.Request, []byte, encoding) (proto.Message, error) {
+	return func(*http.Request, []byte, encoding) (proto.Message, error) { return resp, nil }
 }
 
 // writeError answers with the status OTLP/HTTP asks for and a google.rpc.Status
