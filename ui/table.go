@@ -185,7 +185,9 @@ func (t *table[T]) prepare(st *styles) {
 	t.cache, t.spare = t.spare, t.cache
 }
 
-func (t *table[T]) render(st *styles, r *T) string {
+// line joins one cell per visible column, a space apart, padded to the
+// table's width; cell gets the column and its width.
+func (t *table[T]) line(cell func(c *column[T], w int) string) string {
 	var b strings.Builder
 	b.Grow(t.width + 32)
 	used := 0
@@ -194,19 +196,25 @@ func (t *table[T]) render(st *styles, r *T) string {
 			b.WriteByte(' ')
 			used++
 		}
-		c := &t.cols[ci]
 		w := t.widths[j]
-		text, sty := c.cell(st, r, w)
-		b.WriteString(sty.r(st.fit(text, w, c.right)))
+		b.WriteString(cell(&t.cols[ci], w))
 		used += w
 	}
 	if used < t.width {
 		b.WriteString(strings.Repeat(" ", t.width-used))
 	}
-	if t.dimmed(r) {
-		return st.dim.r(b.String())
-	}
 	return b.String()
+}
+
+func (t *table[T]) render(st *styles, r *T) string {
+	s := t.line(func(c *column[T], w int) string {
+		text, sty := c.cell(st, r, w)
+		return sty.r(st.fit(text, w, c.right))
+	})
+	if t.dimmed(r) {
+		return st.dim.r(s)
+	}
+	return s
 }
 
 // setWidth lays the columns out for a terminal w cells wide.
@@ -317,32 +325,16 @@ func (t *table[T]) layout(w int) {
 
 // buildHeader prepares the column header line, marking the sort column.
 func (t *table[T]) buildHeader(st *styles) {
-	var b strings.Builder
-	used := 0
-	for j, ci := range t.vis {
-		if j > 0 {
-			b.WriteByte(' ')
-			used++
+	t.header = t.line(func(c *column[T], w int) string {
+		if c.key != t.sort || c.key == noSort {
+			return st.bold.r(st.fit(c.title, w, c.right))
 		}
-		c := &t.cols[ci]
-		w := t.widths[j]
-		title := c.title
-		if c.key == t.sort && c.key != noSort {
-			if t.desc {
-				title += st.sym.down
-			} else {
-				title += st.sym.up
-			}
-			b.WriteString(st.title.r(st.bold.r(st.fit(title, w, c.right))))
-		} else {
-			b.WriteString(st.bold.r(st.fit(title, w, c.right)))
+		arrow := st.sym.up
+		if t.desc {
+			arrow = st.sym.down
 		}
-		used += w
-	}
-	if used < t.width {
-		b.WriteString(strings.Repeat(" ", t.width-used))
-	}
-	t.header = b.String()
+		return st.title.r(st.bold.r(st.fit(c.title+arrow, w, c.right)))
+	})
 }
 
 // sortTitle names the sort column and its direction.
