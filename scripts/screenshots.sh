@@ -86,7 +86,7 @@ shot wide tasks 200 50
 keys wide o
 shot wide operations 200 50
 keys wide t
-keys wide / s t a t u s = e r r o r Enter
+keys wide / "service=payments status=error" Enter
 keys wide g Enter
 shot wide details 200 50
 keys wide Escape
