@@ -7,6 +7,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"github.com/charmbracelet/x/ansi"
 	"os"
 	"strings"
 	"time"
@@ -578,7 +579,9 @@ func (a *App) View() tea.View {
 			case i >= len(ts.lines):
 				line("")
 			case i == ts.selRow:
-				line(a.st.reverse.r(ts.lines[i]))
+				// One uniform bar: colours inside reverse video would turn
+				// into patches of another background.
+				line(a.st.reverse.r(ansi.Strip(ts.lines[i])))
 			default:
 				line(ts.lines[i])
 			}

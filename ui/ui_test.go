@@ -691,3 +691,24 @@ func TestDetailsMultiLineValue(t *testing.T) {
 	}
 	checkFrame(t, a, 100, 60)
 }
+
+func TestSelectedRowIsOneUniformBar(t *testing.T) {
+	a := newApp(t, newFake(10), Options{}, 120, 30)
+	press(a, "j")
+	var sel string
+	for _, l := range strings.Split(screen(a), "\n") {
+		if strings.HasPrefix(l, sgrReverse.on) {
+			sel = l
+		}
+	}
+	if sel == "" {
+		t.Fatal("no reverse-video row on screen")
+	}
+	inner := strings.TrimSuffix(strings.TrimPrefix(sel, sgrReverse.on), sgrReverse.off)
+	if strings.Contains(inner, "\x1b[") {
+		t.Fatalf("styles inside the selected row would patch its background: %q", sel)
+	}
+	if ansi.StringWidth(sel) != 120 {
+		t.Fatalf("selected row is %d cells wide, want the full 120", ansi.StringWidth(sel))
+	}
+}
