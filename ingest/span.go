@@ -32,7 +32,7 @@ type spanState struct {
 const maxSpanAttrs = 1024
 
 // extFor returns the span's own extension, made on first use.
-func (st *spanState) extFor(*scope) *model.SpanExt {
+func (st *spanState) extFor() *model.SpanExt {
 	if st.ext == nil {
 		st.ext = &model.SpanExt{}
 	}
@@ -73,11 +73,11 @@ func (d *decoder) span(b []byte, sc *scope, pr *pendingRes) error {
 					rec.Kind = model.KindUnspecified
 				}
 			case 10:
-				st.extFor(sc).DroppedAttrs = clampU32(f.u)
+				st.extFor().DroppedAttrs = clampU32(f.u)
 			case 12:
-				st.extFor(sc).DroppedEvents = clampU32(f.u)
+				st.extFor().DroppedEvents = clampU32(f.u)
 			case 14:
-				st.extFor(sc).DroppedLinks = clampU32(f.u)
+				st.extFor().DroppedLinks = clampU32(f.u)
 			}
 		case 1: // fixed64
 			switch f.num {
@@ -94,7 +94,7 @@ func (d *decoder) span(b []byte, sc *scope, pr *pendingRes) error {
 				st.spanID = f.b
 			case 3:
 				if len(f.b) > 0 {
-					st.extFor(sc).TraceState = string(f.b)
+					st.extFor().TraceState = string(f.b)
 				}
 			case 4:
 				st.parent = f.b
@@ -105,11 +105,11 @@ func (d *decoder) span(b []byte, sc *scope, pr *pendingRes) error {
 					return err
 				}
 			case 11:
-				if err := d.event(f.b, st.extFor(sc)); err != nil {
+				if err := d.event(f.b, st.extFor()); err != nil {
 					return err
 				}
 			case 13:
-				if err := d.link(f.b, st.extFor(sc)); err != nil {
+				if err := d.link(f.b, st.extFor()); err != nil {
 					return err
 				}
 			case 15:
@@ -140,7 +140,7 @@ func (d *decoder) span(b []byte, sc *scope, pr *pendingRes) error {
 		}
 	}
 	if st.droppedAttrs > 0 {
-		e := st.extFor(sc)
+		e := st.extFor()
 		e.DroppedAttrs = clampU32(uint64(e.DroppedAttrs) + uint64(st.droppedAttrs))
 	}
 	rec.Location = d.location(&st)
@@ -240,7 +240,7 @@ func spanStatus(b []byte, rec *model.SpanRec, st *spanState, sc *scope) error {
 		switch {
 		case f.num == 2 && f.typ == 2:
 			if len(f.b) > 0 {
-				st.extFor(sc).StatusMessage = string(f.b)
+				st.extFor().StatusMessage = string(f.b)
 			}
 		case f.num == 3 && f.typ == 0:
 			if f.u <= uint64(model.StatusError) {

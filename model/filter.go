@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -158,15 +159,15 @@ func (t *term) compile(val string) error {
 		}
 		t.num, t.isNum = n, true
 	case fieldKind:
-		if !oneOf(t.str, kindNames[:]) {
+		if !slices.Contains(kindNames[:], t.str) {
 			return fmt.Errorf("kind: %q is not one of %s", val, strings.Join(kindNames[:], ", "))
 		}
 	case fieldStatus:
-		if !oneOf(t.str, []string{"unset", "ok", "error"}) {
+		if !slices.Contains([]string{"unset", "ok", "error"}, t.str) {
 			return fmt.Errorf("status: %q is not one of unset, ok, error", val)
 		}
 	case fieldState:
-		if !oneOf(t.str, stateNames[:]) {
+		if !slices.Contains(stateNames[:], t.str) {
 			return fmt.Errorf("state: %q is not one of %s", val, strings.Join(stateNames[:], ", "))
 		}
 	case fieldAttr:
@@ -187,15 +188,6 @@ func (t *term) compile(val string) error {
 		return fmt.Errorf("%q compares with = or != only", val)
 	}
 	return nil
-}
-
-func oneOf(s string, set []string) bool {
-	for _, x := range set {
-		if s == x {
-			return true
-		}
-	}
-	return false
 }
 
 func (t *term) matchString(s string) bool {

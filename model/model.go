@@ -92,9 +92,6 @@ func (m *Model) Symbols() *Symbols { return m.syms }
 // Counters returns the totals ingest adds to.
 func (m *Model) Counters() *Counters { return &m.counters }
 
-// Config returns the model's limits with defaults filled in.
-func (m *Model) Config() Config { return m.cfg }
-
 // SweepEvery is how often Run expires retained spans and marks lost ones.
 const SweepEvery = 100 * time.Millisecond
 

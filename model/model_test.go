@@ -306,6 +306,9 @@ func TestFilters(t *testing.T) {
 		{"users kind=client", []string{"SELECT users"}},
 		{"id=2", []string{"SELECT users"}},
 		{"trace=" + traceID(2).String(), []string{"work"}},
+		// A prefix common to traces 1 and 2 (their IDs differ only in the last digit).
+		{"trace=" + traceID(2).String()[:31], []string{"GET /users", "SELECT users", "work"}},
+		{"trace=ff", nil},
 	}
 	for _, c := range cases {
 		page := m.Tasks(Query{Sort: TaskID, Filter: c.filter, Limit: 10})

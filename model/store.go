@@ -60,10 +60,6 @@ type spanCold struct {
 // chunkBytes is the exact memory of one chunk.
 const chunkBytes = int64(unsafe.Sizeof(spanChunk{}))
 
-// indexEntryBytes is what a span may add to the index when it has to grow
-// (12 bytes a cell at a load of 0.35 right after doubling).
-const indexEntryBytes = 36
-
 // Durations of finished (and lost) spans are stored as non-negative
 // nanoseconds. A running span stores the negated start time instead, so its
 // Total is computed against the clock at query time: key = now + dur.

@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -142,11 +143,8 @@ func (m *Model) scanTasks(q Query, f *filter) Page[TaskRow] {
 		if slot, ok := m.findSlot(q.Anchor); ok {
 			c, i := m.store.at(slot)
 			if f == nil || m.matchSpan(f, c, i, s.now) {
-				var one spanChunk
-				one.dur[0], one.name[0], one.svc[0], one.scope[0] = c.dur[i], c.name[i], c.svc[i], c.scope[i]
-				one.loc[0], one.state[0], one.kind[0], one.nattr[0] = c.loc[i], c.state[i], c.kind[i], c.nattr[i]
-				s.fill(&one)
-				anchor, hasAnchor = item{key: s.keys[0], idk: s.idKey(q.Anchor), slot: slot}, true
+				s.fill(c) // the anchor's key, computed as the scan will
+				anchor, hasAnchor = item{key: s.keys[i], idk: s.idKey(q.Anchor), slot: slot}, true
 			}
 		}
 	}
@@ -332,8 +330,9 @@ func (m *Model) matchSpan(f *filter, c *spanChunk, i int, now int64) bool {
 		case fieldID:
 			ok = t.matchNum(int64(c.id[i]))
 		case fieldTrace:
-			ok = t.matchString(c.cold[i].traceID.String()) || (t.op == opEq && len(t.str) < 32 &&
-				hasPrefix(c.cold[i].traceID.String(), t.str))
+			// trace=<prefix> matches IDs that start with it.
+			id := c.cold[i].traceID.String()
+			ok = t.matchString(id) || (t.op == opEq && strings.HasPrefix(id, t.str))
 		case fieldAttr:
 			v, found := LookupAttr(c.cold[i].attrs, m.syms, t.key)
 			ok = found && t.matchValue(v)
@@ -347,5 +346,3 @@ func (m *Model) matchSpan(f *filter, c *spanChunk, i int, now int64) bool {
 	}
 	return true
 }
-
-func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
