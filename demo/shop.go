@@ -264,15 +264,18 @@ func (s *shop) checkoutRoutes(mux *http.ServeMux) {
 	})
 }
 
+// The auth RPC as both of its sides describe it.
+const authService, authMethod = "auth.v1.AuthService", "Check"
+
+var authRPC = trace.WithAttributes(
+	attribute.String("rpc.system", "grpc"), attribute.String("rpc.service", authService),
+	attribute.String("rpc.method", authMethod),
+	attribute.String("server.address", "auth.shop.internal"), attribute.Int("server.port", 50051))
+
 // authorize calls auth.v1.AuthService/Check. The RPC runs in process: the
 // trace context travels in a metadata map, as gRPC metadata would carry it.
 func (s *shop) authorize(ctx context.Context, from *service) error {
-	const svc, method = "auth.v1.AuthService", "Check"
-	ctx, span := from.tracer.Start(ctx, svc+"/"+method, trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(
-			attribute.String("rpc.system", "grpc"), attribute.String("rpc.service", svc),
-			attribute.String("rpc.method", method),
-			attribute.String("server.address", "auth.shop.internal"), attribute.Int("server.port", 50051)))
+	ctx, span := from.tracer.Start(ctx, authService+"/"+authMethod, trace.WithSpanKind(trace.SpanKindClient), authRPC)
 	defer span.End()
 	md := map[string]string{}
 	propagator.Inject(ctx, propagation.MapCarrier(md))
@@ -289,12 +292,7 @@ func (s *shop) authorize(ctx context.Context, from *service) error {
 func (s *shop) authServe(md map[string]string) int {
 	au := s.svcs["auth"]
 	ctx := propagator.Extract(context.Background(), propagation.MapCarrier(md))
-	const svc, method = "auth.v1.AuthService", "Check"
-	ctx, span := au.tracer.Start(ctx, svc+"/"+method, trace.WithSpanKind(trace.SpanKindServer),
-		trace.WithAttributes(
-			attribute.String("rpc.system", "grpc"), attribute.String("rpc.service", svc),
-			attribute.String("rpc.method", method),
-			attribute.String("server.address", "auth.shop.internal"), attribute.Int("server.port", 50051)))
+	ctx, span := au.tracer.Start(ctx, authService+"/"+authMethod, trace.WithSpanKind(trace.SpanKindServer), authRPC)
 	defer span.End()
 	s.redis(ctx, au, "GET", fmt.Sprintf("GET session:%04x", rand.IntN(1<<16)))
 	sleep(ctx, jitter(500*time.Microsecond, 2*time.Millisecond))
