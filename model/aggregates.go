@@ -37,6 +37,7 @@ type service struct {
 	spans    int64
 	errors   int64
 	rate     rateRing
+	since    int64 // local Unix ns first heard of
 }
 
 const serviceBytes = 400
@@ -60,7 +61,7 @@ func (m *Model) serviceFor(r *Resource) uint32 {
 		return idx
 	}
 	m.nextSvcID++
-	s := &service{id: m.nextSvcID, name: r.ServiceName, instance: r.InstanceID, host: r.HostName, pid: r.PID, attrs: r.Attrs}
+	s := &service{id: m.nextSvcID, name: r.ServiceName, instance: r.InstanceID, host: r.HostName, pid: r.PID, attrs: r.Attrs, since: m.now().UnixNano()}
 	if s.name == 0 {
 		s.name = m.unknownService
 	}

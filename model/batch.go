@@ -8,6 +8,12 @@ type Batch struct {
 	// indexes this slice.
 	Resources []Resource
 	Spans     []SpanRec
+	// Runtime is one generation of a Go execution trace, from the trace
+	// reader; Samples and Statuses come from agentlib's metrics and status
+	// records. A batch usually carries one kind only.
+	Runtime  *RuntimeBatch
+	Samples  []RuntimeSample
+	Statuses []AgentStatus
 }
 
 // Resource is an OTel resource as decoded by ingest.

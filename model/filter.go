@@ -159,7 +159,7 @@ func (t *term) compile(val string) error {
 		}
 		t.num, t.isNum = n, true
 	case fieldKind:
-		if !slices.Contains(kindNames[:], t.str) {
+		if !slices.Contains(kindNames[:], t.str) && !slices.Contains(waitKindNames[:], t.str) && t.str != "service" {
 			return fmt.Errorf("kind: %q is not one of %s", val, strings.Join(kindNames[:], ", "))
 		}
 	case fieldStatus:

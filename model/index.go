@@ -22,8 +22,7 @@ type taskIndex struct {
 // indexColumn maps a column to the one whose order it shares: columns that
 // are zero for every span sort by ID alone.
 func indexColumn(col Column) Column {
-	switch col {
-	case TaskWarn, TaskBusy, TaskSched, TaskIdle, TaskPolls:
+	if col == TaskWarn {
 		return TaskID
 	}
 	if col >= TaskColumns {
@@ -61,8 +60,26 @@ func (x *taskIndex) prefixKey(id Sym) int64 {
 	return int64(binary.BigEndian.Uint64(b[:]) ^ 1<<63)
 }
 
-// key returns a slot's item for the index; false for a running span when
-// the column is Total.
+// runtimeKey is a slot's value in one of the Go-runtime columns.
+func runtimeKey(c *spanChunk, i int, col Column) int64 {
+	if c.rt == nil {
+		return 0
+	}
+	switch col {
+	case TaskBusy:
+		return c.rt.busy[i]
+	case TaskSched:
+		return c.rt.sched[i]
+	case TaskIdle:
+		return c.rt.idle[i]
+	case TaskPolls:
+		return int64(c.rt.polls[i])
+	}
+	return 0
+}
+
+// indexItem returns a slot's item for the index; false for a live row
+// (running span, live goroutine) when the column is Total.
 func (m *Model) indexItem(slot uint32) (item, bool) {
 	x := &m.idx
 	c, i := m.store.at(slot)
@@ -70,10 +87,12 @@ func (m *Model) indexItem(slot uint32) (item, bool) {
 	var sym Sym
 	switch x.col {
 	case TaskTotal:
-		if c.state[i] == StateRunning {
+		if c.dur[i] < 0 { // live: its Total grows with the clock
 			return it, false
 		}
 		it.key = c.dur[i]
+	case TaskBusy, TaskSched, TaskIdle, TaskPolls:
+		it.key = runtimeKey(c, i, x.col)
 	case TaskName:
 		sym = c.name[i]
 	case TaskService:

@@ -42,6 +42,22 @@ type Model struct {
 
 	lost, errors int
 	evicted      int64
+
+	// The Go runtime of agentlib apps: traced processes, goroutine
+	// details by slot, sync resources, per-service runtime metrics.
+	procs             map[procKey]*process
+	gos               map[uint32]*goInfo
+	resources         []*syncRes
+	resIndex          map[resKey]int
+	svcRT             map[uint32]*serviceRuntime
+	pendingRT         pendingSpanTimes
+	rtWriter          *AttrWriter
+	goLive            int // live goroutine rows (they share m.running)
+	rtBytes           int64
+	runtimeBytes      int64 // execution-trace bytes applied
+	generations       int64
+	droppedGoroutines int64
+	droppedResources  int64
 	applied      rateRing // spans applied per second, for the header
 
 	// Memory accounting, in bytes: attribute blobs and extensions of stored
@@ -80,7 +96,12 @@ func New(cfg Config) *Model {
 		traces:   make(map[uint64]*traceRec),
 		opIndex:  make(map[opKey]uint32),
 		svcIndex: make(map[string]uint32),
+		procs:    make(map[procKey]*process),
+		gos:      make(map[uint32]*goInfo),
+		resIndex: make(map[resKey]int),
+		svcRT:    make(map[uint32]*serviceRuntime),
 	}
+	m.rtWriter = NewAttrWriter(m.syms)
 	m.unknownService = m.syms.InternString("unknown_service")
 	m.idx.col = TaskID
 	return m
@@ -137,7 +158,18 @@ func (m *Model) Apply(b *Batch) {
 		}
 		m.applySpan(rec, svc, now)
 	}
-	m.applied.add(now, uint32(len(b.Spans)))
+	if b.Runtime != nil {
+		m.applyRuntime(b.Runtime, m.serviceFor(&b.Runtime.Resource), now)
+	}
+	for i := range b.Samples {
+		m.applySample(&b.Samples[i], now)
+	}
+	for i := range b.Statuses {
+		m.applyStatus(&b.Statuses[i], now)
+	}
+	if len(b.Spans) > 0 {
+		m.applied.add(now, uint32(len(b.Spans)))
+	}
 	m.settleBudget()
 }
 
@@ -169,6 +201,11 @@ func (m *Model) applySpan(rec *SpanRec, svc uint32, now int64) {
 	c.id[i] = m.nextID
 	m.setContent(slot, rec, svc)
 	m.linkTrace(slot, rec.TraceID)
+	if m.pendingRT.m != nil {
+		if t, ok := m.pendingRT.take(k); ok {
+			m.setRuntimeCols(slot, t.busy, t.sched, t.idle, 0)
+		}
+	}
 	if rec.InFlight {
 		c.cold[i].seq = rec.SnapshotSeq
 		c.cold[i].lastSeen = now
@@ -287,7 +324,9 @@ func (m *Model) stopRunning(slot uint32) {
 	lc.cold[li].runIdx = idx
 	m.running = m.running[:len(m.running)-1]
 	c.cold[i].runIdx = noSlot
-	m.ops[c.cold[i].op].inFlight--
+	if c.kind[i] != KindGoroutine {
+		m.ops[c.cold[i].op].inFlight--
+	}
 }
 
 // finish marks a slot ended, counts it in its aggregates and queues it for retention.
@@ -376,14 +415,21 @@ func (m *Model) unlinkTrace(slot uint32) {
 func (m *Model) remove(slot uint32) {
 	m.indexRemove(slot)
 	c, i := m.store.at(slot)
+	goroutine := c.kind[i] == KindGoroutine
 	switch c.state[i] {
 	case StateError:
 		m.errors--
 	case StateLost:
 		m.lost--
-		m.store.untrack(slot)
+		if !goroutine {
+			m.store.untrack(slot)
+		}
 	}
-	m.unlinkTrace(slot)
+	if goroutine {
+		m.removeGoroutine(slot)
+	} else {
+		m.unlinkTrace(slot)
+	}
 	m.spanBytes -= int64(cap(c.cold[i].attrs)) + c.cold[i].extBytes()
 	c.state[i] = StateDone
 	m.store.release(slot)
@@ -398,8 +444,8 @@ func (m *Model) Sweep() {
 	for j := 0; j < len(m.running); {
 		slot := m.running[j]
 		c, i := m.store.at(slot)
-		if now-c.cold[i].lastSeen <= lostAfter {
-			j++
+		if now-c.cold[i].lastSeen <= lostAfter || c.kind[i] == KindGoroutine {
+			j++ // goroutines are lost with their process (sweepProcesses)
 			continue
 		}
 		m.indexRemove(slot)
@@ -410,6 +456,7 @@ func (m *Model) Sweep() {
 		m.pushFIFO(slot, now)
 		m.indexAdd(slot)
 	}
+	m.sweepProcesses(now)
 	cutoff := now - int64(m.cfg.Retain)
 	for m.fifoHead < len(m.fifo) && m.fifo[m.fifoHead].at <= cutoff {
 		m.popFIFO()
@@ -480,5 +527,5 @@ func (m *Model) memoryUsed() int64 {
 	return s.bytes() +
 		int64(cap(m.fifo))*fifoBytes + int64(cap(m.running))*4 +
 		int64(m.peakTraces)*traceEntryBytes + m.idx.tree.bytes() +
-		m.spanBytes + m.aggBytes + m.symBytesCache
+		m.spanBytes + m.aggBytes + m.symBytesCache + m.rtBytes + m.pendingRT.bytes()
 }

@@ -32,6 +32,9 @@ type Header struct {
 	// Spans counts stored spans; Running, Lost and Errors are subsets.
 	Spans, Running, Lost, Errors int
 	Traces, Operations, Services int
+	// Goroutines counts live goroutines of agentlib apps; Resources the
+	// sync resources they wait on.
+	Goroutines, Resources int
 }
 
 // Query asks for one window of a table. The selection is kept by ID: when

@@ -30,7 +30,19 @@ type spanChunk struct {
 	state [chunkSize]State
 	kind  [chunkSize]SpanKind
 	cold  [chunkSize]spanCold
+	// rt holds busy/sched/idle/polls, made on first use: only goroutines
+	// and the spans of agentlib apps have them.
+	rt *rtCols
 }
+
+// rtCols are the Go-runtime columns of a chunk: nanoseconds running,
+// runnable and blocked, and the times scheduled.
+type rtCols struct {
+	busy, sched, idle [chunkSize]int64
+	polls             [chunkSize]uint32
+}
+
+const rtColsBytes = int64(unsafe.Sizeof(rtCols{}))
 
 // spanCold is the part of a span only details and bookkeeping read.
 //
@@ -162,6 +174,9 @@ func (s *spanStore) alloc(k spanKey) uint32 {
 	c, i := s.at(slot)
 	gen := c.cold[i].gen + 1
 	c.cold[i] = spanCold{traceID: k.trace, spanID: k.span, gen: gen, prevT: noSlot, nextT: noSlot, runIdx: noSlot}
+	if c.rt != nil {
+		c.rt.busy[i], c.rt.sched[i], c.rt.idle[i], c.rt.polls[i] = 0, 0, 0, 0
+	}
 	s.live++
 	return slot
 }

@@ -65,7 +65,11 @@ func (s *taskScan) fill(c *spanChunk) {
 		for i := range k {
 			k[i] = int64(c.nattr[i])
 		}
-	default: // ID; Warn, Busy, Sched, Idle and Polls are zero for spans
+	case TaskBusy, TaskSched, TaskIdle, TaskPolls:
+		for i := range k {
+			k[i] = runtimeKey(c, i, s.col)
+		}
+	default: // ID; Warn is zero for every row
 		*k = [chunkSize]int64{}
 	}
 	if s.desc {
@@ -279,7 +283,11 @@ func (m *Model) taskRow(slot uint32, now int64) TaskRow {
 		Service:  m.syms.String(m.services[c.svc[i]].name),
 		Target:   m.syms.String(c.scope[i]),
 		Location: m.syms.String(c.loc[i]),
-		Finished: c.state[i] != StateRunning,
+		Finished: c.state[i] != StateRunning && c.state[i] != StateWaiting,
+	}
+	if rt := c.rt; rt != nil {
+		r.Busy, r.Sched, r.Idle = time.Duration(rt.busy[i]), time.Duration(rt.sched[i]), time.Duration(rt.idle[i])
+		r.Polls = uint64(rt.polls[i])
 	}
 	RangeAttrs(cold.attrs, m.syms, func(a Attr) bool {
 		r.Fields = append(r.Fields, a)

@@ -1,0 +1,490 @@
+package model
+
+import (
+	"path"
+	"strconv"
+	"strings"
+)
+
+// Goroutines are rows of the span store with Kind KindGoroutine, so the
+// tasks table sorts, filters, pages and retains them like spans. What only
+// their details need lives in a goInfo beside the row. They are not in the
+// in-flight index nor in any trace: their process finds them by goroutine
+// ID.
+
+// procKey identifies one traced session of one process: goroutine IDs are
+// unique within it, and a new session (tracing restarted) starts over.
+type procKey struct {
+	svc     uint32
+	session uint64
+}
+
+// process is a traced session of a service instance.
+type process struct {
+	key        procKey
+	goroutines map[int64]uint32 // goroutine ID → slot, while the row is stored
+	lastSeen   int64            // local Unix ns of its last runtime batch
+	gone       bool             // silent for too long, or replaced by a new session
+}
+
+const (
+	processBytes   = 256
+	goEntryBytes   = 48  // one entry of process.goroutines
+	goInfoBytes    = 480 // goInfo and its map entry
+	frameBaseBytes = 48
+)
+
+// procLostAfter is how many heartbeats a process may stay silent before
+// its goroutines are shown as lost: a trace generation and a metrics
+// sample both arrive every second.
+const procLostAfter = 5
+
+// goInfo is a goroutine's details.
+type goInfo struct {
+	proc            *process
+	goid, parent    int64
+	name, startFunc string
+	created, ended  int64
+	state           GoState
+	wait            WaitKind
+	reason          string
+	res             *syncRes
+	since           int64
+	busy, sched     int64
+	idle            [WaitKinds]int64
+	polls, preempts uint64
+	wakes           uint64
+	longestRun      int64
+	waker           int64
+	createStack     []Frame
+	blockStack      []Frame
+	run, schedLat   *smallHist
+	// spans are the last spans it worked for (a ring).
+	spans  [8]spanKey
+	nspans int
+	bytes  int64 // charged to the budget
+}
+
+func (g *goInfo) addSpan(k spanKey) {
+	n := min(g.nspans, len(g.spans))
+	for i := range n {
+		if g.spans[i] == k {
+			return
+		}
+	}
+	g.spans[g.nspans%len(g.spans)] = k
+	g.nspans++
+}
+
+func framesBytes(fs []Frame) int64 {
+	n := int64(24)
+	for _, f := range fs {
+		n += frameBaseBytes + int64(len(f.Func)+len(f.File))
+	}
+	return n
+}
+
+// processFor returns the process of a runtime batch, creating it; a new
+// session of a service ends its older sessions.
+func (m *Model) processFor(svc uint32, session uint64, now int64) *process {
+	k := procKey{svc, session}
+	if p := m.procs[k]; p != nil {
+		return p
+	}
+	for ok, old := range m.procs {
+		if ok.svc == svc && !old.gone {
+			m.processGone(old, now)
+		}
+	}
+	p := &process{key: k, goroutines: make(map[int64]uint32), lastSeen: now}
+	m.procs[k] = p
+	m.rtBytes += processBytes
+	return p
+}
+
+// applyRuntime applies one generation of one process's execution trace.
+func (m *Model) applyRuntime(rb *RuntimeBatch, svc uint32, now int64) {
+	p := m.processFor(svc, rb.Session, now)
+	if p.gone {
+		return // a late batch of a session already replaced
+	}
+	p.lastSeen = now
+	m.runtimeBytes += rb.Bytes
+	m.generations++
+	res := make([]*syncRes, len(rb.SyncResources))
+	for i := range rb.SyncResources {
+		res[i] = m.applySyncRes(svc, rb.Session, &rb.SyncResources[i], now)
+	}
+	for i := range rb.Goroutines {
+		m.applyGoroutine(p, &rb.Goroutines[i], res, rb.Start, now)
+	}
+	for i := range rb.SpanTimes {
+		m.applySpanTime(p, &rb.SpanTimes[i], now)
+	}
+}
+
+func (m *Model) applyGoroutine(p *process, g *GoroutineRec, res []*syncRes, genStart, now int64) {
+	slot, ok := p.goroutines[g.ID]
+	fresh := !ok
+	var info *goInfo
+	if ok {
+		info = m.gos[slot]
+		m.indexRemove(slot)
+	} else {
+		if !m.reserve(goInfoBytes + goEntryBytes + framesBytes(g.CreateStack)) {
+			m.droppedGoroutines++
+			return
+		}
+		slot = m.store.alloc(spanKey{})
+		c, i := m.store.at(slot)
+		m.nextID++
+		c.id[i] = m.nextID
+		c.kind[i], c.svc[i] = KindGoroutine, p.key.svc
+		c.cold[i].op = noSlot
+		start := g.Created
+		if start == 0 {
+			start = genStart // it predates the trace: Total counts from when it was first seen
+		}
+		c.cold[i].start = start
+		info = &goInfo{proc: p, goid: g.ID, bytes: goInfoBytes}
+		m.gos[slot] = info
+		p.goroutines[g.ID] = slot
+		m.rtBytes += goInfoBytes + goEntryBytes
+	}
+	c, i := m.store.at(slot)
+	wasLive := !fresh && (c.state[i] == StateRunning || c.state[i] == StateWaiting)
+	m.updateGoInfo(info, g, res)
+
+	// Columns of the row.
+	name := info.name
+	if name == "" {
+		name = info.startFunc
+	}
+	c.name[i] = m.syms.InternString(name)
+	c.scope[i] = m.syms.InternString(funcPackage(info.startFunc))
+	c.loc[i] = m.syms.InternString(creationSite(info.createStack))
+	m.setGoFields(slot, info)
+	m.setRuntimeCols(slot, info.busy, info.sched, sumIdle(&info.idle), info.polls)
+
+	switch {
+	case g.State == GoExited:
+		if wasLive {
+			m.stopRunning(slot)
+			m.goLive--
+		}
+		end := g.Ended
+		if end == 0 {
+			end = now
+		}
+		c.cold[i].end = end
+		c.dur[i] = max(end-c.cold[i].start, 0)
+		if fresh || c.state[i] != StateDone {
+			c.state[i] = StateDone
+			m.pushFIFO(slot, now)
+		}
+	default:
+		c.state[i] = StateRunning
+		if g.State == GoWaiting {
+			c.state[i] = StateWaiting
+		}
+		c.dur[i] = runningDur(c.cold[i].start)
+		if !wasLive {
+			m.addRunning(slot)
+			m.goLive++
+		}
+	}
+	c.cold[i].lastSeen = now
+	m.indexAdd(slot)
+}
+
+func (m *Model) updateGoInfo(info *goInfo, g *GoroutineRec, res []*syncRes) {
+	if g.Parent != 0 {
+		info.parent = g.Parent
+	}
+	if g.Name != "" {
+		info.name = g.Name
+	}
+	if g.StartFunc != "" {
+		info.startFunc = g.StartFunc
+	}
+	if g.Created != 0 {
+		info.created = g.Created
+	}
+	info.ended = g.Ended
+	info.state, info.wait, info.reason, info.since = g.State, g.Wait, g.WaitReason, g.Since
+	info.res = nil
+	if g.Resource >= 0 && int(g.Resource) < len(res) {
+		info.res = res[g.Resource]
+	}
+	info.busy, info.sched, info.idle = g.Busy, g.Sched, g.Idle
+	info.polls, info.preempts, info.longestRun = g.Polls, g.Preempts, g.LongestRun
+	info.wakes, info.waker = g.Wakes, g.Waker
+	grow := int64(0)
+	if g.CreateStack != nil {
+		grow += framesBytes(g.CreateStack) - framesBytes(info.createStack)
+		info.createStack = g.CreateStack
+	}
+	grow += framesBytes(g.BlockStack) - framesBytes(info.blockStack)
+	info.blockStack = g.BlockStack
+	if g.State != GoWaiting {
+		info.blockStack = nil
+		grow -= framesBytes(g.BlockStack)
+	}
+	if len(g.RunSamples) > 0 && info.run == nil {
+		info.run = new(smallHist)
+		grow += smallBytes
+	}
+	if len(g.SchedSamples) > 0 && info.schedLat == nil {
+		info.schedLat = new(smallHist)
+		grow += smallBytes
+	}
+	for _, v := range g.RunSamples {
+		info.run.record(v)
+	}
+	for _, v := range g.SchedSamples {
+		info.schedLat.record(v)
+	}
+	info.bytes += grow
+	m.rtBytes += grow
+}
+
+// setGoFields writes the Fields column of a goroutine row: what it is
+// doing, in the words a filter can match (goid=12 wait=chan recv).
+func (m *Model) setGoFields(slot uint32, g *goInfo) {
+	w := m.rtWriter
+	w.Reset()
+	w.Int([]byte("goid"), g.goid)
+	w.String([]byte("state"), []byte(g.state.String()))
+	if g.state == GoWaiting {
+		w.String([]byte("wait"), []byte(g.wait.String()))
+		if g.res != nil {
+			where := g.res.name
+			if where == "" {
+				where = g.res.location
+			}
+			w.String([]byte("on"), []byte(where))
+		} else if g.reason != "" {
+			w.String([]byte("reason"), []byte(g.reason))
+		}
+	}
+	if g.parent != 0 {
+		w.Int([]byte("parent"), g.parent)
+	}
+	c, i := m.store.at(slot)
+	blob := w.Blob()
+	m.spanBytes += int64(cap(blob)) - int64(cap(c.cold[i].attrs))
+	c.cold[i].attrs, c.nattr[i] = blob, uint16(w.Len())
+}
+
+func sumIdle(idle *[WaitKinds]int64) int64 {
+	var n int64
+	for _, v := range idle {
+		n += v
+	}
+	return n
+}
+
+// funcPackage returns the package path of a function name as the runtime
+// prints it ("net/http.(*conn).serve" → "net/http").
+func funcPackage(fn string) string {
+	slash := strings.LastIndexByte(fn, '/')
+	if dot := strings.IndexByte(fn[slash+1:], '.'); dot >= 0 {
+		return fn[:slash+1+dot]
+	}
+	return fn
+}
+
+// creationSite is "file.go:line" of the go statement that made a goroutine.
+func creationSite(stack []Frame) string {
+	if len(stack) == 0 {
+		return ""
+	}
+	f := stack[0]
+	return path.Base(f.File) + ":" + strconv.Itoa(f.Line)
+}
+
+// setRuntimeCols sets the busy/sched/idle/polls columns of a slot.
+func (m *Model) setRuntimeCols(slot uint32, busy, sched, idle int64, polls uint64) {
+	c, i := m.store.at(slot)
+	if c.rt == nil {
+		c.rt = new(rtCols)
+		m.rtBytes += rtColsBytes
+	}
+	c.rt.busy[i], c.rt.sched[i], c.rt.idle[i] = busy, sched, idle
+	c.rt.polls[i] = uint32(min(polls, 1<<32-1))
+}
+
+// addRunning puts a live goroutine on the list of rows whose Total grows
+// with the clock (it shares the in-flight spans' list, without their
+// operation bookkeeping).
+func (m *Model) addRunning(slot uint32) {
+	c, i := m.store.at(slot)
+	c.cold[i].runIdx = uint32(len(m.running))
+	m.running = append(m.running, slot)
+}
+
+// processGone marks a silent or replaced process: its live goroutines are
+// shown as lost, its resources have no waiters any more.
+func (m *Model) processGone(p *process, now int64) {
+	p.gone = true
+	for _, slot := range p.goroutines {
+		c, i := m.store.at(slot)
+		if st := c.state[i]; st != StateRunning && st != StateWaiting {
+			continue
+		}
+		m.indexRemove(slot)
+		m.stopRunning(slot)
+		m.goLive--
+		c.state[i] = StateLost
+		c.dur[i] = max(p.lastSeen-c.cold[i].start, 0)
+		m.lost++
+		m.pushFIFO(slot, now)
+		m.indexAdd(slot)
+	}
+	for _, r := range m.resources {
+		if r.svc == p.key.svc && r.session == p.key.session {
+			r.waiters = 0
+		}
+	}
+	if len(p.goroutines) == 0 {
+		m.dropProcess(p)
+	}
+}
+
+func (m *Model) dropProcess(p *process) {
+	delete(m.procs, p.key)
+	m.rtBytes -= processBytes
+}
+
+// removeGoroutine forgets a goroutine row's details; remove does the rest.
+func (m *Model) removeGoroutine(slot uint32) {
+	g := m.gos[slot]
+	delete(m.gos, slot)
+	if g == nil {
+		return
+	}
+	m.rtBytes -= g.bytes + goEntryBytes
+	p := g.proc
+	if s, ok := p.goroutines[g.goid]; ok && s == slot {
+		delete(p.goroutines, g.goid)
+	}
+	if p.gone && len(p.goroutines) == 0 {
+		m.dropProcess(p)
+	}
+}
+
+// sweepProcesses marks processes silent for procLostAfter heartbeats gone.
+func (m *Model) sweepProcesses(now int64) {
+	after := int64(procLostAfter) * int64(m.cfg.Heartbeat)
+	for _, p := range m.procs {
+		if !p.gone && now-p.lastSeen > after {
+			m.processGone(p, now)
+		}
+	}
+}
+
+// applySpanTime records what goroutines spent for a span: on the span's
+// row if it is stored, else kept until it arrives (spans are often
+// exported after the trace generation that saw them run).
+func (m *Model) applySpanTime(p *process, st *SpanTime, now int64) {
+	k := spanKey{st.TraceID, st.SpanID}
+	for _, gid := range st.Goroutines {
+		if slot, ok := p.goroutines[gid]; ok {
+			m.gos[slot].addSpan(k)
+		}
+	}
+	if slot, ok := m.lookup(k); ok {
+		m.setSpanRuntime(slot, st.Busy, st.Sched, st.Idle)
+		return
+	}
+	m.pendingRT.put(k, pendingTimes{busy: st.Busy, sched: st.Sched, idle: st.Idle, at: now})
+}
+
+func (m *Model) setSpanRuntime(slot uint32, busy, sched, idle int64) {
+	m.indexRemove(slot)
+	m.setRuntimeCols(slot, busy, sched, idle, 0)
+	m.indexAdd(slot)
+}
+
+// pendingTimes are span times waiting for their span.
+type pendingTimes struct {
+	busy, sched, idle int64
+	at                int64
+}
+
+// pendingSpanTimes is a bounded map of span times whose span has not
+// arrived; the oldest go first.
+type pendingSpanTimes struct {
+	m     map[spanKey]pendingTimes
+	order []spanKey // ring, oldest at head
+	head  int
+}
+
+const maxPendingSpanTimes = 16 << 10
+
+func (p *pendingSpanTimes) put(k spanKey, t pendingTimes) {
+	if p.m == nil {
+		p.m = make(map[spanKey]pendingTimes)
+		p.order = make([]spanKey, 0, maxPendingSpanTimes)
+	}
+	if _, ok := p.m[k]; ok {
+		p.m[k] = t
+		return
+	}
+	if len(p.order) < maxPendingSpanTimes {
+		p.order = append(p.order, k)
+	} else {
+		delete(p.m, p.order[p.head])
+		p.order[p.head] = k
+		p.head = (p.head + 1) % len(p.order)
+	}
+	p.m[k] = t
+}
+
+func (p *pendingSpanTimes) take(k spanKey) (pendingTimes, bool) {
+	t, ok := p.m[k]
+	if ok {
+		delete(p.m, k) // its ring entry is overwritten in time
+	}
+	return t, ok
+}
+
+// bytes charges the pending map at its bound once it exists.
+func (p *pendingSpanTimes) bytes() int64 {
+	if p.m == nil {
+		return 0
+	}
+	return maxPendingSpanTimes * (24 + 32 + 24 + 16)
+}
+
+// applySample stores a process's runtime metrics on its service.
+func (m *Model) applySample(s *RuntimeSample, now int64) {
+	svc := m.serviceFor(&s.Resource)
+	rt := m.svcRuntime(svc)
+	rt.stats, rt.hasStats, rt.at = s.Stats, true, now
+}
+
+func (m *Model) applyStatus(s *AgentStatus, now int64) {
+	svc := m.serviceFor(&s.Resource)
+	rt := m.svcRuntime(svc)
+	rt.status, rt.statusAt = s.Message, now
+}
+
+// serviceRuntime is what agentlib told about a service's process.
+type serviceRuntime struct {
+	stats    RuntimeStats
+	hasStats bool
+	at       int64
+	status   string
+	statusAt int64
+}
+
+func (m *Model) svcRuntime(svc uint32) *serviceRuntime {
+	rt := m.svcRT[svc]
+	if rt == nil {
+		rt = &serviceRuntime{}
+		m.svcRT[svc] = rt
+		m.rtBytes += 256
+	}
+	return rt
+}

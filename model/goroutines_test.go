@@ -1,0 +1,163 @@
+package model
+
+import (
+	"testing"
+	"time"
+)
+
+func (m *Model) svcResource(name string) Resource {
+	w := NewAttrWriter(m.Symbols())
+	w.String([]byte("service.name"), []byte(name))
+	return Resource{ServiceName: m.Symbols().InternString(name), Attrs: w.Blob()}
+}
+
+func TestGoroutinesAreTaskRowsWithRuntimeColumns(t *testing.T) {
+	m, clk := newTestModel(Config{Retain: 10 * time.Second})
+	now := clk.Now().UnixNano()
+	res := m.svcResource("worker")
+	idle := [WaitKinds]int64{}
+	idle[WaitMutex] = int64(300 * time.Millisecond)
+	rb := &RuntimeBatch{Resource: res, Session: 7, Start: now - int64(time.Second), End: now,
+		SyncResources: []SyncResourceRec{{Kind: WaitMutex, Location: "main.work main.go:20", Waiters: 1, Waits: 3,
+			WaitTotal: int64(300 * time.Millisecond), WaitMax: int64(150 * time.Millisecond), WaitSamples: []int64{1e8, 5e7, 15e7},
+			Wakers: []Waker{{Goroutine: 2, Wakes: 3}}}},
+		Goroutines: []GoroutineRec{
+			{ID: 1, Name: "main", StartFunc: "main.main", State: GoRunning, Resource: -1, Busy: int64(900 * time.Millisecond), Polls: 4,
+				CreateStack: []Frame{{Func: "runtime.main", File: "/go/src/runtime/proc.go", Line: 250}}, RunSamples: []int64{1e8, 2e8}},
+			{ID: 2, StartFunc: "main.holder", Created: now - int64(500*time.Millisecond), State: GoWaiting, Wait: WaitSleep, WaitReason: "sleep", Resource: -1,
+				Busy: int64(10 * time.Millisecond), Polls: 2},
+			{ID: 3, StartFunc: "main.waiter", Parent: 1, Created: now - int64(500*time.Millisecond), State: GoWaiting, Wait: WaitMutex,
+				WaitReason: "sync", Resource: 0, Since: now - int64(100*time.Millisecond), Idle: idle, Polls: 3, Waker: 2, Wakes: 3,
+				BlockStack: []Frame{{Func: "sync.(*Mutex).Lock", File: "mutex.go", Line: 90}, {Func: "main.work", File: "main.go", Line: 20}}},
+		},
+		SpanTimes: []SpanTime{{TraceID: traceID(9), SpanID: spanID(1), Busy: int64(40 * time.Millisecond), Sched: 5e6, Idle: 1e6, Goroutines: []int64{3}}},
+	}
+	m.Apply(&Batch{Runtime: rb})
+
+	page := m.Tasks(Query{Sort: TaskBusy, Desc: true, Limit: 10, Filter: "kind=goroutine"})
+	if page.Total != 3 || names(page.Rows)[0] != "main" || page.Rows[0].Busy != 900*time.Millisecond || page.Rows[0].Polls != 4 {
+		t.Fatalf("goroutines by busy = %+v", page.Rows)
+	}
+	// The unfiltered, indexed path orders by the same column.
+	if idx := m.Tasks(Query{Sort: TaskBusy, Desc: true, Limit: 10}); names(idx.Rows)[0] != "main" || idx.Total != 3 {
+		t.Fatalf("indexed by busy = %v", names(idx.Rows))
+	}
+	byIdle := m.Tasks(Query{Sort: TaskIdle, Desc: true, Limit: 1})
+	if byIdle.Rows[0].Name != "main.waiter" || byIdle.Rows[0].Idle != 300*time.Millisecond || byIdle.Rows[0].State != StateWaiting || byIdle.Rows[0].Finished {
+		t.Fatalf("by idle = %+v", byIdle.Rows[0])
+	}
+	if h := m.Header(); h.Goroutines != 3 || h.Running != 0 || h.Resources != 1 {
+		t.Fatalf("header = %+v", h)
+	}
+
+	// The span arrives after the generation that saw it run.
+	m.Apply(m.batch(spec{trace: 9, span: 1, name: "job", service: "worker", start: clk.Now(), dur: 50 * time.Millisecond}))
+	spans := m.Tasks(Query{Sort: TaskID, Limit: 10, Filter: "name=job"})
+	if len(spans.Rows) != 1 || spans.Rows[0].Busy != 40*time.Millisecond || spans.Rows[0].Sched != 5*time.Millisecond {
+		t.Fatalf("span with runtime = %+v", spans.Rows)
+	}
+
+	d, ok := m.Goroutine(byIdle.Rows[0].ID)
+	if !ok || d.GoID != 3 || d.Wait != WaitMutex || d.Resource == 0 || d.Waker.GoID != 2 || d.Waker.Name != "main.holder" ||
+		d.Parent.Name != "main" || len(d.Idle) != 1 || d.Idle[0].Kind != WaitMutex || len(d.BlockStack) != 2 ||
+		len(d.Spans) != 1 || d.Spans[0].Name != "job" || d.Spans[0].Busy != 40*time.Millisecond || d.InState != 100*time.Millisecond {
+		t.Fatalf("goroutine detail = %+v", d)
+	}
+	rd, ok := m.Resource(d.Resource)
+	if !ok || rd.Row.Kind != "mutex" || rd.Row.Type != "sync.Mutex" || rd.Row.Waiters != 1 || rd.Waits != 3 ||
+		rd.Wait.Count != 3 || len(rd.Waiters) != 1 || rd.Waiters[0].GoID != 3 || len(rd.Wakers) != 1 || rd.Wakers[0].Wakes != 3 {
+		t.Fatalf("resource detail = %+v", rd)
+	}
+	rows := m.Resources(Query{Sort: ResWaitTotal, Desc: true, Limit: 10})
+	if rows.Total != 2 || rows.Rows[0].Kind != "mutex" || rows.Rows[1].Kind != "service" || rows.Rows[0].Parent != rows.Rows[1].ID {
+		t.Fatalf("resources = %+v", rows.Rows)
+	}
+	if f := m.Resources(Query{Filter: "kind=mutex", Limit: 10}); f.Total != 1 {
+		t.Fatalf("filtered resources = %+v", f.Rows)
+	}
+
+	// Next generation: goroutine 3 exits; a new session of the same process
+	// later replaces this one, and the rest are shown lost.
+	clk.Advance(time.Second)
+	now = clk.Now().UnixNano()
+	m.Apply(&Batch{Runtime: &RuntimeBatch{Resource: res, Session: 7, Start: now - 1e9, End: now,
+		Goroutines: []GoroutineRec{{ID: 3, State: GoExited, Ended: now, Resource: -1, Idle: idle}}}})
+	if g := m.Tasks(Query{Sort: TaskID, Limit: 10, Filter: "kind=goroutine state=done"}); g.Total != 1 || !g.Rows[0].Finished {
+		t.Fatalf("exited = %+v", g.Rows)
+	}
+	clk.Advance(6 * time.Second) // silent for more than procLostAfter heartbeats
+	m.Sweep()
+	if g := m.Tasks(Query{Sort: TaskID, Limit: 10, Filter: "kind=goroutine state=lost"}); g.Total != 2 {
+		t.Fatalf("lost = %+v", g.Rows)
+	}
+	if h := m.Header(); h.Goroutines != 0 {
+		t.Fatalf("live goroutines after the process went silent = %d", h.Goroutines)
+	}
+	clk.Advance(11 * time.Second)
+	m.Sweep()
+	if g := m.Tasks(Query{Sort: TaskID, Limit: 10, Filter: "kind=goroutine"}); g.Total != 0 {
+		t.Fatalf("retained past retention = %+v", g.Rows)
+	}
+	if len(m.procs) != 0 || len(m.gos) != 0 {
+		t.Fatalf("process bookkeeping left: procs=%d gos=%d", len(m.procs), len(m.gos))
+	}
+	// Aggregates outlive the goroutines.
+	if rows := m.Resources(Query{Limit: 10}); rows.Total != 2 {
+		t.Fatalf("resources after goroutines went = %d", rows.Total)
+	}
+}
+
+func TestGoroutineSortByTotalMergesLiveRows(t *testing.T) {
+	m, clk := newTestModel(Config{})
+	now := clk.Now().UnixNano()
+	m.Apply(m.batch(spec{trace: 1, span: 1, name: "short", start: clk.Now().Add(-time.Second), dur: 10 * time.Millisecond}))
+	m.Apply(&Batch{Runtime: &RuntimeBatch{Resource: m.svcResource("api"), Session: 1, Start: now - 1e9, End: now,
+		Goroutines: []GoroutineRec{{ID: 5, StartFunc: "main.loop", Created: now - int64(2*time.Second), State: GoWaiting, Wait: WaitChanRecv, Resource: -1}}}})
+	clk.Advance(time.Second)
+	p := m.Tasks(Query{Sort: TaskTotal, Desc: true, Limit: 10})
+	if p.Total != 2 || p.Rows[0].Name != "main.loop" || p.Rows[0].Total != 3*time.Second {
+		t.Fatalf("by total = %+v", p.Rows)
+	}
+}
+
+func TestRuntimeSamplesAndStatusOnServices(t *testing.T) {
+	m, _ := newTestModel(Config{})
+	res := m.svcResource("api")
+	st := RuntimeStats{Goroutines: 42, HeapBytes: 1 << 20, GCCycles: 3, SchedP99: int64(time.Millisecond), MutexWait: int64(time.Second)}
+	for i := range st.ByState {
+		st.ByState[i] = -1
+	}
+	st.ByState[GoWaiting] = 30
+	m.Apply(&Batch{Samples: []RuntimeSample{{Resource: res, Stats: st}},
+		Statuses: []AgentStatus{{Resource: res, Message: "execution trace unavailable"}}})
+	rows := m.Resources(Query{Limit: 5})
+	if rows.Total != 1 || rows.Rows[0].Waiters != 30 || rows.Rows[0].WaitTotal != time.Second {
+		t.Fatalf("service row = %+v", rows.Rows)
+	}
+	d, ok := m.Resource(rows.Rows[0].ID)
+	if !ok || d.Runtime == nil || d.Runtime.Goroutines != 42 || d.Status != "execution trace unavailable" {
+		t.Fatalf("service detail = %+v", d)
+	}
+}
+
+func TestSmallHistogramSummary(t *testing.T) {
+	var h smallHist
+	for v := int64(1); v <= 1000; v++ {
+		h.record(v * int64(time.Microsecond))
+	}
+	s := h.summary()
+	if s.Count != 1000 || s.Min != time.Microsecond || s.Max != time.Millisecond {
+		t.Fatalf("summary = %+v", s)
+	}
+	p50 := s.Percentiles[2]
+	if p50 < 375*time.Microsecond || p50 > 625*time.Microsecond {
+		t.Fatalf("p50 = %v, want 500µs ±25%%", p50)
+	}
+	var n uint64
+	for _, b := range s.Buckets {
+		n += b
+	}
+	if n < 990 || n > 1000 || len(s.BucketEdges) != len(s.Buckets)+1 {
+		t.Fatalf("mini histogram holds %d of 1000 (%d buckets, %d edges)", n, len(s.Buckets), len(s.BucketEdges))
+	}
+}

@@ -1,0 +1,328 @@
+package model
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Resources returns one window of the resources view: every service, then
+// the sync resources of agentlib apps. They number in the hundreds or
+// thousands, not millions, so a query builds, filters and sorts them all.
+func (m *Model) Resources(q Query) Page[ResourceRow] {
+	f, ferr := parseFilter(q.Filter)
+	if ferr != nil {
+		f = nil
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	now := m.now().UnixNano()
+	rows := make([]ResourceRow, 0, len(m.services)+len(m.resources))
+	for i := range m.services {
+		rows = append(rows, m.serviceRow(uint32(i), now))
+	}
+	for _, r := range m.resources {
+		rows = append(rows, m.resourceRow(r, now))
+	}
+	if f != nil {
+		rows = slices.DeleteFunc(rows, func(r ResourceRow) bool { return !matchResource(f, &r) })
+	}
+	slices.SortStableFunc(rows, func(a, b ResourceRow) int {
+		c := compareResources(&a, &b, q.Sort)
+		if c == 0 {
+			c = cmp.Compare(a.ID, b.ID)
+		}
+		if q.Desc {
+			c = -c
+		}
+		return c
+	})
+	page := Page[ResourceRow]{Total: len(rows), Selected: -1}
+	if ferr != nil {
+		page.FilterErr = ferr.Error()
+	}
+	rank, has := -1, false
+	if q.Anchor != 0 {
+		rank = slices.IndexFunc(rows, func(r ResourceRow) bool { return r.ID == q.Anchor })
+		has = rank >= 0
+	}
+	plan := planWindow(q, len(rows), item{}, rank, has)
+	page.Offset = plan.off
+	page.Rows = rows[plan.off:min(plan.off+plan.limit, len(rows))]
+	if has {
+		page.Selected = min(plan.selected, len(page.Rows)-1)
+	}
+	return page
+}
+
+func compareResources(a, b *ResourceRow, col Column) int {
+	switch col {
+	case ResParent:
+		return cmp.Compare(a.ParentName, b.ParentName)
+	case ResKind:
+		return cmp.Compare(a.Kind, b.Kind)
+	case ResTotal:
+		return cmp.Compare(a.Total, b.Total)
+	case ResTarget:
+		return cmp.Compare(a.Target, b.Target)
+	case ResType:
+		return cmp.Compare(a.Type, b.Type)
+	case ResLocation:
+		return cmp.Compare(a.Location, b.Location)
+	case ResWaiters:
+		return cmp.Compare(a.Waiters, b.Waiters)
+	case ResWaitTotal:
+		return cmp.Compare(a.WaitTotal, b.WaitTotal)
+	case ResWaitMax:
+		return cmp.Compare(a.WaitMax, b.WaitMax)
+	case ResAttrs:
+		return cmp.Compare(len(a.Attrs), len(b.Attrs))
+	}
+	return 0
+}
+
+// matchResource evaluates the filter terms that make sense for resources:
+// free text, name, service, kind, location, target, id; others never match.
+func matchResource(f *filter, r *ResourceRow) bool {
+	name := ""
+	for _, a := range r.Attrs {
+		if a.Key == "name" {
+			name = a.Value.String()
+		}
+	}
+	for k := range f.terms {
+		t := &f.terms[k]
+		var ok bool
+		switch t.field {
+		case fieldText:
+			ok = t.matchString(r.Kind) || t.matchString(r.Target) || t.matchString(r.Type) ||
+				t.matchString(r.Location) || t.matchString(name)
+		case fieldName:
+			ok = t.matchString(name)
+		case fieldService:
+			ok = t.matchString(r.Target)
+		case fieldKind:
+			ok = t.matchString(r.Kind)
+		case fieldLocation:
+			ok = t.matchString(r.Location)
+		case fieldTarget:
+			ok = t.matchString(r.Type)
+		case fieldID:
+			ok = t.matchNum(int64(r.ID))
+		case fieldDur:
+			ok = t.matchNum(int64(r.WaitTotal))
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func (m *Model) serviceRow(idx uint32, now int64) ResourceRow {
+	s := m.services[idx]
+	r := ResourceRow{
+		ID: s.id, Kind: "service", Type: "process",
+		Target: m.syms.String(s.name),
+		Total:  time.Duration(max(now-s.since, 0)),
+	}
+	host := m.syms.String(s.host)
+	if s.pid != 0 {
+		host += ":" + strconv.FormatInt(s.pid, 10)
+	}
+	r.Location = strings.TrimPrefix(host, ":")
+	r.Attrs = append(r.Attrs, Attr{Key: "spans/s", Value: Value{Type: ValueDouble, Float: s.rate.rate(now)}})
+	if inst := m.syms.String(s.instance); inst != "" {
+		r.Attrs = append(r.Attrs, Attr{Key: "instance", Value: Value{Type: ValueString, Str: inst}})
+	}
+	rt := m.svcRT[idx]
+	if rt == nil || !rt.hasStats {
+		r.Finished = now-s.since > int64(m.cfg.Retain) && s.rate.rate(now) == 0
+		return r
+	}
+	st := &rt.stats
+	if st.ByState[GoWaiting] >= 0 {
+		r.Waiters = int(st.ByState[GoWaiting])
+	}
+	r.WaitTotal = time.Duration(max(st.MutexWait, 0))
+	add := func(k string, v int64, dur bool) {
+		if v < 0 {
+			return
+		}
+		if dur {
+			r.Attrs = append(r.Attrs, Attr{Key: k, Value: Value{Type: ValueString, Str: time.Duration(v).String()}})
+			return
+		}
+		r.Attrs = append(r.Attrs, Attr{Key: k, Value: Value{Type: ValueInt, Int: v}})
+	}
+	add("goroutines", st.Goroutines, false)
+	add("heap", st.HeapBytes, false)
+	add("gc", st.GCCycles, false)
+	add("sched.p99", st.SchedP99, true)
+	r.Finished = now-rt.at > int64(m.cfg.Retain)
+	return r
+}
+
+func (m *Model) resourceRow(r *syncRes, now int64) ResourceRow {
+	svc := m.services[r.svc]
+	row := ResourceRow{
+		ID: r.id, Parent: svc.id, ParentName: m.syms.String(svc.name),
+		Kind: r.kind.String(), Total: time.Duration(max(now-r.first, 0)),
+		Target: m.syms.String(svc.name), Type: r.typeName(), Location: r.location,
+		Waiters: r.waiters, WaitTotal: time.Duration(r.total), WaitMax: time.Duration(r.max),
+		Finished: r.waiters == 0 && now-r.last > int64(m.cfg.Retain),
+	}
+	if r.name != "" {
+		row.Attrs = append(row.Attrs, Attr{Key: "name", Value: Value{Type: ValueString, Str: r.name}})
+	}
+	row.Attrs = append(row.Attrs, Attr{Key: "waits", Value: Value{Type: ValueInt, Int: int64(r.waits)}})
+	return row
+}
+
+// Resource returns the details of a row of the resources view.
+func (m *Model) Resource(id uint64) (ResourceDetail, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	now := m.now().UnixNano()
+	for i, s := range m.services {
+		if s.id != id {
+			continue
+		}
+		d := ResourceDetail{Row: m.serviceRow(uint32(i), now)}
+		if rt := m.svcRT[uint32(i)]; rt != nil {
+			if rt.hasStats {
+				st := rt.stats
+				d.Runtime = &st
+			}
+			d.Status = rt.status
+		}
+		return d, true
+	}
+	for _, r := range m.resources {
+		if r.id != id {
+			continue
+		}
+		d := ResourceDetail{Row: m.resourceRow(r, now), Waits: r.waits, Wait: r.hist.Summary()}
+		for _, p := range m.procs {
+			if p.key.svc != r.svc || p.gone {
+				continue
+			}
+			for _, slot := range p.goroutines {
+				g := m.gos[slot]
+				if g.res == r && g.state == GoWaiting {
+					d.Waiters = append(d.Waiters, m.goRef(slot, g, now))
+				}
+			}
+			for _, w := range r.wakers {
+				ref := m.goRefByID(p, w.Goroutine)
+				ref.Wakes = w.Wakes
+				d.Wakers = append(d.Wakers, ref)
+			}
+		}
+		slices.SortFunc(d.Waiters, func(a, b GoroutineRef) int { return cmp.Compare(b.For, a.For) })
+		return d, true
+	}
+	return ResourceDetail{}, false
+}
+
+func (m *Model) goRef(slot uint32, g *goInfo, now int64) GoroutineRef {
+	c, i := m.store.at(slot)
+	ref := GoroutineRef{ID: c.id[i], GoID: g.goid, Name: g.name}
+	if ref.Name == "" {
+		ref.Name = g.startFunc
+	}
+	if g.since > 0 {
+		ref.For = time.Duration(max(now-g.since, 0))
+	}
+	return ref
+}
+
+func (m *Model) goRefByID(p *process, goid int64) GoroutineRef {
+	if slot, ok := p.goroutines[goid]; ok {
+		return m.goRef(slot, m.gos[slot], 0)
+	}
+	return GoroutineRef{GoID: goid}
+}
+
+// Goroutine returns the details of the goroutine row with display ID id.
+func (m *Model) Goroutine(id uint64) (GoroutineDetail, bool) {
+	now := m.now().UnixNano()
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	slot, ok := m.findSlot(id)
+	if !ok {
+		return GoroutineDetail{}, false
+	}
+	c, i := m.store.at(slot)
+	g := m.gos[slot]
+	if c.kind[i] != KindGoroutine || g == nil {
+		return GoroutineDetail{}, false
+	}
+	svc := m.services[c.svc[i]]
+	d := GoroutineDetail{
+		ID: id, GoID: g.goid, Name: g.name, StartFunc: g.startFunc,
+		Service: m.syms.String(svc.name), Instance: m.syms.String(svc.instance),
+		State: c.state[i], GoState: g.state, Wait: g.wait, WaitReason: g.reason,
+		Total: time.Duration(durKey(c.dur[i], now)),
+		Busy:  time.Duration(g.busy), Sched: time.Duration(g.sched),
+		Polls: g.polls, Preempts: g.preempts, LongestRun: time.Duration(g.longestRun), Wakes: g.wakes,
+		Run: g.run.summary(), SchedLat: g.schedLat.summary(),
+		CreateStack: g.createStack, BlockStack: g.blockStack,
+	}
+	if g.since > 0 && (c.state[i] == StateRunning || c.state[i] == StateWaiting) {
+		d.InState = time.Duration(max(now-g.since, 0))
+	}
+	if g.created > 0 {
+		d.Created = time.Unix(0, g.created)
+	}
+	if g.ended > 0 {
+		d.Ended = time.Unix(0, g.ended)
+	}
+	if g.res != nil && g.state == GoWaiting {
+		d.Resource = g.res.id
+	}
+	for k, v := range g.idle {
+		if v > 0 {
+			d.Idle = append(d.Idle, WaitTime{Kind: WaitKind(k), Time: time.Duration(v)})
+		}
+	}
+	slices.SortFunc(d.Idle, func(a, b WaitTime) int { return cmp.Compare(b.Time, a.Time) })
+	if g.parent != 0 {
+		d.Parent = m.goRefByID(g.proc, g.parent)
+	}
+	if g.waker != 0 {
+		d.Waker = m.goRefByID(g.proc, g.waker)
+	}
+	for j := range min(g.nspans, len(g.spans)) {
+		k := g.spans[(g.nspans-1-j)%len(g.spans)] // newest first
+		ref := SpanRef{TraceID: k.trace, SpanID: k.span}
+		if s, ok := m.lookup(k); ok {
+			sc, si := m.store.at(s)
+			ref.ID, ref.Name = sc.id[si], m.syms.String(sc.name[si])
+			if sc.rt != nil {
+				ref.Busy, ref.Sched, ref.Idle = time.Duration(sc.rt.busy[si]), time.Duration(sc.rt.sched[si]), time.Duration(sc.rt.idle[si])
+			}
+		}
+		d.Spans = append(d.Spans, ref)
+	}
+	return d, true
+}
+
+// GoroutineOrigin tells which process and trace session a goroutine row
+// came from: the resource's attribute blob (the key the trace reader uses
+// for a process) and the session.
+func (m *Model) GoroutineOrigin(id uint64) (resource []byte, session uint64, ok bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	slot, found := m.findSlot(id)
+	if !found {
+		return nil, 0, false
+	}
+	g := m.gos[slot]
+	if g == nil {
+		return nil, 0, false
+	}
+	return m.services[g.proc.key.svc].attrs, g.proc.key.session, true
+}

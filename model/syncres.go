@@ -1,0 +1,117 @@
+package model
+
+// syncRes is a resource goroutines of one service wait on: inferred from
+// block stacks (keyed by call site) or named by agentlib. Like operations,
+// it outlives the goroutines it counts.
+type syncRes struct {
+	id       uint64
+	svc      uint32
+	kind     WaitKind
+	name     string
+	location string
+	// session and the base values are the last cumulative figures of the
+	// current trace session; a new session's figures start from zero.
+	session   uint64
+	baseWaits uint64
+	baseTotal int64
+
+	waits   uint64
+	total   int64
+	max     int64
+	waiters int
+	hist    Histogram
+	wakers  []Waker
+	first   int64 // local Unix ns first seen
+	last    int64 // local Unix ns it last had waiters or a wait
+}
+
+type resKey struct {
+	svc      uint32
+	kind     WaitKind
+	name     string
+	location string
+}
+
+const syncResBytes = 512
+
+// maxResources bounds the sync resources kept; past it new ones are
+// counted as dropped (call sites are few in practice; this stops a
+// hostile trace from growing the table without end).
+const maxResources = 1 << 16
+
+func (m *Model) applySyncRes(svc uint32, session uint64, rec *SyncResourceRec, now int64) *syncRes {
+	k := resKey{svc, rec.Kind, rec.Name, rec.Location}
+	idx, ok := m.resIndex[k]
+	var r *syncRes
+	if ok {
+		r = m.resources[idx]
+	} else {
+		need := syncResBytes + int64(2*(len(rec.Name)+len(rec.Location)))
+		if len(m.resources) >= maxResources || !m.reserve(need) {
+			m.droppedResources++
+			return nil
+		}
+		m.nextSvcID++ // services and resources share the resources view's IDs
+		r = &syncRes{id: m.nextSvcID, svc: svc, kind: rec.Kind, name: rec.Name, location: rec.Location, first: now, session: session}
+		m.resIndex[k] = len(m.resources)
+		m.resources = append(m.resources, r)
+		m.aggBytes += need
+	}
+	if r.session != session {
+		r.session, r.baseWaits, r.baseTotal = session, 0, 0
+	}
+	if rec.Waits >= r.baseWaits {
+		r.waits += rec.Waits - r.baseWaits
+	}
+	if rec.WaitTotal >= r.baseTotal {
+		r.total += rec.WaitTotal - r.baseTotal
+	}
+	r.baseWaits, r.baseTotal = rec.Waits, rec.WaitTotal
+	r.max = max(r.max, rec.WaitMax)
+	r.waiters = rec.Waiters
+	for _, v := range rec.WaitSamples {
+		m.aggBytes += r.hist.Record(v)
+	}
+	if len(rec.Wakers) > 0 {
+		r.wakers = append(r.wakers[:0], rec.Wakers[:min(len(rec.Wakers), 8)]...)
+	}
+	if r.waiters > 0 || len(rec.WaitSamples) > 0 {
+		r.last = now
+	}
+	return r
+}
+
+// typeName is the Type column of a resource.
+func (r *syncRes) typeName() string {
+	if r.name != "" {
+		switch r.kind {
+		case WaitMutex:
+			return "agentlib.Mutex"
+		case WaitSemaphore:
+			return "agentlib.Semaphore"
+		}
+	}
+	switch r.kind {
+	case WaitMutex:
+		return "sync.Mutex"
+	case WaitRWMutex:
+		return "sync.RWMutex"
+	case WaitWaitGroup:
+		return "sync.WaitGroup"
+	case WaitCond:
+		return "sync.Cond"
+	case WaitChanSend, WaitChanRecv:
+		return "chan"
+	case WaitSelect:
+		return "select"
+	case WaitSleep:
+		return "time"
+	case WaitNetwork:
+		return "net"
+	case WaitSyscall:
+		return "syscall"
+	case WaitSemaphore:
+		return "semaphore"
+	}
+	return "runtime"
+}
