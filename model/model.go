@@ -58,7 +58,7 @@ type Model struct {
 	generations       int64
 	droppedGoroutines int64
 	droppedResources  int64
-	applied      rateRing // spans applied per second, for the header
+	applied           rateRing // spans applied per second, for the header
 
 	// Memory accounting, in bytes: attribute blobs and extensions of stored
 	// spans, aggregates, and the peak sizes of maps (Go maps never shrink).
