@@ -73,13 +73,38 @@ func serviceDesc(name string, fn func(ctx context.Context, body []byte) (any, er
 // registerGRPC adds the three OTLP services to g.
 func (s *Server) registerGRPC(g *grpc.Server) {
 	g.RegisterService(serviceDesc(traceService, s.grpcTraces), s)
-	g.RegisterService(serviceDesc(logsService, func(context.Context, []byte) (any, error) {
-		// Accepted and discarded until spantop reads logs.
-		return &collogs.ExportLogsServiceResponse{}, nil
+	g.RegisterService(serviceDesc(logsService, func(ctx context.Context, body []byte) (any, error) {
+		resp, err := logsResponse(s.exportLogs(ctx, body, false))
+		return resp, grpcError(err)
 	}), s)
-	g.RegisterService(serviceDesc(metricsService, func(context.Context, []byte) (any, error) {
-		return &colmetrics.ExportMetricsServiceResponse{}, nil
+	g.RegisterService(serviceDesc(metricsService, func(ctx context.Context, body []byte) (any, error) {
+		resp, err := metricsResponse(s.exportMetrics(ctx, body, false))
+		return resp, grpcError(err)
 	}), s)
+}
+
+// logsResponse and metricsResponse turn an export's outcome into the
+// signal's answer, with partial success when records were rejected.
+func logsResponse(rejected int, msg string, err error) (*collogs.ExportLogsServiceResponse, error) {
+	if err != nil {
+		return nil, err
+	}
+	resp := &collogs.ExportLogsServiceResponse{}
+	if rejected > 0 {
+		resp.PartialSuccess = &collogs.ExportLogsPartialSuccess{RejectedLogRecords: int64(rejected), ErrorMessage: msg}
+	}
+	return resp, nil
+}
+
+func metricsResponse(rejected int, msg string, err error) (*colmetrics.ExportMetricsServiceResponse, error) {
+	if err != nil {
+		return nil, err
+	}
+	resp := &colmetrics.ExportMetricsServiceResponse{}
+	if rejected > 0 {
+		resp.PartialSuccess = &colmetrics.ExportMetricsPartialSuccess{RejectedDataPoints: int64(rejected), ErrorMessage: msg}
+	}
+	return resp, nil
 }
 
 func (s *Server) grpcTraces(ctx context.Context, body []byte) (any, error) {
@@ -102,6 +127,8 @@ func (s *Server) grpcTraces(ctx context.Context, body []byte) (any, error) {
 // RetryInfo (retryable), a closing server UNAVAILABLE.
 func grpcError(err error) error {
 	switch {
+	case err == nil:
+		return nil
 	case isBadRequest(err):
 		return status.Error(codes.InvalidArgument, err.Error())
 	case errors.Is(err, ErrQueueFull):

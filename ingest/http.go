@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"sync"
 
-	collogs "go.opentelemetry.io/proto/otlp/collector/logs/v1"
-	colmetrics "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc/codes"
@@ -29,8 +27,12 @@ const (
 func (s *Server) httpHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/v1/traces", s.handleExport(s.httpTraces))
-	mux.HandleFunc("/v1/logs", s.handleExport(discard(&collogs.ExportLogsServiceResponse{})))
-	mux.HandleFunc("/v1/metrics", s.handleExport(discard(&colmetrics.ExportMetricsServiceResponse{})))
+	mux.HandleFunc("/v1/logs", s.handleExport(func(r *http.Request, body []byte, enc encoding) (proto.Message, error) {
+		return logsResponse(s.exportLogs(r.Context(), body, enc == encJSON))
+	}))
+	mux.HandleFunc("/v1/metrics", s.handleExport(func(r *http.Request, body []byte, enc encoding) (proto.Message, error) {
+		return metricsResponse(s.exportMetrics(r.Context(), body, enc == encJSON))
+	}))
 	return mux
 }
 
@@ -188,12 +190,6 @@ func (s *Server) httpTraces(r *http.Request, body []byte, enc encoding) (proto.M
 		}
 	}
 	return resp, nil
-}
-
-// discard accepts a logs or metrics export (read and bounded like traces)
-// and answers success without looking at it.
-func discard(resp proto.Message) func(*http.Request, []byte, encoding) (proto.Message, error) {
-	return func(*http.Request, []byte, encoding) (proto.Message, error) { return resp, nil }
 }
 
 // writeError answers with the status OTLP/HTTP asks for and a google.rpc.Status

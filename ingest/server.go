@@ -35,13 +35,16 @@ type Config struct {
 }
 
 // Server runs the OTLP receivers: gRPC (traces, logs, metrics) and HTTP
-// (/v1/traces, /v1/logs, /v1/metrics). Logs and metrics are accepted and
-// discarded for now so that an app exporting every signal gets no errors.
+// (/v1/traces, /v1/logs, /v1/metrics). Of logs and metrics it keeps what
+// agentlib sends (execution-trace chunks, status records, runtime
+// metrics); the rest is accepted and not kept, so an app exporting every
+// signal gets no errors.
 type Server struct {
 	cfg      Config
 	syms     *model.Symbols
 	counters *model.Counters
 	queue    *Queue
+	traces   TraceSink
 	decoders sync.Pool
 
 	mu       sync.Mutex
@@ -72,6 +75,10 @@ func NewServer(cfg Config, syms *model.Symbols, c *model.Counters, q *Queue) *Se
 	}
 	return &Server{cfg: cfg, syms: syms, counters: c, queue: q}
 }
+
+// ReadTraces hands the execution-trace chunks agentlib sends to sink (call
+// it before Start). Without a sink such chunks are refused as bad requests.
+func (s *Server) ReadTraces(sink TraceSink) { s.traces = sink }
 
 // Start binds both listeners and starts serving. If a listener cannot be
 // bound it closes what it opened and returns one error naming the address

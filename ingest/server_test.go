@@ -290,7 +290,11 @@ func TestLogsAndMetricsAccepted(t *testing.T) {
 	}
 	for _, path := range []string{"/v1/logs", "/v1/metrics"} {
 		for _, ct := range []string{ctProtobuf, ctJSON} {
-			if resp := postHTTP(t, s.HTTPAddr(), path, ct, []byte("{}"), true); resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != ct {
+			body := []byte("{}")
+			if ct == ctProtobuf {
+				body = nil
+			}
+			if resp := postHTTP(t, s.HTTPAddr(), path, ct, body, true); resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != ct {
 				t.Errorf("%s %s: %d", path, ct, resp.StatusCode)
 			}
 		}
