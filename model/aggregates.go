@@ -13,6 +13,7 @@ type operation struct {
 	total    int64 // summed duration of finished spans, ns
 	hist     Histogram
 	rate     rateRing
+	errRate  rateRing // errors per second, for error spikes
 }
 
 // opKey packs (service, name, kind) into one integer: the map lookup per
@@ -38,6 +39,7 @@ type service struct {
 	errors   int64
 	rate     rateRing
 	since    int64 // local Unix ns first heard of
+	live     *liveSpans
 }
 
 const serviceBytes = 400
@@ -51,6 +53,10 @@ func traceKey(id TraceID) uint64 { return spanKey{trace: id}.hash() }
 type traceRec struct {
 	head  uint32 // first span slot of the trace's list
 	count uint32
+	// due is when the trace has been quiet long enough for its
+	// propagation to be judged; queued says it is in Model.traceChecks.
+	due    int64
+	queued bool
 }
 
 const traceEntryBytes = 72
@@ -95,6 +101,7 @@ func (m *Model) recordFinished(op *operation, svc *service, dur int64, status St
 	svc.rate.add(now, 1)
 	if status == StatusError {
 		op.errors++
+		op.errRate.add(now, 1)
 		svc.errors++
 	}
 }

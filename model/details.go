@@ -53,6 +53,7 @@ func (m *Model) Span(id uint64) (SpanDetail, bool) {
 		Resource:     DecodeAttrs(svc.attrs, m.syms),
 		SnapshotSeq:  cold.seq,
 		TraceSpans:   m.traceSpans(cold.traceID),
+		Warnings:     m.warnings(slot),
 	}
 	if c.state[i] == StateDone || c.state[i] == StateError {
 		d.End = time.Unix(0, cold.end)

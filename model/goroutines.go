@@ -195,6 +195,9 @@ func (m *Model) applyGoroutine(p *process, g *GoroutineRec, res []*syncRes, genS
 	}
 	c.cold[i].lastSeen = now
 	m.indexAdd(slot)
+	if g.State != GoExited {
+		m.checkGoroutine(slot, info, now)
+	}
 }
 
 func (m *Model) updateGoInfo(info *goInfo, g *GoroutineRec, res []*syncRes) {
@@ -462,6 +465,7 @@ func (m *Model) applySample(s *RuntimeSample, now int64) {
 	svc := m.serviceFor(&s.Resource)
 	rt := m.svcRuntime(svc)
 	rt.stats, rt.hasStats, rt.at = s.Stats, true, now
+	rt.noteGrowth(s.Stats.Goroutines)
 }
 
 func (m *Model) applyStatus(s *AgentStatus, now int64) {
@@ -477,12 +481,15 @@ type serviceRuntime struct {
 	at       int64
 	status   string
 	statusAt int64
+	// growth counts the samples in a row whose goroutine count rose.
+	growth    int
+	lastCount int64
 }
 
 func (m *Model) svcRuntime(svc uint32) *serviceRuntime {
 	rt := m.svcRT[svc]
 	if rt == nil {
-		rt = &serviceRuntime{}
+		rt = &serviceRuntime{lastCount: -1}
 		m.svcRT[svc] = rt
 		m.rtBytes += 256
 	}

@@ -2,6 +2,7 @@ package model
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -22,9 +23,6 @@ type taskIndex struct {
 // indexColumn maps a column to the one whose order it shares: columns that
 // are zero for every span sort by ID alone.
 func indexColumn(col Column) Column {
-	if col == TaskWarn {
-		return TaskID
-	}
 	if col >= TaskColumns {
 		return TaskID
 	}
@@ -93,6 +91,8 @@ func (m *Model) indexItem(slot uint32) (item, bool) {
 		it.key = c.dur[i]
 	case TaskBusy, TaskSched, TaskIdle, TaskPolls:
 		it.key = runtimeKey(c, i, x.col)
+	case TaskWarn:
+		it.key = int64(bits.OnesCount16(c.warn[i]))
 	case TaskName:
 		sym = c.name[i]
 	case TaskService:

@@ -58,7 +58,16 @@ type Model struct {
 	generations       int64
 	droppedGoroutines int64
 	droppedResources  int64
-	applied           rateRing // spans applied per second, for the header
+
+	// Warnings: rows with each kind, traces waiting to be judged for
+	// propagation, and the maps that judging reuses.
+	warnCounts     [WarnKinds]int
+	traceChecks    []traceCheck
+	traceCheckHead int
+	checkScratch   map[SpanID]uint32
+	checkRemote    map[SpanID]bool
+	lastGoCheck    int64
+	applied        rateRing // spans applied per second, for the header
 
 	// Memory accounting, in bytes: attribute blobs and extensions of stored
 	// spans, aggregates, and the peak sizes of maps (Go maps never shrink).
@@ -90,6 +99,7 @@ func New(cfg Config) *Model {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
+	cfg.Warn.fill()
 	m := &Model{
 		cfg: cfg, now: cfg.Clock, syms: NewSymbols(),
 		store:    newSpanStore(),
@@ -100,6 +110,9 @@ func New(cfg Config) *Model {
 		gos:      make(map[uint32]*goInfo),
 		resIndex: make(map[resKey]int),
 		svcRT:    make(map[uint32]*serviceRuntime),
+
+		checkScratch: make(map[SpanID]uint32),
+		checkRemote:  make(map[SpanID]bool),
 	}
 	m.rtWriter = NewAttrWriter(m.syms)
 	m.unknownService = m.syms.InternString("unknown_service")
@@ -200,7 +213,7 @@ func (m *Model) applySpan(rec *SpanRec, svc uint32, now int64) {
 	m.nextID++
 	c.id[i] = m.nextID
 	m.setContent(slot, rec, svc)
-	m.linkTrace(slot, rec.TraceID)
+	m.linkTrace(slot, rec.TraceID, now)
 	if m.pendingRT.m != nil {
 		if t, ok := m.pendingRT.take(k); ok {
 			m.setRuntimeCols(slot, t.busy, t.sched, t.idle, 0)
@@ -215,6 +228,7 @@ func (m *Model) applySpan(rec *SpanRec, svc uint32, now int64) {
 		m.finish(slot, now)
 	}
 	m.indexAdd(slot)
+	m.noteSpanForBursts(slot, rec)
 }
 
 // update applies a newer version of a stored span: a later snapshot
@@ -229,6 +243,15 @@ func (m *Model) update(slot uint32, rec *SpanRec, svc uint32, now int64) {
 	}
 	if rec.InFlight && rec.SnapshotSeq < cold.seq {
 		return
+	}
+	if t := m.trace(traceKey(rec.TraceID), false); t != nil {
+		m.scheduleTraceCheck(t, traceKey(rec.TraceID), now)
+	}
+	if state == StateLost {
+		m.clearWarn(slot, WarnLost)
+	}
+	if rec.Kind == KindServer || rec.Kind == KindConsumer {
+		defer m.noteSpanForBursts(slot, rec)
 	}
 	m.indexRemove(slot)
 	defer m.indexAdd(slot)
@@ -375,8 +398,10 @@ func (m *Model) trace(key uint64, create bool) *traceRec {
 	return t
 }
 
-func (m *Model) linkTrace(slot uint32, id TraceID) {
-	t := m.trace(traceKey(id), true)
+func (m *Model) linkTrace(slot uint32, id TraceID, now int64) {
+	key := traceKey(id)
+	t := m.trace(key, true)
+	m.scheduleTraceCheck(t, key, now)
 	c, i := m.store.at(slot)
 	c.cold[i].nextT = t.head
 	if t.head != noSlot {
@@ -425,6 +450,7 @@ func (m *Model) remove(slot uint32) {
 			m.store.untrack(slot)
 		}
 	}
+	m.dropWarns(slot)
 	if goroutine {
 		m.removeGoroutine(slot)
 	} else {
@@ -444,8 +470,13 @@ func (m *Model) Sweep() {
 	for j := 0; j < len(m.running); {
 		slot := m.running[j]
 		c, i := m.store.at(slot)
-		if now-c.cold[i].lastSeen <= lostAfter || c.kind[i] == KindGoroutine {
+		if c.kind[i] == KindGoroutine {
 			j++ // goroutines are lost with their process (sweepProcesses)
+			continue
+		}
+		if now-c.cold[i].lastSeen <= lostAfter {
+			m.checkInFlight(slot, now)
+			j++
 			continue
 		}
 		m.indexRemove(slot)
@@ -455,8 +486,11 @@ func (m *Model) Sweep() {
 		m.lost++
 		m.pushFIFO(slot, now)
 		m.indexAdd(slot)
+		m.setWarn(slot, WarnLost)
 	}
 	m.sweepProcesses(now)
+	m.runTraceChecks(now)
+	m.checkGoroutines(now)
 	cutoff := now - int64(m.cfg.Retain)
 	for m.fifoHead < len(m.fifo) && m.fifo[m.fifoHead].at <= cutoff {
 		m.popFIFO()
@@ -525,7 +559,7 @@ func (m *Model) evictOldest() bool {
 func (m *Model) memoryUsed() int64 {
 	s := m.store
 	return s.bytes() +
-		int64(cap(m.fifo))*fifoBytes + int64(cap(m.running))*4 +
+		int64(cap(m.fifo))*fifoBytes + int64(cap(m.running))*4 + int64(cap(m.traceChecks))*16 +
 		int64(m.peakTraces)*traceEntryBytes + m.idx.tree.bytes() +
 		m.spanBytes + m.aggBytes + m.symBytesCache + m.rtBytes + m.pendingRT.bytes()
 }

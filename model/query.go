@@ -167,7 +167,9 @@ type SpanDetail struct {
 	// SnapshotSeq is the last in-flight snapshot number seen (0 if none).
 	SnapshotSeq uint32
 	// TraceSpans counts the spans of the trace stored now.
-	TraceSpans                                int
+	TraceSpans int
+	// Warnings explain each warning of the span, with its flag.
+	Warnings                                  []string
 	DroppedAttrs, DroppedEvents, DroppedLinks uint32
 }
 

@@ -270,6 +270,7 @@ func (m *Model) Goroutine(id uint64) (GoroutineDetail, bool) {
 		Polls: g.polls, Preempts: g.preempts, LongestRun: time.Duration(g.longestRun), Wakes: g.wakes,
 		Run: g.run.summary(), SchedLat: g.schedLat.summary(),
 		CreateStack: g.createStack, BlockStack: g.blockStack,
+		Warnings: m.warnings(slot),
 	}
 	if g.since > 0 && (c.state[i] == StateRunning || c.state[i] == StateWaiting) {
 		d.InState = time.Duration(max(now-g.since, 0))

@@ -118,6 +118,8 @@ type GoroutineDetail struct {
 	CreateStack    []Frame
 	BlockStack     []Frame
 	Spans          []SpanRef
+	// Warnings explain each warning of the goroutine, with its flag.
+	Warnings []string
 	// CanSaveTrace reports whether the process's recent execution trace is
 	// held, so SaveTrace can write it.
 	CanSaveTrace bool

@@ -29,6 +29,7 @@ type spanChunk struct {
 	nattr [chunkSize]uint16
 	state [chunkSize]State
 	kind  [chunkSize]SpanKind
+	warn  [chunkSize]uint16 // WarnKind bits
 	cold  [chunkSize]spanCold
 	// rt holds busy/sched/idle/polls, made on first use: only goroutines
 	// and the spans of agentlib apps have them.
@@ -174,6 +175,7 @@ func (s *spanStore) alloc(k spanKey) uint32 {
 	c, i := s.at(slot)
 	gen := c.cold[i].gen + 1
 	c.cold[i] = spanCold{traceID: k.trace, spanID: k.span, gen: gen, prevT: noSlot, nextT: noSlot, runIdx: noSlot}
+	c.warn[i] = 0
 	if c.rt != nil {
 		c.rt.busy[i], c.rt.sched[i], c.rt.idle[i], c.rt.polls[i] = 0, 0, 0, 0
 	}

@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 	"sort"
 	"strings"
@@ -69,7 +70,11 @@ func (s *taskScan) fill(c *spanChunk) {
 		for i := range k {
 			k[i] = runtimeKey(c, i, s.col)
 		}
-	default: // ID; Warn is zero for every row
+	case TaskWarn:
+		for i := range k {
+			k[i] = int64(bits.OnesCount16(c.warn[i]))
+		}
+	default: // ID
 		*k = [chunkSize]int64{}
 	}
 	if s.desc {
@@ -277,7 +282,7 @@ func (m *Model) taskRow(slot uint32, now int64) TaskRow {
 	c, i := m.store.at(slot)
 	cold := &c.cold[i]
 	r := TaskRow{
-		ID: c.id[i], State: c.state[i], Kind: c.kind[i],
+		ID: c.id[i], State: c.state[i], Kind: c.kind[i], Warnings: bits.OnesCount16(c.warn[i]),
 		Name:     m.syms.String(c.name[i]),
 		Total:    time.Duration(durKey(c.dur[i], now)),
 		Service:  m.syms.String(m.services[c.svc[i]].name),

@@ -111,6 +111,8 @@ type Config struct {
 	Heartbeat time.Duration
 	// Clock returns the current time; nil means time.Now.
 	Clock Clock
+	// Warn holds the warnings' thresholds; zero fields take DefaultThresholds.
+	Warn Thresholds
 }
 
 // Defaults used when a Config field is zero.

@@ -30,6 +30,20 @@ func TestTaskWindowsMatchAFullStableSort(t *testing.T) {
 		}
 		m.Apply(m.batch(s))
 	}
+	// Goroutines (live, blocked and exited) and span times from the
+	// execution trace fill the runtime columns.
+	now := clk.Now().UnixNano()
+	rb := &RuntimeBatch{Resource: m.svcResource("api"), Session: 1, Start: now - 1e9, End: now}
+	for g := range int64(300) {
+		st := GoState(rng.IntN(int(GoStates)))
+		rb.Goroutines = append(rb.Goroutines, GoroutineRec{ID: g + 1, StartFunc: opNames[rng.IntN(len(opNames))], State: st,
+			Created: now - rng.Int64N(4e9), Ended: now, Wait: WaitKind(rng.IntN(int(WaitKinds))), Resource: -1,
+			Busy: rng.Int64N(1e9), Sched: rng.Int64N(1e8), Polls: uint64(rng.IntN(100)), LongestRun: rng.Int64N(2e8)})
+	}
+	for sp := range uint64(200) {
+		rb.SpanTimes = append(rb.SpanTimes, SpanTime{TraceID: traceID(sp/4 + 1), SpanID: spanID(sp + 1), Busy: rng.Int64N(5e7), Idle: rng.Int64N(5e7)})
+	}
+	m.Apply(&Batch{Runtime: rb})
 	clk.Advance(time.Second)
 	// Evict some from the middle of the ID range via retention of lost spans.
 	m.Sweep()
@@ -107,6 +121,16 @@ func referenceKey(m *Model, col Column) func(TaskRow) string {
 			return fmt.Sprint(int(r.Kind))
 		case TaskFields:
 			return fmt.Sprintf("%05d", len(r.Fields))
+		case TaskWarn:
+			return fmt.Sprintf("%05d", r.Warnings)
+		case TaskBusy:
+			return fmt.Sprintf("%020d", int64(r.Busy))
+		case TaskSched:
+			return fmt.Sprintf("%020d", int64(r.Sched))
+		case TaskIdle:
+			return fmt.Sprintf("%020d", int64(r.Idle))
+		case TaskPolls:
+			return fmt.Sprintf("%020d", r.Polls)
 		}
 		return ""
 	}

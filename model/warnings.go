@@ -1,0 +1,456 @@
+package model
+
+import (
+	"fmt"
+	"math/bits"
+	"time"
+	"unsafe"
+)
+
+// WarnKind is one kind of warning. Span and goroutine warnings are bits on
+// their rows (the Warn column counts them); the others belong to a service,
+// an operation or spantop itself and show in the warnings panel only.
+type WarnKind uint8
+
+// Warning kinds.
+const (
+	WarnLongInFlight    WarnKind = iota // span in flight longer than Thresholds.InFlight
+	WarnLost                            // span in flight, then no longer refreshed
+	WarnNoRemoteChild                   // CLIENT span whose trace never gets a child from another service
+	WarnOrphan                          // span whose parent never arrives
+	WarnRootBurst                       // a burst of new roots inside one process while a span is live
+	WarnBlocked                         // goroutine blocked long on chan/select/sync
+	WarnNeverYields                     // goroutine ran long without yielding
+	WarnGoroutineGrowth                 // a service's goroutine count keeps growing
+	WarnErrorSpike                      // an operation's error rate jumped
+	WarnDropped                         // spantop refused, rejected or dropped data
+	WarnKinds
+)
+
+// Thresholds are the limits the warnings use; each is a command-line flag.
+type Thresholds struct {
+	// InFlight: a span in flight longer than this (--warn-inflight).
+	InFlight time.Duration
+	// Propagation: how long a trace must be quiet before its propagation
+	// is judged (--warn-propagation).
+	Propagation time.Duration
+	// RootBurst: this many context-less roots within a second in one
+	// process (--warn-root-burst).
+	RootBurst int
+	// Blocked: a goroutine blocked on chan/select/sync this long (--warn-blocked).
+	Blocked time.Duration
+	// LongRun: a goroutine that ran this long without yielding (--warn-run).
+	LongRun time.Duration
+	// Growth: a goroutine count that rose in this many consecutive samples
+	// (one a second) without falling (--warn-growth).
+	Growth int
+	// ErrorSpike: an operation whose error rate over the last 10 s is this
+	// many times its rate over the minute before (--warn-error-spike).
+	ErrorSpike float64
+}
+
+// DefaultThresholds are the thresholds used when Config.Warn is zero.
+var DefaultThresholds = Thresholds{
+	InFlight: 10 * time.Second, Propagation: 5 * time.Second, RootBurst: 5,
+	Blocked: 10 * time.Second, LongRun: 100 * time.Millisecond, Growth: 15, ErrorSpike: 3,
+}
+
+func (t *Thresholds) fill() {
+	d := DefaultThresholds
+	if t.InFlight <= 0 {
+		t.InFlight = d.InFlight
+	}
+	if t.Propagation <= 0 {
+		t.Propagation = d.Propagation
+	}
+	if t.RootBurst <= 0 {
+		t.RootBurst = d.RootBurst
+	}
+	if t.Blocked <= 0 {
+		t.Blocked = d.Blocked
+	}
+	if t.LongRun <= 0 {
+		t.LongRun = d.LongRun
+	}
+	if t.Growth <= 0 {
+		t.Growth = d.Growth
+	}
+	if t.ErrorSpike <= 0 {
+		t.ErrorSpike = d.ErrorSpike
+	}
+}
+
+// Warning is one line of the warnings panel.
+type Warning struct {
+	Kind WarnKind
+	// Count is how many items have it (spans, goroutines, services,
+	// operations; for WarnDropped, the data items lost).
+	Count int64
+	// Text says what it means with the threshold in it; Flag names the
+	// flag that sets the threshold ("" when there is none).
+	Text, Flag string
+	// Example is the display ID of one item with it (a task, or a row of
+	// the resources or operations view), 0 if none.
+	Example uint64
+}
+
+// warnText describes a row warning in details.
+func (m *Model) warnText(k WarnKind) (text, flag string) {
+	t := &m.cfg.Warn
+	switch k {
+	case WarnLongInFlight:
+		return fmt.Sprintf("in flight longer than %v", t.InFlight), "--warn-inflight"
+	case WarnLost:
+		return fmt.Sprintf("lost: in flight, then not refreshed for %d heartbeats (the process died or the span never ended)", LostAfterHeartbeats), ""
+	case WarnNoRemoteChild:
+		return fmt.Sprintf("client span without a child from another service %v after its trace went quiet (context not propagated?)", t.Propagation), "--warn-propagation"
+	case WarnOrphan:
+		return fmt.Sprintf("its parent never arrived (%v after its trace went quiet)", t.Propagation), "--warn-propagation"
+	case WarnRootBurst:
+		return fmt.Sprintf("one of ≥%d new root spans within 1s in a process while another span was live (goroutine started without the request's context?)", t.RootBurst), "--warn-root-burst"
+	case WarnBlocked:
+		return fmt.Sprintf("blocked on chan/select/sync longer than %v (leak or deadlock?)", t.Blocked), "--warn-blocked"
+	case WarnNeverYields:
+		return fmt.Sprintf("ran longer than %v without yielding", t.LongRun), "--warn-run"
+	case WarnGoroutineGrowth:
+		return fmt.Sprintf("goroutine count rose in %d samples in a row", t.Growth), "--warn-growth"
+	case WarnErrorSpike:
+		return fmt.Sprintf("error rate over 10s ≥ %g× the minute before", t.ErrorSpike), "--warn-error-spike"
+	case WarnDropped:
+		return "data refused, rejected or dropped", ""
+	}
+	return "", ""
+}
+
+// setWarn and clearWarn change a row's warning bit, keeping the counts
+// and, when sorting by Warn, the index in step.
+func (m *Model) setWarn(slot uint32, k WarnKind) {
+	c, i := m.store.at(slot)
+	bit := uint16(1) << k
+	if c.warn[i]&bit != 0 {
+		return
+	}
+	m.reindexWarn(slot, func() { c.warn[i] |= bit })
+	m.warnCounts[k]++
+}
+
+func (m *Model) clearWarn(slot uint32, k WarnKind) {
+	c, i := m.store.at(slot)
+	bit := uint16(1) << k
+	if c.warn[i]&bit == 0 {
+		return
+	}
+	m.reindexWarn(slot, func() { c.warn[i] &^= bit })
+	m.warnCounts[k]--
+}
+
+func (m *Model) reindexWarn(slot uint32, change func()) {
+	if m.idx.col != TaskWarn {
+		change()
+		return
+	}
+	m.indexRemove(slot)
+	change()
+	m.indexAdd(slot)
+}
+
+// dropWarns forgets the warnings of a row being removed.
+func (m *Model) dropWarns(slot uint32) {
+	c, i := m.store.at(slot)
+	for w := c.warn[i]; w != 0; w &= w - 1 {
+		m.warnCounts[bits.TrailingZeros16(w)]--
+	}
+	c.warn[i] = 0
+}
+
+// warnings lists a row's warnings for its details.
+func (m *Model) warnings(slot uint32) []string {
+	c, i := m.store.at(slot)
+	var out []string
+	for w := c.warn[i]; w != 0; w &= w - 1 {
+		text, flag := m.warnText(WarnKind(bits.TrailingZeros16(w)))
+		if flag != "" {
+			text += " [" + flag + "]"
+		}
+		out = append(out, text)
+	}
+	return out
+}
+
+// Warnings returns the warnings panel: every kind that has a count now.
+func (m *Model) Warnings() []Warning {
+	now := m.now().UnixNano()
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	var out []Warning
+	add := func(k WarnKind, n int64, example uint64) {
+		if n <= 0 {
+			return
+		}
+		text, flag := m.warnText(k)
+		out = append(out, Warning{Kind: k, Count: n, Text: text, Flag: flag, Example: example})
+	}
+	for k := range WarnGoroutineGrowth {
+		add(k, int64(m.warnCounts[k]), 0)
+	}
+	var growing int64
+	var growEx uint64
+	for svc, rt := range m.svcRT {
+		if rt.growth >= m.cfg.Warn.Growth {
+			growing++
+			growEx = m.services[svc].id
+		}
+	}
+	add(WarnGoroutineGrowth, growing, growEx)
+	var spikes int64
+	var spikeEx uint64
+	for _, o := range m.ops {
+		if m.errorSpike(o, now) {
+			spikes++
+			spikeEx = o.id
+		}
+	}
+	add(WarnErrorSpike, spikes, spikeEx)
+	add(WarnDropped, m.counters.Refused.Load()+m.counters.Rejected.Load()+m.counters.Dropped.Load()+
+		m.droppedGoroutines+m.droppedResources, 0)
+	return out
+}
+
+// errorSpike compares an operation's error rate over the last 10 s with
+// the 50 s before; a spike needs at least 5 errors and a 10% rate.
+func (m *Model) errorSpike(o *operation, now int64) bool {
+	const recent, before = 10, 50
+	errs := o.errRate.last(now+1e9, recent+before) // up to and including this second
+	cnts := o.rate.last(now+1e9, recent+before)
+	var e1, c1, e0, c0 uint32
+	for i := range errs {
+		if i >= before {
+			e1, c1 = e1+errs[i], c1+cnts[i]
+		} else {
+			e0, c0 = e0+errs[i], c0+cnts[i]
+		}
+	}
+	if e1 < 5 || c1 == 0 {
+		return false
+	}
+	r1 := float64(e1) / float64(c1)
+	r0 := 0.0
+	if c0 > 0 {
+		r0 = float64(e0) / float64(c0)
+	}
+	return r1 >= 0.1 && r1 >= m.cfg.Warn.ErrorSpike*max(r0, 0.01)
+}
+
+// checkInFlight flags a running span that has been in flight too long.
+func (m *Model) checkInFlight(slot uint32, now int64) {
+	c, i := m.store.at(slot)
+	if durKey(c.dur[i], now) >= int64(m.cfg.Warn.InFlight) {
+		m.setWarn(slot, WarnLongInFlight)
+	}
+}
+
+// Traces are judged for propagation once they have been quiet (no new
+// span) for Thresholds.Propagation, and again if spans arrive later.
+type traceCheck struct {
+	key uint64
+	due int64
+}
+
+func (m *Model) scheduleTraceCheck(t *traceRec, key uint64, now int64) {
+	t.due = now + int64(m.cfg.Warn.Propagation)
+	if !t.queued {
+		t.queued = true
+		m.traceChecks = append(m.traceChecks, traceCheck{key, t.due})
+	}
+}
+
+// runTraceChecks judges the traces whose quiet time has passed.
+func (m *Model) runTraceChecks(now int64) {
+	for m.traceCheckHead < len(m.traceChecks) && m.traceChecks[m.traceCheckHead].due <= now {
+		tc := m.traceChecks[m.traceCheckHead]
+		m.traceCheckHead++
+		t := m.traces[tc.key]
+		if t == nil {
+			continue
+		}
+		if t.due > now {
+			m.traceChecks = append(m.traceChecks, traceCheck{tc.key, t.due}) // spans arrived since: wait again
+			continue
+		}
+		t.queued = false
+		m.checkTrace(t)
+	}
+	if m.traceCheckHead == len(m.traceChecks) {
+		m.traceChecks, m.traceCheckHead = m.traceChecks[:0], 0
+	} else if m.traceCheckHead > 4096 && m.traceCheckHead > len(m.traceChecks)/2 {
+		n := copy(m.traceChecks, m.traceChecks[m.traceCheckHead:])
+		m.traceChecks, m.traceCheckHead = m.traceChecks[:n], 0
+	}
+}
+
+// checkTrace sets or clears the orphan and no-remote-child warnings of
+// every span of a trace, in one pass over its spans and one over a map.
+func (m *Model) checkTrace(t *traceRec) {
+	svcOf := m.checkScratch
+	clear(svcOf)
+	remote := m.checkRemote
+	clear(remote)
+	for slot := t.head; slot != noSlot; {
+		c, i := m.store.at(slot)
+		svcOf[c.cold[i].spanID] = c.svc[i]
+		slot = c.cold[i].nextT
+	}
+	for slot := t.head; slot != noSlot; {
+		c, i := m.store.at(slot)
+		if p := c.cold[i].parent; !p.IsZero() {
+			if psvc, ok := svcOf[p]; ok && psvc != c.svc[i] {
+				remote[p] = true
+			}
+		}
+		slot = c.cold[i].nextT
+	}
+	for slot := t.head; slot != noSlot; {
+		c, i := m.store.at(slot)
+		cold := &c.cold[i]
+		next := cold.nextT
+		if p := cold.parent; !p.IsZero() {
+			if _, ok := svcOf[p]; ok {
+				m.clearWarn(slot, WarnOrphan)
+			} else {
+				m.setWarn(slot, WarnOrphan)
+			}
+		}
+		if c.kind[i] == KindClient && c.state[i] != StateRunning && m.expectsRemoteChild(cold) {
+			if remote[cold.spanID] {
+				m.clearWarn(slot, WarnNoRemoteChild)
+			} else {
+				m.setWarn(slot, WarnNoRemoteChild)
+			}
+		}
+		slot = next
+	}
+	if len(svcOf) > 1<<12 { // do not keep a huge trace's maps
+		m.checkScratch, m.checkRemote = make(map[SpanID]uint32), make(map[SpanID]bool)
+	}
+}
+
+// expectsRemoteChild: a client span calling a database or a broker has no
+// instrumented peer, so only the other client spans are judged.
+func (m *Model) expectsRemoteChild(cold *spanCold) bool {
+	for _, k := range noPeerAttrs {
+		if _, ok := LookupAttr(cold.attrs, m.syms, k); ok {
+			return false
+		}
+	}
+	return true
+}
+
+var noPeerAttrs = []string{"db.system", "db.system.name", "messaging.system"}
+
+// Root bursts: a root span that is not a server or consumer span, started
+// in a process while one of that process's server or consumer spans of
+// another trace was live, most likely came from a goroutine started
+// without the request's context. One is a hint; a burst is the pitfall.
+const liveWindow = 32
+
+// liveSpans remembers a service's recent server and consumer spans.
+type liveSpans struct {
+	spans [liveWindow]struct {
+		trace      TraceID
+		start, end int64 // end 0 while in flight
+	}
+	n     int
+	roots [16]int64 // starts of recent suspicious roots (a ring)
+	nr    int
+}
+
+func (m *Model) noteSpanForBursts(slot uint32, rec *SpanRec) {
+	c, i := m.store.at(slot)
+	svc := m.services[c.svc[i]]
+	switch {
+	case rec.Kind == KindServer || rec.Kind == KindConsumer:
+		if svc.live == nil {
+			svc.live = new(liveSpans)
+			m.aggBytes += int64(unsafe.Sizeof(liveSpans{}))
+		}
+		l := svc.live
+		for j := range min(l.n, liveWindow) { // a newer version of a span already noted
+			if e := &l.spans[j]; e.trace == rec.TraceID && e.start == rec.Start {
+				e.end = rec.End
+				return
+			}
+		}
+		e := &l.spans[l.n%liveWindow]
+		e.trace, e.start, e.end = rec.TraceID, rec.Start, rec.End
+		l.n++
+	case rec.Parent.IsZero() && svc.live != nil:
+		l := svc.live
+		inside := false
+		for j := range min(l.n, liveWindow) {
+			e := &l.spans[j]
+			if e.trace != rec.TraceID && rec.Start > e.start && (e.end == 0 || rec.Start < e.end) {
+				inside = true
+				break
+			}
+		}
+		if !inside {
+			return
+		}
+		l.roots[l.nr%len(l.roots)] = rec.Start
+		l.nr++
+		n := 0
+		for j := range min(l.nr, len(l.roots)) {
+			if d := rec.Start - l.roots[j]; d >= 0 && d < int64(time.Second) {
+				n++
+			}
+		}
+		if n >= m.cfg.Warn.RootBurst {
+			m.setWarn(slot, WarnRootBurst)
+		}
+	}
+}
+
+// checkGoroutine sets or clears a goroutine row's warnings.
+func (m *Model) checkGoroutine(slot uint32, g *goInfo, now int64) {
+	if g.longestRun >= int64(m.cfg.Warn.LongRun) {
+		m.setWarn(slot, WarnNeverYields)
+	}
+	blocked := false
+	if g.state == GoWaiting && g.since > 0 && now-g.since >= int64(m.cfg.Warn.Blocked) {
+		switch g.wait {
+		case WaitMutex, WaitRWMutex, WaitWaitGroup, WaitCond, WaitChanSend, WaitChanRecv, WaitSelect, WaitSemaphore:
+			blocked = true
+		}
+	}
+	if blocked {
+		m.setWarn(slot, WarnBlocked)
+	} else {
+		m.clearWarn(slot, WarnBlocked)
+	}
+}
+
+// checkGoroutines re-judges live goroutines: a blocked one's time grows
+// with the clock, not with batches.
+func (m *Model) checkGoroutines(now int64) {
+	if now-m.lastGoCheck < int64(time.Second) {
+		return
+	}
+	m.lastGoCheck = now
+	for slot, g := range m.gos {
+		if g.state != GoExited && !g.proc.gone {
+			m.checkGoroutine(slot, g, now)
+		}
+	}
+}
+
+// noteGrowth follows a service's goroutine count from sample to sample.
+func (rt *serviceRuntime) noteGrowth(n int64) {
+	switch {
+	case n < 0:
+	case rt.lastCount >= 0 && n > rt.lastCount:
+		rt.growth++
+	case n < rt.lastCount:
+		rt.growth = 0
+	}
+	rt.lastCount = n
+}

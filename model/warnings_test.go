@@ -1,0 +1,234 @@
+package model
+
+import (
+	"testing"
+	"time"
+)
+
+// warnCount returns the panel's count for a kind (0 when absent).
+func warnCount(m *Model, k WarnKind) int64 {
+	for _, w := range m.Warnings() {
+		if w.Kind == k {
+			return w.Count
+		}
+	}
+	return 0
+}
+
+// taskWarnings returns the Warn column of the task named name.
+func taskWarnings(t *testing.T, m *Model, name string) int {
+	t.Helper()
+	p := m.Tasks(Query{Sort: TaskID, Limit: 100, Filter: "name=" + name})
+	if len(p.Rows) != 1 {
+		t.Fatalf("%d rows named %q", len(p.Rows), name)
+	}
+	return p.Rows[0].Warnings
+}
+
+func TestWarnSpanInFlightTooLong(t *testing.T) {
+	for _, tc := range []struct {
+		live time.Duration
+		want int64
+	}{{11 * time.Second, 1}, {5 * time.Second, 0}} {
+		m, clk := newTestModel(Config{})
+		start := clk.Now()
+		for s := time.Duration(0); s <= tc.live; s += time.Second {
+			m.Apply(m.batch(spec{trace: 1, span: 1, name: "job", start: start, inflight: true, seq: uint32(s/time.Second) + 1}))
+			m.Sweep()
+			clk.Advance(time.Second)
+		}
+		if got := warnCount(m, WarnLongInFlight); got != tc.want {
+			t.Errorf("live %v: %d warnings, want %d", tc.live, got, tc.want)
+		}
+		if got := taskWarnings(t, m, "job"); int64(got) != tc.want {
+			t.Errorf("live %v: Warn column %d, want %d", tc.live, got, tc.want)
+		}
+	}
+}
+
+func TestWarnLostSpan(t *testing.T) {
+	m, clk := newTestModel(Config{})
+	m.Apply(m.batch(spec{trace: 1, span: 1, name: "gone", start: clk.Now(), inflight: true, seq: 1},
+		spec{trace: 2, span: 2, name: "alive", start: clk.Now(), inflight: true, seq: 1}))
+	for s := uint32(2); s <= 5; s++ {
+		clk.Advance(time.Second)
+		m.Apply(m.batch(spec{trace: 2, span: 2, name: "alive", start: clk.Now(), inflight: true, seq: s}))
+		m.Sweep()
+	}
+	if warnCount(m, WarnLost) != 1 || taskWarnings(t, m, "gone") != 1 || taskWarnings(t, m, "alive") != 0 {
+		t.Fatalf("lost warnings: %+v", m.Warnings())
+	}
+	d, _ := m.Span(m.Tasks(Query{Sort: TaskID, Limit: 1, Filter: "name=gone"}).Rows[0].ID)
+	if len(d.Warnings) != 1 {
+		t.Fatalf("details warnings = %q", d.Warnings)
+	}
+	// It comes back: the warning goes.
+	m.Apply(m.batch(spec{trace: 1, span: 1, name: "gone", start: clk.Now(), inflight: true, seq: 9}))
+	if warnCount(m, WarnLost) != 0 {
+		t.Fatalf("lost warning stayed after the span came back")
+	}
+}
+
+func TestWarnClientWithoutRemoteChild(t *testing.T) {
+	m, clk := newTestModel(Config{})
+	now := clk.Now()
+	m.Apply(m.batch(
+		// Trace 1: the client's child is in its own service: propagation broke.
+		spec{trace: 1, span: 1, name: "call-a", service: "web", kind: KindClient, start: now, dur: time.Millisecond},
+		spec{trace: 1, span: 2, parent: 1, name: "handle-a", service: "web", kind: KindServer, start: now, dur: time.Millisecond},
+		// Trace 2: the child is in another service.
+		spec{trace: 2, span: 3, name: "call-b", service: "web", kind: KindClient, start: now, dur: time.Millisecond},
+		spec{trace: 2, span: 4, parent: 3, name: "handle-b", service: "api", kind: KindServer, start: now, dur: time.Millisecond},
+		// Trace 3: a database call has no instrumented peer.
+		spec{trace: 3, span: 5, name: "SELECT", service: "web", kind: KindClient, start: now, dur: time.Millisecond, attrs: map[string]string{"db.system": "postgresql"}},
+	))
+	clk.Advance(4 * time.Second)
+	m.Sweep()
+	if n := warnCount(m, WarnNoRemoteChild); n != 0 {
+		t.Fatalf("judged before the trace was quiet: %d", n)
+	}
+	clk.Advance(2 * time.Second)
+	m.Sweep()
+	if warnCount(m, WarnNoRemoteChild) != 1 || taskWarnings(t, m, "call-a") != 1 || taskWarnings(t, m, "call-b") != 0 || taskWarnings(t, m, "SELECT") != 0 {
+		t.Fatalf("no-remote-child: %+v", m.Warnings())
+	}
+}
+
+func TestWarnOrphanClearsWhenTheParentArrives(t *testing.T) {
+	m, clk := newTestModel(Config{})
+	m.Apply(m.batch(spec{trace: 1, span: 2, parent: 1, name: "child", start: clk.Now(), dur: time.Millisecond},
+		spec{trace: 2, span: 4, parent: 3, name: "fine", start: clk.Now(), dur: time.Millisecond},
+		spec{trace: 2, span: 3, name: "root", start: clk.Now(), dur: 2 * time.Millisecond}))
+	clk.Advance(6 * time.Second)
+	m.Sweep()
+	if warnCount(m, WarnOrphan) != 1 || taskWarnings(t, m, "child") != 1 || taskWarnings(t, m, "fine") != 0 {
+		t.Fatalf("orphans: %+v", m.Warnings())
+	}
+	m.Apply(m.batch(spec{trace: 1, span: 1, name: "late-parent", start: clk.Now(), dur: time.Millisecond}))
+	clk.Advance(6 * time.Second)
+	m.Sweep()
+	if warnCount(m, WarnOrphan) != 0 {
+		t.Fatalf("orphan warning stayed after the parent arrived: %+v", m.Warnings())
+	}
+}
+
+func TestWarnRootBurstInsideALiveSpan(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		inside bool
+		roots  int
+		want   int64
+	}{{"burst inside a live request", true, 6, 2}, {"few roots", true, 4, 0}, {"no live request", false, 6, 0}} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, clk := newTestModel(Config{})
+			start := clk.Now()
+			if tc.inside {
+				m.Apply(m.batch(spec{trace: 100, span: 100, name: "GET /order", kind: KindServer, start: start, inflight: true, seq: 1}))
+			}
+			for r := range tc.roots {
+				m.Apply(m.batch(spec{trace: uint64(r + 1), span: uint64(r + 1), name: "detached", kind: KindInternal,
+					start: start.Add(time.Duration(r+1) * 10 * time.Millisecond), dur: time.Millisecond}))
+			}
+			if got := warnCount(m, WarnRootBurst); got != tc.want {
+				t.Fatalf("root-burst warnings = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestWarnGoroutines(t *testing.T) {
+	m, clk := newTestModel(Config{})
+	now := clk.Now().UnixNano()
+	rb := &RuntimeBatch{Resource: m.svcResource("worker"), Session: 1, Start: now - 1e9, End: now, Goroutines: []GoroutineRec{
+		{ID: 1, StartFunc: "main.stuck", State: GoWaiting, Wait: WaitChanRecv, Since: now - int64(11*time.Second), Resource: -1},
+		{ID: 2, StartFunc: "main.napper", State: GoWaiting, Wait: WaitSleep, Since: now - int64(60*time.Second), Resource: -1},
+		{ID: 3, StartFunc: "main.waiter", State: GoWaiting, Wait: WaitMutex, Since: now - int64(2*time.Second), Resource: -1},
+		{ID: 4, StartFunc: "main.spin", State: GoRunning, LongestRun: int64(300 * time.Millisecond), Resource: -1},
+		{ID: 5, StartFunc: "main.polite", State: GoRunnable, LongestRun: int64(5 * time.Millisecond), Resource: -1},
+	}}
+	m.Apply(&Batch{Runtime: rb})
+	if warnCount(m, WarnBlocked) != 1 || taskWarnings(t, m, "main.stuck") != 1 || taskWarnings(t, m, "main.napper") != 0 || taskWarnings(t, m, "main.waiter") != 0 {
+		t.Fatalf("blocked: %+v", m.Warnings())
+	}
+	if warnCount(m, WarnNeverYields) != 1 || taskWarnings(t, m, "main.spin") != 1 || taskWarnings(t, m, "main.polite") != 0 {
+		t.Fatalf("never yields: %+v", m.Warnings())
+	}
+	// Time passes with no new batch: the mutex waiter is now blocked long too.
+	clk.Advance(9 * time.Second)
+	m.Apply(&Batch{Runtime: &RuntimeBatch{Resource: rb.Resource, Session: 1}}) // keeps the process alive
+	m.Sweep()
+	if warnCount(m, WarnBlocked) != 2 {
+		t.Fatalf("blocked after 9s more: %+v", m.Warnings())
+	}
+	// Sorting by Warn puts warned rows first.
+	if p := m.Tasks(Query{Sort: TaskWarn, Desc: true, Limit: 3}); p.Rows[0].Warnings != 1 || p.Rows[2].Warnings != 1 {
+		t.Fatalf("by warn: %+v", p.Rows)
+	}
+}
+
+func TestWarnGoroutineGrowth(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		counts func(i int) int64
+		want   int64
+	}{{"leak", func(i int) int64 { return int64(100 + i) }, 1}, {"steady", func(i int) int64 { return int64(100 + i%3) }, 0}} {
+		m, clk := newTestModel(Config{})
+		for i := range 20 {
+			st := newStats()
+			st.Goroutines = tc.counts(i)
+			m.Apply(&Batch{Samples: []RuntimeSample{{Resource: m.svcResource("api"), Stats: st}}})
+			clk.Advance(time.Second)
+		}
+		if got := warnCount(m, WarnGoroutineGrowth); got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
+func newStats() RuntimeStats {
+	st := RuntimeStats{Goroutines: -1, HeapBytes: -1}
+	for i := range st.ByState {
+		st.ByState[i] = -1
+	}
+	return st
+}
+
+func TestWarnErrorSpike(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		errs func(sec int) bool // whether this second's spans fail
+		want int64
+	}{
+		{"spike", func(sec int) bool { return sec >= 52 }, 1},
+		{"always failing a little", func(sec int) bool { return sec%10 == 0 }, 0},
+	} {
+		m, clk := newTestModel(Config{})
+		id := uint64(1)
+		for sec := range 60 {
+			for range 5 {
+				s := spec{trace: id, span: id, name: "pay", start: clk.Now(), dur: time.Millisecond}
+				if tc.errs(sec) {
+					s.status = StatusError
+				}
+				m.Apply(m.batch(s))
+				id++
+			}
+			clk.Advance(time.Second)
+		}
+		if got := warnCount(m, WarnErrorSpike); got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestWarnDroppedData(t *testing.T) {
+	m, _ := newTestModel(Config{})
+	if warnCount(m, WarnDropped) != 0 {
+		t.Fatal("dropped warning without drops")
+	}
+	m.Counters().Refused.Add(3)
+	m.Counters().Rejected.Add(1)
+	if got := warnCount(m, WarnDropped); got != 4 {
+		t.Fatalf("dropped = %d, want 4", got)
+	}
+}
