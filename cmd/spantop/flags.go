@@ -26,6 +26,8 @@ type Config struct {
 	LogFile    string
 	ASCII      bool
 	NoColor    bool
+	// Warn holds the warnings' thresholds (--warn-*).
+	Warn model.Thresholds
 }
 
 // DefaultConfig returns the configuration of a bare `spantop`.
@@ -36,6 +38,7 @@ func DefaultConfig() Config {
 		MaxMessage: ingest.DefaultMaxMessage,
 		Retain:     model.DefaultRetain,
 		MaxMemory:  model.DefaultMaxMemory,
+		Warn:       model.DefaultThresholds,
 	}
 }
 
@@ -99,6 +102,13 @@ func newFlagSet(cfg *Config) *flag.FlagSet {
 	fs.Var(durationFlag{&cfg.Retain}, "retain", "how long finished spans stay visible (`duration`, e.g. 30s, 2m)")
 	fs.Var(sizeFlag{&cfg.MaxMemory, math.MaxInt64}, "max-memory", "memory budget for stored spans; `size` as for --max-message")
 	fs.StringVar(&cfg.LogFile, "log", "", "write diagnostics to `file` (default: discard; nothing is printed while the TUI runs)")
+	fs.Var(durationFlag{&cfg.Warn.InFlight}, "warn-inflight", "warn of a span in flight longer than `duration`")
+	fs.Var(durationFlag{&cfg.Warn.Propagation}, "warn-propagation", "judge a trace's context propagation (orphans, client spans without a remote child) once it has been quiet for `duration`")
+	fs.Var(positiveIntFlag{&cfg.Warn.RootBurst}, "warn-root-burst", "warn when `n` new root spans start within 1s in a process while one of its requests is live")
+	fs.Var(durationFlag{&cfg.Warn.Blocked}, "warn-blocked", "warn of a goroutine blocked on chan/select/sync longer than `duration`")
+	fs.Var(durationFlag{&cfg.Warn.LongRun}, "warn-run", "warn of a goroutine that ran longer than `duration` without yielding")
+	fs.Var(positiveIntFlag{&cfg.Warn.Growth}, "warn-growth", "warn when a service's goroutine count rose in `n` samples (seconds) in a row")
+	fs.Var(positiveFloatFlag{&cfg.Warn.ErrorSpike}, "warn-error-spike", "warn when an operation's error rate over 10s is `factor` times that of the minute before")
 	fs.BoolVar(&cfg.ASCII, "ascii", false, "draw with ASCII only")
 	fs.BoolVar(&cfg.NoColor, "no-color", false, "draw without colour (also when NO_COLOR is set)")
 	fs.BoolFunc("version", "print the version and exit", func(string) error {
@@ -170,6 +180,44 @@ func (d durationFlag) Set(v string) error {
 		return errors.New("must be positive")
 	}
 	*d.p = t
+	return nil
+}
+
+// positiveIntFlag is an integer flag that must be at least 1.
+type positiveIntFlag struct{ p *int }
+
+func (f positiveIntFlag) String() string {
+	if f.p == nil {
+		return ""
+	}
+	return strconv.Itoa(*f.p)
+}
+
+func (f positiveIntFlag) Set(v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return fmt.Errorf("%q is not a whole number ≥ 1", v)
+	}
+	*f.p = n
+	return nil
+}
+
+// positiveFloatFlag is a number flag that must be above zero.
+type positiveFloatFlag struct{ p *float64 }
+
+func (f positiveFloatFlag) String() string {
+	if f.p == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*f.p, 'g', -1, 64)
+}
+
+func (f positiveFloatFlag) Set(v string) error {
+	n, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(n > 0) || math.IsInf(n, 0) {
+		return fmt.Errorf("%q is not a number above 0", v)
+	}
+	*f.p = n
 	return nil
 }
 

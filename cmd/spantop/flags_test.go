@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spantop/spantop/model"
 )
 
 func TestParseSize(t *testing.T) {
@@ -55,12 +57,16 @@ func TestParseArgs(t *testing.T) {
 		t.Errorf("no args: %+v, want the defaults %+v", cfg, DefaultConfig())
 	}
 	cfg, err = ParseArgs([]string{"demo", "--grpc", "127.0.0.1:0", "-http=127.0.0.1:0", "--max-message", "1MiB",
-		"--retain", "90s", "--max-memory", "1GiB", "--log", "x.log", "--ascii", "--no-color"}, noEnv)
+		"--retain", "90s", "--max-memory", "1GiB", "--log", "x.log", "--ascii", "--no-color",
+		"--warn-inflight", "1m", "--warn-propagation", "2s", "--warn-root-burst", "3", "--warn-blocked", "20s",
+		"--warn-run", "50ms", "--warn-growth", "30", "--warn-error-spike", "2.5"}, noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := Config{Command: "demo", GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", MaxMessage: 1 << 20,
-		Retain: 90 * time.Second, MaxMemory: 1 << 30, LogFile: "x.log", ASCII: true, NoColor: true}
+		Retain: 90 * time.Second, MaxMemory: 1 << 30, LogFile: "x.log", ASCII: true, NoColor: true,
+		Warn: model.Thresholds{InFlight: time.Minute, Propagation: 2 * time.Second, RootBurst: 3, Blocked: 20 * time.Second,
+			LongRun: 50 * time.Millisecond, Growth: 30, ErrorSpike: 2.5}}
 	if cfg != want {
 		t.Errorf("got %+v\nwant %+v", cfg, want)
 	}
@@ -99,6 +105,9 @@ func TestParseArgsErrors(t *testing.T) {
 		{[]string{"--ascii", "extra"}, `unexpected argument "extra"`},
 		{[]string{"--grpc", "", "--http", ""}, "both empty"},
 		{[]string{"demo", "--grpc", ""}, "--grpc must not be empty"},
+		{[]string{"--warn-root-burst", "0"}, "not a whole number ≥ 1"},
+		{[]string{"--warn-error-spike", "-1"}, "not a number above 0"},
+		{[]string{"--warn-blocked", "0s"}, "--warn-blocked: must be positive"},
 	} {
 		_, err := ParseArgs(tc.args, nil)
 		var ue usageError

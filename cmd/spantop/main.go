@@ -119,7 +119,7 @@ func (m *Main) Open() error {
 	m.Log = log.New(w, "", log.LstdFlags|log.Lmicroseconds)
 	captureLibraryLogs(w)
 
-	m.Model = model.New(model.Config{Retain: m.Config.Retain, MaxMemory: m.Config.MaxMemory})
+	m.Model = model.New(model.Config{Retain: m.Config.Retain, MaxMemory: m.Config.MaxMemory, Warn: m.Config.Warn})
 	icfg := ingest.Config{
 		GRPCAddr:   m.Config.GRPCAddr,
 		HTTPAddr:   m.Config.HTTPAddr,
