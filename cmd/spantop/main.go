@@ -22,7 +22,6 @@ import (
 	"go.opentelemetry.io/otel"
 	"google.golang.org/grpc/grpclog"
 
-	"github.com/spantop/spantop/demo"
 	"github.com/spantop/spantop/ingest"
 	"github.com/spantop/spantop/model"
 	"github.com/spantop/spantop/ui"
@@ -34,6 +33,9 @@ func main() {
 
 // run is main without the exit, so that tests can call it.
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == demoWorkloadCommand {
+		return runDemoWorkload(args[1:], stderr)
+	}
 	cfg, err := ParseArgs(args, os.Getenv)
 	var ue usageError
 	switch {
@@ -82,7 +84,7 @@ type Main struct {
 	// ui.Run.
 	UI func(ctx context.Context, src ui.Source, opts ui.Options) error
 	// Demo runs the built-in workload against endpoint for `spantop demo`;
-	// nil means demo.Run.
+	// nil means a child process running demo.Run (see demoProcess).
 	Demo func(ctx context.Context, endpoint string) error
 
 	Model  *model.Model
@@ -106,7 +108,7 @@ func (m *Main) Open() error {
 		m.UI = ui.Run
 	}
 	if m.Demo == nil {
-		m.Demo = demo.Run
+		m.Demo = m.demoProcess
 	}
 	var w io.Writer = io.Discard
 	if m.Config.LogFile != "" {

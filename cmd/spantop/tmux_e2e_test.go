@@ -54,7 +54,13 @@ func spantopBinary(t *testing.T) string {
 	return builtBin
 }
 
+// TestMain lets the test binary stand in for spantop's own binary when the
+// demo starts its workload as a child process (os.Executable is the test
+// binary in Main tests), and removes the binary the tmux tests built.
 func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == demoWorkloadCommand {
+		os.Exit(runDemoWorkload(os.Args[2:], os.Stderr))
+	}
 	code := m.Run()
 	if buildDir != "" {
 		_ = os.RemoveAll(buildDir)
