@@ -97,16 +97,23 @@ func (v *goroutineView) build(st *styles) {
 	b.field("service", svc, style{})
 
 	sym, ssty := st.stateSymbol(d.State)
-	state := ssty.r(sym+" "+d.GoState.String()) + st.muted.r(" for ") + st.durStyle(d.InState).r(st.fmtDur(d.InState))
+	how := st.durStyle(d.InState).r(st.fmtDur(d.InState))
+	var state string
 	switch d.GoState {
 	case model.GoWaiting:
 		reason := sanitize(d.WaitReason)
 		if reason == "" {
 			reason = d.Wait.String()
 		}
-		state = ssty.r(sym+" waiting: "+reason) + st.muted.r(" for ") + st.durStyle(d.InState).r(st.fmtDur(d.InState))
+		state = ssty.r(sym+" waiting: "+reason) + st.muted.r(" for ") + how
 	case model.GoRunnable:
-		state += st.muted.r(" (ready, waiting for a CPU)")
+		state = ssty.r(sym+" runnable") + st.muted.r(" for ") + how + st.muted.r(" (ready, waiting for a CPU)")
+	case model.GoSyscall:
+		state = ssty.r(sym+" in a system call") + st.muted.r(" for ") + how
+	case model.GoExited:
+		state = ssty.r(sym+" exited") + " " + how + st.muted.r(" ago")
+	default:
+		state = ssty.r(sym+" "+d.GoState.String()) + st.muted.r(" for ") + how
 	}
 	b.field("state", state, style{})
 	switch {
@@ -172,15 +179,15 @@ func (v *goroutineView) build(st *styles) {
 		}
 	}
 
+	// The spans first: they are short and lead on to the traces.
+	b.section("Spans", len(d.Spans))
+	spanRefs(&b, d.Spans)
 	if len(d.BlockStack) > 0 {
 		b.section("Blocked at", len(d.BlockStack))
 		stack(&b, d.BlockStack)
 	}
 	b.section("Created at", len(d.CreateStack))
 	stack(&b, d.CreateStack)
-
-	b.section("Spans", len(d.Spans))
-	spanRefs(&b, d.Spans)
 	b.finish(&v.page)
 }
 
@@ -198,7 +205,7 @@ func (v *goroutineView) times(b *pageBuilder) {
 	if total <= 0 {
 		b.add(st.muted.r("  no time recorded yet"))
 	} else {
-		b.add("  " + splitBar(st, parts, w-4))
+		b.add("  " + splitBar(st, parts, min(w-4, 100)))
 		glyphs, stys := st.splitGlyphs(), st.splitStyles()
 		var l strings.Builder
 		l.WriteString(" ")
@@ -273,7 +280,8 @@ func spanRefs(b *pageBuilder, spans []model.SpanRef) {
 		return
 	}
 	const idW, durW = 8, 9
-	nameW := max(w-2-idW-2-3*(durW+1)-3, 8)
+	// Names get what is left, up to a width that keeps the figures near.
+	nameW := min(max(w-2-idW-2-3*(durW+1)-3, 8), 60)
 	b.add(st.bold.r("  " + st.fit("ID", idW, true) + "  " + st.fit("Name", nameW, false) + " " +
 		st.fit("Busy", durW, true) + " " + st.fit("Sched", durW, true) + " " + st.fit("Idle", durW, true)))
 	for i := range spans {

@@ -457,7 +457,7 @@ func TestDetailsGone(t *testing.T) {
 	id := openGoroutine(t, a)
 	f.withRuntime(func(rt *fakeRuntime) { delete(rt.goroutines, id) })
 	tick(a)
-	if s := plain(a); !strings.Contains(s, "is no longer stored; showing the last copy") || !strings.Contains(s, "Blocked at") {
+	if s := plain(a); !strings.Contains(s, "is no longer stored; showing the last copy") || !strings.Contains(s, "waits on") {
 		t.Errorf("vanished goroutine not reported, or its last copy dropped:\n%s", s)
 	}
 	// A goroutine gone before it could be shown; p, w, b and s do nothing.
@@ -799,5 +799,33 @@ func TestProgramSavesTrace(t *testing.T) {
 	a, ok := tm.FinalModel(t).(*App)
 	if !ok || !strings.Contains(a.status, "open with: go tool trace ./spantop-trace-") {
 		t.Errorf("final status %q", a.status)
+	}
+}
+
+// BenchmarkGoroutineFrame measures one 200×50 refresh of a goroutine's
+// details (the query and rebuilding the page) and View.
+func BenchmarkGoroutineFrame(b *testing.B) {
+	f := newFake(2000)
+	a := newApp(b, f, Options{}, 200, 50)
+	a.open(target{viewGoroutine, 4})
+	msg := tickMsg(time.Now())
+	b.ReportAllocs()
+	for b.Loop() {
+		a.Update(msg)
+		_ = a.View()
+	}
+}
+
+// BenchmarkResourcesFrame measures one 200×50 refresh of the resources
+// view against the fake source, and View.
+func BenchmarkResourcesFrame(b *testing.B) {
+	f := newFake(2000)
+	a := newApp(b, f, Options{}, 200, 50)
+	press(a, "r")
+	msg := tickMsg(time.Now())
+	b.ReportAllocs()
+	for b.Loop() {
+		a.Update(msg)
+		_ = a.View()
 	}
 }
