@@ -24,6 +24,15 @@ type Source interface {
 	Tasks(q model.Query) model.Page[model.TaskRow]
 	Operations(q model.Query) model.Page[model.OpRow]
 	Span(id uint64) (model.SpanDetail, bool)
+	// Resources, Goroutine and Resource read what the Go execution trace
+	// and runtime metrics of agentlib apps tell (DESIGN.md §3).
+	Resources(q model.Query) model.Page[model.ResourceRow]
+	Goroutine(id uint64) (model.GoroutineDetail, bool)
+	Resource(id uint64) (model.ResourceDetail, bool)
+	// SaveTrace writes the recent execution trace of the process running
+	// goroutine id to a file for go tool trace and returns its path. It
+	// does I/O: the UI calls it from a tea.Cmd, never in Update.
+	SaveTrace(goroutineID uint64) (path string, err error)
 }
 
 // Options configure the UI.
@@ -45,6 +54,9 @@ const (
 	viewTasks viewID = iota
 	viewOps
 	viewDetails
+	viewResources
+	viewGoroutine // a goroutine's details
+	viewResource  // a resource's (or a service's) details
 )
 
 func (v viewID) mask() viewMask {
@@ -53,6 +65,12 @@ func (v viewID) mask() viewMask {
 		return inOps
 	case viewDetails:
 		return inDetails
+	case viewResources:
+		return inResources
+	case viewGoroutine:
+		return inGoroutine
+	case viewResource:
+		return inResource
 	}
 	return inTasks
 }
@@ -120,6 +138,12 @@ type App struct {
 	tasks *taskTable
 	ops   *opTable
 	det   detailsView
+	res   *resTable
+	gor   goroutineView
+	rsd   resourceView
+	// hist is the table the details views were opened from and the way
+	// back through the details followed since.
+	hist history
 
 	// Prepared lines; View only joins them.
 	head      [headerLines]string
@@ -147,6 +171,7 @@ func New(src Source, opts Options) *App {
 	a := &App{src: src, opts: opts, st: newStyles(opts), width: 80, height: 24}
 	a.tasks = newTaskTable()
 	a.ops = newOpTable()
+	a.res = newResTable()
 	a.layout()
 	return a
 }
@@ -188,12 +213,11 @@ func (a *App) detailRows() int { return max(a.height-chromeLines+1, 1) }
 
 // cur returns the table on screen (or the one details came from).
 func (a *App) cur() tableUI {
-	v := a.view
-	if v == viewDetails {
-		v = a.det.from
-	}
-	if v == viewOps {
+	switch a.baseView() {
+	case viewOps:
 		return a.ops
+	case viewResources:
+		return a.res
 	}
 	return a.tasks
 }
@@ -215,6 +239,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case tea.KeyPressMsg:
 		return a, a.key(msg)
+	case traceSavedMsg:
+		a.traceSaved(msg)
+		return a, nil
 	case tea.PasteMsg:
 		if a.editing {
 			t := a.cur()
@@ -280,15 +307,8 @@ func (a *App) do(act action) tea.Cmd {
 		if !a.paused {
 			a.refresh(nav{row: ts.selRow})
 		}
-	case actTasks, actOps:
-		want := viewTasks
-		if act == actOps {
-			want = viewOps
-		}
-		if a.view != want {
-			a.view = want
-			a.refresh(nav{row: a.cur().state().selRow})
-		}
+	case actTasks, actOps, actResources:
+		a.switchTo(tableFor(act))
 	case actUp:
 		a.move(-1)
 	case actDown:
@@ -298,11 +318,11 @@ func (a *App) do(act action) tea.Cmd {
 	case actPageDown:
 		a.page(1)
 	case actTop, actBottom:
-		if a.view == viewDetails {
+		if p := a.curPage(); p != nil {
 			if act == actTop {
-				a.det.scroll = 0
+				p.scrollBy(-1<<30, a.detailRows())
 			} else {
-				a.det.scrollBy(len(a.det.lines), a.detailRows())
+				p.scrollBy(1<<30, a.detailRows())
 			}
 			return nil
 		}
@@ -323,6 +343,9 @@ func (a *App) do(act action) tea.Cmd {
 	case actEnter:
 		a.enter()
 	case actBack:
+		if a.goBack() {
+			return nil
+		}
 		if a.view == viewDetails {
 			a.view = a.det.from
 			a.refresh(nav{row: a.cur().state().selRow})
@@ -334,14 +357,15 @@ func (a *App) do(act action) tea.Cmd {
 		}
 	case actFilter:
 		a.editing = true
+	default:
+		return a.doRuntime(act)
 	}
 	return nil
 }
 
 // move moves the selection (or scrolls the details) by n rows.
 func (a *App) move(n int) {
-	if a.view == viewDetails {
-		a.det.scrollBy(n, a.detailRows())
+	if a.movePage(n) {
 		return
 	}
 	t := a.cur()
@@ -355,8 +379,8 @@ func (a *App) move(n int) {
 
 // page moves by a screenful, keeping the selection's screen row.
 func (a *App) page(dir int) {
-	if a.view == viewDetails {
-		a.det.scrollBy(dir*a.detailRows(), a.detailRows())
+	if p := a.curPage(); p != nil {
+		p.scrollBy(dir*a.detailRows(), a.detailRows())
 		return
 	}
 	t := a.cur()
@@ -368,8 +392,8 @@ func (a *App) page(dir int) {
 	t.fetch(a.src, a.rows(), nv, a.st)
 }
 
-// enter opens the details of the selected span, or, on an operation, the
-// tasks view filtered to that operation's spans.
+// enter opens the details of the selected span or goroutine, or, on an
+// operation, the tasks view filtered to that operation's spans.
 func (a *App) enter() {
 	switch a.view {
 	case viewTasks:
@@ -378,10 +402,9 @@ func (a *App) enter() {
 			a.statusf(false, "no span selected")
 			return
 		}
-		a.det.open(id, viewTasks)
-		a.view = viewDetails
-		a.det.width = a.width
-		a.det.refresh(a.src, a.st)
+		a.openFrom(viewTasks, a.taskTarget(id))
+	case viewResources, viewGoroutine, viewResource:
+		a.enterRuntime()
 	case viewOps:
 		ts := a.ops.state()
 		if ts.selRow >= len(a.ops.rows) || len(a.ops.rows) == 0 {
@@ -474,16 +497,13 @@ func (a *App) click(m tea.Mouse) {
 	if m.Y == titleY {
 		for _, h := range a.tabs {
 			if m.X >= h.x0 && m.X < h.x1 {
-				if h.view == viewTasks {
-					a.do(actTasks)
-				} else {
-					a.do(actOps)
-				}
+				a.switchTo(h.view)
 			}
 		}
 		return
 	}
-	if a.view == viewDetails {
+	if a.curPage() != nil {
+		a.clickPage(m.Y - colHeaderY)
 		return
 	}
 	t := a.cur()
@@ -508,10 +528,13 @@ func (a *App) click(m tea.Mouse) {
 // and the header, and prepares everything View draws.
 func (a *App) refresh(n nav) {
 	a.hdr = a.src.Header()
-	if a.view == viewDetails {
+	switch a.view {
+	case viewDetails:
 		a.det.refresh(a.src, a.st)
 		a.det.scrollBy(0, a.detailRows())
-	} else {
+	case viewGoroutine, viewResource:
+		a.refreshPage()
+	default:
 		a.cur().fetch(a.src, a.rows(), n, a.st)
 	}
 	a.prepareChrome()
@@ -521,6 +544,8 @@ func (a *App) refresh(n nav) {
 func (a *App) layout() {
 	a.tasks.setWidth(a.width, a.st)
 	a.ops.setWidth(a.width, a.st)
+	a.res.setWidth(a.width, a.st)
+	a.layoutPages()
 	if a.det.width != a.width {
 		a.det.width = a.width
 		if a.view == viewDetails {
@@ -561,10 +586,11 @@ func (a *App) View() tea.View {
 				line("")
 			}
 		}
-	case a.view == viewDetails:
+	case a.curPage() != nil:
+		lines, scroll := a.curPage().content()
 		for i := range body {
-			if j := a.det.scroll + i; j < len(a.det.lines) {
-				line(a.det.lines[j])
+			if j := scroll + i; j < len(lines) {
+				line(lines[j])
 			} else {
 				line("")
 			}

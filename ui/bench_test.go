@@ -57,7 +57,7 @@ func BenchmarkTasksPrepareAll(b *testing.B) {
 func BenchmarkTasksFrame1M(b *testing.B) {
 	m := model.New(model.Config{MaxMemory: 4 << 30, Retain: time.Hour})
 	modeltest.Fill(m, 1_000_000, time.Now().Add(-time.Minute))
-	a := newApp(b, m, Options{}, 200, 50)
+	a := newApp(b, modelSource{m}, Options{}, 200, 50)
 	msg := tickMsg(time.Now())
 	a.Update(msg)
 	press(a, "j", "j", "j") // select by ID from here on, as a user who moved does

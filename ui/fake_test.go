@@ -24,6 +24,7 @@ type fakeSource struct {
 	tq, oq   []model.Query
 	calls    int
 	spanHits int
+	rt       *fakeRuntime // made on first use; see fake_runtime_test.go
 }
 
 var fakeStart = time.Date(2026, 11, 22, 1, 2, 3, 0, time.UTC)

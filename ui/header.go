@@ -96,7 +96,7 @@ func (a *App) prepareTitle() {
 	x := 0
 	tab := func(name string, v viewID) {
 		label := " " + name + " "
-		if a.view == v || (a.view == viewDetails && v == a.det.from && name != "Details") {
+		if a.baseView() == v {
 			b.WriteString(st.reverse.r(st.bold.r(label)))
 		} else {
 			b.WriteString(st.muted.r(label))
@@ -108,6 +108,7 @@ func (a *App) prepareTitle() {
 	}
 	tab("Tasks", viewTasks)
 	tab("Operations", viewOps)
+	tab("Resources", viewResources)
 	b.WriteString(st.muted.r(st.sym.sep))
 	b.WriteByte(' ')
 	switch a.view {
@@ -121,13 +122,12 @@ func (a *App) prepareTitle() {
 			b.WriteString(st.muted.r("  lines " + strconv.Itoa(d.scroll+1) + "-" +
 				strconv.Itoa(min(d.scroll+a.detailRows(), n)) + " of " + strconv.Itoa(n)))
 		}
+	case viewGoroutine, viewResource:
+		a.pageTitle(&b)
 	default:
 		t := a.cur()
 		ts := t.state()
-		noun := "spans"
-		if a.view == viewOps {
-			noun = "operations"
-		}
+		noun := a.noun()
 		if ts.filter != "" {
 			noun += " matching"
 		}
@@ -181,9 +181,11 @@ func (a *App) prepareStatus() {
 		}
 	case a.view == viewDetails && a.det.gone:
 		s = st.warn.r("span " + strconv.FormatUint(a.det.id, 10) + " is no longer stored; showing the last copy")
-	case a.view != viewDetails && ts.filterErr != "":
+	case a.pageGone() != "":
+		s = st.warn.r(a.pageGone())
+	case a.curPage() == nil && ts.filterErr != "":
 		s = st.bad.r("filter: " + sanitize(ts.filterErr))
-	case a.view != viewDetails && ts.filter != "":
+	case a.curPage() == nil && ts.filter != "":
 		s = st.muted.r("filter: ") + sanitize(ts.filter) + st.muted.r("  (/ edits, esc clears)")
 	case a.paused:
 		s = st.paused.r("paused: the screen is frozen, ingest goes on; space resumes")
@@ -200,14 +202,13 @@ func (a *App) statusf(bad bool, msg string) {
 // prepareEmpty says why a table has no rows.
 func (a *App) prepareEmpty() {
 	ts := a.cur().state()
-	noun := "spans"
-	if a.view == viewOps {
-		noun = "operations"
-	}
+	noun := a.noun()
 	msg := "  no " + noun + " yet"
 	switch {
 	case ts.filter != "":
 		msg = "  no " + noun + " match the filter"
+	case a.view == viewResources:
+		msg += ": services and the resources goroutines wait on come from Go apps running agentlib"
 	case a.opts.Listen != "":
 		msg += ": point an OTLP exporter at " + sanitize(a.opts.Listen)
 	}

@@ -29,17 +29,27 @@ const (
 	actQuit
 	actTasks
 	actOps
+	actResources
+	actParent    // a goroutine's parent
+	actWaker     // the goroutine that last woke it
+	actBlockedOn // the resource it waits on
+	actSaveTrace
 )
 
 // viewMask says in which views a binding applies.
-type viewMask uint8
+type viewMask uint16
 
 const (
 	inTasks viewMask = 1 << iota
 	inOps
 	inDetails
-	inTables = inTasks | inOps
-	inAll    = inTasks | inOps | inDetails
+	inResources
+	inGoroutine
+	inResource
+	inTables = inTasks | inOps | inResources
+	// inPages are the details views: they scroll rather than select rows.
+	inPages = inDetails | inGoroutine | inResource
+	inAll   = inTables | inPages
 )
 
 // binding is one line of the key table. The footer and the help overlay are
@@ -61,7 +71,7 @@ type binding struct {
 
 var bindings = []binding{
 	{keys: []string{"up", "k", "down", "j"}, acts: []action{actUp, actUp, actDown, actDown},
-		label: "↑↓ j k", ascii: "up/down j k", desc: "move the selection (details: scroll)", views: inAll,
+		label: "↑↓ j k", ascii: "up/down j k", desc: "move the selection (details: scroll, stopping at each link)", views: inAll,
 		foot: "select", footDetails: "scroll", footPrio: 90},
 	{keys: []string{"pgup", "pgdown", "ctrl+b", "ctrl+f"}, acts: []action{actPageUp, actPageDown, actPageUp, actPageDown},
 		label: "PgUp PgDn", desc: "move by a page (also ctrl+b ctrl+f)", views: inAll, foot: "page", footPrio: 20},
@@ -73,17 +83,23 @@ var bindings = []binding{
 	{keys: []string{"i"}, acts: []action{actInvert}, label: "i", desc: "invert the sort order", views: inTables,
 		foot: "invert", footPrio: 50},
 	{keys: []string{"enter"}, acts: []action{actEnter}, label: "enter",
-		desc: "tasks: span details; operations: the operation's spans", views: inTables,
-		foot: "details", footPrio: 70},
+		desc: "details of the selected row or link (operations: their spans)", views: inTables | inGoroutine | inResource,
+		foot: "details", footDetails: "open", footPrio: 70},
 	{keys: []string{"esc"}, acts: []action{actBack}, label: "esc",
-		desc: "back from details; clear the filter", views: inAll, footDetails: "back", footPrio: 95},
+		desc: "back to the previous details, then the table; clear the filter", views: inAll, footDetails: "back", footPrio: 95},
 	{keys: []string{"/"}, acts: []action{actFilter}, label: "/",
 		desc: "filter as you type: text, name=x service=api dur>100ms status=error; enter keeps, esc clears", views: inTables,
 		foot: "filter", footPrio: 60},
 	{keys: []string{"space"}, acts: []action{actPause}, label: "space",
 		desc: "pause / resume the screen (ingest goes on)", views: inAll, foot: "pause", footPrio: 55},
-	{keys: []string{"t", "o"}, acts: []action{actTasks, actOps}, label: "t o",
-		desc: "tasks view / operations view", views: inAll, foot: "views", footPrio: 40},
+	{keys: []string{"t", "o", "r"}, acts: []action{actTasks, actOps, actResources}, label: "t o r",
+		desc: "tasks / operations / resources view", views: inAll, foot: "views", footPrio: 40},
+	{keys: []string{"p", "w", "b"}, acts: []action{actParent, actWaker, actBlockedOn}, label: "p w b",
+		desc: "goroutine: go to its parent / waker / the resource it waits on", views: inGoroutine,
+		foot: "jump", footPrio: 30},
+	{keys: []string{"s"}, acts: []action{actSaveTrace}, label: "s",
+		desc: "goroutine: save its process's execution trace (go tool trace)", views: inGoroutine,
+		foot: "save trace", footPrio: 45},
 	{keys: []string{"?"}, acts: []action{actHelp}, label: "?", desc: "show / hide this help", views: inAll,
 		foot: "help", footPrio: 100},
 	{keys: []string{"q", "ctrl+c"}, acts: []action{actQuit, actQuit}, label: "q", desc: "quit (also ctrl+c)",
@@ -128,7 +144,7 @@ func footerLine(st *styles, v viewMask, w int) string {
 			continue
 		}
 		text := b.foot
-		if v == inDetails && b.footDetails != "" {
+		if v&inPages != 0 && b.footDetails != "" {
 			text = b.footDetails
 		}
 		if text == "" {

@@ -338,3 +338,29 @@ func (s *styles) padLine(line string, w int) string {
 	}
 	return line
 }
+
+// splitGlyphs are the glyphs of busy, scheduled and idle time in a
+// goroutine's proportional bar; they differ so the bar reads without colour.
+func (s *styles) splitGlyphs() [3]string {
+	if s.ascii {
+		return [3]string{"#", "+", "."}
+	}
+	return [3]string{"█", "▓", "░"}
+}
+
+// splitStyles are the colours of busy, scheduled and idle time.
+func (s *styles) splitStyles() [3]style { return [3]style{s.good, s.warn, s.muted} }
+
+// histStyle colours the bars of a mini histogram.
+func (s *styles) histStyle() style { return s.accent }
+
+// arrow marks a line of a details view that leads somewhere.
+func (s *styles) arrow() string {
+	if s.ascii {
+		return "->"
+	}
+	return "→"
+}
+
+// dot separates figures on one line: " · ".
+func (s *styles) dot() string { return " " + s.sym.bullet + " " }

@@ -29,6 +29,9 @@ type column[T any] struct {
 	group int
 	// desc is the direction a column sorts in when first chosen.
 	desc bool
+	// present, when set, tells whether a row has a value in this column;
+	// the column then gives up its width while no row on screen has one.
+	present func(*T) bool
 	// cell returns a cell's plain, sanitised text and its style; w is the
 	// width it will get (for the sparkline).
 	cell func(st *styles, r *T, w int) (string, style)
@@ -70,7 +73,8 @@ type table[T any] struct {
 	// Layout for the current width.
 	width  int
 	gen    uint32
-	vis    []int // indexes into cols, in display order
+	absent uint64 // bit i: column i has no value in any row on screen
+	vis    []int  // indexes into cols, in display order
 	widths []int
 	xs     []int
 
@@ -161,7 +165,35 @@ func (t *table[T]) apply(p model.Page[T], st *styles) {
 		t.selRow, t.selID = s, t.rowID(&t.rows[s])
 	}
 	t.follow = t.offset == 0 && t.selRow == 0
+	if absent := t.absentCols(); absent != t.absent {
+		t.absent = absent
+		t.gen++
+		t.layout(t.width)
+		t.buildHeader(st)
+	}
 	t.prepare(st)
+}
+
+// absentCols returns the optional columns no row of the page has a value in.
+func (t *table[T]) absentCols() uint64 {
+	var absent uint64
+	for ci := range t.cols {
+		f := t.cols[ci].present
+		if f == nil || ci >= 64 {
+			continue
+		}
+		has := false
+		for i := range t.rows {
+			if f(&t.rows[i]) {
+				has = true
+				break
+			}
+		}
+		if !has {
+			absent |= 1 << ci
+		}
+	}
+	return absent
 }
 
 // prepare renders the rows whose content or layout changed since the last
@@ -230,9 +262,11 @@ func (t *table[T]) setWidth(w int, st *styles) {
 }
 
 func (t *table[T]) layout(w int) {
-	idx := make([]int, len(t.cols))
-	for i := range idx {
-		idx[i] = i
+	idx := make([]int, 0, len(t.cols))
+	for i := range t.cols {
+		if i >= 64 || t.absent&(1<<i) == 0 {
+			idx = append(idx, i)
+		}
 	}
 	// The core columns (prio >= corePrio) get their ideal width before a
 	// minor column is shown; if even that cannot be, every column gets its

@@ -14,7 +14,7 @@ import (
 func taskColumns() []column[model.TaskRow] {
 	goroutineDur := func(get func(*model.TaskRow) int64) func(*styles, *model.TaskRow, int) (string, style) {
 		return func(st *styles, r *model.TaskRow, _ int) (string, style) {
-			if r.Kind != model.KindGoroutine {
+			if !hasRuntime(r) {
 				return "", style{}
 			}
 			d := durOf(get(r))
@@ -45,15 +45,15 @@ func taskColumns() []column[model.TaskRow] {
 			cell: func(st *styles, r *model.TaskRow, _ int) (string, style) {
 				return st.fmtDur(r.Total), st.durStyle(r.Total)
 			}},
-		{key: model.TaskBusy, group: 1, title: "Busy", min: 8, ideal: 9, prio: 30, right: true, desc: true,
+		{key: model.TaskBusy, group: 1, present: hasRuntime, title: "Busy", min: 8, ideal: 9, prio: 30, right: true, desc: true,
 			cell: goroutineDur(func(r *model.TaskRow) int64 { return int64(r.Busy) })},
-		{key: model.TaskSched, group: 1, title: "Sched", min: 8, ideal: 9, prio: 28, right: true, desc: true,
+		{key: model.TaskSched, group: 1, present: hasRuntime, title: "Sched", min: 8, ideal: 9, prio: 28, right: true, desc: true,
 			cell: goroutineDur(func(r *model.TaskRow) int64 { return int64(r.Sched) })},
-		{key: model.TaskIdle, group: 1, title: "Idle", min: 8, ideal: 9, prio: 29, right: true, desc: true,
+		{key: model.TaskIdle, group: 1, present: hasRuntime, title: "Idle", min: 8, ideal: 9, prio: 29, right: true, desc: true,
 			cell: goroutineDur(func(r *model.TaskRow) int64 { return int64(r.Idle) })},
-		{key: model.TaskPolls, group: 1, title: "Polls", min: 6, ideal: 7, prio: 27, right: true, desc: true,
+		{key: model.TaskPolls, group: 1, present: hasRuntime, title: "Polls", min: 6, ideal: 7, prio: 27, right: true, desc: true,
 			cell: func(st *styles, r *model.TaskRow, _ int) (string, style) {
-				if r.Kind != model.KindGoroutine {
+				if r.Kind != model.KindGoroutine && r.Polls == 0 {
 					return "", style{}
 				}
 				return fmtCount(int64(r.Polls)), style{}
@@ -79,6 +79,13 @@ func taskColumns() []column[model.TaskRow] {
 				return fieldsText(r.Fields), style{}
 			}},
 	}
+}
+
+// hasRuntime reports whether a task row has busy, scheduled and idle times:
+// every goroutine has, and so do the spans of Go apps running agentlib. A
+// span without them shows blanks there, not zeroes.
+func hasRuntime(r *model.TaskRow) bool {
+	return r.Kind == model.KindGoroutine || r.Busy != 0 || r.Sched != 0 || r.Idle != 0 || r.Polls != 0
 }
 
 // fieldsText formats attributes as k=v k=v, sanitised.

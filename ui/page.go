@@ -1,0 +1,201 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// target is where a link of a details view leads.
+type target struct {
+	view viewID // viewDetails (a span), viewGoroutine or viewResource
+	id   uint64
+}
+
+// pageLink is a line of a page that leads somewhere.
+type pageLink struct {
+	line int
+	to   target
+}
+
+// page is the prepared content of a details view with links (a
+// goroutine's, a resource's): lines exactly the view's width, and which of
+// them are links. One link is selected and drawn in reverse video; ↑↓ step
+// from link to link the way a text browser does, scrolling line by line
+// where no further link is on screen. The selection is kept by target
+// when the page is rebuilt.
+type page struct {
+	raw    []string // as built
+	lines  []string // raw, with the selected link highlighted
+	links  []pageLink
+	sel    int // index into links; -1 when there are none
+	scroll int
+}
+
+func (p *page) content() ([]string, int) { return p.lines, p.scroll }
+
+// scrollBy moves the view by n lines within [0, len-height].
+func (p *page) scrollBy(n, height int) {
+	p.scroll = min(max(p.scroll+n, 0), max(len(p.lines)-height, 0))
+}
+
+// selected returns the selected link's target.
+func (p *page) selected() (target, bool) {
+	if p.sel < 0 || p.sel >= len(p.links) {
+		return target{}, false
+	}
+	return p.links[p.sel].to, true
+}
+
+// highlight selects link i (-1: none).
+func (p *page) highlight(st *styles, i int) {
+	if p.sel >= 0 && p.sel < len(p.links) {
+		l := p.links[p.sel].line
+		p.lines[l] = p.raw[l]
+	}
+	p.sel = -1
+	if i >= 0 && i < len(p.links) {
+		p.sel = i
+		l := p.links[i].line
+		p.lines[l] = st.reverse.r(ansi.Strip(p.raw[l]))
+	}
+}
+
+// step moves the selection to the next (dir 1) or previous (dir -1) link
+// on screen, or scrolls one line when there is none. A selection scrolled
+// off screen restarts from the screen's edge.
+func (p *page) step(st *styles, dir, height int) {
+	visible := func(line int) bool { return line >= p.scroll && line < p.scroll+height }
+	cur := -1
+	if p.sel >= 0 && p.sel < len(p.links) && visible(p.links[p.sel].line) {
+		cur = p.links[p.sel].line
+	}
+	next := -1
+	if dir > 0 {
+		from := cur
+		if cur < 0 {
+			from = p.scroll - 1
+		}
+		for i, l := range p.links {
+			if l.line > from {
+				next = i
+				break
+			}
+		}
+	} else {
+		from := cur
+		if cur < 0 {
+			from = p.scroll + height
+		}
+		for i := len(p.links) - 1; i >= 0; i-- {
+			if p.links[i].line < from {
+				next = i
+				break
+			}
+		}
+	}
+	if next >= 0 && visible(p.links[next].line) {
+		p.highlight(st, next)
+		return
+	}
+	p.scrollBy(dir, height)
+	if next >= 0 && visible(p.links[next].line) {
+		p.highlight(st, next)
+	}
+}
+
+// linkAt returns the index of the link on line i, or -1.
+func (p *page) linkAt(line int) int {
+	for i, l := range p.links {
+		if l.line == line {
+			return i
+		}
+	}
+	return -1
+}
+
+// pageBuilder prepares the lines of a page w cells wide.
+type pageBuilder struct {
+	st    *styles
+	w     int
+	lines []string
+	links []pageLink
+}
+
+// labelW is the width of the labels of a page's fields.
+const labelW = 13
+
+func (b *pageBuilder) add(s string) { b.lines = append(b.lines, b.st.padLine(s, b.w)) }
+
+// link adds a line that leads to t.
+func (b *pageBuilder) link(s string, t target) {
+	b.links = append(b.links, pageLink{line: len(b.lines), to: t})
+	b.add(s)
+}
+
+// field adds "label  value"; an empty value shows as a dash.
+func (b *pageBuilder) field(label, value string, sty style) {
+	if value == "" {
+		value, sty = "-", b.st.muted
+	}
+	b.wrapped("  "+b.st.muted.r(b.st.fit(label, labelW, false))+" ", sty.r(value))
+}
+
+// linkField adds a field that leads to t.
+func (b *pageBuilder) linkField(label, value string, t target) {
+	b.link("  "+b.st.muted.r(b.st.fit(label, labelW, false))+" "+value+b.st.muted.r(" "+b.st.arrow()), t)
+}
+
+// section starts a titled part of the page.
+func (b *pageBuilder) section(title string, n int) {
+	b.add("")
+	if n < 0 {
+		b.add(b.st.title.r(b.st.bold.r(title)))
+		return
+	}
+	b.add(b.st.title.r(b.st.bold.r(title + " (" + strconv.Itoa(n) + ")")))
+}
+
+// wrapped adds prefix+value (both may be styled), wrapping a long value
+// onto indented lines rather than cutting it.
+func (b *pageBuilder) wrapped(prefix, value string) {
+	pw := ansi.StringWidth(prefix)
+	room := b.w - pw
+	if room < 10 || ansi.StringWidth(value) <= room {
+		b.add(prefix + value)
+		return
+	}
+	indent := strings.Repeat(" ", pw)
+	for i, part := range strings.Split(ansi.Hardwrap(value, room, true), "\n") {
+		if i == 0 {
+			b.add(prefix + part)
+		} else {
+			b.add(indent + part)
+		}
+	}
+}
+
+// finish stores the lines in p, keeping the selected link by its target
+// (or else by its place) and the scroll position.
+func (b *pageBuilder) finish(p *page) {
+	prev, had := p.selected()
+	old := p.sel
+	p.raw = b.lines
+	p.lines = append(p.lines[:0], b.lines...)
+	p.links = b.links
+	p.sel = -1
+	sel := -1
+	if had {
+		for i, l := range p.links {
+			if l.to == prev {
+				sel = i
+				break
+			}
+		}
+	}
+	if sel < 0 && len(p.links) > 0 {
+		sel = min(max(old, 0), len(p.links)-1)
+	}
+	p.highlight(b.st, sel)
+}

@@ -1,0 +1,193 @@
+package ui
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/spantop/spantop/model"
+)
+
+// resourceView shows one row of the resources view in full: a resource's
+// waits and who waits on it now and who wakes them, or a service's
+// runtime figures.
+type resourceView struct {
+	id    uint64
+	d     model.ResourceDetail
+	found bool // the resource was seen at least once
+	gone  bool // and is no longer stored
+	width int
+	page
+}
+
+// open starts showing resource id.
+func (v *resourceView) open(id uint64) {
+	*v = resourceView{id: id, width: v.width, page: page{sel: -1}}
+}
+
+// refresh fetches the resource again and rebuilds the page.
+func (v *resourceView) refresh(src Source, st *styles) {
+	d, ok := src.Resource(v.id)
+	switch {
+	case ok:
+		v.d, v.found, v.gone = d, true, false
+	case v.found:
+		v.gone = true
+	}
+	v.build(st)
+}
+
+func (v *resourceView) isService() bool { return v.d.Row.Kind == "service" }
+
+// title names the resource on the title line.
+func (v *resourceView) title() string {
+	noun := "resource "
+	if v.found && v.isService() {
+		noun = "service "
+	}
+	s := noun + strconv.FormatUint(v.id, 10)
+	if !v.found {
+		return s
+	}
+	r := &v.d.Row
+	if v.isService() {
+		return s + " " + sanitize(r.Target)
+	}
+	return s + " " + sanitize(r.Kind) + " " + sanitize(r.Target)
+}
+
+// build prepares the page for the current width.
+func (v *resourceView) build(st *styles) {
+	w := max(v.width, 20)
+	b := pageBuilder{st: st, w: w}
+	if !v.found {
+		b.add("")
+		b.add(st.warn.r("  resource " + strconv.FormatUint(v.id, 10) +
+			" is no longer stored (retention or the memory budget removed it)."))
+		b.add("  esc goes back.")
+		b.finish(&v.page)
+		return
+	}
+	d := &v.d
+	r := &d.Row
+	svc := v.isService()
+	if svc {
+		b.field("service", sanitize(r.Target)+st.muted.r(" (id "+strconv.FormatUint(r.ID, 10)+")"), st.bold)
+	} else {
+		b.field("resource", strconv.FormatUint(r.ID, 10)+st.muted.r(st.dot())+sanitize(r.Kind), st.bold)
+		if r.Parent != 0 {
+			b.linkField("service", sanitize(r.ParentName)+st.muted.r(" (id "+strconv.FormatUint(r.Parent, 10)+")"),
+				target{viewResource, r.Parent})
+		} else {
+			b.field("service", sanitize(r.Target), style{})
+		}
+	}
+	b.field("type", sanitize(r.Type), style{})
+	b.field("location", sanitize(r.Location), style{})
+	b.field("attributes", fieldsText(r.Attrs), style{})
+	known := st.durStyle(r.Total).r(st.fmtDur(r.Total))
+	if r.Finished {
+		known += st.muted.r(st.dot() + "finished")
+	}
+	b.field("known for", known, style{})
+	waitersLabel := "waiters now"
+	if svc {
+		waitersLabel = "blocked now"
+	}
+	wsty := st.muted
+	if r.Waiters > 0 {
+		wsty = st.warn
+	}
+	b.field(waitersLabel, wsty.r(strconv.Itoa(r.Waiters)), style{})
+	waits := fmtCount(int64(min(d.Waits, 1<<62))) + st.muted.r(st.dot()+"total ") + st.durStyle(r.WaitTotal).r(st.fmtDur(r.WaitTotal)) +
+		st.muted.r(st.dot()+"max ") + st.durStyle(r.WaitMax).r(st.fmtDur(r.WaitMax))
+	if d.Waits > 0 {
+		mean := r.WaitTotal / time.Duration(min(d.Waits, 1<<62))
+		waits += st.muted.r(st.dot()+"mean ") + st.durStyle(mean).r(st.fmtDur(mean))
+	}
+	b.field("waits", waits, style{})
+
+	if d.Runtime != nil {
+		runtimeStats(&b, d.Runtime)
+	}
+	if d.Status != "" {
+		b.section("Agent", -1)
+		b.field("status", sanitize(d.Status), st.warn)
+	}
+
+	b.add("")
+	for _, l := range histLines(st, "Wait time", "waits", &d.Wait, w) {
+		b.add(l)
+	}
+
+	title := "Waiting now, longest first"
+	if svc {
+		title = "Blocked now, longest first"
+	}
+	b.section(title, len(d.Waiters))
+	refs(&b, d.Waiters, func(g *model.GoroutineRef) (string, style) {
+		return st.fmtDur(g.For), st.durStyle(g.For)
+	})
+	b.section("Woken by, most wakes first", len(d.Wakers))
+	refs(&b, d.Wakers, func(g *model.GoroutineRef) (string, style) {
+		return plural(int(min(g.Wakes, 1<<31)), "wake"), style{}
+	})
+	b.finish(&v.page)
+}
+
+// refs adds one line per goroutine, a link when it is still stored, led
+// by what figure says about it.
+func refs(b *pageBuilder, gs []model.GoroutineRef, figure func(*model.GoroutineRef) (string, style)) {
+	st := b.st
+	if len(gs) == 0 {
+		b.add(st.muted.r("  none"))
+		return
+	}
+	for i := range gs {
+		g := &gs[i]
+		text, sty := figure(g)
+		l := "  " + sty.r(st.fit(text, 12, true)) + "  " + goRef(st, g)
+		if g.ID != 0 {
+			b.link(l+st.muted.r(" "+st.arrow()), target{viewGoroutine, g.ID})
+		} else {
+			b.add(l)
+		}
+	}
+}
+
+// runtimeStats adds a service's runtime metrics; a negative figure was
+// not reported.
+func runtimeStats(b *pageBuilder, rs *model.RuntimeStats) {
+	st := b.st
+	b.section("Runtime", -1)
+	num := func(n int64) string {
+		if n < 0 {
+			return st.muted.r("-")
+		}
+		return fmtCount(n)
+	}
+	dur := func(ns int64) string {
+		if ns < 0 {
+			return st.muted.r("-")
+		}
+		d := durOf(ns)
+		return st.durStyle(d).r(st.fmtDur(d))
+	}
+	bytes := func(n int64) string {
+		if n < 0 {
+			return st.muted.r("-")
+		}
+		return fmtBytes(n)
+	}
+	g := num(rs.Goroutines)
+	sep := st.muted.r(st.dot())
+	for s := range model.GoStates {
+		if n := rs.ByState[s]; n >= 0 && s != model.GoExited {
+			g += sep + s.String() + " " + fmtCount(n)
+		}
+	}
+	b.field("goroutines", g, style{})
+	b.field("heap", bytes(rs.HeapBytes)+st.muted.r(" of goal ")+bytes(rs.HeapGoal), style{})
+	b.field("GC", num(rs.GCCycles)+" cycles"+sep+dur(rs.GCPause)+" paused in all", style{})
+	b.field("scheduling", "p50 "+dur(rs.SchedP50)+sep+"p99 "+dur(rs.SchedP99)+st.muted.r(" latency"), style{})
+	b.field("mutex wait", dur(rs.MutexWait)+st.muted.r(" in all"), style{})
+}

@@ -1,0 +1,106 @@
+package ui
+
+import (
+	"hash/maphash"
+	"strconv"
+	"time"
+
+	"github.com/spantop/spantop/model"
+)
+
+// resColumns is the resources table: header, width, format and sort key of
+// every column, in display order (DESIGN.md §4).
+func resColumns() []column[model.ResourceRow] {
+	dur := func(get func(*model.ResourceRow) time.Duration) func(*styles, *model.ResourceRow, int) (string, style) {
+		return func(st *styles, r *model.ResourceRow, _ int) (string, style) {
+			d := get(r)
+			if d == 0 {
+				return "0", st.muted
+			}
+			return st.fmtDur(d), st.durStyle(d)
+		}
+	}
+	return []column[model.ResourceRow]{
+		{key: model.ResID, title: "ID", min: 4, ideal: 6, prio: 100, right: true,
+			cell: func(st *styles, r *model.ResourceRow, _ int) (string, style) {
+				return strconv.FormatUint(r.ID, 10), style{}
+			}},
+		{key: model.ResParent, title: "Parent", min: 6, ideal: 6, prio: 40, right: true,
+			present: func(r *model.ResourceRow) bool { return r.Parent != 0 },
+			cell: func(st *styles, r *model.ResourceRow, _ int) (string, style) {
+				if r.Parent == 0 {
+					return "", style{}
+				}
+				return strconv.FormatUint(r.Parent, 10), st.muted
+			}},
+		{key: model.ResKind, title: "Kind", min: 9, ideal: 9, prio: 96,
+			cell: func(st *styles, r *model.ResourceRow, _ int) (string, style) {
+				if r.Kind == "service" {
+					return sanitize(r.Kind), st.title
+				}
+				return sanitize(r.Kind), style{}
+			}},
+		{key: model.ResTotal, title: "Total", min: 8, ideal: 8, prio: 55, right: true, desc: true,
+			cell: func(st *styles, r *model.ResourceRow, _ int) (string, style) {
+				return st.fmtDur(r.Total), st.durStyle(r.Total)
+			}},
+		{key: model.ResTarget, title: "Target", min: 8, ideal: 10, prio: 94,
+			cell: func(st *styles, r *model.ResourceRow, _ int) (string, style) {
+				return sanitize(r.Target), style{}
+			}},
+		{key: model.ResType, title: "Type", min: 10, ideal: 18, prio: 70,
+			cell: func(st *styles, r *model.ResourceRow, _ int) (string, style) {
+				return sanitize(r.Type), st.muted
+			}},
+		{key: model.ResLocation, title: "Location", min: 12, ideal: 22, prio: 90, flex: 3,
+			cell: func(st *styles, r *model.ResourceRow, _ int) (string, style) {
+				return sanitize(r.Location), st.muted
+			}},
+		{key: model.ResWaiters, title: "Waiters", min: 7, ideal: 7, prio: 93, right: true, desc: true,
+			cell: func(st *styles, r *model.ResourceRow, _ int) (string, style) {
+				if r.Waiters == 0 {
+					return "0", st.muted
+				}
+				return strconv.Itoa(r.Waiters), st.warn
+			}},
+		{key: model.ResWaitTotal, title: "Wait total", min: 11, ideal: 11, prio: 92, right: true, desc: true,
+			cell: dur(func(r *model.ResourceRow) time.Duration { return r.WaitTotal })},
+		{key: model.ResWaitMax, title: "Wait max", min: 8, ideal: 9, prio: 80, right: true, desc: true,
+			cell: dur(func(r *model.ResourceRow) time.Duration { return r.WaitMax })},
+		{key: model.ResAttrs, title: "Attributes", min: 10, ideal: 24, prio: 50, flex: 2,
+			present: func(r *model.ResourceRow) bool { return len(r.Attrs) > 0 },
+			cell: func(st *styles, r *model.ResourceRow, _ int) (string, style) {
+				return fieldsText(r.Attrs), style{}
+			}},
+	}
+}
+
+// resTable is the resources view: services and the resources their
+// goroutines wait on.
+type resTable = table[model.ResourceRow]
+
+func newResTable() *resTable {
+	return newTable(resColumns(), model.ResWaitTotal, true,
+		func(r *model.ResourceRow) uint64 { return r.ID },
+		hashRes,
+		func(r *model.ResourceRow) bool { return r.Finished },
+		func(src Source, q model.Query) model.Page[model.ResourceRow] { return src.Resources(q) })
+}
+
+func hashRes(h *maphash.Hash, r *model.ResourceRow) {
+	hashU64(h, r.ID)
+	hashU64(h, r.Parent)
+	hashStr(h, r.ParentName)
+	hashStr(h, r.Kind)
+	hashU64(h, uint64(r.Total))
+	hashStr(h, r.Target)
+	hashStr(h, r.Type)
+	hashStr(h, r.Location)
+	hashU64(h, uint64(r.Waiters))
+	hashU64(h, uint64(r.WaitTotal))
+	hashU64(h, uint64(r.WaitMax))
+	hashAttrs(h, r.Attrs)
+	if r.Finished {
+		_ = h.WriteByte(1)
+	}
+}
