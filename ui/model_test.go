@@ -9,48 +9,14 @@ import (
 	"github.com/spantop/spantop/model"
 )
 
-// modelSource is the real model as a Source. The runtime methods forward
-// to the model when it has them and answer "nothing known" otherwise, so
-// the UI's tests run against the model while those methods are being
-// written; once *model.Model has all four, it is a Source by itself again.
+// modelSource is the real model as a Source. Saving traces is
+// cmd/spantop's job (it holds the trace reader), so here it fails.
 type modelSource struct{ *model.Model }
 
 var _ Source = modelSource{}
 
-func (s modelSource) Resources(q model.Query) model.Page[model.ResourceRow] {
-	if r, ok := any(s.Model).(interface {
-		Resources(model.Query) model.Page[model.ResourceRow]
-	}); ok {
-		return r.Resources(q)
-	}
-	return model.Page[model.ResourceRow]{Selected: -1}
-}
-
-func (s modelSource) Goroutine(id uint64) (model.GoroutineDetail, bool) {
-	if r, ok := any(s.Model).(interface {
-		Goroutine(uint64) (model.GoroutineDetail, bool)
-	}); ok {
-		return r.Goroutine(id)
-	}
-	return model.GoroutineDetail{}, false
-}
-
-func (s modelSource) Resource(id uint64) (model.ResourceDetail, bool) {
-	if r, ok := any(s.Model).(interface {
-		Resource(uint64) (model.ResourceDetail, bool)
-	}); ok {
-		return r.Resource(id)
-	}
-	return model.ResourceDetail{}, false
-}
-
-func (s modelSource) SaveTrace(id uint64) (string, error) {
-	if r, ok := any(s.Model).(interface {
-		SaveTrace(uint64) (string, error)
-	}); ok {
-		return r.SaveTrace(id)
-	}
-	return "", errors.New("the model cannot save traces")
+func (modelSource) SaveTrace(uint64) (string, error) {
+	return "", errors.New("no trace reader in this test")
 }
 
 // TestWithRealModel drives the UI against the real model, with hostile

@@ -178,7 +178,7 @@ func (m *Main) Run(ctx context.Context) error {
 		go func() { demoDone <- m.Demo(dctx, endpoint) }()
 	}
 
-	uiErr := m.UI(ctx, m.Model, ui.Options{
+	uiErr := m.UI(ctx, source{m.Model}, ui.Options{
 		Listen:  m.listening(),
 		ASCII:   m.Config.ASCII,
 		NoColor: m.Config.NoColor,
