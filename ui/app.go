@@ -21,6 +21,7 @@ import (
 // Source is what the UI reads; *model.Model satisfies it.
 type Source interface {
 	Header() model.Header
+	Warnings() []model.Warning
 	Tasks(q model.Query) model.Page[model.TaskRow]
 	Operations(q model.Query) model.Page[model.OpRow]
 	Span(id uint64) (model.SpanDetail, bool)
@@ -75,14 +76,14 @@ func (v viewID) mask() viewMask {
 	return inTasks
 }
 
-// Screen layout: three header lines, the title line, the column header,
+// Screen layout: four header lines (the last one the warnings), the title line, the column header,
 // the rows, the status line and the footer.
 const (
-	headerLines = 3
-	titleY      = 3
-	colHeaderY  = 4
-	firstRowY   = 5
-	chromeLines = 7 // everything but the rows
+	headerLines = 4
+	titleY      = headerLines
+	colHeaderY  = headerLines + 1
+	firstRowY   = headerLines + 2
+	chromeLines = 8 // everything but the rows
 )
 
 // tickMsg drives the refresh.
@@ -152,6 +153,11 @@ type App struct {
 	footerFor footerKey
 	statusLn  string
 	helpBox   []string
+	// warns is the warnings panel's content as of the last refresh;
+	// warnPanel shows it instead of the view.
+	warns     []model.Warning
+	warnPanel bool
+	warnBox   []string
 	empty     string // shown in place of rows when there are none
 	tabs      []tabHit
 	quitting  bool
@@ -301,7 +307,10 @@ func (a *App) do(act action) tea.Cmd {
 		a.quitting = true
 		return tea.Quit
 	case actHelp:
-		a.help = !a.help
+		a.help, a.warnPanel = !a.help, false
+	case actWarnings:
+		a.warnPanel, a.help = !a.warnPanel, false
+		a.prepareWarnings()
 	case actPause:
 		a.paused = !a.paused
 		if !a.paused {
@@ -528,6 +537,8 @@ func (a *App) click(m tea.Mouse) {
 // and the header, and prepares everything View draws.
 func (a *App) refresh(n nav) {
 	a.hdr = a.src.Header()
+	a.warns = a.src.Warnings()
+	a.prepareWarnings()
 	switch a.view {
 	case viewDetails:
 		a.det.refresh(a.src, a.st)
@@ -578,10 +589,14 @@ func (a *App) View() tea.View {
 	}
 	line(a.title)
 	switch {
-	case a.help:
+	case a.help || a.warnPanel:
+		overlay := a.helpBox
+		if a.warnPanel {
+			overlay = a.warnBox
+		}
 		for i := range body {
-			if i < len(a.helpBox) {
-				line(a.helpBox[i])
+			if i < len(overlay) {
+				line(overlay[i])
 			} else {
 				line("")
 			}

@@ -25,6 +25,7 @@ type fakeSource struct {
 	calls    int
 	spanHits int
 	rt       *fakeRuntime // made on first use; see fake_runtime_test.go
+	warns    []model.Warning
 }
 
 var fakeStart = time.Date(2026, 11, 22, 1, 2, 3, 0, time.UTC)
@@ -86,7 +87,17 @@ func newFake(n int) *fakeSource {
 	f.hdr = model.Header{SpansPerSec: 1234.5, Received: 1234567, Rejected: 2, Refused: 3, Dropped: 4, Evicted: 5,
 		MemoryUsed: 12 << 20, MemoryBudget: 512 << 20, Spans: n, Running: n / 5, Lost: n / 5, Errors: n / 5,
 		Traces: n / 3, Operations: len(f.ops), Services: 3}
+	f.warns = []model.Warning{
+		{Kind: model.WarnLost, Count: int64(n / 5), Text: "lost: in flight, then not refreshed for 3 heartbeats"},
+		{Kind: model.WarnBlocked, Count: 2, Text: "blocked on chan/select/sync longer than 10s\x1b[2J", Flag: "--warn-blocked"},
+	}
 	return f
+}
+
+func (f *fakeSource) Warnings() []model.Warning {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.warns
 }
 
 func (f *fakeSource) Header() model.Header {

@@ -78,7 +78,12 @@ func (a *App) prepareChrome() {
 	kv("traces", int64(h.Traces), style{})
 	kv(pick("operations", "ops"), int64(h.Operations), style{})
 	kv(pick("services", "svcs"), int64(h.Services), style{})
+	if h.Goroutines > 0 || h.Resources > 0 {
+		kv("goroutines", int64(h.Goroutines), style{})
+		kv(pick("resources", "res"), int64(h.Resources), style{})
+	}
 	a.head[2] = st.padLine(b.String(), w)
+	a.head[3] = a.warnLine()
 
 	a.prepareTitle()
 	a.prepareStatus()

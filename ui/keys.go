@@ -26,6 +26,7 @@ const (
 	actFilter
 	actPause
 	actHelp
+	actWarnings
 	actQuit
 	actTasks
 	actOps
@@ -100,6 +101,8 @@ var bindings = []binding{
 	{keys: []string{"s"}, acts: []action{actSaveTrace}, label: "s",
 		desc: "goroutine: save its process's execution trace (go tool trace)", views: inGoroutine,
 		foot: "save trace", footPrio: 45},
+	{keys: []string{"W"}, acts: []action{actWarnings}, label: "W", desc: "show / hide the warnings panel (each warning, its count and the flag that sets its threshold)",
+		views: inAll, foot: "warnings", footPrio: 35},
 	{keys: []string{"?"}, acts: []action{actHelp}, label: "?", desc: "show / hide this help", views: inAll,
 		foot: "help", footPrio: 100},
 	{keys: []string{"q", "ctrl+c"}, acts: []action{actQuit, actQuit}, label: "q", desc: "quit (also ctrl+c)",
@@ -186,23 +189,30 @@ func footerLine(st *styles, v viewMask, w int) string {
 // in w cells and h lines.
 func helpLines(st *styles, w, h int) []string {
 	ascii := st.ascii
+	var body []boxLine
+	for i := range bindings {
+		body = append(body, boxLine{bindings[i].shown(ascii), bindings[i].desc})
+	}
+	body = append(body, boxLine{}, boxLine{"mouse", mouseHelp})
+	return box(st, " keys ", body, w, h)
+}
+
+// boxLine is one line of an overlay box: a bold key column and its text.
+type boxLine struct{ key, text string }
+
+// box draws lines in a bordered box centred in a w×h area; long texts
+// wrap inside it.
+func box(st *styles, title string, body []boxLine, w, h int) []string {
 	keyW := 0
-	for i := range bindings {
-		keyW = max(keyW, width(bindings[i].shown(ascii)))
+	for _, l := range body {
+		keyW = max(keyW, width(l.key))
 	}
-	type line struct{ key, text string }
-	var body []line
-	for i := range bindings {
-		body = append(body, line{bindings[i].shown(ascii), bindings[i].desc})
-	}
-	body = append(body, line{}, line{"mouse", mouseHelp})
 	inner := 0
 	for _, l := range body {
 		inner = max(inner, keyW+2+width(l.text)+2)
 	}
 	inner = min(inner, max(w-2, keyW+4))
 	var out []string
-	title := " keys "
 	top := st.sym.tl + st.sym.h + title + strings.Repeat(st.sym.h, max(inner-1-width(title), 0)) + st.sym.tr
 	out = append(out, st.title.r(top))
 	for _, l := range body {

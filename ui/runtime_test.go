@@ -104,7 +104,7 @@ func TestResourcesView(t *testing.T) {
 	}
 	s := plain(a)
 	for _, want := range []string{"ID", "Parent", "Kind", "Total", "Target", "Type", "Location", "Waiters", "Wait total▼",
-		"Wait max", "Attributes", "1-43 of 43 resources", "service", "agentlib.Semaphore", "name=db-conns capacity=20",
+		"Wait max", "Attributes", "1-42 of 43 resources", "service", "agentlib.Semaphore", "name=db-conns capacity=20",
 		"shop.(*Cache).Get shop/mute.go:50"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("resources view lacks %q", want)

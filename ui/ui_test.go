@@ -712,3 +712,35 @@ func TestSelectedRowIsOneUniformBar(t *testing.T) {
 		t.Fatalf("selected row is %d cells wide, want the full 120", ansi.StringWidth(sel))
 	}
 }
+
+func TestWarningsLineAndPanel(t *testing.T) {
+	f := newFake(50)
+	a := newApp(t, f, Options{}, 120, 30)
+	head := ansi.Strip(strings.Split(screen(a), "\n")[headerLines-1])
+	if !strings.Contains(head, "warnings  10 lost  2 blocked goroutines") {
+		t.Fatalf("warnings line = %q", head)
+	}
+	press(a, "W")
+	s := screen(a)
+	if strings.Contains(s, "\x1b[2J") {
+		t.Fatal("a warning's text reached the terminal unsanitised")
+	}
+	plainScreen := ansi.Strip(s)
+	for _, want := range []string{" warnings ", "2 blocked goroutines", "longer than 10s", "[--warn-blocked]", "10 lost"} {
+		if !strings.Contains(plainScreen, want) {
+			t.Errorf("panel lacks %q:\n%s", want, plainScreen)
+		}
+	}
+	checkFrame(t, a, 120, 30)
+	press(a, "W")
+	if strings.Contains(ansi.Strip(screen(a)), "[--warn-blocked]") {
+		t.Error("W did not close the panel")
+	}
+	f.mu.Lock()
+	f.warns = nil
+	f.mu.Unlock()
+	a.Update(tickMsg(time.Now()))
+	if head := ansi.Strip(strings.Split(screen(a), "\n")[headerLines-1]); !strings.Contains(head, "no warnings") {
+		t.Errorf("calm warnings line = %q", head)
+	}
+}

@@ -4,7 +4,10 @@ import (
 	"errors"
 
 	"github.com/spantop/spantop/model"
+	"github.com/spantop/spantop/ui"
 )
+
+var _ ui.Source = source{}
 
 // source is what the UI reads: the model, and the execution traces the
 // trace reader keeps for SaveTrace.
