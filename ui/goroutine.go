@@ -156,6 +156,9 @@ func (v *goroutineView) build(st *styles) {
 	} else {
 		b.field("trace", "no execution trace of its process is held", st.muted)
 	}
+	for _, w := range d.Warnings {
+		b.field(st.sym.warn+" warning", sanitize(w), st.warn)
+	}
 
 	v.times(&b)
 
