@@ -1,0 +1,5 @@
+package agentlib
+
+const receiverEnv = "AGENTLIB_FAKE_RECEIVER"
+
+func runReceiverProcess() {}
