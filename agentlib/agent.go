@@ -158,6 +158,9 @@ func (a *agent) stop(ctx context.Context) error {
 		// In-flight exports end here; the goroutines then return at once.
 		a.cancel()
 		<-done
+		if a.tracer != nil {
+			a.tracer.stop() // no-op unless the control goroutine could not (a panic)
+		}
 		if err := a.cl.conn.Close(); err != nil && a.stopErr == nil {
 			a.stopErr = err
 		}
@@ -209,7 +212,6 @@ func (a *agent) recoverHot() {
 // second, and starts and stops the execution trace accordingly. It owns
 // the tracer's start and stop.
 func (a *agent) control() {
-	defer a.stopTraceFinal()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	fails := 0
@@ -217,6 +219,7 @@ func (a *agent) control() {
 	for {
 		select {
 		case <-a.stopping:
+			a.stopTraceFinal()
 			return
 		case <-a.trip:
 			a.tripped()
@@ -231,7 +234,9 @@ func (a *agent) control() {
 			err = a.cl.probe(a.ctrlCtx, req, probeLimit)
 		}
 		if a.ctrlCtx.Err() != nil {
-			return // stopping: the export was cut short, which says nothing of spantop
+			// Stopping: the export was cut short, which says nothing of
+			// spantop. The loop ends at the select above.
+			continue
 		}
 		if accepted(err) {
 			fails, delay = 0, probeMin
