@@ -3,6 +3,7 @@ package agentlib
 import (
 	"context"
 	"os"
+	"runtime/trace"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -119,6 +120,7 @@ func Start(ctx context.Context, opts Options) (stop func(context.Context) error,
 		if qb <= 0 {
 			qb = defaultTraceQueueBytes
 		}
+		qb = max(qb, minTraceQueueBytes)
 		budget := opts.TraceBudget
 		if budget == 0 {
 			budget = defaultTraceBudget
@@ -280,7 +282,19 @@ func (a *agent) wentAway() {
 // the breaker is open or runtime/trace was taken a short while ago.
 func (a *agent) maybeStartTrace() {
 	t := a.tracer
-	if t == nil || t.running() {
+	if t == nil {
+		return
+	}
+	if t.running() && !trace.IsEnabled() {
+		// Someone else called trace.Stop (a library's deferred Stop after
+		// its own Start failed, say): the session is over. Calling Stop
+		// ourselves later could end another's trace, so only forget it.
+		t.lost()
+		a.traceRetryAt = time.Now().Add(traceRetry)
+		a.status(msgTraceStoppedElsewhere)
+		return
+	}
+	if t.running() {
 		return
 	}
 	now := time.Now()

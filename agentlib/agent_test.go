@@ -356,3 +356,33 @@ func TestStartStop(t *testing.T) {
 		}
 	}
 }
+
+// A trace.Stop elsewhere in the process ends agentlib's session; agentlib
+// notices, says so, and does not stop the trace that runs next.
+func TestTraceStoppedElsewhere(t *testing.T) {
+	f := startFake(t)
+	stop := startAgent(t, Options{Endpoint: f.addr})
+	waitFor(t, 10*time.Second, "tracing", func() bool { return ReadStats().Tracing })
+	trace.Stop()
+	waitFor(t, 10*time.Second, "the status record", func() bool {
+		for _, r := range f.logList("spantop.agent.status") {
+			if r.Body.GetStringValue() == msgTraceStoppedElsewhere {
+				return true
+			}
+		}
+		return false
+	})
+	if ReadStats().Tracing {
+		t.Error("still reports tracing")
+	}
+	if err := trace.Start(io.Discard); err != nil {
+		t.Fatalf("trace.Start after agentlib's session ended: %v", err)
+	}
+	defer trace.Stop()
+	if err := stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !trace.IsEnabled() {
+		t.Error("stop ended a trace agentlib did not start")
+	}
+}

@@ -57,6 +57,7 @@ func newClient(ep endpoint, o *Options) (*client, error) {
 			MinConnectTimeout: 2 * time.Second,
 		}),
 		grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(maxSendBytes)),
+		grpc.WithUserAgent("spantop-agentlib/"+scopeVersion),
 	)
 	if err != nil {
 		return nil, err

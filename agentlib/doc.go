@@ -28,8 +28,9 @@
 // Only one runtime/trace.Start may run in a process. While agentlib holds
 // it, another trace.Start (for example /debug/pprof/trace) fails; if
 // another holds it, agentlib says so in a status record and sends metrics
-// only, trying again every minute. A runtime/trace.FlightRecorder can run
-// alongside it.
+// only, trying again every minute; if something else calls
+// runtime/trace.Stop, agentlib's session ends, it says so and tries again a
+// minute later. A runtime/trace.FlightRecorder can run alongside it.
 //
 // # Endpoint and resource
 //

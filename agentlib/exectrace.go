@@ -46,8 +46,13 @@ var (
 
 // Status messages (event_name spantop.agent.status).
 const (
-	msgTraceTaken = "execution trace unavailable: runtime/trace is already started in this process; sending metrics only"
+	msgTraceTaken            = "execution trace unavailable: runtime/trace is already started in this process; sending metrics only"
+	msgTraceStoppedElsewhere = "execution trace stopped: runtime/trace.Stop was called elsewhere in this process; sending metrics only, retrying in a minute"
 )
+
+// minTraceQueueBytes keeps Options.TraceQueueBytes large enough for a
+// generation of a small process (a generation may take half the queue).
+const minTraceQueueBytes = 1 << 20
 
 // generation is one whole generation of the trace, ready to ship: its
 // batches cut into chunks at batch boundaries.
@@ -96,6 +101,7 @@ func newExecTracer(a *agent, queueBytes, budget int64) *execTracer {
 // start begins a new trace session. It fails when runtime/trace is taken.
 func (t *execTracer) start() error {
 	w := &traceWriter{t: t, session: newSession(), cooldown: t.cooldown}
+	w.lastWrite.Store(time.Now().UnixNano())
 	if err := trace.Start(w); err != nil {
 		return err
 	}
@@ -109,7 +115,19 @@ func (t *execTracer) stop() {
 	if t.w == nil {
 		return
 	}
-	trace.Stop() // returns once the writer has had every byte
+	// The generation ends every second with a write to w; if w has heard
+	// nothing for longer, runtime/trace is not ours to stop any more.
+	if trace.IsEnabled() && time.Since(time.Unix(0, t.w.lastWrite.Load())) < 5*time.Second {
+		trace.Stop() // returns once the writer has had every byte
+	}
+	t.w.finish()
+	t.w = nil
+	t.active.Store(0)
+}
+
+// lost forgets a session that runtime/trace ended without us: the
+// writer has had its last byte.
+func (t *execTracer) lost() {
 	t.w.finish()
 	t.w = nil
 	t.active.Store(0)
@@ -283,13 +301,14 @@ type traceWriter struct {
 	headerN int
 	carry   []byte // the start of a batch split across writes
 
-	state    genState
-	curGen   uint64
-	cur      *generation
-	window   rateWindow
-	cooldown time.Duration // before the next session, should the breaker trip
-	tripped  bool
-	broken   bool
+	state     genState
+	curGen    uint64
+	cur       *generation
+	window    rateWindow
+	lastWrite atomic.Int64  // Unix ns of the last Write
+	cooldown  time.Duration // before the next session, should the breaker trip
+	tripped   bool
+	broken    bool
 }
 
 type genState uint8
@@ -303,6 +322,7 @@ const (
 // Write implements io.Writer.
 func (w *traceWriter) Write(p []byte) (int, error) {
 	n := len(p)
+	w.lastWrite.Store(time.Now().UnixNano())
 	defer func() {
 		if r := recover(); r != nil {
 			w.fail(fmt.Sprintf("execution trace stopped: internal error: %v", r))

@@ -35,7 +35,7 @@ const (
 	spanShards      = 64
 	maxLivePerShard = 1024 // 64k live spans
 	maxEndedPerShrd = 256  // 16k ended spans waiting for the next tick
-	maxSpansPerReq  = 2048
+	maxSpansPerReq  = 512  // keeps an export well under the 4 MiB message limit
 )
 
 // SpanProcessor returns the OpenTelemetry span processor that lets spantop
