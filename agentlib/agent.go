@@ -37,7 +37,6 @@ var (
 // agent is one Start's worth of agentlib.
 type agent struct {
 	opts  Options
-	ep    endpoint
 	res   []attribute.KeyValue
 	resPB *resourcepb.Resource
 	cl    *client
@@ -49,9 +48,9 @@ type agent struct {
 
 	// Written by Start and the control goroutine only.
 	sampler        *sampler
-	traceRetryAt   time.Time // trace.Start was taken: try again then
-	traceTakenSaid bool      // the status was sent for this connection
-	trip           chan struct{}
+	traceRetryAt   time.Time  // trace.Start was taken: try again then
+	traceTakenSaid bool       // the status was sent for this connection
+	trip           chan int64 // a session whose writer gave up
 
 	statusMu   sync.Mutex
 	statuses   []string
@@ -103,10 +102,9 @@ func Start(ctx context.Context, opts Options) (stop func(context.Context) error,
 	}
 	a := &agent{
 		opts:       opts,
-		ep:         ep,
 		cl:         cl,
 		spans:      newSpanTable(),
-		trip:       make(chan struct{}, 1),
+		trip:       make(chan int64, 1),
 		statusWake: make(chan struct{}, 1),
 		stopping:   make(chan struct{}),
 		traceOff:   make(chan struct{}),
@@ -223,8 +221,8 @@ func (a *agent) control() {
 		case <-a.stopping:
 			a.stopTraceFinal()
 			return
-		case <-a.trip:
-			a.tripped()
+		case session := <-a.trip:
+			a.tripped(session)
 			continue
 		case <-timer.C:
 		}
@@ -242,9 +240,7 @@ func (a *agent) control() {
 		}
 		if accepted(err) {
 			fails, delay = 0, probeMin
-			if !a.up.Load() {
-				a.up.Store(true)
-			}
+			a.up.Store(true)
 			a.maybeStartTrace()
 			timer.Reset(metricsInterval)
 			continue
@@ -312,13 +308,13 @@ func (a *agent) maybeStartTrace() {
 	a.traceTakenSaid = false
 }
 
-// tripped is the writer giving up (over budget, or an unreadable stream):
-// stop the trace and wait before the next session; the wait doubles each
-// time, up to 16 minutes, until spantop reconnects.
-func (a *agent) tripped() {
+// tripped is the writer of session giving up (over budget, or an
+// unreadable stream): stop the trace and wait before the next session; the
+// wait doubles each time, up to 16 minutes, until spantop reconnects.
+func (a *agent) tripped(session int64) {
 	t := a.tracer
-	if t == nil || !t.running() {
-		return
+	if t == nil || !t.running() || t.w.session != session {
+		return // that session has ended already
 	}
 	t.stop()
 	a.traceRetryAt = time.Now().Add(t.cooldown)
@@ -332,11 +328,11 @@ func (a *agent) stopTraceFinal() {
 	close(a.traceOff)
 }
 
-// signalTrip asks the control goroutine to stop the trace. It never
-// blocks: it runs on the runtime/trace goroutine.
-func (a *agent) signalTrip() {
+// signalTrip asks the control goroutine to stop the trace session. It
+// never blocks: it runs on the runtime/trace goroutine.
+func (a *agent) signalTrip(session int64) {
 	select {
-	case a.trip <- struct{}{}:
+	case a.trip <- session:
 	default:
 	}
 }

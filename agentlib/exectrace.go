@@ -497,7 +497,7 @@ func (w *traceWriter) fail(msg string) {
 		w.cur = nil
 	}
 	w.t.a.status(msg)
-	w.t.a.signalTrip()
+	w.t.a.signalTrip(w.session)
 }
 
 // budgetExceeded accounts n bytes against the budget and, once over it,
@@ -518,7 +518,7 @@ func (w *traceWriter) budgetExceeded(n int64) bool {
 	}
 	w.t.a.status(fmt.Sprintf("execution trace stopped: %.1f MiB/s over the last %ds is above the budget of %.1f MiB/s; sending metrics only, retrying in %s",
 		float64(total)/float64(budgetWindow)/(1<<20), budgetWindow, float64(w.t.budget)/(1<<20), w.cooldown))
-	w.t.a.signalTrip()
+	w.t.a.signalTrip(w.session)
 	return true
 }
 

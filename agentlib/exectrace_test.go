@@ -34,7 +34,7 @@ func mkBatch(gen uint64, m uint64, size int) []byte {
 // testTracer is an execTracer with an agent that is only what the writer
 // touches: the up flag, status records and the trip signal.
 func testTracer(queueBytes, budget int64) *execTracer {
-	a := &agent{trip: make(chan struct{}, 1), statusWake: make(chan struct{}, 1)}
+	a := &agent{trip: make(chan int64, 1), statusWake: make(chan struct{}, 1)}
 	a.up.Store(true)
 	return newExecTracer(a, queueBytes, budget)
 }

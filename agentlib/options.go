@@ -81,7 +81,6 @@ const (
 type endpoint struct {
 	target string // host:port for grpc.NewClient
 	tls    bool   // the URL asked for https
-	source string // which setting it came from, for status messages
 }
 
 // resolveEndpoint picks spantop's address: the option, else
@@ -101,12 +100,12 @@ func resolveEndpoint(opt string, getenv func(string) string) (endpoint, error) {
 			return ep, nil
 		}
 	}
-	return endpoint{target: defaultEndpoint, source: "default"}, nil
+	return endpoint{target: defaultEndpoint}, nil
 }
 
 // parseEndpoint accepts host:port, a bare host, or a URL with a scheme.
 func parseEndpoint(s, source string) (endpoint, error) {
-	ep := endpoint{source: source}
+	var ep endpoint
 	hostport := s
 	if strings.Contains(s, "://") {
 		u, err := url.Parse(s)
