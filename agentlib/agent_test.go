@@ -386,3 +386,33 @@ func TestTraceStoppedElsewhere(t *testing.T) {
 		t.Error("stop ended a trace agentlib did not start")
 	}
 }
+
+// stop gives up flushing when its context ends, and still releases all.
+func TestStopHonoursContext(t *testing.T) {
+	f := startFake(t)
+	before := runtime.NumGoroutine()
+	stop := startAgent(t, Options{Endpoint: f.addr, ExportSpans: true})
+	waitFor(t, 10*time.Second, "tracing", func() bool { return ReadStats().Tracing })
+	f.setStall()
+	defer f.release()
+	tr := newTP(t).Tracer("test")
+	for range 100 {
+		_, s := tr.Start(context.Background(), "pending")
+		s.End()
+	}
+	time.Sleep(3 * spanTick) // an export is now waiting on the stalled receiver
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	begun := time.Now()
+	if err := stop(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("stop with a stalled receiver and a short context: %v", err)
+	}
+	if d := time.Since(begun); d > 3*time.Second {
+		t.Errorf("stop took %s with a 100ms context", d)
+	}
+	if trace.IsEnabled() {
+		t.Error("the trace still runs after stop")
+	}
+	f.release()
+	waitFor(t, 5*time.Second, "agentlib's goroutines to end", func() bool { return runtime.NumGoroutine() <= before+2 })
+}
