@@ -63,7 +63,8 @@ type Options struct {
 
 	// TraceQueueBytes bounds the execution trace held in memory, waiting to
 	// be sent (and the generation being gathered). When spantop falls
-	// behind, whole generations are dropped and counted. Zero means 16 MiB.
+	// behind, whole generations are dropped and counted. Zero means 16 MiB;
+	// less than 1 MiB is taken as 1 MiB.
 	TraceQueueBytes int64
 
 	// DisableExecutionTrace turns the execution trace off: only spans and
