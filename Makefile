@@ -8,7 +8,7 @@ LDFLAGS := -X main.version=$(VERSION)
 ARGS    ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help build run demo test bench bench-all lint fmt screenshots clean
+.PHONY: help build run demo test bench bench-agentlib bench-all lint fmt screenshots clean
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -24,18 +24,27 @@ demo: build ## Run spantop with its built-in demo workload.
 
 test: ## Run all tests with the race detector (the tmux end-to-end test builds its own binary).
 	$(GO) test -race -count=1 ./...
+	cd agentlib && $(GO) test -race -count=1 ./...
 
-bench: ## The headline figures: ingest vs a count-only ceiling, memory per span, 1M-span frame.
+bench: ## The headline figures: ingest vs a count-only ceiling, memory per span, 1M-span frame (agentlib's: bench-agentlib).
 	$(GO) test -run '^$$' -bench 'IngestGRPC' -benchtime 60x -count 6 ./ingest
 	$(GO) test -run '^$$' -bench 'RetainedSpanMemory' -benchtime 1x ./model
 	$(GO) test -run '^$$' -bench 'TasksQuery1M|ApplySteady' -benchtime 2000x ./model
 	$(GO) test -run '^$$' -bench 'TasksFrame1M' -benchtime 300x -count 3 ./ui
+	@echo "The cost of agentlib to the application it runs in: make bench-agentlib"
+
+bench-agentlib: ## agentlib's cost to the app: CPU per job of a worker pool and of an idle process, off vs on; Mutex/Semaphore.
+	cd agentlib && $(GO) test -run '^$$' -bench 'Uncontended' -benchtime 2000000x -count 3 .
+	cd agentlib && $(GO) test -run '^$$' -bench 'WorkerPool' -benchtime 300x -count 6 .
+	cd agentlib && $(GO) test -run '^$$' -bench 'Idle10k' -benchtime 30x -count 2 .
 
 bench-all: ## Every benchmark (2s each, with allocations).
 	$(GO) test -run '^$$' -bench . -benchtime 2s -benchmem -count 1 ./...
+	cd agentlib && $(GO) test -run '^$$' -bench . -benchtime 2s -benchmem -count 1 ./...
 
 lint: ## go vet and a gofmt check.
 	$(GO) vet ./...
+	cd agentlib && $(GO) vet ./...
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt -l found unformatted files:"; echo "$$out"; exit 1; fi
 
 fmt: ## Format the code with gofmt.

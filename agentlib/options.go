@@ -1,0 +1,251 @@
+package agentlib
+
+import (
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+
+	"go.opentelemetry.io/otel/attribute"
+)
+
+// Options configure Start. The zero value is ready to use: it finds spantop
+// on the loopback interface and names the service after the environment or
+// the executable.
+type Options struct {
+	// Endpoint is spantop's OTLP/gRPC address, as host:port or as a URL
+	// (http://host:port; https:// selects TLS). When empty, Start uses
+	// SPANTOP_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT if it names a
+	// loopback address, else 127.0.0.1:4317. A URL or address with spantop's
+	// OTLP/HTTP port 4318 is taken to mean the gRPC port 4317 beside it.
+	Endpoint string
+
+	// TLS, when set, secures the connection with it. It is needed only for
+	// a spantop listening beyond loopback with TLS; an https:// endpoint
+	// without TLS set uses the system's roots.
+	TLS *tls.Config
+
+	// Headers are sent with every export, e.g. "authorization": "Bearer …"
+	// for a spantop that asks for a token.
+	Headers map[string]string
+
+	// ServiceName is the service.name resource attribute. When empty,
+	// OTEL_SERVICE_NAME is used, else the executable's name.
+	ServiceName string
+
+	// ResourceAttributes are added to the resource of everything agentlib
+	// sends, with those of OTEL_RESOURCE_ATTRIBUTES; where both give a key,
+	// the option wins. Neither can replace
+	// the attributes agentlib sets itself (service.name, service.instance.id,
+	// process.pid, process.runtime.name, process.runtime.version, host.name).
+	ResourceAttributes []attribute.KeyValue
+
+	// ExportSpans sends every ended span to spantop, not only those that
+	// were sent while in flight. Set it when the application has no other
+	// exporter pointed at spantop.
+	ExportSpans bool
+
+	// TraceBudget is the average rate, in bytes per second over 10 seconds,
+	// the execution trace may reach. Above it agentlib stops tracing, sends
+	// a status record saying so and tries again a minute later. Zero means
+	// 8 MiB/s; a negative value means no limit.
+	TraceBudget int64
+
+	// TraceQueueBytes bounds the execution trace held in memory, waiting to
+	// be sent (and the generation being gathered). When spantop falls
+	// behind, whole generations are dropped and counted. Zero means 16 MiB;
+	// less than 1 MiB is taken as 1 MiB.
+	TraceQueueBytes int64
+
+	// DisableExecutionTrace turns the execution trace off: only spans and
+	// runtime metrics are sent.
+	DisableExecutionTrace bool
+}
+
+const (
+	defaultEndpoint        = "127.0.0.1:4317"
+	defaultTraceBudget     = 8 << 20
+	defaultTraceQueueBytes = 16 << 20
+)
+
+// endpoint is where agentlib sends, after resolution.
+type endpoint struct {
+	target string // host:port for grpc.NewClient
+	tls    bool   // the URL asked for https
+}
+
+// resolveEndpoint picks spantop's address: the option, else
+// SPANTOP_ENDPOINT, else a loopback OTEL_EXPORTER_OTLP_ENDPOINT, else
+// 127.0.0.1:4317. getenv is os.Getenv outside tests.
+func resolveEndpoint(opt string, getenv func(string) string) (endpoint, error) {
+	if s := strings.TrimSpace(opt); s != "" {
+		return parseEndpoint(s, "Options.Endpoint")
+	}
+	if s := strings.TrimSpace(getenv("SPANTOP_ENDPOINT")); s != "" {
+		return parseEndpoint(s, "SPANTOP_ENDPOINT")
+	}
+	if s := strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_ENDPOINT")); s != "" {
+		// The generic OTLP endpoint may point at a collector far away;
+		// agentlib's data is for a spantop on this machine only.
+		if ep, err := parseEndpoint(s, "OTEL_EXPORTER_OTLP_ENDPOINT"); err == nil && isLoopback(ep.target) {
+			return ep, nil
+		}
+	}
+	return endpoint{target: defaultEndpoint}, nil
+}
+
+// parseEndpoint accepts host:port, a bare host, or a URL with a scheme.
+func parseEndpoint(s, source string) (endpoint, error) {
+	var ep endpoint
+	hostport := s
+	if strings.Contains(s, "://") {
+		u, err := url.Parse(s)
+		if err != nil {
+			return ep, fmt.Errorf("agentlib: %s %q: %w", source, s, err)
+		}
+		switch u.Scheme {
+		case "http", "grpc":
+		case "https":
+			ep.tls = true
+		default:
+			return ep, fmt.Errorf("agentlib: %s %q: unsupported scheme %q (want http or https)", source, s, u.Scheme)
+		}
+		hostport = u.Host
+	} else if i := strings.IndexByte(s, '/'); i >= 0 {
+		hostport = s[:i] // host:port/v1/traces
+	}
+	if hostport == "" {
+		return ep, fmt.Errorf("agentlib: %s %q: no host", source, s)
+	}
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		// A bare host (or a bracketed IPv6 literal) takes the OTLP/gRPC port.
+		host, port = strings.Trim(hostport, "[]"), "4317"
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	if port == "" || port == "4318" {
+		port = "4317"
+	}
+	if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
+		return ep, fmt.Errorf("agentlib: %s %q: bad port %q", source, s, port)
+	}
+	ep.target = net.JoinHostPort(host, port)
+	return ep, nil
+}
+
+// isLoopback reports whether host:port names this machine's loopback
+// interface by name or address.
+func isLoopback(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host = hostport
+	}
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	return err == nil && a.Unmap().IsLoopback()
+}
+
+// identity holds the process attributes that are the same for every
+// agent started in this process: service.instance.id must not change when
+// an application stops and starts agentlib again.
+var identity = sync.OnceValue(func() (id struct{ instance, host string }) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		// crypto/rand does not fail on supported platforms; a fixed
+		// prefix plus the pid still tells processes apart.
+		id.instance = "pid-" + strconv.Itoa(os.Getpid())
+	} else {
+		b[6] = b[6]&0x0f | 0x40 // UUID version 4
+		b[8] = b[8]&0x3f | 0x80
+		h := hex.EncodeToString(b[:])
+		id.instance = h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	}
+	id.host, _ = os.Hostname()
+	return id
+})
+
+// resourceAttrs builds the attributes of the resource agentlib sends its
+// metrics and logs under, and adds to the resource of spans.
+func resourceAttrs(o *Options, getenv func(string) string) []attribute.KeyValue {
+	name := o.ServiceName
+	if name == "" {
+		name = strings.TrimSpace(getenv("OTEL_SERVICE_NAME"))
+	}
+	if name == "" {
+		name = executableName()
+	}
+	id := identity()
+	own := []attribute.KeyValue{
+		attribute.String("service.name", name),
+		attribute.String("service.instance.id", id.instance),
+		attribute.Int("process.pid", os.Getpid()),
+		attribute.String("process.runtime.name", "go"),
+		attribute.String("process.runtime.version", runtime.Version()),
+		attribute.String("host.name", id.host),
+	}
+	taken := make(map[attribute.Key]bool, len(own))
+	for _, kv := range own {
+		taken[kv.Key] = true
+	}
+	out := own
+	add := func(kv attribute.KeyValue) {
+		if !kv.Valid() || taken[kv.Key] {
+			return
+		}
+		taken[kv.Key] = true
+		out = append(out, kv)
+	}
+	// Options come first so that they win over the environment.
+	for _, kv := range o.ResourceAttributes {
+		add(kv)
+	}
+	for _, kv := range parseResourceEnv(getenv("OTEL_RESOURCE_ATTRIBUTES")) {
+		add(kv)
+	}
+	return out
+}
+
+// parseResourceEnv reads OTEL_RESOURCE_ATTRIBUTES (key=value pairs separated
+// by commas, values percent-encoded), skipping malformed pairs.
+func parseResourceEnv(s string) []attribute.KeyValue {
+	var out []attribute.KeyValue
+	for _, pair := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(pair, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			continue
+		}
+		if dv, err := url.PathUnescape(strings.TrimSpace(v)); err == nil {
+			v = dv
+		}
+		out = append(out, attribute.String(k, strings.TrimSpace(v)))
+	}
+	return out
+}
+
+func executableName() string {
+	if p, err := os.Executable(); err == nil {
+		return strings.TrimSuffix(filepath.Base(p), ".exe")
+	}
+	if len(os.Args) > 0 && os.Args[0] != "" {
+		return filepath.Base(os.Args[0])
+	}
+	return "unknown_service:go"
+}
+
+// errAlreadyStarted is returned by Start while an agent runs.
+var errAlreadyStarted = errors.New("agentlib: already started; call the stop function Start returned first")

@@ -1,0 +1,124 @@
+package agentlib
+
+import (
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+)
+
+func TestResolveEndpoint(t *testing.T) {
+	tests := []struct {
+		name    string
+		opt     string
+		env     map[string]string
+		want    string
+		tls     bool
+		wantErr string
+	}{
+		{name: "default", want: "127.0.0.1:4317"},
+		{name: "option host:port", opt: "localhost:5000", want: "localhost:5000"},
+		{name: "option wins over env", opt: "127.0.0.1:1", env: map[string]string{"SPANTOP_ENDPOINT": "127.0.0.1:2"}, want: "127.0.0.1:1"},
+		{name: "option URL", opt: "http://127.0.0.1:7000", want: "127.0.0.1:7000"},
+		{name: "option https URL", opt: "https://spantop.example:443", want: "spantop.example:443", tls: true},
+		{name: "option bare host", opt: "localhost", want: "localhost:4317"},
+		{name: "option URL without port", opt: "http://localhost", want: "localhost:4317"},
+		{name: "option URL with path", opt: "http://localhost:4317/v1/traces", want: "localhost:4317"},
+		{name: "option host:port with path", opt: "localhost:4317/v1/traces", want: "localhost:4317"},
+		{name: "HTTP port means gRPC port", opt: "http://localhost:4318", want: "localhost:4317"},
+		{name: "IPv6 literal", opt: "[::1]:4000", want: "[::1]:4000"},
+		{name: "IPv6 URL", opt: "http://[::1]:4000", want: "[::1]:4000"},
+		{name: "empty host", opt: ":4000", want: "127.0.0.1:4000"},
+		{name: "SPANTOP_ENDPOINT", env: map[string]string{"SPANTOP_ENDPOINT": "10.0.0.5:4317"}, want: "10.0.0.5:4317"},
+		{name: "SPANTOP_ENDPOINT wins over OTEL", env: map[string]string{"SPANTOP_ENDPOINT": "127.0.0.1:9", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://localhost:4317"}, want: "127.0.0.1:9"},
+		{name: "OTEL loopback URL", env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://localhost:14317"}, want: "localhost:14317"},
+		{name: "OTEL loopback host:port", env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "127.0.0.2:4317"}, want: "127.0.0.2:4317"},
+		{name: "OTEL loopback IPv6", env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://[::1]:4317"}, want: "[::1]:4317"},
+		{name: "OTEL loopback HTTP port", env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}, want: "127.0.0.1:4317"},
+		{name: "OTEL remote is ignored", env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://collector.example:4317"}, want: "127.0.0.1:4317"},
+		{name: "OTEL malformed is ignored", env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "ftp://localhost:21"}, want: "127.0.0.1:4317"},
+		{name: "bad scheme", opt: "ftp://localhost:21", wantErr: "unsupported scheme"},
+		{name: "bad port", opt: "localhost:http", wantErr: "bad port"},
+		{name: "port out of range", opt: "localhost:70000", wantErr: "bad port"},
+		{name: "URL without host", opt: "http://", wantErr: "no host"},
+		{name: "bad SPANTOP_ENDPOINT", env: map[string]string{"SPANTOP_ENDPOINT": "localhost:0"}, wantErr: "SPANTOP_ENDPOINT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			getenv := func(k string) string { return tt.env[k] }
+			ep, err := resolveEndpoint(tt.opt, getenv)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one mentioning %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ep.target != tt.want || ep.tls != tt.tls {
+				t.Errorf("got %s (tls %v), want %s (tls %v)", ep.target, ep.tls, tt.want, tt.tls)
+			}
+		})
+	}
+}
+
+func TestIsLoopback(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"localhost:1": true, "LOCALHOST:1": true, "app.localhost:1": true, "127.0.0.1:1": true,
+		"127.1.2.3:1": true, "[::1]:1": true, "[::ffff:127.0.0.1]:1": true,
+		"10.0.0.1:1": false, "example.com:1": false, "[::2]:1": false, "0.0.0.0:1": false,
+	} {
+		if got := isLoopback(addr); got != want {
+			t.Errorf("isLoopback(%q) = %v, want %v", addr, got, want)
+		}
+	}
+}
+
+func TestResourceAttrs(t *testing.T) {
+	get := func(attrs []attribute.KeyValue, k string) string {
+		for _, a := range attrs {
+			if string(a.Key) == k {
+				return a.Value.Emit()
+			}
+		}
+		return ""
+	}
+	env := map[string]string{
+		"OTEL_SERVICE_NAME":        "from-env",
+		"OTEL_RESOURCE_ATTRIBUTES": "deployment.environment=dev,team=a%20b,service.name=ignored,bad,=x",
+	}
+	getenv := func(k string) string { return env[k] }
+
+	attrs := resourceAttrs(&Options{ResourceAttributes: []attribute.KeyValue{attribute.String("team", "opt"), attribute.String("process.pid", "1")}}, getenv)
+	for k, want := range map[string]string{
+		"service.name":           "from-env",
+		"deployment.environment": "dev",
+		"team":                   "opt", // the option wins over the environment
+		"process.runtime.name":   "go",
+	} {
+		if got := get(attrs, k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	if get(attrs, "process.pid") == "1" {
+		t.Error("an option replaced process.pid")
+	}
+	for _, k := range []string{"service.instance.id", "process.pid", "process.runtime.version", "host.name"} {
+		if get(attrs, k) == "" && k != "host.name" {
+			t.Errorf("%s missing", k)
+		}
+	}
+	if got := get(resourceAttrs(&Options{ServiceName: "opt"}, getenv), "service.name"); got != "opt" {
+		t.Errorf("ServiceName option: service.name = %q", got)
+	}
+	if got := get(resourceAttrs(&Options{}, func(string) string { return "" }), "service.name"); got != executableName() || got == "" {
+		t.Errorf("no name given: service.name = %q, want the executable's %q", got, executableName())
+	}
+	// One instance ID per process.
+	a1 := get(resourceAttrs(&Options{}, getenv), "service.instance.id")
+	a2 := get(resourceAttrs(&Options{}, getenv), "service.instance.id")
+	if a1 != a2 || len(a1) != 36 {
+		t.Errorf("instance IDs %q, %q: want one UUID per process", a1, a2)
+	}
+}
