@@ -11,7 +11,7 @@ ARGS    ?=
 .PHONY: help build run demo test bench bench-agentlib bench-all lint fmt screenshots clean
 
 help: ## Show this help.
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## Build bin/spantop.
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/spantop
