@@ -7,7 +7,9 @@
 // look for in a real system: client and server spans linked by W3C trace
 // context, fan-out to several backends at once, a slow query, a recurring
 // error burst, a producer/consumer pair over a queue, long-running spans and
-// span events.
+// span events. It runs agentlib, as a Go app would: spans in flight, the
+// execution trace (goroutines and what they wait on), a contended mutex, a
+// semaphore, and a goroutine leak.
 package demo
 
 import (
@@ -26,6 +28,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/spantop/spantop/agentlib"
 )
 
 // Version is reported as service.version by every demo service.
@@ -44,21 +48,26 @@ type config struct {
 	jobEvery time.Duration
 	// batchTimeout is the BatchSpanProcessor's export delay.
 	batchTimeout time.Duration
-	// inflightAfter and heartbeat drive the in-flight snapshots.
-	inflightAfter, heartbeat time.Duration
+	// syncEvery and syncHold shape the mutex hot spot: the stock sync holds
+	// the inventory lock for syncHold every syncEvery.
+	syncEvery, syncHold time.Duration
+	// leakEvery leaks one goroutine per leakEvery orders, up to leakMax.
+	leakEvery, leakMax int
 }
 
 func defaultConfig() config {
 	return config{
-		rate:          8,
-		burstEvery:    20 * time.Second,
-		burstAt:       8 * time.Second,
-		burstFor:      4 * time.Second,
-		slowEvery:     4,
-		jobEvery:      10 * time.Second,
-		batchTimeout:  200 * time.Millisecond,
-		inflightAfter: 250 * time.Millisecond,
-		heartbeat:     time.Second,
+		rate:         8,
+		burstEvery:   20 * time.Second,
+		burstAt:      8 * time.Second,
+		burstFor:     4 * time.Second,
+		slowEvery:    4,
+		jobEvery:     10 * time.Second,
+		batchTimeout: 200 * time.Millisecond,
+		syncEvery:    500 * time.Millisecond,
+		syncHold:     150 * time.Millisecond,
+		leakEvery:    2,
+		leakMax:      5000,
 	}
 }
 
@@ -102,11 +111,10 @@ func newService(ctx context.Context, name, endpoint string, cfg config) (*servic
 		attribute.String("telemetry.sdk.language", "go"),
 		attribute.String("telemetry.sdk.name", "opentelemetry"),
 	)
-	// The in-flight processor is registered first so that Shutdown stops
-	// it before the batcher shuts the shared exporter down.
+	// agentlib's processor sends spans in flight to spantop (only there).
 	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithResource(res),
-		sdktrace.WithSpanProcessor(newInflight(exp, cfg.inflightAfter, cfg.heartbeat)),
+		sdktrace.WithSpanProcessor(agentlib.SpanProcessor()),
 		sdktrace.WithBatcher(exp,
 			sdktrace.WithBatchTimeout(cfg.batchTimeout),
 			sdktrace.WithMaxQueueSize(8192),
@@ -131,6 +139,15 @@ func newID() string {
 var propagator = propagation.TraceContext{}
 
 func run(ctx context.Context, endpoint string, cfg config) (err error) {
+	// One agentlib per process. A second run in the same process (tests)
+	// goes on without it rather than fail.
+	if stop, aerr := agentlib.Start(ctx, agentlib.Options{Endpoint: endpoint, ServiceName: "shop"}); aerr == nil {
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+			defer cancel()
+			_ = stop(sctx) // best effort on the way out, like the providers' flush
+		}()
+	}
 	names := []string{"frontend", "checkout", "inventory", "payments", "auth", "shipping"}
 	svcs := make(map[string]*service, len(names))
 	defer func() {

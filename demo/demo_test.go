@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	collogs "go.opentelemetry.io/proto/otlp/collector/logs/v1"
+	colmetrics "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/grpc"
@@ -45,6 +47,22 @@ func (r *receiver) Export(_ context.Context, req *coltrace.ExportTraceServiceReq
 	return &coltrace.ExportTraceServiceResponse{}, nil
 }
 
+type logsSink struct {
+	collogs.UnimplementedLogsServiceServer
+}
+
+func (logsSink) Export(context.Context, *collogs.ExportLogsServiceRequest) (*collogs.ExportLogsServiceResponse, error) {
+	return &collogs.ExportLogsServiceResponse{}, nil
+}
+
+type metricsSink struct {
+	colmetrics.UnimplementedMetricsServiceServer
+}
+
+func (metricsSink) Export(context.Context, *colmetrics.ExportMetricsServiceRequest) (*colmetrics.ExportMetricsServiceResponse, error) {
+	return &colmetrics.ExportMetricsServiceResponse{}, nil
+}
+
 func (r *receiver) snapshot() []got {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -60,6 +78,10 @@ func startReceiver(t *testing.T) (*receiver, string) {
 	srv := grpc.NewServer()
 	rcv := &receiver{}
 	coltrace.RegisterTraceServiceServer(srv, rcv)
+	// agentlib sends logs and metrics too, and counts spantop present
+	// only when they are accepted.
+	collogs.RegisterLogsServiceServer(srv, logsSink{})
+	colmetrics.RegisterMetricsServiceServer(srv, metricsSink{})
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(srv.Stop)
 	return rcv, ln.Addr().String()
@@ -84,7 +106,6 @@ func TestDemoProducesALinkedMultiServiceWorkload(t *testing.T) {
 	cfg.burstEvery, cfg.burstAt, cfg.burstFor = time.Second, 0, 500*time.Millisecond // fail half the time from the start
 	cfg.slowEvery = 1
 	cfg.jobEvery = 200 * time.Millisecond
-	cfg.inflightAfter, cfg.heartbeat = 100*time.Millisecond, 300*time.Millisecond
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()

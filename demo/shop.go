@@ -17,6 +17,8 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/spantop/spantop/agentlib"
 )
 
 // shop is the demo system: four HTTP services on loopback (frontend,
@@ -36,6 +38,13 @@ type shop struct {
 	offset       atomic.Int64
 	streams      atomic.Int32
 	wg           sync.WaitGroup
+
+	// stock is the inventory's hot lock: the stock sync holds it too long,
+	// so requests queue behind it. dbConns bounds payments' database pool.
+	stock   *agentlib.Mutex
+	dbConns *agentlib.Semaphore
+	// leaked counts the goroutines the shipping consumer has leaked.
+	leaked atomic.Int64
 }
 
 // message is one entry on the orders queue; headers carry trace context the
@@ -49,9 +58,11 @@ type message struct {
 func startShop(svcs map[string]*service, cfg config) (*shop, error) {
 	s := &shop{
 		cfg: cfg, svcs: svcs,
-		base:   make(map[string]string),
-		orders: make(chan message, 256),
-		start:  time.Now(),
+		base:    make(map[string]string),
+		orders:  make(chan message, 256),
+		start:   time.Now(),
+		stock:   agentlib.NewMutex("inventory.stock"),
+		dbConns: agentlib.NewSemaphore("payments.db-conns", 2),
 		client: &http.Client{
 			Timeout:   10 * time.Second,
 			Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second},
@@ -100,8 +111,10 @@ func (s *shop) close() {
 // run drives the shop until ctx ends: user requests at cfg.rate, the
 // orders consumer, the periodic reconcile job and long-lived event streams.
 func (s *shop) run(ctx context.Context) {
-	s.wg.Go(func() { s.consume(ctx) })
-	s.wg.Go(func() { s.reconcileLoop(ctx) })
+	s.wg.Add(3)
+	agentlib.Go(ctx, "orders-consumer", func(ctx context.Context) { defer s.wg.Done(); s.consume(ctx) })
+	agentlib.Go(ctx, "reconcile-loop", func(ctx context.Context) { defer s.wg.Done(); s.reconcileLoop(ctx) })
+	agentlib.Go(ctx, "stock-sync", func(ctx context.Context) { defer s.wg.Done(); s.stockSync(ctx) })
 	tick := time.NewTicker(time.Duration(float64(time.Second) / s.cfg.rate))
 	defer tick.Stop()
 	sem := make(chan struct{}, 64) // bound the load when the shop is slow
@@ -336,9 +349,11 @@ func (s *shop) inventoryRoutes(mux *http.ServeMux) {
 			return http.StatusOK, nil
 		}
 		trace.SpanFromContext(ctx).AddEvent("cache.miss", trace.WithAttributes(attribute.String("cache.key", key)))
+		s.stock.Lock()
 		s.db(ctx, inv, "SELECT", "stock",
 			"SELECT sku, warehouse_id, quantity FROM stock WHERE sku = $1",
 			jitter(2*time.Millisecond, 8*time.Millisecond))
+		s.stock.Unlock()
 		s.redis(ctx, inv, "SET", "SET "+key+" EX 30")
 		if rand.IntN(50) == 0 {
 			return http.StatusNotFound, nil
@@ -346,9 +361,11 @@ func (s *shop) inventoryRoutes(mux *http.ServeMux) {
 		return http.StatusOK, nil
 	})
 	s.handle(mux, inv, http.MethodPost, "/reserve", func(ctx context.Context, _ *http.Request) (int, error) {
+		s.stock.Lock()
 		s.db(ctx, inv, "UPDATE", "stock",
 			"UPDATE stock SET quantity = quantity - $1 WHERE sku = $2 AND quantity >= $1",
 			jitter(3*time.Millisecond, 12*time.Millisecond))
+		s.stock.Unlock()
 		if rand.IntN(40) == 0 {
 			trace.SpanFromContext(ctx).AddEvent("stock.insufficient")
 			return http.StatusConflict, nil
@@ -363,7 +380,8 @@ func (s *shop) paymentsRoutes(mux *http.ServeMux) {
 	pay := s.svcs["payments"]
 	s.handle(mux, pay, http.MethodPost, "/charge", func(ctx context.Context, _ *http.Request) (int, error) {
 		fctx, f := pay.tracer.Start(ctx, "fraud.score")
-		sleep(fctx, jitter(2*time.Millisecond, 6*time.Millisecond))
+		burn(jitter(time.Millisecond, 2*time.Millisecond)) // the model runs on the CPU
+		sleep(fctx, jitter(time.Millisecond, 4*time.Millisecond))
 		score := rand.Float64()
 		f.SetAttributes(attribute.Float64("fraud.score", score))
 		if score > 0.9 {
@@ -379,9 +397,13 @@ func (s *shop) paymentsRoutes(mux *http.ServeMux) {
 			return http.StatusServiceUnavailable,
 				processorError{"card processor: upstream connect error or disconnect/reset before headers"}
 		}
+		if err := s.dbConns.Acquire(ctx); err != nil {
+			return http.StatusServiceUnavailable, err
+		}
 		s.db(ctx, pay, "INSERT", "payments",
 			"INSERT INTO payments (order_id, amount, currency, status) VALUES ($1, $2, 'EUR', 'captured')",
 			jitter(2*time.Millisecond, 5*time.Millisecond))
+		s.dbConns.Release()
 		sleep(ctx, jitter(10*time.Millisecond, 30*time.Millisecond)) // the processor's own latency
 		return http.StatusOK, nil
 	})
@@ -418,9 +440,58 @@ func (s *shop) consume(ctx context.Context) {
 			"INSERT INTO shipments (order_id, carrier, status) VALUES ($1, $2, 'label_created')",
 			jitter(2*time.Millisecond, 4*time.Millisecond))
 		span.AddEvent("label.printed", trace.WithAttributes(attribute.String("shipping.carrier", "dhl")))
+		s.awaitAck(ctx, m)
 		span.End()
 	}
 }
+
+// awaitAck is the shipping consumer's bug: for some messages it starts a
+// goroutine waiting for a carrier acknowledgement that never comes. The
+// goroutines pile up, blocked on a channel: a leak spantop shows growing.
+func (s *shop) awaitAck(ctx context.Context, m message) {
+	if s.cfg.leakEvery <= 0 || m.order%s.cfg.leakEvery != 0 || s.leaked.Load() >= int64(s.cfg.leakMax) {
+		return
+	}
+	s.leaked.Add(1)
+	ack := make(chan struct{}) // nobody keeps it to send on
+	agentlib.Go(ctx, "carrier-ack", func(ctx context.Context) {
+		select {
+		case <-ack:
+		case <-ctx.Done(): // the demo's end, so tests and spantop's quit are clean
+		}
+	})
+}
+
+// stockSync refreshes the stock table from the warehouse while holding the
+// inventory lock far longer than it should: the mutex hot spot.
+func (s *shop) stockSync(ctx context.Context) {
+	t := time.NewTicker(s.cfg.syncEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		s.stock.Lock()
+		sleep(ctx, jitter(s.cfg.syncHold, s.cfg.syncHold/2))
+		s.stock.Unlock()
+	}
+}
+
+// burn keeps a CPU busy for about d, as real work would.
+func burn(d time.Duration) {
+	end := time.Now().Add(d)
+	x := uint64(1)
+	for time.Now().Before(end) {
+		for range 1000 {
+			x = x*6364136223846793005 + 1442695040888963407
+		}
+	}
+	burnSink.Store(x)
+}
+
+var burnSink atomic.Uint64
 
 // reconcileLoop starts the reconcile job every cfg.jobEvery: a span that
 // runs for seconds, so spantop shows it running.
