@@ -89,6 +89,11 @@ func runWorkload(d time.Duration) *workload {
 
 	// A mutex held 200ms of every 250ms, and three goroutines waiting for it.
 	goNamed("holder", func(tr *truth) {
+		// Generations end about every second, in step with the 250ms
+		// cycle: this phase has the mutex held when they do.
+		t0 := time.Now()
+		time.Sleep(120 * time.Millisecond)
+		tr.sleep += time.Since(t0)
 		for !done.Load() {
 			t0 := time.Now()
 			mu.Lock()
