@@ -2,6 +2,7 @@ package gotrace
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -168,11 +169,17 @@ func (s *stream) offerLocked(c *model.TraceChunk) error {
 	var corrupt error
 	for len(s.pending) > 0 {
 		p := s.pending[0]
-		if !p.failed && (p.final < 0 || p.have != p.final+1) {
-			break
+		if !p.failed && !p.whole() {
+			// Chunks of a generation may come out of order, but once a
+			// later generation is whole, what is missing is lost.
+			if !slices.ContainsFunc(s.pending[1:], (*pendingGen).whole) {
+				break
+			}
+			s.fail(p)
 		}
 		s.pending = s.pending[1:]
 		if p.failed {
+			s.lastGen, s.haveLast = max(s.lastGen, p.gen), true
 			continue
 		}
 		if err := s.complete(p); err != nil {
@@ -184,6 +191,10 @@ func (s *stream) offerLocked(c *model.TraceChunk) error {
 		return fmt.Errorf("%w: %v", ErrCorrupt, corrupt)
 	}
 	return nil
+}
+
+func (p *pendingGen) whole() bool {
+	return !p.failed && p.final >= 0 && p.have == p.final+1
 }
 
 // pendingFor returns the generation being reassembled for gen, starting it

@@ -147,9 +147,8 @@ func newBuilder(opts *Options, c *counters, res model.Resource, session uint64) 
 	}
 }
 
-// generation parses one whole generation and returns its batch. A parse
-// error (or a panic in the parser on hostile input) is returned with what
-// was read before it; the next generation then starts afresh.
+// generation parses one whole generation and returns its batch, or the
+// parser's error (a panic in the parser on hostile input included).
 func (b *builder) generation(job *genJob) (batch *model.RuntimeBatch, events int, err error) {
 	if job.fresh {
 		b.restart()
@@ -182,11 +181,13 @@ func (b *builder) generation(job *genJob) (batch *model.RuntimeBatch, events int
 		events++
 		b.event(&ev)
 	}
-	batch = b.finish(job, perr == nil)
 	if perr != nil {
+		// What was read before the error stays in the totals and leaves
+		// with the next batch; the next generation starts afresh.
 		b.restart()
+		return nil, events, perr
 	}
-	return batch, events, perr
+	return b.finish(job), events, nil
 }
 
 // restart forgets what cannot be trusted across a gap: times are not
@@ -595,7 +596,7 @@ func (b *builder) spanEnd(key spanKey, t int64) {
 
 // finish closes the generation: times are accrued to its end and the
 // batch is built from what changed.
-func (b *builder) finish(job *genJob, complete bool) *model.RuntimeBatch {
+func (b *builder) finish(job *genJob) *model.RuntimeBatch {
 	if !b.started {
 		return nil
 	}
@@ -615,7 +616,7 @@ func (b *builder) finish(job *genJob, complete bool) *model.RuntimeBatch {
 		if g.state == model.GoExited {
 			continue
 		}
-		if complete && g.seen != b.epoch {
+		if g.seen != b.epoch {
 			// Every live goroutine appears in every generation; one that
 			// did not is gone, its end missed in a gap.
 			b.leave(g, b.start)

@@ -50,6 +50,7 @@ func parseHeader(h []byte) (int, error) {
 // batchInfo describes one batch found by nextBatch.
 type batchInfo struct {
 	size int    // bytes of the whole batch including its framing
+	hdr  int    // bytes of the framing before the events
 	gen  uint64 // generation; 0 for an end-of-generation marker
 	eog  bool   // an end-of-generation marker
 }
@@ -93,5 +94,5 @@ func nextBatch(data []byte, version int) (batchInfo, error) {
 	if uint64(len(data)-p) < size {
 		return batchInfo{}, errShortBatch
 	}
-	return batchInfo{size: p + int(size), gen: gen}, nil
+	return batchInfo{size: p + int(size), hdr: p, gen: gen}, nil
 }

@@ -321,8 +321,8 @@ func (r *Reader) parse(s *stream, job *genJob) {
 	batch, events, err := s.b.generation(job)
 	r.c.events.Add(uint64(events))
 	if err != nil {
-		// What was read before the error is sent; the next generation
-		// starts afresh, and the kept trace starts over with it.
+		// The next generation starts afresh, and the kept trace starts
+		// over with it.
 		r.c.corrupt.Add(1)
 		r.c.gaps.Add(1)
 		s.mu.Lock()
