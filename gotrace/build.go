@@ -122,6 +122,7 @@ type resource struct {
 	waiters        int
 	waitersEpoch   uint64
 	idx            int32
+	alive          bool // in b.resources
 }
 
 type spanKey [spanKeyBytes]byte
@@ -450,6 +451,11 @@ func (b *builder) block(g *goroutine, reason string, stk trace.Stack) {
 		if site == "" || kind == model.WaitGC {
 			return
 		}
+		if si.res != nil && si.resKind == kind && si.res.alive {
+			si.res.touched = b.epoch
+			g.res = si.res
+			return
+		}
 		key = resKey{kind: kind, site: site}
 	}
 	r := b.resources[key]
@@ -458,11 +464,14 @@ func (b *builder) block(g *goroutine, reason string, stk trace.Stack) {
 			b.c.overflow.Add(1)
 			return
 		}
-		r = &resource{key: key, site: site}
+		r = &resource{key: key, site: site, alive: true}
 		b.resources[key] = r
 	}
 	r.touched = b.epoch
 	g.res = r
+	if key.name == "" {
+		si.res, si.resKind = r, kind
+	}
 }
 
 func (b *builder) exit(g *goroutine, t int64) {
@@ -728,6 +737,7 @@ func (b *builder) finish(job *genJob) *model.RuntimeBatch {
 	if b.epoch%sweepEvery == 0 {
 		for k, r := range b.resources {
 			if r.touched+resourceIdleGens < b.epoch {
+				r.alive = false
 				delete(b.resources, k)
 			}
 		}

@@ -107,6 +107,10 @@ type stackInfo struct {
 	site string
 	// outer is the outermost function: where the goroutine started.
 	outer string
+	// res is the resource last found for a block of kind resKind here,
+	// saving a map lookup on the hot path; stackInfos live one generation.
+	res     *resource
+	resKind model.WaitKind
 }
 
 func newStackInfo(frames []model.Frame) *stackInfo {
