@@ -375,3 +375,21 @@ func TestIdleStreamsClose(t *testing.T) {
 		t.Errorf("offer after close: %v", err)
 	}
 }
+
+func TestGoroutineCap(t *testing.T) {
+	header, gens := workloadGens(t)
+	r, c := newTestReader(t, Options{MaxGoroutines: 5})
+	for _, g := range gens {
+		offerAll(t, r, chunks(header, g, 1, 0, 4<<10, true))
+	}
+	settle(t, r)
+	st := r.Stats()
+	if st.Overflow == 0 || st.Corrupt != 0 || int(st.Generations) != len(gens) {
+		t.Fatalf("stats %+v", st)
+	}
+	for _, b := range c.all() {
+		if len(b.Goroutines) > 5 {
+			t.Errorf("%d goroutines in a batch, cap 5", len(b.Goroutines))
+		}
+	}
+}

@@ -33,6 +33,8 @@ type workload struct {
 	span    spanKey
 	spanRun time.Duration // the span's spinning, measured
 	spanIdl time.Duration // the span's sleeping (both goroutines), measured
+	// mainSleep is the workload's own long sleep, across generations.
+	mainSleep time.Duration
 }
 
 var (
@@ -193,7 +195,12 @@ func runWorkload(d time.Duration) *workload {
 		tr.chanWait = time.Since(t1)
 	})
 
+	// This goroutine sleeps across generation ends: its idle time must
+	// add up all the same.
+	trace.Log(ctx, logName, "main")
+	t0 := time.Now()
 	time.Sleep(d)
+	w.mainSleep = time.Since(t0)
 	done.Store(true)
 	wg.Wait()
 	trace.Stop()
@@ -302,6 +309,9 @@ func TestAccuracy(t *testing.T) {
 		}
 		t.Logf("spinner busy/cpu = %.3f", float64(sp.Busy)/float64(cpu))
 	}
+	// Blocked across two generation ends, reported when it wakes.
+	check("main", "idle sleep", gs["main"].Idle[model.WaitSleep], w.mainSleep)
+	t.Logf("main      idle sleep %v | truth %v", time.Duration(gs["main"].Idle[model.WaitSleep]), w.mainSleep)
 	sl := gs["sleeper"]
 	if d := int(sl.Polls) - w.truth["sleeper"].sleeps; d < 0 || d > 2 {
 		t.Errorf("sleeper polls %d, sleeps %d", sl.Polls, w.truth["sleeper"].sleeps)
