@@ -69,8 +69,11 @@ func kindOfFunc(fn string) (model.WaitKind, bool) {
 	return model.WaitOther, false
 }
 
-// callSitePackages are the packages whose frames are the blocking machinery
-// rather than the code that blocks.
+// isMachinery reports whether a frame belongs to the blocking machinery
+// rather than to the code that blocks: the runtime, internal and sync
+// packages, and the wrappers every sleep, file, network or errgroup wait
+// goes through (time, os, net, io, bufio, crypto/tls, x/sync, agentlib).
+// Without them every network read would have the same call site.
 func isMachinery(fn string) bool {
 	pkg := funcPackage(fn)
 	switch {
@@ -78,7 +81,8 @@ func isMachinery(fn string) bool {
 		pkg == "internal", strings.HasPrefix(pkg, "internal/"),
 		pkg == "sync", strings.HasPrefix(pkg, "sync/"),
 		pkg == "time", pkg == "syscall", pkg == "os", pkg == "net", pkg == "iter",
-		pkg == "golang.org/x/sys/unix",
+		pkg == "io", pkg == "bufio", pkg == "crypto/tls",
+		strings.HasPrefix(pkg, "golang.org/x/sys/"), strings.HasPrefix(pkg, "golang.org/x/sync/"),
 		pkg == "github.com/spantop/spantop/agentlib":
 		return true
 	}
