@@ -633,6 +633,10 @@ func (b *builder) finish(job *genJob) *model.RuntimeBatch {
 			continue
 		}
 		b.accrue(g, end)
+		if g.state == model.GoRunning {
+			// A run still going on counts once it is the longest.
+			g.longest = max(g.longest, end-g.since)
+		}
 		if r := g.res; r != nil {
 			if r.waitersEpoch != b.epoch {
 				r.waiters, r.waitersEpoch = 0, b.epoch

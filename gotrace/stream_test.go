@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	rtrace "runtime/trace"
 	"testing"
 	"time"
 
@@ -390,6 +391,93 @@ func TestGoroutineCap(t *testing.T) {
 	for _, b := range c.all() {
 		if len(b.Goroutines) > 5 {
 			t.Errorf("%d goroutines in a batch, cap 5", len(b.Goroutines))
+		}
+	}
+}
+
+// liveWriter is what agentlib does with runtime/trace's output, in small:
+// it frames each generation as it completes and offers it at once.
+type liveWriter struct {
+	t      *testing.T
+	r      *Reader
+	header []byte
+	buf    []byte
+	cur    testGen
+	ends   []time.Time // when each generation was offered
+}
+
+func (w *liveWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	if w.header == nil {
+		if len(w.buf) < 16 {
+			return len(p), nil
+		}
+		w.header, w.buf = bytes.Clone(w.buf[:16]), w.buf[16:]
+	}
+	for len(w.buf) > 0 {
+		if w.buf[0] == 52 { // end of generation
+			w.buf = w.buf[1:]
+			w.cur.eog = true
+			for _, c := range chunks(w.header, w.cur, 9, 0, 16<<10, true) {
+				if err := w.r.Offer(c); err != nil {
+					w.t.Errorf("offer: %v", err)
+				}
+			}
+			w.ends = append(w.ends, time.Now())
+			w.cur = testGen{}
+			continue
+		}
+		b, err := nextBatch(w.buf, 26)
+		if err == errShortBatch {
+			break // the rest comes with the next write
+		}
+		if err != nil {
+			w.t.Errorf("framing: %v", err)
+			return len(p), nil
+		}
+		w.cur.gen = b.gen
+		w.cur.batches = append(w.cur.batches, bytes.Clone(w.buf[:b.size]))
+		w.buf = w.buf[b.size:]
+	}
+	return len(p), nil
+}
+
+// TestLiveLatency streams a running trace into the reader: each
+// generation's batch comes out as soon as the generation ends, not a
+// generation later.
+func TestLiveLatency(t *testing.T) {
+	type arrival struct {
+		at    time.Time
+		batch *model.RuntimeBatch
+	}
+	arrivals := make(chan arrival, 16)
+	r := New(Options{Output: func(b *model.RuntimeBatch) { arrivals <- arrival{time.Now(), b} }})
+	defer r.Close()
+	w := &liveWriter{t: t, r: r}
+	if err := rtrace.Start(w); err != nil {
+		t.Fatal(err)
+	}
+	stop := time.Now().Add(2200 * time.Millisecond)
+	for time.Now().Before(stop) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Before the trace stops, at least two generations have been read.
+	var got []arrival
+	for len(got) < 2 {
+		select {
+		case a := <-arrivals:
+			got = append(got, a)
+		case <-time.After(2 * time.Second):
+			rtrace.Stop()
+			t.Fatalf("%d batches while tracing, %d generations offered", len(got), len(w.ends))
+		}
+	}
+	rtrace.Stop()
+	for i, a := range got {
+		lag := a.at.Sub(w.ends[i])
+		t.Logf("generation %d: batch %v after its end was offered, covers %v", i+1, lag, time.Duration(a.batch.End-a.batch.Start))
+		if lag > 500*time.Millisecond {
+			t.Errorf("generation %d: batch %v after the generation", i+1, lag)
 		}
 	}
 }
