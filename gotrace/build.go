@@ -301,8 +301,6 @@ func (b *builder) transition(ev *trace.Event, st *trace.StateTransition, t int64
 			b.block(g, "", st.Stack)
 		case model.GoSyscall:
 			b.block(g, "syscall", st.Stack)
-		case model.GoExited:
-			b.exit(g, t)
 		}
 		return
 	}

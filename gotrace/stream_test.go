@@ -2,6 +2,7 @@ package gotrace
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -479,5 +480,66 @@ func TestLiveLatency(t *testing.T) {
 		if lag > 500*time.Millisecond {
 			t.Errorf("generation %d: batch %v after the generation", i+1, lag)
 		}
+	}
+}
+
+// asGo123 rewrites a Go 1.26 generation into the Go 1.23 format: the
+// sync batch (frequency and clock snapshot) becomes a lone frequency batch,
+// and there is no end-of-generation marker.
+func asGo123(t *testing.T, g testGen) testGen {
+	t.Helper()
+	out := testGen{gen: g.gen}
+	for _, b := range g.batches {
+		info, err := nextBatch(b, 26)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data := b[info.hdr:]
+		if data[0] == 50 && data[1] == 8 { // EvSync, EvFrequency
+			freq, n := binary.Uvarint(data[2:])
+			if n <= 0 {
+				t.Fatal("bad frequency")
+			}
+			ev := binary.AppendUvarint([]byte{8}, freq)
+			// Same framing (generation, M, timestamp), new size.
+			p := 1
+			for range 3 {
+				_, n := binary.Uvarint(b[p:])
+				p += n
+			}
+			nb := binary.AppendUvarint(bytes.Clone(b[:p]), uint64(len(ev)))
+			b = append(nb, ev...)
+		}
+		out.batches = append(out.batches, b)
+	}
+	return out
+}
+
+func TestOldTraceWithoutClockSnapshot(t *testing.T) {
+	_, gens := workloadGens(t)
+	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	r, c := newTestReader(t, Options{Now: func() time.Time { return now }})
+	old := []byte("go 1.23 trace\x00\x00\x00")
+	for _, g := range gens {
+		offerAll(t, r, chunks(old, asGo123(t, g), 1, 0, 4<<10, false))
+		settle(t, r)
+	}
+	st := r.Stats()
+	bs := c.all()
+	if st.Corrupt != 0 || len(bs) != len(gens) {
+		t.Fatalf("stats %+v, %d batches", st, len(bs))
+	}
+	// Without clock snapshots the first generation is placed at its arrival.
+	if bs[0].End != now.UnixNano() {
+		t.Errorf("first generation ends at %v, arrived at %v", time.Unix(0, bs[0].End).UTC(), now)
+	}
+	for i := 1; i < len(bs); i++ {
+		// Generations overlap a little: statuses are written after the next one began.
+		if d := time.Duration(bs[i].Start - bs[i-1].End); d < -10*time.Millisecond || d > 10*time.Millisecond {
+			t.Errorf("generation %d starts %v after the previous one ends", i+1, d)
+		}
+	}
+	if g := byName(bs)["sleeper"]; !within(time.Duration(g.Idle[model.WaitSleep]), getWorkload(t).truth["sleeper"].sleep, 0.10) {
+		t.Errorf("sleeper idle %v", time.Duration(g.Idle[model.WaitSleep]))
 	}
 }
