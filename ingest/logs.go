@@ -21,9 +21,11 @@ const (
 )
 
 // TraceSink takes execution-trace chunks; the trace reader implements it.
-// Offer must not block; it returns ErrQueueFull when it has no room.
+// Offer must not block. It reports chunks it refused as malformed as
+// rejected (with the first reason), and returns ErrQueueFull when it had
+// no room for the rest.
 type TraceSink interface {
-	Offer(chunks []model.TraceChunk) error
+	Offer(chunks []model.TraceChunk) (rejected int, msg string, err error)
 }
 
 // ErrNoTraceReader refuses trace chunks when no reader is attached.
@@ -91,21 +93,28 @@ func (s *Server) exportLogs(ctx context.Context, body []byte, json bool) (reject
 			}
 		}
 	}
-	if rejected > 0 {
-		msg = fmt.Sprintf("%d log record(s) rejected; first: %s", rejected, msg)
-	}
 	if len(chunks) > 0 {
 		if s.traces == nil {
 			return 0, "", badRequest{ErrNoTraceReader}
 		}
-		if err := s.traces.Offer(chunks); err != nil {
+		n, why, err := s.traces.Offer(chunks)
+		if err != nil {
 			return 0, "", err
+		}
+		if n > 0 {
+			if rejected == 0 {
+				msg = why
+			}
+			rejected += n
 		}
 	}
 	if len(statuses) > 0 {
 		if err := s.queue.Offer(ctx, &model.Batch{Statuses: statuses}); err != nil {
 			return 0, "", err
 		}
+	}
+	if rejected > 0 {
+		msg = fmt.Sprintf("%d log record(s) rejected; first: %s", rejected, msg)
 	}
 	return rejected, msg, nil
 }

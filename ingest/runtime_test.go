@@ -28,14 +28,14 @@ type chunkSink struct {
 	full   bool
 }
 
-func (c *chunkSink) Offer(chunks []model.TraceChunk) error {
+func (c *chunkSink) Offer(chunks []model.TraceChunk) (int, string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.full {
-		return ErrQueueFull
+		return 0, "", ErrQueueFull
 	}
 	c.chunks = append(c.chunks, chunks...)
-	return nil
+	return 0, "", nil
 }
 
 func kvInt(k string, v int64) *commonpb.KeyValue {

@@ -63,6 +63,10 @@ type goInfo struct {
 	spans  [8]spanKey
 	nspans int
 	bytes  int64 // charged to the budget
+	// accruedTo is the wall-clock end of the last generation its times
+	// cover; gen is the model's count of generations when it was last sent.
+	accruedTo int64
+	gen       int64
 }
 
 func (g *goInfo) addSpan(k spanKey) {
@@ -118,6 +122,7 @@ func (m *Model) applyRuntime(rb *RuntimeBatch, svc uint32, now int64) {
 	for i := range rb.Goroutines {
 		m.applyGoroutine(p, &rb.Goroutines[i], res, rb.Start, now)
 	}
+	m.accrueBlocked(p, rb.End)
 	for i := range rb.SpanTimes {
 		m.applySpanTime(p, &rb.SpanTimes[i], now)
 	}
@@ -154,11 +159,12 @@ func (m *Model) applyGoroutine(p *process, g *GoroutineRec, res []*syncRes, genS
 	c, i := m.store.at(slot)
 	wasLive := !fresh && (c.state[i] == StateRunning || c.state[i] == StateWaiting)
 	m.updateGoInfo(info, g, res)
+	info.gen = m.generations
 
 	// Columns of the row.
 	name := info.name
 	if name == "" {
-		name = info.startFunc
+		name = shortFunc(info.startFunc)
 	}
 	c.name[i] = m.syms.InternString(name)
 	c.scope[i] = m.syms.InternString(funcPackage(info.startFunc))
@@ -251,6 +257,32 @@ func (m *Model) updateGoInfo(info *goInfo, g *GoroutineRec, res []*syncRes) {
 	m.rtBytes += grow
 }
 
+// accrueBlocked brings the idle time of a process's blocked goroutines
+// up to a generation's end. The reader sends a goroutine only when it did
+// something, so one blocked all generation long is not in the batch, but
+// its idle time grew all the same.
+func (m *Model) accrueBlocked(p *process, end int64) {
+	for _, slot := range p.goroutines {
+		g := m.gos[slot]
+		if g.gen == m.generations {
+			g.accruedTo = end // just sent: its figures are as of end
+			continue
+		}
+		if g.state != GoWaiting && g.state != GoSyscall || g.accruedTo == 0 || end <= g.accruedTo {
+			continue
+		}
+		kind := g.wait
+		if g.state == GoSyscall {
+			kind = WaitSyscall
+		}
+		g.idle[kind] += end - g.accruedTo
+		g.accruedTo = end
+		m.indexRemove(slot)
+		m.setRuntimeCols(slot, g.busy, g.sched, sumIdle(&g.idle), g.polls)
+		m.indexAdd(slot)
+	}
+}
+
 // setGoFields writes the Fields column of a goroutine row: what it is
 // doing, in the words a filter can match (goid=12 wait=chan recv).
 func (m *Model) setGoFields(slot uint32, g *goInfo) {
@@ -293,6 +325,16 @@ func funcPackage(fn string) string {
 	slash := strings.LastIndexByte(fn, '/')
 	if dot := strings.IndexByte(fn[slash+1:], '.'); dot >= 0 {
 		return fn[:slash+1+dot]
+	}
+	return fn
+}
+
+// shortFunc drops a function name's import path but for the package's
+// own name ("net/http.(*conn).serve" → "http.(*conn).serve"): the Target
+// column has the full package.
+func shortFunc(fn string) string {
+	if slash := strings.LastIndexByte(funcPackage(fn), '/'); slash >= 0 {
+		return fn[slash+1:]
 	}
 	return fn
 }

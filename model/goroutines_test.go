@@ -107,6 +107,32 @@ func TestGoroutinesAreTaskRowsWithRuntimeColumns(t *testing.T) {
 	}
 }
 
+func TestBlockedGoroutinesAccrueIdleBetweenBatches(t *testing.T) {
+	m, clk := newTestModel(Config{})
+	now := clk.Now().UnixNano()
+	res := m.svcResource("api")
+	idle := [WaitKinds]int64{}
+	idle[WaitChanRecv] = int64(500 * time.Millisecond)
+	m.Apply(&Batch{Runtime: &RuntimeBatch{Resource: res, Session: 1, Start: now - 1e9, End: now, Goroutines: []GoroutineRec{
+		{ID: 7, StartFunc: "example.com/shop/queue.(*Q).wait", State: GoWaiting, Wait: WaitChanRecv, Since: now - int64(500*time.Millisecond), Idle: idle, Resource: -1},
+		{ID: 8, StartFunc: "main.spin", State: GoRunning, Busy: 1e9, Resource: -1},
+	}}})
+	// Two generations later, goroutine 7 is still blocked and not sent.
+	for range 2 {
+		clk.Advance(time.Second)
+		now = clk.Now().UnixNano()
+		m.Apply(&Batch{Runtime: &RuntimeBatch{Resource: res, Session: 1, Start: now - 1e9, End: now,
+			Goroutines: []GoroutineRec{{ID: 8, StartFunc: "main.spin", State: GoRunning, Busy: 2e9, Resource: -1}}}})
+	}
+	p := m.Tasks(Query{Sort: TaskIdle, Desc: true, Limit: 2, Filter: "kind=goroutine"})
+	if p.Rows[0].Name != "queue.(*Q).wait" || p.Rows[0].Target != "example.com/shop/queue" || p.Rows[0].Idle != 2500*time.Millisecond {
+		t.Fatalf("blocked goroutine = %+v", p.Rows[0])
+	}
+	if idx := m.Tasks(Query{Sort: TaskIdle, Desc: true, Limit: 1}); idx.Rows[0].Idle != 2500*time.Millisecond {
+		t.Fatalf("index not updated: %+v", idx.Rows[0])
+	}
+}
+
 func TestGoroutineSortByTotalMergesLiveRows(t *testing.T) {
 	m, clk := newTestModel(Config{})
 	now := clk.Now().UnixNano()

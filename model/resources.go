@@ -312,18 +312,19 @@ func (m *Model) Goroutine(id uint64) (GoroutineDetail, bool) {
 }
 
 // GoroutineOrigin tells which process and trace session a goroutine row
-// came from: the resource's attribute blob (the key the trace reader uses
-// for a process) and the session.
-func (m *Model) GoroutineOrigin(id uint64) (resource []byte, session uint64, ok bool) {
+// came from, as the trace reader keys them, and the service's name.
+func (m *Model) GoroutineOrigin(id uint64) (res Resource, session uint64, service string, ok bool) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	slot, found := m.findSlot(id)
 	if !found {
-		return nil, 0, false
+		return Resource{}, 0, "", false
 	}
 	g := m.gos[slot]
 	if g == nil {
-		return nil, 0, false
+		return Resource{}, 0, "", false
 	}
-	return m.services[g.proc.key.svc].attrs, g.proc.key.session, true
+	s := m.services[g.proc.key.svc]
+	res = Resource{ServiceName: s.name, InstanceID: s.instance, HostName: s.host, PID: s.pid, Attrs: s.attrs}
+	return res, g.proc.key.session, m.syms.String(s.name), true
 }

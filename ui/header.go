@@ -78,9 +78,16 @@ func (a *App) prepareChrome() {
 	kv("traces", int64(h.Traces), style{})
 	kv(pick("operations", "ops"), int64(h.Operations), style{})
 	kv(pick("services", "svcs"), int64(h.Services), style{})
-	if h.Goroutines > 0 || h.Resources > 0 {
-		kv("goroutines", int64(h.Goroutines), style{})
+	if h.Goroutines > 0 || h.Resources > 0 || h.TraceGenerations > 0 {
+		kv(pick("goroutines", "gor"), int64(h.Goroutines), style{})
 		kv(pick("resources", "res"), int64(h.Resources), style{})
+		if !narrow {
+			kv("trace gens", int64(h.TraceGenerations), style{})
+			if h.TraceGaps+h.TraceDropped+h.TraceCorrupt > 0 {
+				kv("gaps", int64(h.TraceGaps), st.warn)
+				kv("lost", int64(h.TraceDropped+h.TraceCorrupt), st.bad)
+			}
+		}
 	}
 	a.head[2] = st.padLine(b.String(), w)
 	a.head[3] = a.warnLine()

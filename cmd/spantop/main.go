@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"google.golang.org/grpc/grpclog"
 
+	"github.com/spantop/spantop/gotrace"
 	"github.com/spantop/spantop/ingest"
 	"github.com/spantop/spantop/model"
 	"github.com/spantop/spantop/ui"
@@ -90,6 +92,11 @@ type Main struct {
 	Model  *model.Model
 	Queue  *ingest.Queue
 	Server *ingest.Server
+	// Traces reads the execution traces agentlib apps send.
+	Traces *gotrace.Reader
+
+	// runtimeDropped counts trace generations the queue refused.
+	runtimeDropped atomic.Int64
 
 	// Log receives diagnostics: the --log file, or nothing.
 	Log     *log.Logger
@@ -129,7 +136,10 @@ func (m *Main) Open() error {
 	}
 	m.Queue = ingest.NewQueue(icfg.QueueSpans, m.Model.Counters())
 	m.Server = ingest.NewServer(icfg, m.Model.Symbols(), m.Model.Counters(), m.Queue)
+	m.Traces = gotrace.New(gotrace.Options{Output: m.applyRuntime})
+	m.Server.ReadTraces(traceSink{m.Traces})
 	if err := m.Server.Start(); err != nil {
+		_ = m.Traces.Close()
 		m.Queue.Close()
 		m.closeLog()
 		return err
@@ -178,7 +188,7 @@ func (m *Main) Run(ctx context.Context) error {
 		go func() { demoDone <- m.Demo(dctx, endpoint) }()
 	}
 
-	uiErr := m.UI(ctx, source{m.Model}, ui.Options{
+	uiErr := m.UI(ctx, source{Model: m.Model, traces: m.Traces, queueDrops: &m.runtimeDropped}, ui.Options{
 		Listen:  m.listening(),
 		ASCII:   m.Config.ASCII,
 		NoColor: m.Config.NoColor,
@@ -205,6 +215,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Log.Printf("shutdown: %v", err)
 	}
 	cancel()
+	_ = m.Traces.Close() // its workers queue batches: stop them before the queue
 	m.Queue.Close()
 	stopWriter()
 	<-writerDone
@@ -221,11 +232,23 @@ func (m *Main) Close() error {
 		err = m.Server.Shutdown(ctx)
 		cancel()
 	}
+	if m.Traces != nil {
+		_ = m.Traces.Close()
+	}
 	if m.Queue != nil {
 		m.Queue.Close()
 	}
 	m.closeLog()
 	return err
+}
+
+// applyRuntime queues one parsed trace generation for the model. The
+// reader's workers call it; a full queue makes them wait up to OfferWait,
+// then the generation is dropped and counted, never held without bound.
+func (m *Main) applyRuntime(b *model.RuntimeBatch) {
+	if err := m.Queue.Offer(context.Background(), &model.Batch{Runtime: b}); err != nil {
+		m.runtimeDropped.Add(1)
+	}
 }
 
 func (m *Main) closeLog() {

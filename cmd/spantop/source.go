@@ -2,21 +2,140 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
 
+	"github.com/spantop/spantop/gotrace"
+	"github.com/spantop/spantop/ingest"
 	"github.com/spantop/spantop/model"
 	"github.com/spantop/spantop/ui"
 )
 
-var _ ui.Source = source{}
-
 // source is what the UI reads: the model, and the execution traces the
-// trace reader keeps for SaveTrace.
+// trace reader keeps (for SaveTrace and the header's trace figures).
 type source struct {
 	*model.Model
+	traces *gotrace.Reader
+	// queueDrops counts parsed generations the ingest queue refused.
+	queueDrops *atomic.Int64
+	// dir is where SaveTrace writes; "" is the working directory.
+	dir string
+}
+
+var _ ui.Source = source{}
+
+// Header adds the trace reader's figures to the model's.
+func (s source) Header() model.Header {
+	h := s.Model.Header()
+	if s.traces != nil {
+		st := s.traces.Stats()
+		h.TraceGenerations, h.TraceGaps, h.TraceCorrupt = st.Generations, st.Gaps, st.Corrupt
+		h.TraceDropped = st.DroppedChunks + st.DroppedGenerations + st.SenderDropped
+	}
+	if s.queueDrops != nil {
+		h.TraceDropped += uint64(s.queueDrops.Load())
+	}
+	return h
+}
+
+// Warnings counts lost execution-trace data with the other dropped data.
+func (s source) Warnings() []model.Warning {
+	ws := s.Model.Warnings()
+	h := s.Header()
+	lost := int64(h.TraceDropped + h.TraceCorrupt)
+	if lost == 0 {
+		return ws
+	}
+	for i := range ws {
+		if ws[i].Kind == model.WarnDropped {
+			ws[i].Count += lost
+			return ws
+		}
+	}
+	text := "execution-trace data dropped or unreadable"
+	return append(ws, model.Warning{Kind: model.WarnDropped, Count: lost, Text: text})
+}
+
+// Goroutine adds whether the goroutine's process's trace is held.
+func (s source) Goroutine(id uint64) (model.GoroutineDetail, bool) {
+	d, ok := s.Model.Goroutine(id)
+	if ok && s.traces != nil {
+		if res, session, _, found := s.Model.GoroutineOrigin(id); found {
+			d.CanSaveTrace = s.traces.Has(res, session)
+		}
+	}
+	return d, ok
 }
 
 // SaveTrace writes the recent execution trace of a goroutine's process to
 // a file `go tool trace` opens and returns its path.
 func (s source) SaveTrace(id uint64) (string, error) {
-	return "", errors.New("no execution trace is held for this goroutine's process")
+	if s.traces == nil {
+		return "", errors.New("this spantop reads no execution traces")
+	}
+	res, session, service, ok := s.Model.GoroutineOrigin(id)
+	if !ok {
+		return "", errors.New("the goroutine is no longer stored")
+	}
+	name := fmt.Sprintf("spantop-%s-%s.trace", fileSafe(service), time.Now().Format("20060102-150405"))
+	path := filepath.Join(s.dir, name)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return "", err
+	}
+	if err := s.traces.Save(f, res, session); err != nil {
+		_ = f.Close()
+		_ = os.Remove(path) // a partial trace is worse than none
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		_ = os.Remove(path)
+		return "", err
+	}
+	return path, nil
+}
+
+// fileSafe keeps letters, digits, '-' and '_' of a service name for a file
+// name; the name came from the wire.
+func fileSafe(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
+			return r
+		}
+		return '_'
+	}, s)
+	if len(s) > 40 {
+		s = s[:40]
+	}
+	if s == "" {
+		s = "process"
+	}
+	return s
+}
+
+// traceSink hands the receivers' trace chunks to the trace reader and
+// translates its answers for them.
+type traceSink struct{ r *gotrace.Reader }
+
+func (t traceSink) Offer(chunks []model.TraceChunk) (rejected int, msg string, err error) {
+	for i := range chunks {
+		switch e := t.r.Offer(&chunks[i]); {
+		case e == nil:
+		case errors.Is(e, gotrace.ErrCorrupt):
+			if rejected == 0 {
+				msg = e.Error()
+			}
+			rejected++
+		case errors.Is(e, gotrace.ErrClosed):
+			return 0, "", ingest.ErrQueueClosed
+		default: // dropped: over a budget or behind; the sender may retry
+			err = ingest.ErrQueueFull
+		}
+	}
+	return rejected, msg, err
 }
