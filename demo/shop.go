@@ -440,7 +440,7 @@ func (s *shop) consume(ctx context.Context) {
 			"INSERT INTO shipments (order_id, carrier, status) VALUES ($1, $2, 'label_created')",
 			jitter(2*time.Millisecond, 4*time.Millisecond))
 		span.AddEvent("label.printed", trace.WithAttributes(attribute.String("shipping.carrier", "dhl")))
-		s.awaitAck(ctx, m)
+		s.awaitAck(cctx, m)
 		span.End()
 	}
 }

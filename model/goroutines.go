@@ -162,13 +162,19 @@ func (m *Model) applyGoroutine(p *process, g *GoroutineRec, res []*syncRes, genS
 	info.gen = m.generations
 
 	// Columns of the row.
+	// A goroutine started through a helper (agentlib.Go, WaitGroup.Go)
+	// starts in the helper's closure; the helper's caller says more.
+	fn, site := info.startFunc, userFrame(info.createStack)
+	if isStartHelper(fn) && site.Func != "" {
+		fn = site.Func
+	}
 	name := info.name
 	if name == "" {
-		name = shortFunc(info.startFunc)
+		name = shortFunc(fn)
 	}
 	c.name[i] = m.syms.InternString(name)
-	c.scope[i] = m.syms.InternString(funcPackage(info.startFunc))
-	c.loc[i] = m.syms.InternString(creationSite(info.createStack))
+	c.scope[i] = m.syms.InternString(funcPackage(fn))
+	c.loc[i] = m.syms.InternString(frameSite(site))
 	m.setGoFields(slot, info)
 	m.setRuntimeCols(slot, info.busy, info.sched, sumIdle(&info.idle), info.polls)
 
@@ -339,12 +345,37 @@ func shortFunc(fn string) string {
 	return fn
 }
 
-// creationSite is "file.go:line" of the go statement that made a goroutine.
-func creationSite(stack []Frame) string {
-	if len(stack) == 0 {
+// startHelpers start goroutines on behalf of their caller.
+var startHelpers = []string{"github.com/spantop/spantop/agentlib.", "sync.(*WaitGroup).Go", "golang.org/x/sync/errgroup."}
+
+func isStartHelper(fn string) bool {
+	for _, p := range startHelpers {
+		if strings.HasPrefix(fn, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// userFrame is the first frame of a creation stack that is not the
+// runtime's or a start helper's: where the program asked for the goroutine.
+func userFrame(stack []Frame) Frame {
+	for _, f := range stack {
+		if !strings.HasPrefix(f.Func, "runtime.") && !isStartHelper(f.Func) {
+			return f
+		}
+	}
+	if len(stack) > 0 {
+		return stack[0]
+	}
+	return Frame{}
+}
+
+// frameSite is "file.go:line" of a frame.
+func frameSite(f Frame) string {
+	if f.File == "" {
 		return ""
 	}
-	f := stack[0]
 	return path.Base(f.File) + ":" + strconv.Itoa(f.Line)
 }
 
@@ -507,7 +538,7 @@ func (m *Model) applySample(s *RuntimeSample, now int64) {
 	svc := m.serviceFor(&s.Resource)
 	rt := m.svcRuntime(svc)
 	rt.stats, rt.hasStats, rt.at = s.Stats, true, now
-	rt.noteGrowth(s.Stats.Goroutines)
+	rt.noteGrowth(s.Stats.Goroutines, m.cfg.Warn.Growth)
 }
 
 func (m *Model) applyStatus(s *AgentStatus, now int64) {
@@ -523,15 +554,17 @@ type serviceRuntime struct {
 	at       int64
 	status   string
 	statusAt int64
-	// growth counts the samples in a row whose goroutine count rose.
-	growth    int
-	lastCount int64
+	// counts are the last goroutine counts (a ring); growing says they
+	// keep rising (see noteGrowth).
+	counts  []int64
+	nCounts int
+	growing bool
 }
 
 func (m *Model) svcRuntime(svc uint32) *serviceRuntime {
 	rt := m.svcRT[svc]
 	if rt == nil {
-		rt = &serviceRuntime{lastCount: -1}
+		rt = &serviceRuntime{}
 		m.svcRT[svc] = rt
 		m.rtBytes += 256
 	}

@@ -41,8 +41,9 @@ type Thresholds struct {
 	Blocked time.Duration
 	// LongRun: a goroutine that ran this long without yielding (--warn-run).
 	LongRun time.Duration
-	// Growth: a goroutine count that rose in this many consecutive samples
-	// (one a second) without falling (--warn-growth).
+	// Growth: a goroutine count whose lowest value over the last Growth
+	// samples (one a second) is above its highest over the Growth samples
+	// before: growth that outlasts the usual ups and downs (--warn-growth).
 	Growth int
 	// ErrorSpike: an operation whose error rate over the last 10 s is this
 	// many times its rate over the minute before (--warn-error-spike).
@@ -113,7 +114,7 @@ func (m *Model) warnText(k WarnKind) (text, flag string) {
 	case WarnNeverYields:
 		return fmt.Sprintf("ran longer than %v without yielding", t.LongRun), "--warn-run"
 	case WarnGoroutineGrowth:
-		return fmt.Sprintf("goroutine count rose in %d samples in a row", t.Growth), "--warn-growth"
+		return fmt.Sprintf("goroutine count kept rising: its lowest over the last %ds above its highest over the %ds before (leak?)", t.Growth, t.Growth), "--warn-growth"
 	case WarnErrorSpike:
 		return fmt.Sprintf("error rate over 10s ≥ %g× the minute before", t.ErrorSpike), "--warn-error-spike"
 	case WarnDropped:
@@ -196,7 +197,7 @@ func (m *Model) Warnings() []Warning {
 	var growing int64
 	var growEx uint64
 	for svc, rt := range m.svcRT {
-		if rt.growth >= m.cfg.Warn.Growth {
+		if rt.growing {
 			growing++
 			growEx = m.services[svc].id
 		}
@@ -443,14 +444,30 @@ func (m *Model) checkGoroutines(now int64) {
 	}
 }
 
-// noteGrowth follows a service's goroutine count from sample to sample.
-func (rt *serviceRuntime) noteGrowth(n int64) {
-	switch {
-	case n < 0:
-	case rt.lastCount >= 0 && n > rt.lastCount:
-		rt.growth++
-	case n < rt.lastCount:
-		rt.growth = 0
+// noteGrowth follows a service's goroutine count over the last 2×window
+// samples: it is growing when the lowest count of the newer half is above
+// the highest of the older half.
+func (rt *serviceRuntime) noteGrowth(n int64, window int) {
+	if n < 0 {
+		return
 	}
-	rt.lastCount = n
+	if len(rt.counts) != 2*window {
+		rt.counts, rt.nCounts = make([]int64, 2*window), 0
+	}
+	rt.counts[rt.nCounts%len(rt.counts)] = n
+	rt.nCounts++
+	if rt.nCounts < len(rt.counts) {
+		rt.growing = false
+		return
+	}
+	older, newer := int64(-1), int64(-1)
+	for k := range len(rt.counts) { // k = 0 is the oldest sample
+		v := rt.counts[(rt.nCounts+k)%len(rt.counts)]
+		if k < window {
+			older = max(older, v)
+		} else if newer < 0 || v < newer {
+			newer = v
+		}
+	}
+	rt.growing = newer > older
 }

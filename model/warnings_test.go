@@ -171,9 +171,14 @@ func TestWarnGoroutineGrowth(t *testing.T) {
 		name   string
 		counts func(i int) int64
 		want   int64
-	}{{"leak", func(i int) int64 { return int64(100 + i) }, 1}, {"steady", func(i int) int64 { return int64(100 + i%3) }, 0}} {
+	}{
+		{"leak", func(i int) int64 { return int64(100 + i) }, 1},
+		{"leak under noise", func(i int) int64 { return int64(100 + i + 4*(i%3)) }, 1},
+		{"steady", func(i int) int64 { return int64(100 + i%3) }, 0},
+		{"one step up", func(i int) int64 { return int64(100 + 50*min(i/20, 1)) }, 0},
+	} {
 		m, clk := newTestModel(Config{})
-		for i := range 20 {
+		for i := range 40 {
 			st := newStats()
 			st.Goroutines = tc.counts(i)
 			m.Apply(&Batch{Samples: []RuntimeSample{{Resource: m.svcResource("api"), Stats: st}}})
