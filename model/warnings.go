@@ -41,9 +41,9 @@ type Thresholds struct {
 	Blocked time.Duration
 	// LongRun: a goroutine that ran this long without yielding (--warn-run).
 	LongRun time.Duration
-	// Growth: a goroutine count whose lowest value over the last Growth
-	// samples (one a second) is above its highest over the Growth samples
-	// before: growth that outlasts the usual ups and downs (--warn-growth).
+	// Growth: a goroutine count whose mean over the last Growth samples
+	// (one a second) is above its highest over the Growth samples before:
+	// growth that outlasts the usual ups and downs (--warn-growth).
 	Growth int
 	// ErrorSpike: an operation whose error rate over the last 10 s is this
 	// many times its rate over the minute before (--warn-error-spike).
@@ -114,7 +114,7 @@ func (m *Model) warnText(k WarnKind) (text, flag string) {
 	case WarnNeverYields:
 		return fmt.Sprintf("ran longer than %v without yielding", t.LongRun), "--warn-run"
 	case WarnGoroutineGrowth:
-		return fmt.Sprintf("goroutine count kept rising: its lowest over the last %ds above its highest over the %ds before (leak?)", t.Growth, t.Growth), "--warn-growth"
+		return fmt.Sprintf("goroutine count kept rising: its mean over the last %ds above its highest over the %ds before (leak?)", t.Growth, t.Growth), "--warn-growth"
 	case WarnErrorSpike:
 		return fmt.Sprintf("error rate over 10s ≥ %g× the minute before", t.ErrorSpike), "--warn-error-spike"
 	case WarnDropped:
@@ -445,8 +445,9 @@ func (m *Model) checkGoroutines(now int64) {
 }
 
 // noteGrowth follows a service's goroutine count over the last 2×window
-// samples: it is growing when the lowest count of the newer half is above
-// the highest of the older half.
+// samples: it is growing when the mean of the newer half is above the
+// highest count of the older half, which a steady leak reaches once it
+// adds more in half a window than the usual ups and downs.
 func (rt *serviceRuntime) noteGrowth(n int64, window int) {
 	if n < 0 {
 		return
@@ -460,14 +461,14 @@ func (rt *serviceRuntime) noteGrowth(n int64, window int) {
 		rt.growing = false
 		return
 	}
-	older, newer := int64(-1), int64(-1)
+	older, newer := int64(-1), int64(0)
 	for k := range len(rt.counts) { // k = 0 is the oldest sample
 		v := rt.counts[(rt.nCounts+k)%len(rt.counts)]
 		if k < window {
 			older = max(older, v)
-		} else if newer < 0 || v < newer {
-			newer = v
+		} else {
+			newer += v
 		}
 	}
-	rt.growing = newer > older
+	rt.growing = newer > older*int64(window)
 }

@@ -173,7 +173,7 @@ func TestWarnGoroutineGrowth(t *testing.T) {
 		want   int64
 	}{
 		{"leak", func(i int) int64 { return int64(100 + i) }, 1},
-		{"leak under noise", func(i int) int64 { return int64(100 + i + 4*(i%3)) }, 1},
+		{"leak under noise", func(i int) int64 { return int64(100 + i + 6*(i%3)) }, 1},
 		{"steady", func(i int) int64 { return int64(100 + i%3) }, 0},
 		{"one step up", func(i int) int64 { return int64(100 + 50*min(i/20, 1)) }, 0},
 	} {

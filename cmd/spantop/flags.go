@@ -107,7 +107,7 @@ func newFlagSet(cfg *Config) *flag.FlagSet {
 	fs.Var(positiveIntFlag{&cfg.Warn.RootBurst}, "warn-root-burst", "warn when `n` new root spans start within 1s in a process while one of its requests is live")
 	fs.Var(durationFlag{&cfg.Warn.Blocked}, "warn-blocked", "warn of a goroutine blocked on chan/select/sync longer than `duration`")
 	fs.Var(durationFlag{&cfg.Warn.LongRun}, "warn-run", "warn of a goroutine that ran longer than `duration` without yielding")
-	fs.Var(positiveIntFlag{&cfg.Warn.Growth}, "warn-growth", "warn when a service's goroutine count keeps rising: its lowest over the last `n` samples (seconds) above its highest over the n before")
+	fs.Var(positiveIntFlag{&cfg.Warn.Growth}, "warn-growth", "warn when a service's goroutine count keeps rising: its mean over the last `n` samples (seconds) above its highest over the n before")
 	fs.Var(positiveFloatFlag{&cfg.Warn.ErrorSpike}, "warn-error-spike", "warn when an operation's error rate over 10s is `factor` times that of the minute before")
 	fs.BoolVar(&cfg.ASCII, "ascii", false, "draw with ASCII only")
 	fs.BoolVar(&cfg.NoColor, "no-color", false, "draw without colour (also when NO_COLOR is set)")
