@@ -56,10 +56,14 @@ func spantopBinary(t *testing.T) string {
 
 // TestMain lets the test binary stand in for spantop's own binary when the
 // demo starts its workload as a child process (os.Executable is the test
-// binary in Main tests), and removes the binary the tmux tests built.
+// binary in Main tests) and for the accuracy test's app, and removes the
+// binary the tmux tests built.
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == demoWorkloadCommand {
 		os.Exit(runDemoWorkload(os.Args[2:], os.Stderr))
+	}
+	if len(os.Args) > 2 && os.Args[1] == accuracyAppCommand {
+		os.Exit(runAccuracyApp(os.Args[2]))
 	}
 	code := m.Run()
 	if buildDir != "" {
