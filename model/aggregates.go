@@ -13,6 +13,7 @@ type operation struct {
 	total    int64 // summed duration of finished spans, ns
 	hist     Histogram
 	rate     rateRing
+	recent   *opHistory // see opdetail.go
 }
 
 // opKey packs (service, name, kind) into one integer: the map lookup per
