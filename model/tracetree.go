@@ -56,6 +56,8 @@ type traceTree struct {
 	// start and end are the trace's extent (the earliest start, the latest end).
 	start, end int64
 	orphans    int
+	keys       []item          // by node, when built with a key
+	bySlot     map[uint32]int32 // node of a slot, for large trees; see node
 
 	// Scratch space kept for the next build.
 	fill, path, sorted []int32
@@ -73,6 +75,7 @@ func (tr *traceTree) release() {
 		return // an outsize trace: let the collector have it
 	}
 	clear(tr.finder)
+	tr.bySlot = nil
 	trees.Put(tr)
 }
 
@@ -91,8 +94,12 @@ type treeOptions struct {
 	// markers groups orphans under one marker node per missing parent;
 	// without it orphans are top-level nodes themselves.
 	markers bool
-	// cmp orders siblings; nil orders them by start, then display ID.
-	cmp func(a, b *tnode) int
+	// key, when set, gives each span its sort key in the tasks view, and
+	// siblings are ordered by it (descending when desc) as the view
+	// orders rows; otherwise siblings are ordered by start, then ID.
+	key  func(slot uint32) item
+	cmp  func(a, b item) int
+	desc bool
 }
 
 func byStart(a, b *tnode) int {
@@ -123,11 +130,19 @@ func (m *Model) buildTree(t *traceRec, now int64, opt treeOptions) *traceTree {
 		slot = cold.nextT
 	}
 	tr.link(opt.markers)
-	cmp := opt.cmp
-	if cmp == nil {
-		cmp = byStart
+	byNode := func(a, b int32) int { return byStart(&tr.nodes[a], &tr.nodes[b]) }
+	if opt.key != nil {
+		tr.keys = grow(tr.keys, len(tr.nodes))
+		for v := range tr.nodes {
+			tr.keys[v] = opt.key(tr.nodes[v].slot)
+		}
+		if opt.desc {
+			byNode = func(a, b int32) int { return opt.cmp(tr.keys[b], tr.keys[a]) }
+		} else {
+			byNode = func(a, b int32) int { return opt.cmp(tr.keys[a], tr.keys[b]) }
+		}
 	}
-	tr.arrange(cmp)
+	tr.arrange(byNode)
 	return tr
 }
 
@@ -218,7 +233,7 @@ func (tr *traceTree) spanFinder() func(SpanID) (int32, bool) {
 }
 
 // arrange sorts siblings by cmp and flattens the tree in preorder.
-func (tr *traceTree) arrange(cmp func(a, b *tnode) int) {
+func (tr *traceTree) arrange(byNode func(a, b int32) int) {
 	n := len(tr.nodes)
 	tr.kidsAt = grow(tr.kidsAt, n+1)
 	for v := range tr.nodes {
@@ -240,7 +255,6 @@ func (tr *traceTree) arrange(cmp func(a, b *tnode) int) {
 			tr.tops = append(tr.tops, int32(v))
 		}
 	}
-	byNode := func(a, b int32) int { return cmp(&tr.nodes[a], &tr.nodes[b]) }
 	markLast := func(list []int32) {
 		if len(list) > 0 {
 			tr.nodes[list[len(list)-1]].flags |= nodeLast
@@ -380,4 +394,34 @@ func (tr *traceTree) guides(v int32) uint64 {
 		u = tr.nodes[u].up
 	}
 	return g
+}
+
+// node returns the node of a stored span's slot.
+func (tr *traceTree) node(slot uint32) (int32, bool) {
+	if len(tr.nodes) <= 32 {
+		for v := range tr.nodes {
+			if tr.nodes[v].slot == slot {
+				return int32(v), true
+			}
+		}
+		return 0, false
+	}
+	if tr.bySlot == nil {
+		tr.bySlot = make(map[uint32]int32, len(tr.nodes))
+		for v := range tr.nodes {
+			if s := tr.nodes[v].slot; s != noSlot {
+				tr.bySlot[s] = int32(v)
+			}
+		}
+	}
+	v, ok := tr.bySlot[slot]
+	return v, ok
+}
+
+// topOf returns the top-level ancestor of node v.
+func (tr *traceTree) topOf(v int32) int32 {
+	for tr.nodes[v].up >= 0 {
+		v = tr.nodes[v].up
+	}
+	return v
 }
