@@ -56,7 +56,7 @@ type traceTree struct {
 	// start and end are the trace's extent (the earliest start, the latest end).
 	start, end int64
 	orphans    int
-	keys       []item          // by node, when built with a key
+	keys       []item           // by node, when built with a key
 	bySlot     map[uint32]int32 // node of a slot, for large trees; see node
 
 	// Scratch space kept for the next build.
