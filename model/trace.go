@@ -28,7 +28,9 @@ type TraceQuery struct {
 // a parent span that never arrived (its children are the orphans).
 type TraceRow struct {
 	// ID is the span's display ID; a marker's is MissingParentID(SpanID).
+	// Parent is the ID of the row it sits under (0 at the top level).
 	ID     uint64
+	Parent uint64
 	SpanID SpanID
 	Depth  int
 	// Guides are the tree lines left of the row (see Model.Trace).
@@ -213,6 +215,9 @@ func (m *Model) traceRow(tr *traceTree, k int32, folded bool, now int64) TraceRo
 	}
 	if folded {
 		r.Collapsed, r.Hidden = true, int(tr.size[k])-1
+	}
+	if u := nd.up; u >= 0 {
+		r.Parent = tr.nodes[u].id
 	}
 	if nd.slot == noSlot {
 		r.State = StateDone
