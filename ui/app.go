@@ -7,10 +7,12 @@ package ui
 import (
 	"context"
 	"errors"
-	"github.com/charmbracelet/x/ansi"
 	"os"
+	"regexp"
 	"strings"
 	"time"
+
+	"github.com/charmbracelet/x/ansi"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
@@ -24,6 +26,8 @@ type Source interface {
 	Tasks(q model.Query) model.Page[model.TaskRow]
 	Operations(q model.Query) model.Page[model.OpRow]
 	Span(id uint64) (model.SpanDetail, bool)
+	Trace(q model.TraceQuery) model.TraceView
+	Operation(id uint64, buckets int) (model.OpDetail, bool)
 }
 
 // Options configure the UI.
@@ -45,6 +49,8 @@ const (
 	viewTasks viewID = iota
 	viewOps
 	viewDetails
+	viewTrace
+	viewOpDetails
 )
 
 func (v viewID) mask() viewMask {
@@ -53,6 +59,10 @@ func (v viewID) mask() viewMask {
 		return inOps
 	case viewDetails:
 		return inDetails
+	case viewTrace:
+		return inTrace
+	case viewOpDetails:
+		return inOpDetails
 	}
 	return inTasks
 }
@@ -98,6 +108,8 @@ type tableState struct {
 	header    string
 	lines     []string
 	lastQuery model.Query
+	// tree lists the rows as a tree (the tasks view's tree mode).
+	tree bool
 }
 
 // App is spantop's root bubbletea model. It routes every message; the
@@ -120,6 +132,14 @@ type App struct {
 	tasks *taskTable
 	ops   *opTable
 	det   detailsView
+	wf    *traceView
+	opd   *opDetailsView
+	// stack holds the views esc goes back to; its first entry is the
+	// table the user started from.
+	stack []stackEntry
+	// dark is the terminal's background (assumed dark until it answers).
+	dark bool
+	now  func() time.Time
 
 	// Prepared lines; View only joins them.
 	head      [headerLines]string
@@ -144,7 +164,7 @@ func New(src Source, opts Options) *App {
 	if opts.Tick <= 0 {
 		opts.Tick = 100 * time.Millisecond
 	}
-	a := &App{src: src, opts: opts, st: newStyles(opts), width: 80, height: 24}
+	a := &App{src: src, opts: opts, st: newStyles(opts), width: 80, height: 24, dark: true, now: time.Now}
 	a.tasks = newTaskTable()
 	a.ops = newOpTable()
 	a.layout()
@@ -170,10 +190,11 @@ func Run(ctx context.Context, src Source, opts Options) error {
 	return err
 }
 
-// Init starts the refresh ticks.
+// Init starts the refresh ticks and asks the terminal for its background
+// colour, to pick the palette.
 func (a *App) Init() tea.Cmd {
 	a.refresh(nav{row: a.cur().state().selRow})
-	return a.tick()
+	return tea.Batch(a.tick(), tea.RequestBackgroundColor)
 }
 
 func (a *App) tick() tea.Cmd {
@@ -186,13 +207,9 @@ func (a *App) rows() int { return max(a.height-chromeLines, 1) }
 // detailRows is how many content lines the details view shows.
 func (a *App) detailRows() int { return max(a.height-chromeLines+1, 1) }
 
-// cur returns the table on screen (or the one details came from).
+// cur returns the table on screen (or the one the user started from).
 func (a *App) cur() tableUI {
-	v := a.view
-	if v == viewDetails {
-		v = a.det.from
-	}
-	if v == viewOps {
+	if a.base() == viewOps {
 		return a.ops
 	}
 	return a.tasks
@@ -213,6 +230,12 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.refresh(nav{row: a.cur().state().selRow})
 		}
 		return a, nil
+	case tea.BackgroundColorMsg:
+		if dark := msg.IsDark(); dark != a.dark {
+			a.dark = dark
+			a.restyle()
+		}
+		return a, nil
 	case tea.KeyPressMsg:
 		return a, a.key(msg)
 	case tea.PasteMsg:
@@ -231,9 +254,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m := msg.Mouse()
 		switch m.Button {
 		case tea.MouseWheelUp:
-			a.move(-3)
+			a.wheel(-3)
 		case tea.MouseWheelDown:
-			a.move(3)
+			a.wheel(3)
 		}
 		a.prepareChrome()
 		return a, nil
@@ -275,6 +298,7 @@ func (a *App) do(act action) tea.Cmd {
 		return tea.Quit
 	case actHelp:
 		a.help = !a.help
+		a.helpBox = helpLines(a.st, a.view.mask(), a.width, a.rows()+1)
 	case actPause:
 		a.paused = !a.paused
 		if !a.paused {
@@ -286,6 +310,7 @@ func (a *App) do(act action) tea.Cmd {
 			want = viewOps
 		}
 		if a.view != want {
+			a.stack = a.stack[:0]
 			a.view = want
 			a.refresh(nav{row: a.cur().state().selRow})
 		}
@@ -298,6 +323,9 @@ func (a *App) do(act action) tea.Cmd {
 	case actPageDown:
 		a.page(1)
 	case actTop, actBottom:
+		if a.navOther(act) {
+			return nil
+		}
 		if a.view == viewDetails {
 			if act == actTop {
 				a.det.scroll = 0
@@ -310,6 +338,8 @@ func (a *App) do(act action) tea.Cmd {
 		if !(a.paused && t.local(n)) {
 			t.fetch(a.src, a.rows(), n, a.st)
 		}
+	case actTrace, actTree, actSpans, actCollapse, actExpand, actFold:
+		a.doOther(act)
 	case actSortLeft, actSortRight:
 		dir := 1
 		if act == actSortLeft {
@@ -323,9 +353,7 @@ func (a *App) do(act action) tea.Cmd {
 	case actEnter:
 		a.enter()
 	case actBack:
-		if a.view == viewDetails {
-			a.view = a.det.from
-			a.refresh(nav{row: a.cur().state().selRow})
+		if a.pop() {
 			return nil
 		}
 		if ts.filter != "" {
@@ -340,6 +368,9 @@ func (a *App) do(act action) tea.Cmd {
 
 // move moves the selection (or scrolls the details) by n rows.
 func (a *App) move(n int) {
+	if a.moveOther(n) {
+		return
+	}
 	if a.view == viewDetails {
 		a.det.scrollBy(n, a.detailRows())
 		return
@@ -355,6 +386,9 @@ func (a *App) move(n int) {
 
 // page moves by a screenful, keeping the selection's screen row.
 func (a *App) page(dir int) {
+	if a.moveOther(dir * a.rows()) {
+		return
+	}
 	if a.view == viewDetails {
 		a.det.scrollBy(dir*a.detailRows(), a.detailRows())
 		return
@@ -368,8 +402,8 @@ func (a *App) page(dir int) {
 	t.fetch(a.src, a.rows(), nv, a.st)
 }
 
-// enter opens the details of the selected span, or, on an operation, the
-// tasks view filtered to that operation's spans.
+// enter opens the details of what is selected: a span's (with its trace),
+// an operation's.
 func (a *App) enter() {
 	switch a.view {
 	case viewTasks:
@@ -378,38 +412,44 @@ func (a *App) enter() {
 			a.statusf(false, "no span selected")
 			return
 		}
-		a.det.open(id, viewTasks)
-		a.view = viewDetails
-		a.det.width = a.width
-		a.det.refresh(a.src, a.st)
+		a.openSpan(id)
 	case viewOps:
-		ts := a.ops.state()
-		if ts.selRow >= len(a.ops.rows) || len(a.ops.rows) == 0 {
+		id := a.ops.selID
+		if id == 0 || len(a.ops.rows) == 0 {
 			a.statusf(false, "no operation selected")
 			return
 		}
-		r := &a.ops.rows[ts.selRow]
-		a.tasks.filter = filterTerm("service", r.Service) + " " + filterTerm("name", r.Name) + " kind=" + r.Kind.String()
-		a.tasks.selID, a.tasks.selRow, a.tasks.offset = 0, 0, 0
-		a.view = viewTasks
-		a.tasks.fetch(a.src, a.rows(), nav{top: true}, a.st)
+		a.push(viewOpDetails)
+		a.opd = newOpDetailsView(id)
+		a.refresh(nav{})
+	default:
+		a.enterOther()
 	}
+}
+
+// showOpSpans shows the spans of an operation in the tasks view: a filter
+// matching exactly its service, name and kind.
+func (a *App) showOpSpans(service, name string, kind model.SpanKind) {
+	a.stack = a.stack[:0]
+	a.tasks.filter = filterTerm("service", service) + " " + filterTerm("name", name) + " kind=" + kind.String()
+	a.tasks.selID, a.tasks.selRow, a.tasks.offset = 0, 0, 0
+	a.view = viewTasks
+	a.tasks.fetch(a.src, a.rows(), nav{top: true}, a.st)
 }
 
 // filterTerm builds a filter term matching value exactly. The filter
 // language quotes with double quotes and has no escapes, so a value that
-// contains one is matched by its longest quote-free part instead.
+// contains one is matched by a regular expression, anchored, in which any
+// character stands for the quote.
 func filterTerm(key, value string) string {
 	op := "="
 	if strings.ContainsRune(value, '"') {
 		op = "~"
-		longest := ""
-		for _, part := range strings.Split(value, `"`) {
-			if len(part) > len(longest) {
-				longest = part
-			}
+		parts := strings.Split(value, `"`)
+		for i, p := range parts {
+			parts[i] = regexp.QuoteMeta(p)
 		}
-		value = longest
+		value = "^" + strings.Join(parts, ".") + "$"
 	}
 	if value == "" || strings.ContainsAny(value, " \t") {
 		value = `"` + value + `"`
@@ -483,7 +523,7 @@ func (a *App) click(m tea.Mouse) {
 		}
 		return
 	}
-	if a.view == viewDetails {
+	if a.clickOther(m) || a.view == viewDetails {
 		return
 	}
 	t := a.cur()
@@ -508,10 +548,13 @@ func (a *App) click(m tea.Mouse) {
 // and the header, and prepares everything View draws.
 func (a *App) refresh(n nav) {
 	a.hdr = a.src.Header()
-	if a.view == viewDetails {
+	switch {
+	case a.refreshOther(n):
+	case a.view == viewDetails:
+		a.det.wfRows = a.detailTraceRows()
 		a.det.refresh(a.src, a.st)
 		a.det.scrollBy(0, a.detailRows())
-	} else {
+	default:
 		a.cur().fetch(a.src, a.rows(), n, a.st)
 	}
 	a.prepareChrome()
@@ -528,7 +571,8 @@ func (a *App) layout() {
 			a.det.scrollBy(0, a.detailRows())
 		}
 	}
-	a.helpBox = helpLines(a.st, a.width, a.rows()+1)
+	a.layoutOther()
+	a.helpBox = helpLines(a.st, a.view.mask(), a.width, a.rows()+1)
 	a.prepareChrome()
 }
 
@@ -561,6 +605,7 @@ func (a *App) View() tea.View {
 				line("")
 			}
 		}
+	case a.viewOther(body, line):
 	case a.view == viewDetails:
 		for i := range body {
 			if j := a.det.scroll + i; j < len(a.det.lines) {

@@ -96,7 +96,7 @@ func (a *App) prepareTitle() {
 	x := 0
 	tab := func(name string, v viewID) {
 		label := " " + name + " "
-		if a.view == v || (a.view == viewDetails && v == a.det.from && name != "Details") {
+		if v == a.base() {
 			b.WriteString(st.reverse.r(st.bold.r(label)))
 		} else {
 			b.WriteString(st.muted.r(label))
@@ -111,6 +111,10 @@ func (a *App) prepareTitle() {
 	b.WriteString(st.muted.r(st.sym.sep))
 	b.WriteByte(' ')
 	switch a.view {
+	case viewTrace:
+		b.WriteString(a.wf.title(st))
+	case viewOpDetails:
+		b.WriteString(a.opd.title(st))
 	case viewDetails:
 		d := &a.det
 		b.WriteString(st.bold.r("span " + strconv.FormatUint(d.id, 10)))
@@ -138,6 +142,14 @@ func (a *App) prepareTitle() {
 		b.WriteString(strconv.Itoa(first) + "-" + strconv.Itoa(last) + " of " + st.bold.r(strconv.Itoa(ts.total)) + " " + noun)
 		b.WriteString(st.muted.r(" " + st.sym.bullet + " sort "))
 		b.WriteString(t.sortTitle(st))
+		if ts.tree {
+			b.WriteString(st.muted.r(" " + st.sym.bullet + " "))
+			b.WriteString(st.accent.r("tree"))
+		}
+		if ts.filter != "" {
+			b.WriteString(st.muted.r(" " + st.sym.bullet + " filter "))
+			b.WriteString(st.key.r(sanitize(ts.filter)))
+		}
 		h := a.hdr
 		dot := func() { b.WriteString(st.muted.r(" " + st.sym.bullet + " ")) }
 		if a.view == viewTasks {
@@ -181,9 +193,16 @@ func (a *App) prepareStatus() {
 		}
 	case a.view == viewDetails && a.det.gone:
 		s = st.warn.r("span " + strconv.FormatUint(a.det.id, 10) + " is no longer stored; showing the last copy")
-	case a.view != viewDetails && ts.filterErr != "":
+	case a.view == viewTrace && a.wf.gone:
+		s = st.warn.r("the trace is no longer stored; showing the last copy")
+	case a.view == viewOpDetails && a.opd.gone:
+		s = st.warn.r("the operation is no longer known; showing the last copy")
+	case a.view == viewTrace:
+		s = a.wf.services
+	case a.view == viewOpDetails, a.view == viewDetails:
+	case ts.filterErr != "":
 		s = st.bad.r("filter: " + sanitize(ts.filterErr))
-	case a.view != viewDetails && ts.filter != "":
+	case ts.filter != "":
 		s = st.muted.r("filter: ") + sanitize(ts.filter) + st.muted.r("  (/ edits, esc clears)")
 	case a.paused:
 		s = st.paused.r("paused: the screen is frozen, ingest goes on; space resumes")
