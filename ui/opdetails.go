@@ -66,6 +66,23 @@ func (v *opDetailsView) move(n int, st *styles, now time.Time) {
 	v.sel = min(max(v.sel+n, 0), len(v.spans)-1)
 	v.selID = v.spans[v.sel].ID
 	v.build(st, now)
+	v.showSelected()
+}
+
+// showSelected scrolls so that the selected span is on screen. Only a
+// move does: a refresh leaves the figures at the top in view.
+func (v *opDetailsView) showSelected() {
+	if v.sel >= len(v.spanLine) {
+		return
+	}
+	l := v.spanLine[v.sel]
+	if l < v.scroll {
+		v.scroll = max(l-1, 0)
+	}
+	if l >= v.scroll+v.height {
+		v.scroll = l - v.height + 1
+	}
+	v.scrollBy(0)
 }
 
 func (v *opDetailsView) scrollBy(n int) {
@@ -148,8 +165,8 @@ func (v *opDetailsView) build(st *styles, now time.Time) {
 	}
 
 	steps := len(d.Rate)
-	section("Last " + fmtSpan(time.Duration(steps)*d.Step) + st.muted.r(" (one column per "+fmtSpan(d.Step)+", newest right)"))
 	sparkW := min(steps, max(w-48, 10))
+	section("Last " + fmtSpan(time.Duration(sparkW)*d.Step) + st.muted.r(" (one column per "+fmtSpan(d.Step)+", newest right)"))
 	var maxRate float64
 	var maxP99 time.Duration
 	var errs uint32
@@ -220,16 +237,6 @@ func (v *opDetailsView) build(st *styles, now time.Time) {
 		add(colHead)
 		for i := range d.Running {
 			spanRow(len(d.Slowest)+i, &d.Running[i])
-		}
-	}
-	// Keep the selection on screen.
-	if v.sel < len(v.spanLine) {
-		l := v.spanLine[v.sel]
-		if l < v.scroll {
-			v.scroll = max(l-1, 0)
-		}
-		if l >= v.scroll+v.height {
-			v.scroll = l - v.height + 1
 		}
 	}
 	v.scrollBy(0)

@@ -12,11 +12,11 @@ import (
 // background. The dark one is the classic 16-colour set; the light one
 // trades yellow and cyan, unreadable on white, for darker shades.
 type palette struct {
-	title, key, live, paused   color.Color
-	good, warn, bad, muted     color.Color
-	accent                     color.Color
-	durSub, durS, durLong      color.Color
-	critical, bar, gap, marker color.Color
+	title, key, live, paused color.Color
+	good, warn, bad, muted   color.Color
+	accent                   color.Color
+	durSub, durS, durLong    color.Color
+	critical, bar, marker    color.Color
 	// services tell the services of a trace apart; a service keeps its
 	// colour everywhere (see serviceStyle).
 	services []color.Color
@@ -40,7 +40,6 @@ func paletteFor(dark bool) palette {
 		durLong:  ld(c("124"), c("1")),
 		critical: ld(c("160"), c("203")),
 		bar:      ld(c("244"), c("245")),
-		gap:      ld(c("250"), c("238")),
 		marker:   ld(c("130"), c("3")),
 	}
 	for _, pair := range [][2]string{

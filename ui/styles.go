@@ -95,10 +95,10 @@ type styles struct {
 	// Durations by magnitude, like tokio-console.
 	durSub, durMs, durS, durLong style
 
-	// Waterfalls: the critical path, other bars, the gaps of a bar's
-	// row, markers (missing parents); one colour per service.
-	critical, bar, gap, marker style
-	services                   []style
+	// Waterfalls: the critical path, other bars, markers (missing
+	// parents); one colour per service.
+	critical, bar, marker style
+	services              []style
 }
 
 // newStyles returns the styles for a dark background, which most
@@ -134,7 +134,6 @@ func newStylesFor(opts Options, dark bool) *styles {
 	s.durLong = fgc(p.durLong)
 	s.critical = fgc(p.critical)
 	s.bar = fgc(p.bar)
-	s.gap = fgc(p.gap)
 	s.marker = fgc(p.marker)
 	for _, c := range p.services {
 		s.services = append(s.services, fgc(c))

@@ -145,11 +145,12 @@ func (s *styles) timeBar(r *model.TraceRow, total time.Duration, w int) string {
 	case r.State == model.StateRunning:
 		bar.WriteString(s.sym.growing)
 		cells++
-	case part > 0 && s.sym.eighths[part] != "":
+	case part > 0 && r.Critical && s.sym.eighths[part] != "":
+		// Eighths are full height: only the solid critical bars take them.
 		bar.WriteString(s.sym.eighths[part])
 		cells++
-	case full == 0:
-		bar.WriteString(glyph) // an eighth too thin to draw in ASCII
+	case part > 0 || full == 0:
+		bar.WriteString(glyph) // a part of a cell drawn whole
 		cells++
 	}
 	if r.Critical && !r.Missing {
