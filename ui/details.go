@@ -21,9 +21,11 @@ type detailsView struct {
 	lines  []string
 	scroll int
 	width  int
-	// trace is the waterfall around the span, wfRows rows of it.
+	// trace is the waterfall around the span, wfRows rows of it; wfLine
+	// holds the line of each of its rows.
 	trace  model.TraceView
 	wfRows int
+	wfLine []int
 }
 
 // open starts showing span id.

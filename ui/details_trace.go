@@ -28,6 +28,7 @@ func (v *detailsView) fetchTrace(src Source) {
 // traceSection adds the waterfall section.
 func (v *detailsView) traceSection(st *styles, w int) {
 	t := &v.trace
+	v.wfLine = v.wfLine[:0]
 	if v.wfRows <= 0 {
 		return
 	}
@@ -49,10 +50,21 @@ func (v *detailsView) traceSection(st *styles, w int) {
 		if r.ID == v.id {
 			line = st.reverse.r(ansi.Strip(line))
 		}
+		v.wfLine = append(v.wfLine, len(v.lines))
 		v.lines = append(v.lines, line)
 	}
 	if more := t.Total - t.Offset - len(t.Rows); more > 0 || t.Offset > 0 {
 		v.lines = append(v.lines, st.padLine(st.muted.r("  "+strconv.Itoa(t.Offset)+" rows above, "+strconv.Itoa(more)+" below"), w))
 	}
 	v.lines = append(v.lines, st.padLine("", w))
+}
+
+// traceRowAt returns the waterfall row on content line l, if any.
+func (v *detailsView) traceRowAt(l int) (*model.TraceRow, bool) {
+	for i, at := range v.wfLine {
+		if at == l && i < len(v.trace.Rows) {
+			return &v.trace.Rows[i], true
+		}
+	}
+	return nil, false
 }

@@ -120,7 +120,7 @@ var bindings = []binding{
 func mouseHelp(v viewMask) string {
 	switch v {
 	case inDetails:
-		return "wheel: scroll; click a tab: that view"
+		return "click a span of the trace: its details; wheel: scroll"
 	case inTrace:
 		return "click: select (again: open), its fold mark: fold; wheel: scroll"
 	case inOpDetails:

@@ -214,6 +214,12 @@ func (a *App) enterOther() {
 // clickOther handles a left click below the title in the newer views.
 func (a *App) clickOther(m tea.Mouse) bool {
 	switch a.view {
+	case viewDetails:
+		// A row of the trace at the top opens that span.
+		if r, ok := a.det.traceRowAt(a.det.scroll + m.Y - colHeaderY); ok && !r.Missing && r.ID != a.det.id {
+			a.openSpan(r.ID)
+		}
+		return true
 	case viewTrace:
 		t := a.wf
 		i := m.Y - firstRowY

@@ -416,11 +416,17 @@ func TestMouseInEveryView(t *testing.T) {
 	if a.view != viewDetails || a.det.id != id {
 		t.Errorf("trace: double click: view %v", a.view)
 	}
-	// Details: the wheel scrolls.
+	// Details: a click on a span of the trace opens it; the wheel scrolls.
+	parent := a.det.trace.Rows[0]
+	click(30, colHeaderY+a.det.wfLine[0])
+	if a.view != viewDetails || a.det.id != parent.ID || len(a.stack) != 3 {
+		t.Errorf("details: click on the trace opened %d (stack %d), want %d", a.det.id, len(a.stack), parent.ID)
+	}
 	wheel(tea.MouseWheelDown)
 	if a.det.scroll != 3 {
 		t.Errorf("details: wheel scrolled to %d", a.det.scroll)
 	}
+	press(a, "esc")
 
 	// Operation details: click a span to select it, again to open it.
 	press(a, "o", "enter")
