@@ -142,6 +142,32 @@ func TestTraceCriticalPath(t *testing.T) {
 	}
 }
 
+// TestTraceCriticalPathLateChildren: a call made with the context of a
+// span that had ended (the span's ctx kept by mistake) is still what its
+// grandparent waited for; work left running past the root is not.
+func TestTraceCriticalPathLateChildren(t *testing.T) {
+	m, clk := newTestModel(Config{})
+	t0 := clk.Now().Add(-time.Second)
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	sp := func(span, parent uint64, name string, from, to int) spec {
+		return spec{trace: 1, span: span, parent: parent, name: name, start: t0.Add(ms(from)), dur: ms(to - from)}
+	}
+	m.Apply(m.batch(
+		sp(1, 0, "POST /api/checkout", 0, 200),
+		sp(2, 1, "session.load", 0, 4),
+		sp(3, 2, "POST /checkout", 5, 198), // parented on the ended session.load
+		sp(4, 3, "POST /charge", 10, 190),
+		sp(5, 1, "audit", 150, 170),     // overlaps the call: off the path
+		sp(6, 4, "notify", 191, 900),    // starts after its parent, outlives everything: left out
+		sp(7, 4, "fraud.score", 20, 60), // before notify: on the path
+	))
+	got := outline(wholeTrace(m).Rows)
+	want := "0:POST /api/checkout* 1:session.load* 2:POST /checkout* 3:POST /charge* 4:fraud.score* 4:notify 1:audit"
+	if got != want {
+		t.Errorf("critical path:\n got %s\nwant %s", got, want)
+	}
+}
+
 func TestTraceCollapse(t *testing.T) {
 	m, clk := newTestModel(Config{})
 	t0 := clk.Now().Add(-time.Second)
@@ -312,6 +338,51 @@ func naiveRows(spans []naiveSpan) (order []string, depth []int, critical map[str
 		walk(n, 0)
 	}
 	critical = map[string]bool{}
+	// A child that starts after its parent ended belongs, for the path,
+	// to its nearest ancestor containing it whole, if any.
+	parentOf := map[*node]*node{}
+	var link func(n *node)
+	link = func(n *node) {
+		for _, k := range n.kids {
+			parentOf[k] = n
+			link(k)
+		}
+	}
+	for _, n := range tops {
+		link(n)
+	}
+	cpKids := map[*node][]*node{}
+	var hoist func(n *node)
+	hoist = func(n *node) {
+		for _, k := range n.kids {
+			p := n
+			if k.start >= n.end && k.start != n.start {
+				for p = parentOf[n]; p != nil && !(k.start < p.end && k.end <= p.end); p = parentOf[p] {
+				}
+			}
+			if p != nil {
+				cpKids[p] = append(cpKids[p], k)
+			}
+			hoist(k)
+		}
+	}
+	for _, n := range tops {
+		hoist(n)
+	}
+	for p, ks := range cpKids {
+		sortNodes(ks)
+		p.kids = ks
+	}
+	for _, n := range nodes {
+		if _, ok := cpKids[n]; !ok {
+			n.kids = nil
+		}
+	}
+	for _, n := range markers {
+		if _, ok := cpKids[n]; !ok {
+			n.kids = nil
+		}
+	}
 	// Each span is trimmed to its parent's (trimmed) end.
 	var cp func(n *node, eff int64)
 	cp = func(n *node, eff int64) {

@@ -320,8 +320,14 @@ func (tr *traceTree) children(v int32) []int32 { return tr.kids[tr.kidsAt[v]:tr.
 // the child that ends last, then the child that ends last before that one
 // started, and so on (the time between them is the parent's own, the gaps
 // on the path), descending into each child the same way. A child that
-// outlives its parent counts up to its parent's end. It returns the
-// number of nodes marked.
+// outlives its parent counts up to its parent's end.
+//
+// A child that starts only after its parent ended was not waited for by
+// it: either work left running (a consumer, a goroutine) or, as often, a
+// call made with the context of a span that had ended already. The path
+// counts it as a child of its nearest ancestor whose time contains it
+// whole, where it was waited for; when there is none it is left out.
+// It returns the number of nodes marked.
 func (tr *traceTree) markCritical() int {
 	if len(tr.tops) == 0 {
 		return 0
@@ -343,9 +349,13 @@ func (tr *traceTree) markCritical() int {
 	}
 	sorted := tr.sorted[:0] // one backing array for the children lists
 	defer func() { tr.sorted = sorted[:0] }()
+	kidsOf := tr.children
+	if at, kids, ok := tr.criticalKids(); ok {
+		kidsOf = func(v int32) []int32 { return kids[at[v]:at[v+1]] }
+	}
 	open := func(v int32, eff int64) frame {
 		start := len(sorted)
-		for _, c := range tr.children(v) {
+		for _, c := range kidsOf(v) {
 			if nd := &tr.nodes[c]; nd.start < eff || nd.start == tr.nodes[v].start {
 				sorted = append(sorted, c)
 			}
@@ -355,7 +365,7 @@ func (tr *traceTree) markCritical() int {
 			if c := cmpInt(min(tr.nodes[b].end, eff), min(tr.nodes[a].end, eff)); c != 0 {
 				return c
 			}
-			return int(tr.pos[a] - tr.pos[b])
+			return byStart(&tr.nodes[a], &tr.nodes[b])
 		})
 		tr.nodes[v].flags |= nodeCritical
 		return frame{v: v, eff: eff, bound: eff, kids: list}
@@ -378,6 +388,55 @@ func (tr *traceTree) markCritical() int {
 		stack = append(stack, open(c, min(tr.nodes[c].end, f.eff)))
 	}
 	return marked
+}
+
+// criticalKids returns, when some child starts after its parent ended,
+// the children lists the critical path walks (CSR, like kidsAt and kids):
+// such a child moved to its nearest ancestor that contains it, or left out.
+func (tr *traceTree) criticalKids() (at, kids []int32, ok bool) {
+	nodes := tr.nodes
+	late := func(v int32) bool {
+		p := nodes[v].up
+		return p >= 0 && nodes[v].start >= nodes[p].end && nodes[v].start != nodes[p].start
+	}
+	any := false
+	for v := range nodes {
+		if late(int32(v)) {
+			any = true
+			break
+		}
+	}
+	if !any {
+		return nil, nil, false
+	}
+	up := make([]int32, len(nodes))
+	at = make([]int32, len(nodes)+1)
+	for v := range nodes {
+		u := nodes[v].up
+		if late(int32(v)) {
+			for u = nodes[u].up; u >= 0; u = nodes[u].up {
+				if nodes[v].start < nodes[u].end && nodes[v].end <= nodes[u].end {
+					break
+				}
+			}
+		}
+		up[v] = u
+		if u >= 0 {
+			at[u+1]++
+		}
+	}
+	for v := range nodes {
+		at[v+1] += at[v]
+	}
+	kids = make([]int32, at[len(nodes)])
+	fill := slices.Clone(at[:len(nodes)])
+	for _, v := range tr.order { // preorder keeps each list in sibling order
+		if u := up[v]; u >= 0 {
+			kids[fill[u]] = v
+			fill[u]++
+		}
+	}
+	return at, kids, true
 }
 
 // guides describes the tree lines left of node v for its nearest 64
