@@ -182,7 +182,11 @@ func (v *opDetailsView) build(st *styles, now time.Time) {
 	last := steps - 1
 	if steps > 0 {
 		spark("rate/s", st.rateSpark(d.Rate, sparkW), fmtRate(d.Rate[last]), fmtRate(maxRate))
-		spark("p99", st.durSpark(d.P99, sparkW), st.fmtDur(d.P99[last]), st.fmtDur(maxP99))
+		p99 := "-" // nothing finished in this step yet
+		if d.P99[last] > 0 {
+			p99 = st.fmtDur(d.P99[last])
+		}
+		spark("p99", st.durSpark(d.P99, sparkW), p99, st.fmtDur(maxP99))
 		if errs > 0 {
 			u := make([]uint32, len(d.Errors))
 			copy(u, d.Errors)
