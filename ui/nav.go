@@ -317,7 +317,9 @@ func (a *App) viewOther(body int, line func(string)) bool {
 
 // restyle renders everything again with styles for the background.
 func (a *App) restyle() {
+	svc := a.st.svcColours
 	a.st = newStylesFor(a.opts, a.dark)
+	a.st.svcColours = svc // a service keeps its colour
 	for _, t := range []interface{ restyle(*styles) }{a.tasks, a.ops} {
 		t.restyle(a.st)
 	}

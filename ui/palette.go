@@ -18,7 +18,7 @@ type palette struct {
 	durSub, durS, durLong    color.Color
 	critical, bar, marker    color.Color
 	// services tell the services of a trace apart; a service keeps its
-	// colour everywhere (see serviceStyle).
+	// colour everywhere (see serviceStyle). No reds: those mean errors.
 	services []color.Color
 }
 
@@ -51,6 +51,10 @@ func paletteFor(dark bool) palette {
 		{"94", "180"},  // tan
 		{"61", "147"},  // lavender
 		{"64", "150"},  // olive
+		{"31", "117"},  // sky
+		{"100", "186"}, // khaki
+		{"91", "141"},  // purple
+		{"23", "73"},   // sea
 	} {
 		p.services = append(p.services, ld(c(pair[0]), c(pair[1])))
 	}
@@ -65,14 +69,38 @@ func fgc(c color.Color) style {
 	return style{ansi.Style{}.ForegroundColor(c).String(), "\x1b[39m"}
 }
 
-// serviceStyle returns the colour of a service: picked from the palette
-// by a hash of the name, so a service has the same colour in every trace
-// and every run.
+// serviceColours gives each service name a palette index: in the order
+// services are first drawn, so the first dozen never share a colour, and
+// kept for the whole session (also across a change of background).
+type serviceColours struct {
+	index map[string]int
+}
+
+// maxServiceColours bounds the names remembered; a flood of service names
+// (a hostile sender) gets colours by hash instead.
+const maxServiceColours = 1024
+
+func (c *serviceColours) of(name string, n int) int {
+	if i, ok := c.index[name]; ok {
+		return i % n
+	}
+	if len(c.index) >= maxServiceColours {
+		h := fnv.New32a()
+		_, _ = h.Write([]byte(name))
+		return int(h.Sum32() % uint32(n))
+	}
+	if c.index == nil {
+		c.index = map[string]int{}
+	}
+	i := len(c.index)
+	c.index[name] = i
+	return i % n
+}
+
+// serviceStyle returns the colour of a service.
 func (s *styles) serviceStyle(name string) style {
 	if len(s.services) == 0 {
 		return style{}
 	}
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(name))
-	return s.services[h.Sum32()%uint32(len(s.services))]
+	return s.services[s.svcColours.of(name, len(s.services))]
 }

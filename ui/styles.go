@@ -99,6 +99,7 @@ type styles struct {
 	// parents); one colour per service.
 	critical, bar, marker style
 	services              []style
+	svcColours            *serviceColours
 }
 
 // newStyles returns the styles for a dark background, which most
@@ -106,7 +107,7 @@ type styles struct {
 func newStyles(opts Options) *styles { return newStylesFor(opts, true) }
 
 func newStylesFor(opts Options, dark bool) *styles {
-	s := &styles{sym: unicodeSymbols, dim: sgrDim, bold: sgrBold, reverse: sgrReverse}
+	s := &styles{sym: unicodeSymbols, dim: sgrDim, bold: sgrBold, reverse: sgrReverse, svcColours: &serviceColours{}}
 	if opts.ASCII {
 		s.sym, s.ascii = asciiSymbols, true
 	}

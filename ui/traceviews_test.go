@@ -492,3 +492,41 @@ func TestTreePrefix(t *testing.T) {
 		}
 	}
 }
+
+func TestServiceColours(t *testing.T) {
+	st := newStyles(Options{})
+	seen := map[string]string{}
+	for i := range len(st.services) {
+		name := "svc-" + strconv.Itoa(i)
+		c := st.serviceStyle(name).on
+		for other, oc := range seen {
+			if oc == c {
+				t.Errorf("%s and %s share a colour", name, other)
+			}
+		}
+		seen[name] = c
+	}
+	// A service keeps its colour, also across a change of background.
+	if st.serviceStyle("svc-3").on != seen["svc-3"] {
+		t.Error("colour changed on the second use")
+	}
+	a := newApp(t, demoModel(), Options{}, 120, 40)
+	press(a, "w")
+	before := a.st.serviceStyle("payments")
+	a.Update(tea.BackgroundColorMsg{Color: color.White})
+	a.Update(tea.BackgroundColorMsg{Color: color.Black})
+	if a.st.serviceStyle("payments") != before {
+		t.Error("payments changed colour across backgrounds")
+	}
+	// NO_COLOR: no service colours at all.
+	if s := newStyles(Options{NoColor: true}).serviceStyle("payments"); s.on != "" {
+		t.Errorf("NO_COLOR service style %q", s.on)
+	}
+	// Past the bound, names get colours by hash and the map stops growing.
+	for i := range maxServiceColours + 10 {
+		st.serviceStyle("flood-" + strconv.Itoa(i))
+	}
+	if n := len(st.svcColours.index); n != maxServiceColours {
+		t.Errorf("%d names remembered", n)
+	}
+}
