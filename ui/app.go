@@ -12,10 +12,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/spantop/spantop/model"
 )
@@ -254,9 +253,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m := msg.Mouse()
 		switch m.Button {
 		case tea.MouseWheelUp:
-			a.wheel(-3)
+			a.move(-3)
 		case tea.MouseWheelDown:
-			a.wheel(3)
+			a.move(3)
 		}
 		a.prepareChrome()
 		return a, nil

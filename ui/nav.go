@@ -181,10 +181,6 @@ func (a *App) moveOther(n int) bool {
 	return false
 }
 
-// wheel scrolls: the selection moves in tables and lists, the text in
-// span details.
-func (a *App) wheel(n int) { a.move(n) }
-
 // enterOther opens the selected span of the trace or operation view.
 func (a *App) enterOther() {
 	switch a.view {
