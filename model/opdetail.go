@@ -153,8 +153,12 @@ type OpDetail struct {
 	Running []OpSpan
 }
 
-// maxOpRunning bounds the in-flight spans an operation's details list.
-const maxOpRunning = 10
+// maxOpRunning bounds the in-flight spans an operation's details list;
+// maxOpBuckets the buckets of its histogram.
+const (
+	maxOpRunning = 10
+	maxOpBuckets = 1024
+)
 
 // Operation returns the details of the operation with display ID id, its
 // latency histogram in buckets buckets (the width the UI draws it in). It
@@ -163,17 +167,14 @@ func (m *Model) Operation(id uint64, buckets int) (OpDetail, bool) {
 	now := m.now().UnixNano()
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	var op *operation
-	var idx uint32
-	for k, o := range m.ops { // operations are few; their IDs are 1..n in order
-		if o.id == id {
-			op, idx = o, uint32(k)
-			break
-		}
-	}
-	if op == nil {
+	// Operations are never removed and are numbered in order: ID n is
+	// at n-1.
+	if id == 0 || id > uint64(len(m.ops)) || m.ops[id-1].id != id {
 		return OpDetail{}, false
 	}
+	idx := uint32(id - 1)
+	op := m.ops[idx]
+	buckets = min(buckets, maxOpBuckets)
 	s := opStats{op: op, rate: op.rate.rate(now),
 		p50: int64(op.hist.Quantile(0.50)), p95: int64(op.hist.Quantile(0.95)), p99: int64(op.hist.Quantile(0.99))}
 	d := OpDetail{Row: m.opRow(&s, now), Latency: op.hist.miniSummary(buckets), Step: OpStep}
