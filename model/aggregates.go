@@ -14,6 +14,7 @@ type operation struct {
 	hist     Histogram
 	rate     rateRing
 	errRate  rateRing // errors per second, for error spikes
+	recent   *opHistory // see opdetail.go
 }
 
 // opKey packs (service, name, kind) into one integer: the map lookup per

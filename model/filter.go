@@ -1,10 +1,14 @@
 package model
 
 import (
+	"errors"
 	"fmt"
+	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -14,10 +18,11 @@ import (
 //	name=GET /users       (quote values with spaces: name="GET /users")
 //	service=api  kind=server  status=error  state=running
 //	dur>100ms  dur<=2s    duration of the span (live spans: so far)
-//	name~user             contains (any field); != negates =
+//	name~^GET\s+/api      a Go regular expression, for any field (a duration
+//	                      as Go prints it, 1.5s; an ID in decimal); != negates =
 //	http.route=/users     any other key is a span attribute
 //
-// String comparisons ignore case.
+// String comparisons and regular expressions ignore case.
 type filter struct {
 	terms []term
 }
@@ -52,7 +57,8 @@ type op uint8
 const (
 	opEq op = iota
 	opNe
-	opContains
+	opContains // free text: a plain substring
+	opMatch    // ~: a regular expression
 	opGt
 	opGe
 	opLt
@@ -66,6 +72,7 @@ type term struct {
 	str   string // lower-cased value
 	num   int64  // durations (ns) and IDs
 	isNum bool
+	re    *regexp.Regexp // opMatch
 	// symMatch memoises string matches per Sym for the life of one query:
 	// 0 unknown, 1 no, 2 yes.
 	symMatch []uint8
@@ -123,7 +130,7 @@ func splitTerms(s string) ([]string, error) {
 var ops = []struct {
 	s  string
 	op op
-}{{"!=", opNe}, {">=", opGe}, {"<=", opLe}, {"=", opEq}, {">", opGt}, {"<", opLt}, {"~", opContains}}
+}{{"!=", opNe}, {">=", opGe}, {"<=", opLe}, {"=", opEq}, {">", opGt}, {"<", opLt}, {"~", opMatch}}
 
 func parseTerm(w string) (term, error) {
 	for _, o := range ops {
@@ -138,12 +145,26 @@ func parseTerm(w string) (term, error) {
 			f, t.key = fieldAttr, key
 		}
 		t.field = f
-		return t, t.compile(val)
+		if err := t.compile(val); err != nil {
+			if t.op == opMatch {
+				return t, fmt.Errorf("%s~: %w", key, err)
+			}
+			return t, err
+		}
+		return t, nil
 	}
 	return term{field: fieldText, op: opContains, str: strings.ToLower(w)}, nil
 }
 
 func (t *term) compile(val string) error {
+	if t.op == opMatch {
+		re, err := compileRegexp(val)
+		if err != nil {
+			return err
+		}
+		t.re = re
+		return nil
+	}
 	ordered := t.op == opGt || t.op == opGe || t.op == opLt || t.op == opLe
 	switch t.field {
 	case fieldDur:
@@ -191,6 +212,9 @@ func (t *term) compile(val string) error {
 }
 
 func (t *term) matchString(s string) bool {
+	if t.re != nil {
+		return t.re.MatchString(s)
+	}
 	ls := strings.ToLower(s)
 	switch t.op {
 	case opEq:
@@ -224,6 +248,12 @@ func (t *term) matchSym(id Sym, syms *Symbols) bool {
 }
 
 func (t *term) matchNum(v int64) bool {
+	if t.re != nil {
+		if t.field == fieldDur {
+			return t.re.MatchString(time.Duration(v).String())
+		}
+		return t.re.MatchString(strconv.FormatInt(v, 10))
+	}
 	switch t.op {
 	case opEq:
 		return v == t.num
@@ -246,4 +276,44 @@ func (t *term) matchValue(v Value) bool {
 		return t.matchNum(v.Int)
 	}
 	return t.matchString(v.String())
+}
+
+// regexps caches compiled regular expressions by source: a filter is
+// parsed again on every frame's query, and compiling is the costly part.
+// A compiled Regexp is safe for concurrent use.
+var regexps struct {
+	sync.Mutex
+	m map[string]compiled
+}
+
+type compiled struct {
+	re  *regexp.Regexp
+	err error
+}
+
+// maxCachedRegexps bounds the cache; typing a filter adds one entry per
+// key press, so it is emptied when full rather than grown.
+const maxCachedRegexps = 256
+
+// compileRegexp compiles a filter's regular expression, ignoring case,
+// once per source string.
+func compileRegexp(src string) (*regexp.Regexp, error) {
+	regexps.Lock()
+	defer regexps.Unlock()
+	if c, ok := regexps.m[src]; ok {
+		return c.re, c.err
+	}
+	if regexps.m == nil || len(regexps.m) >= maxCachedRegexps {
+		regexps.m = make(map[string]compiled)
+	}
+	re, err := regexp.Compile("(?i)" + src)
+	if err != nil {
+		// Say what is wrong without the (?i) the user did not type.
+		var se *syntax.Error
+		if errors.As(err, &se) {
+			err = fmt.Errorf("%s: `%s`", se.Code, strings.TrimPrefix(se.Expr, "(?i)"))
+		}
+	}
+	regexps.m[src] = compiled{re, err}
+	return re, err
 }

@@ -365,6 +365,7 @@ func (m *Model) finish(slot uint32, now int64) {
 	}
 	cold.lastSeen = now
 	m.recordFinished(m.ops[cold.op], m.services[c.svc[i]], d, cold.status, now)
+	m.recordRecent(m.ops[cold.op], slot, d, now)
 	m.pushFIFO(slot, now)
 }
 

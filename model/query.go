@@ -53,6 +53,9 @@ type Query struct {
 	Row    int
 	Offset int
 	Limit  int
+	// Tree lists the tasks as a tree: children under their parents,
+	// siblings in the sort order (see Model.Tasks).
+	Tree bool
 }
 
 // Page is the answer to a Query.
@@ -126,6 +129,13 @@ type TaskRow struct {
 	Fields            []Attr
 	// Finished rows are shown dimmed until retention removes them.
 	Finished bool
+	// In tree mode: Depth under the top-level span, the tree lines left of
+	// the row (see TraceRow), whether it is the last of its siblings, and
+	// whether it is top-level because its parent is not stored.
+	Depth  int
+	Guides uint64
+	Last   bool
+	Orphan bool
 }
 
 // OpRow is one row of the operations view.

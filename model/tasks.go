@@ -109,6 +109,9 @@ func (s *taskScan) each(fn func(item)) {
 // Tasks returns one window of the tasks table. Without a filter it reads
 // the sort index; a filter needs a pass over the key columns.
 func (m *Model) Tasks(q Query) Page[TaskRow] {
+	if q.Tree {
+		return m.treeTasks(q)
+	}
 	f, ferr := parseFilter(q.Filter)
 	if f == nil {
 		col := indexColumn(q.Sort)

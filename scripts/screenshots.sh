@@ -89,8 +89,17 @@ keys wide t
 keys wide / "service=payments status=error" Enter
 keys wide g Enter
 shot wide details 200 50
+keys wide w
+shot wide trace 200 50
+keys wide t
 keys wide Escape
-keys wide Escape
+keys wide T
+shot wide tree 200 50
+keys wide T
+keys wide o
+keys wide Enter
+shot wide opdetails 200 50
+keys wide t
 keys wide ?
 shot wide help 200 50
 keys wide ?
@@ -103,4 +112,10 @@ keys small g
 shot small tasks-80x24 80 24
 keys small o
 shot small operations-80x24 80 24
+keys small Enter
+shot small opdetails-80x24 80 24
+keys small t
+keys small / 'name="POST /api/checkout"' Enter
+keys small g w
+shot small trace-80x24 80 24
 keys small q

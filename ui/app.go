@@ -7,13 +7,14 @@ package ui
 import (
 	"context"
 	"errors"
-	"github.com/charmbracelet/x/ansi"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/spantop/spantop/model"
 )
@@ -34,6 +35,8 @@ type Source interface {
 	// goroutine id to a file for go tool trace and returns its path. It
 	// does I/O: the UI calls it from a tea.Cmd, never in Update.
 	SaveTrace(goroutineID uint64) (path string, err error)
+	Trace(q model.TraceQuery) model.TraceView
+	Operation(id uint64, buckets int) (model.OpDetail, bool)
 }
 
 // Options configure the UI.
@@ -58,6 +61,8 @@ const (
 	viewResources
 	viewGoroutine // a goroutine's details
 	viewResource  // a resource's (or a service's) details
+	viewTrace
+	viewOpDetails
 )
 
 func (v viewID) mask() viewMask {
@@ -72,6 +77,10 @@ func (v viewID) mask() viewMask {
 		return inGoroutine
 	case viewResource:
 		return inResource
+	case viewTrace:
+		return inTrace
+	case viewOpDetails:
+		return inOpDetails
 	}
 	return inTasks
 }
@@ -117,6 +126,8 @@ type tableState struct {
 	header    string
 	lines     []string
 	lastQuery model.Query
+	// tree lists the rows as a tree (the tasks view's tree mode).
+	tree bool
 }
 
 // App is spantop's root bubbletea model. It routes every message; the
@@ -142,9 +153,14 @@ type App struct {
 	res   *resTable
 	gor   goroutineView
 	rsd   resourceView
-	// hist is the table the details views were opened from and the way
-	// back through the details followed since.
-	hist history
+	wf    *traceView
+	opd   *opDetailsView
+	// stack holds the views esc goes back to; its first entry is the
+	// table the user started from.
+	stack []stackEntry
+	// dark is the terminal's background (assumed dark until it answers).
+	dark bool
+	now  func() time.Time
 
 	// Prepared lines; View only joins them.
 	head      [headerLines]string
@@ -174,7 +190,7 @@ func New(src Source, opts Options) *App {
 	if opts.Tick <= 0 {
 		opts.Tick = 100 * time.Millisecond
 	}
-	a := &App{src: src, opts: opts, st: newStyles(opts), width: 80, height: 24}
+	a := &App{src: src, opts: opts, st: newStyles(opts), width: 80, height: 24, dark: true, now: time.Now}
 	a.tasks = newTaskTable()
 	a.ops = newOpTable()
 	a.res = newResTable()
@@ -201,10 +217,11 @@ func Run(ctx context.Context, src Source, opts Options) error {
 	return err
 }
 
-// Init starts the refresh ticks.
+// Init starts the refresh ticks and asks the terminal for its background
+// colour, to pick the palette.
 func (a *App) Init() tea.Cmd {
 	a.refresh(nav{row: a.cur().state().selRow})
-	return a.tick()
+	return tea.Batch(a.tick(), tea.RequestBackgroundColor)
 }
 
 func (a *App) tick() tea.Cmd {
@@ -217,9 +234,9 @@ func (a *App) rows() int { return max(a.height-chromeLines, 1) }
 // detailRows is how many content lines the details view shows.
 func (a *App) detailRows() int { return max(a.height-chromeLines+1, 1) }
 
-// cur returns the table on screen (or the one details came from).
+// cur returns the table on screen (or the one the user started from).
 func (a *App) cur() tableUI {
-	switch a.baseView() {
+	switch a.base() {
 	case viewOps:
 		return a.ops
 	case viewResources:
@@ -241,6 +258,12 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.layout()
 		if !a.paused {
 			a.refresh(nav{row: a.cur().state().selRow})
+		}
+		return a, nil
+	case tea.BackgroundColorMsg:
+		if dark := msg.IsDark(); dark != a.dark {
+			a.dark = dark
+			a.restyle()
 		}
 		return a, nil
 	case tea.KeyPressMsg:
@@ -308,6 +331,7 @@ func (a *App) do(act action) tea.Cmd {
 		return tea.Quit
 	case actHelp:
 		a.help, a.warnPanel = !a.help, false
+		a.helpBox = helpLines(a.st, a.view.mask(), a.width, a.rows()+1)
 	case actWarnings:
 		a.warnPanel, a.help = !a.warnPanel, false
 		a.prepareWarnings()
@@ -327,6 +351,9 @@ func (a *App) do(act action) tea.Cmd {
 	case actPageDown:
 		a.page(1)
 	case actTop, actBottom:
+		if a.navOther(act) {
+			return nil
+		}
 		if p := a.curPage(); p != nil {
 			if act == actTop {
 				p.scrollBy(-1<<30, a.detailRows())
@@ -339,6 +366,8 @@ func (a *App) do(act action) tea.Cmd {
 		if !(a.paused && t.local(n)) {
 			t.fetch(a.src, a.rows(), n, a.st)
 		}
+	case actTrace, actTree, actSpans, actCollapse, actExpand, actFold:
+		a.doOther(act)
 	case actSortLeft, actSortRight:
 		dir := 1
 		if act == actSortLeft {
@@ -352,12 +381,7 @@ func (a *App) do(act action) tea.Cmd {
 	case actEnter:
 		a.enter()
 	case actBack:
-		if a.goBack() {
-			return nil
-		}
-		if a.view == viewDetails {
-			a.view = a.det.from
-			a.refresh(nav{row: a.cur().state().selRow})
+		if a.pop() {
 			return nil
 		}
 		if ts.filter != "" {
@@ -374,7 +398,7 @@ func (a *App) do(act action) tea.Cmd {
 
 // move moves the selection (or scrolls the details) by n rows.
 func (a *App) move(n int) {
-	if a.movePage(n) {
+	if a.moveOther(n) || a.movePage(n) {
 		return
 	}
 	t := a.cur()
@@ -388,6 +412,9 @@ func (a *App) move(n int) {
 
 // page moves by a screenful, keeping the selection's screen row.
 func (a *App) page(dir int) {
+	if a.moveOther(dir * a.rows()) {
+		return
+	}
 	if p := a.curPage(); p != nil {
 		p.scrollBy(dir*a.detailRows(), a.detailRows())
 		return
@@ -401,8 +428,8 @@ func (a *App) page(dir int) {
 	t.fetch(a.src, a.rows(), nv, a.st)
 }
 
-// enter opens the details of the selected span or goroutine, or, on an
-// operation, the tasks view filtered to that operation's spans.
+// enter opens the details of what is selected: a span's (with its trace)
+// or a goroutine's, an operation's, a resource's, or where a link leads.
 func (a *App) enter() {
 	switch a.view {
 	case viewTasks:
@@ -411,37 +438,46 @@ func (a *App) enter() {
 			a.statusf(false, "no span selected")
 			return
 		}
-		a.openFrom(viewTasks, a.taskTarget(id))
+		a.open(a.taskTarget(id))
 	case viewResources, viewGoroutine, viewResource:
 		a.enterRuntime()
 	case viewOps:
-		ts := a.ops.state()
-		if ts.selRow >= len(a.ops.rows) || len(a.ops.rows) == 0 {
+		id := a.ops.selID
+		if id == 0 || len(a.ops.rows) == 0 {
 			a.statusf(false, "no operation selected")
 			return
 		}
-		r := &a.ops.rows[ts.selRow]
-		a.tasks.filter = filterTerm("service", r.Service) + " " + filterTerm("name", r.Name) + " kind=" + r.Kind.String()
-		a.tasks.selID, a.tasks.selRow, a.tasks.offset = 0, 0, 0
-		a.view = viewTasks
-		a.tasks.fetch(a.src, a.rows(), nav{top: true}, a.st)
+		a.push(viewOpDetails)
+		a.opd = newOpDetailsView(id)
+		a.refresh(nav{})
+	default:
+		a.enterOther()
 	}
+}
+
+// showOpSpans shows the spans of an operation in the tasks view: a filter
+// matching exactly its service, name and kind.
+func (a *App) showOpSpans(service, name string, kind model.SpanKind) {
+	a.stack = a.stack[:0]
+	a.tasks.filter = filterTerm("service", service) + " " + filterTerm("name", name) + " kind=" + kind.String()
+	a.tasks.selID, a.tasks.selRow, a.tasks.offset = 0, 0, 0
+	a.view = viewTasks
+	a.tasks.fetch(a.src, a.rows(), nav{top: true}, a.st)
 }
 
 // filterTerm builds a filter term matching value exactly. The filter
 // language quotes with double quotes and has no escapes, so a value that
-// contains one is matched by its longest quote-free part instead.
+// contains one is matched by a regular expression, anchored, in which any
+// character stands for the quote.
 func filterTerm(key, value string) string {
 	op := "="
 	if strings.ContainsRune(value, '"') {
 		op = "~"
-		longest := ""
-		for _, part := range strings.Split(value, `"`) {
-			if len(part) > len(longest) {
-				longest = part
-			}
+		parts := strings.Split(value, `"`)
+		for i, p := range parts {
+			parts[i] = regexp.QuoteMeta(p)
 		}
-		value = longest
+		value = "^" + strings.Join(parts, ".") + "$"
 	}
 	if value == "" || strings.ContainsAny(value, " \t") {
 		value = `"` + value + `"`
@@ -511,6 +547,9 @@ func (a *App) click(m tea.Mouse) {
 		}
 		return
 	}
+	if a.clickOther(m) {
+		return
+	}
 	if a.curPage() != nil {
 		a.clickPage(m.Y - colHeaderY)
 		return
@@ -539,11 +578,13 @@ func (a *App) refresh(n nav) {
 	a.hdr = a.src.Header()
 	a.warns = a.src.Warnings()
 	a.prepareWarnings()
-	switch a.view {
-	case viewDetails:
+	switch {
+	case a.refreshOther(n):
+	case a.view == viewDetails:
+		a.det.wfRows = a.detailTraceRows()
 		a.det.refresh(a.src, a.st)
 		a.det.scrollBy(0, a.detailRows())
-	case viewGoroutine, viewResource:
+	case a.view == viewGoroutine, a.view == viewResource:
 		a.refreshPage()
 	default:
 		a.cur().fetch(a.src, a.rows(), n, a.st)
@@ -564,7 +605,8 @@ func (a *App) layout() {
 			a.det.scrollBy(0, a.detailRows())
 		}
 	}
-	a.helpBox = helpLines(a.st, a.width, a.rows()+1)
+	a.layoutOther()
+	a.helpBox = helpLines(a.st, a.view.mask(), a.width, a.rows()+1)
 	a.prepareChrome()
 }
 
@@ -601,6 +643,7 @@ func (a *App) View() tea.View {
 				line("")
 			}
 		}
+	case a.viewOther(body, line):
 	case a.curPage() != nil:
 		lines, scroll := a.curPage().content()
 		for i := range body {

@@ -75,3 +75,53 @@ func BenchmarkTasksFrame1M(b *testing.B) {
 		b.Fatalf("frame does not show the 1M spans:\n%s", plain(a))
 	}
 }
+
+// BenchmarkTraceFrame10k measures one 200×50 refresh of the trace view on
+// a trace of 10,000 spans in the real model: the waterfall query for the
+// visible rows, rendering them, and View.
+func BenchmarkTraceFrame10k(b *testing.B) {
+	m := model.New(model.Config{MaxMemory: 1 << 30, Retain: time.Hour})
+	tid := modeltest.BigTrace(m, 10_000, time.Now().Add(-time.Minute))
+	a := newApp(b, modelSource{m}, Options{}, 200, 50)
+	a.stack = append(a.stack, stackEntry{view: viewTasks})
+	a.view, a.wf = viewTrace, newTraceView(tid, 0)
+	msg := tickMsg(time.Now())
+	a.Update(msg)
+	press(a, "j", "j", "j")
+	if !strings.Contains(plain(a), "10000 spans") {
+		b.Fatalf("frame does not show the trace:\n%s", plain(a))
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i%10 == 0 {
+			press(a, "j")
+		}
+		i++
+		a.Update(msg)
+		_ = a.View()
+	}
+}
+
+// BenchmarkTreeFrame1M measures one 200×50 refresh of the tasks view in
+// tree mode with 1M spans stored in the real model, the selection moving.
+func BenchmarkTreeFrame1M(b *testing.B) {
+	m := model.New(model.Config{MaxMemory: 4 << 30, Retain: time.Hour})
+	modeltest.Fill(m, 1_000_000, time.Now().Add(-time.Minute))
+	a := newApp(b, modelSource{m}, Options{}, 200, 50)
+	press(a, "T", "j", "j", "j")
+	msg := tickMsg(time.Now())
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i%10 == 0 {
+			press(a, "j")
+		}
+		i++
+		a.Update(msg)
+		_ = a.View()
+	}
+	if !strings.Contains(plain(a), "· tree") {
+		b.Fatalf("not in tree mode:\n%s", plain(a))
+	}
+}

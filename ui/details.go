@@ -21,11 +21,16 @@ type detailsView struct {
 	lines  []string
 	scroll int
 	width  int
+	// trace is the waterfall around the span, wfRows rows of it; wfLine
+	// holds the line of each of its rows.
+	trace  model.TraceView
+	wfRows int
+	wfLine []int
 }
 
 // open starts showing span id.
 func (v *detailsView) open(id uint64, from viewID) {
-	*v = detailsView{id: id, from: from, width: v.width}
+	*v = detailsView{id: id, from: from, width: v.width, wfRows: v.wfRows}
 }
 
 // refresh fetches the span again and rebuilds the lines.
@@ -37,6 +42,7 @@ func (v *detailsView) refresh(src Source, st *styles) {
 	case v.found:
 		v.gone = true
 	}
+	v.fetchTrace(src)
 	v.build(st)
 }
 
@@ -68,6 +74,7 @@ func (v *detailsView) build(st *styles) {
 		add("")
 		add(st.title.r(st.bold.r(title + " (" + strconv.Itoa(n) + ")")))
 	}
+	v.traceSection(st, w)
 	field("name", sanitize(d.Name), st.bold)
 	field("trace id", d.TraceID.String(), style{})
 	field("span id", d.SpanID.String(), style{})

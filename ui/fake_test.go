@@ -26,12 +26,14 @@ type fakeSource struct {
 	spanHits int
 	rt       *fakeRuntime // made on first use; see fake_runtime_test.go
 	warns    []model.Warning
+	// demo answers the trace and operation queries: a real model.
+	demo *model.Model
 }
 
 var fakeStart = time.Date(2026, 11, 22, 1, 2, 3, 0, time.UTC)
 
 func newFake(n int) *fakeSource {
-	f := &fakeSource{spans: map[uint64]model.SpanDetail{}}
+	f := &fakeSource{spans: map[uint64]model.SpanDetail{}, demo: demoModel()}
 	kinds := []model.SpanKind{model.KindServer, model.KindClient, model.KindInternal, model.KindGoroutine, model.KindConsumer}
 	states := []model.State{model.StateRunning, model.StateDone, model.StateError, model.StateLost, model.StateWaiting}
 	for i := range n {
@@ -113,6 +115,30 @@ func (f *fakeSource) Span(id uint64) (model.SpanDetail, bool) {
 	f.spanHits++
 	d, ok := f.spans[id]
 	return d, ok
+}
+
+// Trace answers with the demo model's checkout trace for any trace ID the
+// demo does not know.
+func (f *fakeSource) Trace(q model.TraceQuery) model.TraceView {
+	f.mu.Lock()
+	f.calls++
+	f.mu.Unlock()
+	if !q.TraceID.IsZero() {
+		if v := f.demo.Trace(q); v.Found {
+			return v
+		}
+	}
+	q.TraceID, q.Span = demoTrace, 0
+	return f.demo.Trace(q)
+}
+
+// Operation answers with the demo model's operations.
+func (f *fakeSource) Operation(id uint64, buckets int) (model.OpDetail, bool) {
+	f.mu.Lock()
+	f.calls++
+	f.mu.Unlock()
+	n := uint64(f.demo.Header().Operations)
+	return f.demo.Operation((id-1)%n+1, buckets)
 }
 
 func (f *fakeSource) lastTaskQuery() model.Query {

@@ -108,7 +108,7 @@ func (a *App) prepareTitle() {
 	x := 0
 	tab := func(name string, v viewID) {
 		label := " " + name + " "
-		if a.baseView() == v {
+		if v == a.base() {
 			b.WriteString(st.reverse.r(st.bold.r(label)))
 		} else {
 			b.WriteString(st.muted.r(label))
@@ -124,6 +124,10 @@ func (a *App) prepareTitle() {
 	b.WriteString(st.muted.r(st.sym.sep))
 	b.WriteByte(' ')
 	switch a.view {
+	case viewTrace:
+		b.WriteString(a.wf.title(st))
+	case viewOpDetails:
+		b.WriteString(a.opd.title(st))
 	case viewDetails:
 		d := &a.det
 		b.WriteString(st.bold.r("span " + strconv.FormatUint(d.id, 10)))
@@ -150,6 +154,14 @@ func (a *App) prepareTitle() {
 		b.WriteString(strconv.Itoa(first) + "-" + strconv.Itoa(last) + " of " + st.bold.r(strconv.Itoa(ts.total)) + " " + noun)
 		b.WriteString(st.muted.r(" " + st.sym.bullet + " sort "))
 		b.WriteString(t.sortTitle(st))
+		if ts.tree {
+			b.WriteString(st.muted.r(" " + st.sym.bullet + " "))
+			b.WriteString(st.accent.r("tree"))
+		}
+		if ts.filter != "" {
+			b.WriteString(st.muted.r(" " + st.sym.bullet + " filter "))
+			b.WriteString(st.key.r(sanitize(ts.filter)))
+		}
 		h := a.hdr
 		dot := func() { b.WriteString(st.muted.r(" " + st.sym.bullet + " ")) }
 		if a.view == viewTasks {
@@ -195,9 +207,16 @@ func (a *App) prepareStatus() {
 		s = st.warn.r("span " + strconv.FormatUint(a.det.id, 10) + " is no longer stored; showing the last copy")
 	case a.pageGone() != "":
 		s = st.warn.r(a.pageGone())
-	case a.curPage() == nil && ts.filterErr != "":
+	case a.view == viewTrace && a.wf.gone:
+		s = st.warn.r("the trace is no longer stored; showing the last copy")
+	case a.view == viewOpDetails && a.opd.gone:
+		s = st.warn.r("the operation is no longer known; showing the last copy")
+	case a.view == viewTrace:
+		s = a.wf.services
+	case a.view == viewOpDetails, a.curPage() != nil:
+	case ts.filterErr != "":
 		s = st.bad.r("filter: " + sanitize(ts.filterErr))
-	case a.curPage() == nil && ts.filter != "":
+	case ts.filter != "":
 		s = st.muted.r("filter: ") + sanitize(ts.filter) + st.muted.r("  (/ edits, esc clears)")
 	case a.paused:
 		s = st.paused.r("paused: the screen is frozen, ingest goes on; space resumes")

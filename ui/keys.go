@@ -35,6 +35,12 @@ const (
 	actWaker     // the goroutine that last woke it
 	actBlockedOn // the resource it waits on
 	actSaveTrace
+	actTrace    // the selected span's whole trace
+	actTree     // tasks: tree mode on / off
+	actSpans    // an operation's spans in the tasks view
+	actCollapse // trace: fold, or go to the parent
+	actExpand   // trace: unfold, or go to the first child
+	actFold     // trace: fold / unfold
 )
 
 // viewMask says in which views a binding applies.
@@ -47,10 +53,12 @@ const (
 	inResources
 	inGoroutine
 	inResource
+	inTrace
+	inOpDetails
 	inTables = inTasks | inOps | inResources
 	// inPages are the details views: they scroll rather than select rows.
 	inPages = inDetails | inGoroutine | inResource
-	inAll   = inTables | inPages
+	inAll   = inTables | inPages | inTrace | inOpDetails
 )
 
 // binding is one line of the key table. The footer and the help overlay are
@@ -64,10 +72,11 @@ type binding struct {
 	desc  string   // help overlay text
 	views viewMask
 	// foot is the footer's short text ("" keeps it out of the footer);
-	// footDetails replaces it in the details view. Lower footPrio entries
-	// leave the footer first when it does not fit.
-	foot, footDetails string
-	footPrio          int
+	// footDetails replaces it in the span details, footNav in the trace
+	// and operation views. Lower footPrio entries leave the footer first
+	// when it does not fit.
+	foot, footDetails, footNav string
+	footPrio                   int
 }
 
 var bindings = []binding{
@@ -81,15 +90,34 @@ var bindings = []binding{
 	{keys: []string{"left", "h", "right", "l"}, acts: []action{actSortLeft, actSortLeft, actSortRight, actSortRight},
 		label: "←→ h l", ascii: "left/right h l", desc: "sort by the previous / next column", views: inTables,
 		foot: "sort", footPrio: 80},
+	{keys: []string{"left", "h", "right", "l"}, acts: []action{actCollapse, actCollapse, actExpand, actExpand},
+		label: "←→ h l", ascii: "left/right h l",
+		desc:  "fold the span's children (folded or a leaf: go to the parent) / unfold them (unfolded: go down)",
+		views: inTrace, foot: "fold", footPrio: 80},
+	{keys: []string{"c"}, acts: []action{actFold}, label: "c", desc: "fold / unfold the selected span's children",
+		views: inTrace, foot: "", footPrio: 30},
 	{keys: []string{"i"}, acts: []action{actInvert}, label: "i", desc: "invert the sort order", views: inTables,
 		foot: "invert", footPrio: 50},
+	{keys: []string{"T"}, acts: []action{actTree}, label: "T",
+		desc: "tree mode: children under their parents (again: a flat table)", views: inTasks,
+		foot: "tree", footPrio: 65},
+	{keys: []string{"enter"}, acts: []action{actEnter}, label: "enter", desc: "the selected span's details (its trace on top) or goroutine's",
+		views: inTasks | inTrace, foot: "details", footPrio: 70},
 	{keys: []string{"enter"}, acts: []action{actEnter}, label: "enter",
-		desc: "details of the selected row or link (operations: their spans)", views: inTables | inGoroutine | inResource,
-		foot: "details", footDetails: "open", footPrio: 70},
+		desc: "the operation's details: percentiles, histogram, recent history, slowest spans", views: inOps,
+		foot: "details", footPrio: 70},
+	{keys: []string{"enter"}, acts: []action{actEnter}, label: "enter", desc: "details of the selected resource, or where the selected link leads",
+		views: inResources | inGoroutine | inResource, foot: "details", footDetails: "open", footPrio: 70},
+	{keys: []string{"enter"}, acts: []action{actEnter}, label: "enter", desc: "open the selected span (its details and trace)",
+		views: inOpDetails, foot: "open span", footPrio: 70},
+	{keys: []string{"w"}, acts: []action{actTrace}, label: "w", desc: "the span's whole trace as a waterfall",
+		views: inTasks | inDetails, foot: "trace", footPrio: 68},
+	{keys: []string{"s"}, acts: []action{actSpans}, label: "s", desc: "the operation's spans in the tasks view",
+		views: inOps | inOpDetails, foot: "spans", footPrio: 45},
 	{keys: []string{"esc"}, acts: []action{actBack}, label: "esc",
-		desc: "back to the previous details, then the table; clear the filter", views: inAll, footDetails: "back", footPrio: 95},
+		desc: "back to the previous view; in a table, clear the filter", views: inAll, footDetails: "back", footNav: "back", footPrio: 95},
 	{keys: []string{"/"}, acts: []action{actFilter}, label: "/",
-		desc: "filter as you type: text, name=x service=api dur>100ms status=error; enter keeps, esc clears", views: inTables,
+		desc: "filter as you type: text name=x dur>100ms name~^GET (regexp)", views: inTables,
 		foot: "filter", footPrio: 60},
 	{keys: []string{"space"}, acts: []action{actPause}, label: "space",
 		desc: "pause / resume the screen (ingest goes on)", views: inAll, foot: "pause", footPrio: 55},
@@ -110,7 +138,19 @@ var bindings = []binding{
 }
 
 // mouseHelp is shown under the key table in the help overlay.
-const mouseHelp = "click a row to select it (click again: details), a header to sort; wheel scrolls"
+func mouseHelp(v viewMask) string {
+	switch v {
+	case inDetails:
+		return "click a span of the trace: its details; wheel: scroll"
+	case inTrace:
+		return "click: select (again: open), its fold mark: fold; wheel: scroll"
+	case inOpDetails:
+		return "click a span: select (again: open); wheel: move"
+	case inGoroutine, inResource:
+		return "click a link: select (again: open); wheel: scroll"
+	}
+	return "click: select (again: open), a header: sort; wheel: scroll"
+}
 
 func (b *binding) shown(ascii bool) string {
 	if ascii && b.ascii != "" {
@@ -147,8 +187,11 @@ func footerLine(st *styles, v viewMask, w int) string {
 			continue
 		}
 		text := b.foot
-		if v&inPages != 0 && b.footDetails != "" {
+		switch {
+		case v&inPages != 0 && b.footDetails != "":
 			text = b.footDetails
+		case v&(inTrace|inOpDetails) != 0 && b.footNav != "":
+			text = b.footNav
 		}
 		if text == "" {
 			continue
@@ -185,16 +228,18 @@ func footerLine(st *styles, v viewMask, w int) string {
 	}
 }
 
-// helpLines renders the help overlay: a box listing every binding, centred
-// in w cells and h lines.
-func helpLines(st *styles, w, h int) []string {
+// helpLines renders the help overlay: a box listing every binding of view
+// v, centred in w cells and h lines.
+func helpLines(st *styles, v viewMask, w, h int) []string {
 	ascii := st.ascii
 	var body []boxLine
 	for i := range bindings {
-		body = append(body, boxLine{bindings[i].shown(ascii), bindings[i].desc})
+		if bindings[i].views&v != 0 {
+			body = append(body, boxLine{bindings[i].shown(ascii), bindings[i].desc})
+		}
 	}
-	body = append(body, boxLine{}, boxLine{"mouse", mouseHelp})
-	return box(st, " keys ", body, w, h)
+	body = append(body, boxLine{}, boxLine{"mouse", mouseHelp(v)})
+	return box(st, " keys: "+viewName(v)+" ", body, w, h)
 }
 
 // boxLine is one line of an overlay box: a bold key column and its text.
@@ -215,7 +260,11 @@ func box(st *styles, title string, body []boxLine, w, h int) []string {
 	var out []string
 	top := st.sym.tl + st.sym.h + title + strings.Repeat(st.sym.h, max(inner-1-width(title), 0)) + st.sym.tr
 	out = append(out, st.title.r(top))
+	blank := 0 // the last empty line, the first to go when the box is too tall
 	for _, l := range body {
+		if l.key == "" {
+			blank = len(out)
+		}
 		k := " " + st.fit(l.key, keyW, false) + "  "
 		room := inner - width(k)
 		// Long descriptions wrap inside the box rather than being cut.
@@ -228,6 +277,9 @@ func box(st *styles, title string, body []boxLine, w, h int) []string {
 		}
 	}
 	out = append(out, st.title.r(st.sym.bl+strings.Repeat(st.sym.h, inner)+st.sym.br))
+	if len(out) > h && blank > 0 {
+		out = slices.Delete(out, blank, blank+1) // no room for the blank line
+	}
 	// Centre the box in the area.
 	pad := strings.Repeat(" ", max((w-(inner+2))/2, 0))
 	res := make([]string, 0, h)
@@ -244,4 +296,27 @@ func box(st *styles, title string, body []boxLine, w, h int) []string {
 		res = append(res, "")
 	}
 	return res
+}
+
+// viewName names a view in the help.
+func viewName(v viewMask) string {
+	switch v {
+	case inTasks:
+		return "tasks"
+	case inOps:
+		return "operations"
+	case inDetails:
+		return "span details"
+	case inTrace:
+		return "trace"
+	case inOpDetails:
+		return "operation details"
+	case inResources:
+		return "resources"
+	case inGoroutine:
+		return "goroutine details"
+	case inResource:
+		return "resource details"
+	}
+	return "all views"
 }

@@ -63,8 +63,8 @@ func TestWithRealModel(t *testing.T) {
 		t.Error("no operations from the real model")
 	}
 	checkFrame(t, a, 120, 30)
-	// enter on the slowest operation lists its spans.
-	press(a, "g", "enter")
+	// s on the slowest operation lists its spans.
+	press(a, "g", "s")
 	if a.view != viewTasks || a.tasks.total != 7 || a.tasks.filterErr != "" {
 		t.Errorf("operation's spans: filter %q total %d err %q", a.tasks.filter, a.tasks.total, a.tasks.filterErr)
 	}

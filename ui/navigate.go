@@ -26,33 +26,6 @@ func (v *detailsView) content() ([]string, int) { return v.lines, v.scroll }
 // maxHistory bounds the way back through followed links.
 const maxHistory = 32
 
-// crumb is a details view left by following a link: what it showed, where
-// it was scrolled to and which link was selected.
-type crumb struct {
-	at     target
-	scroll int
-	sel    target
-}
-
-// history is the table the details views were opened from and the way
-// back through the links followed since. It is empty whenever a table is
-// on screen.
-type history struct {
-	from viewID
-	back []crumb
-}
-
-// baseView is the table on screen or the one the details came from.
-func (a *App) baseView() viewID {
-	switch a.view {
-	case viewDetails:
-		return a.det.from
-	case viewGoroutine, viewResource:
-		return a.hist.from
-	}
-	return a.view
-}
-
 // curPage returns the details view on screen, or nil for a table.
 func (a *App) curPage() pageUI {
 	switch a.view {
@@ -88,9 +61,9 @@ func tableFor(act action) viewID {
 	return viewTasks
 }
 
-// switchTo shows table v, leaving any details.
+// switchTo shows table v, leaving any details and forgetting the way back.
 func (a *App) switchTo(v viewID) {
-	a.hist.back = a.hist.back[:0]
+	a.stack = a.stack[:0]
 	if a.view != v {
 		a.view = v
 		a.refresh(nav{row: a.cur().state().selRow})
@@ -107,104 +80,42 @@ func (a *App) taskTarget(id uint64) target {
 	return target{viewDetails, id}
 }
 
-// openFrom opens the details t from table from, starting a new way back.
-func (a *App) openFrom(from viewID, t target) {
-	a.hist = history{from: from, back: a.hist.back[:0]}
-	a.open(t)
-}
-
-// open shows the details t.
-func (a *App) open(t target) {
+// showing reports whether the details t are on screen.
+func (a *App) showing(t target) bool {
 	switch t.view {
 	case viewDetails:
-		a.det.open(t.id, a.hist.from)
-		a.det.width = a.width
-		a.view = viewDetails
-		a.det.refresh(a.src, a.st)
+		return a.view == viewDetails && a.det.id == t.id
 	case viewGoroutine:
-		a.gor.open(t.id)
-		a.gor.width = a.width
-		a.view = viewGoroutine
-		a.gor.refresh(a.src, a.st)
+		return a.view == viewGoroutine && a.gor.id == t.id
 	case viewResource:
-		a.rsd.open(t.id)
-		a.rsd.width = a.width
-		a.view = viewResource
-		a.rsd.refresh(a.src, a.st)
+		return a.view == viewResource && a.rsd.id == t.id
 	}
+	return false
 }
 
-// here describes the details view on screen, to come back to it.
-func (a *App) here() (crumb, bool) {
-	switch a.view {
-	case viewDetails:
-		return crumb{at: target{viewDetails, a.det.id}, scroll: a.det.scroll}, true
-	case viewGoroutine, viewResource:
-		c := crumb{at: target{a.view, a.gor.id}}
-		if a.view == viewResource {
-			c.at.id = a.rsd.id
-		}
-		p := a.linkPage()
-		c.scroll = p.scroll
-		c.sel, _ = p.selected()
-		return c, true
-	}
-	return crumb{}, false
-}
-
-// follow opens t from the details on screen, remembering the way back.
-func (a *App) follow(t target) {
-	if c, ok := a.here(); ok {
-		if c.at == t {
-			return
-		}
-		if len(a.hist.back) >= maxHistory {
-			a.hist.back = slices.Delete(a.hist.back, 0, 1)
-		}
-		a.hist.back = append(a.hist.back, c)
-	}
-	a.open(t)
-}
-
-// goBack returns to the previous details, or from a goroutine's or a
-// resource's details to the table they came from. It reports false when
-// the span details' own way back applies.
-func (a *App) goBack() bool {
-	if a.curPage() == nil {
-		return false
-	}
-	if n := len(a.hist.back); n > 0 {
-		c := a.hist.back[n-1]
-		a.hist.back = a.hist.back[:n-1]
-		a.open(c.at)
-		a.restore(c)
-		return true
-	}
-	if a.view == viewDetails {
-		return false
-	}
-	a.view = a.hist.from
-	a.refresh(nav{row: a.cur().state().selRow})
-	return true
-}
-
-// restore puts back the scroll position and the selected link of c.
-func (a *App) restore(c crumb) {
-	h := a.detailRows()
-	if a.view == viewDetails {
-		a.det.scroll = c.scroll
-		a.det.scrollBy(0, h)
+// open shows the details t on top of what is on screen; esc comes back.
+func (a *App) open(t target) {
+	if a.showing(t) {
 		return
 	}
-	p := a.linkPage()
-	p.scroll = c.scroll
-	p.scrollBy(0, h)
-	for i, l := range p.links {
-		if l.to == c.sel {
-			p.highlight(a.st, i)
-			break
-		}
+	if len(a.stack) > maxHistory {
+		a.stack = slices.Delete(a.stack, 1, 2) // keep the table at the bottom
 	}
+	switch t.view {
+	case viewDetails:
+		a.openSpan(t.id)
+	case viewGoroutine:
+		a.push(viewGoroutine)
+		a.gor.open(t.id)
+		a.gor.width = a.width
+		a.gor.refresh(a.src, a.st)
+	case viewResource:
+		a.push(viewResource)
+		a.rsd.open(t.id)
+		a.rsd.width = a.width
+		a.rsd.refresh(a.src, a.st)
+	}
+	a.prepareChrome()
 }
 
 // enterRuntime handles enter in the resources table and in the details
@@ -217,14 +128,14 @@ func (a *App) enterRuntime() {
 			a.statusf(false, "no resource selected")
 			return
 		}
-		a.openFrom(viewResources, target{viewResource, id})
+		a.open(target{viewResource, id})
 	case viewGoroutine, viewResource:
 		t, ok := a.linkPage().selected()
 		if !ok {
 			a.statusf(false, "nothing here leads anywhere")
 			return
 		}
-		a.follow(t)
+		a.open(t)
 	}
 }
 
@@ -240,19 +151,19 @@ func (a *App) doRuntime(act action) tea.Cmd {
 			a.statusf(false, "its parent is not known or no longer stored")
 			return nil
 		}
-		a.follow(target{viewGoroutine, d.Parent.ID})
+		a.open(target{viewGoroutine, d.Parent.ID})
 	case actWaker:
 		if d.Waker.ID == 0 {
 			a.statusf(false, "the goroutine that woke it is not known or no longer stored")
 			return nil
 		}
-		a.follow(target{viewGoroutine, d.Waker.ID})
+		a.open(target{viewGoroutine, d.Waker.ID})
 	case actBlockedOn:
 		if d.Resource == 0 {
 			a.statusf(false, "it waits on no known resource")
 			return nil
 		}
-		a.follow(target{viewResource, d.Resource})
+		a.open(target{viewResource, d.Resource})
 	case actSaveTrace:
 		return a.saveTrace()
 	}
@@ -285,7 +196,7 @@ func (a *App) clickPage(y int) {
 	switch {
 	case i < 0:
 	case i == p.sel:
-		a.follow(p.links[i].to)
+		a.open(p.links[i].to)
 	default:
 		p.highlight(a.st, i)
 	}
@@ -336,7 +247,7 @@ func (a *App) pageTitle(b *strings.Builder) {
 		b.WriteString(st.muted.r("  lines " + strconv.Itoa(p.scroll+1) + "-" +
 			strconv.Itoa(min(p.scroll+h, n)) + " of " + strconv.Itoa(n)))
 	}
-	if n := len(a.hist.back); n > 0 {
+	if n := len(a.stack) - 1; n > 0 {
 		b.WriteString(st.muted.r("  " + st.sym.bullet + " " + strconv.Itoa(n) + " back"))
 	}
 }
@@ -354,7 +265,7 @@ func (a *App) pageGone() string {
 
 // noun is what the rows of the current table are.
 func (a *App) noun() string {
-	switch a.baseView() {
+	switch a.base() {
 	case viewOps:
 		return "operations"
 	case viewResources:

@@ -277,8 +277,8 @@ func TestGoroutineDetailsAndJumps(t *testing.T) {
 	if a.view != viewResource {
 		t.Fatal("b did not open the resource waited on")
 	}
-	if len(a.hist.back) != 3 {
-		t.Errorf("history %d deep, want 3", len(a.hist.back))
+	if (len(a.stack) - 1) != 3 {
+		t.Errorf("history %d deep, want 3", (len(a.stack) - 1))
 	}
 	press(a, "esc", "esc", "esc")
 	if a.view != viewGoroutine || a.gor.id != id {
@@ -307,7 +307,7 @@ func TestGoroutineDetailsAndJumps(t *testing.T) {
 	if a.view != viewTasks || a.tasks.selID != id {
 		t.Errorf("esc: view %v selection %d, want tasks at %d", a.view, a.tasks.selID, id)
 	}
-	if len(a.hist.back) != 0 {
+	if len(a.stack) != 0 {
 		t.Error("history left over on a table")
 	}
 }
@@ -472,9 +472,9 @@ func TestDetailsGone(t *testing.T) {
 	if s := plain(a); !strings.Contains(s, "resource 424242 is no longer stored") {
 		t.Errorf("missing resource not reported:\n%s", s)
 	}
-	press(a, "esc")
+	press(a, "esc", "esc", "esc")
 	if a.view != viewTasks {
-		t.Errorf("esc: view %v", a.view)
+		t.Errorf("esc ×3: view %v", a.view)
 	}
 }
 
@@ -514,8 +514,8 @@ func TestHistoryIsBounded(t *testing.T) {
 	for range maxHistory + 10 {
 		press(a, "w")
 	}
-	if len(a.hist.back) != maxHistory {
-		t.Errorf("history %d deep, want %d", len(a.hist.back), maxHistory)
+	if (len(a.stack) - 1) != maxHistory {
+		t.Errorf("history %d deep, want %d", (len(a.stack) - 1), maxHistory)
 	}
 	for range maxHistory {
 		press(a, "esc")
@@ -530,8 +530,8 @@ func TestHistoryIsBounded(t *testing.T) {
 	// A view key leaves the details and forgets the way back.
 	openGoroutine(t, a)
 	press(a, "w", "w", "r")
-	if a.view != viewResources || len(a.hist.back) != 0 {
-		t.Errorf("r from details: view %v history %d", a.view, len(a.hist.back))
+	if a.view != viewResources || len(a.stack) != 0 {
+		t.Errorf("r from details: view %v history %d", a.view, len(a.stack))
 	}
 	checkFrame(t, a, 120, 40)
 }

@@ -24,8 +24,6 @@ func (s style) r(text string) string {
 	return s.on + text + s.off
 }
 
-func fg(code string) style { return style{"\x1b[" + code + "m", "\x1b[39m"} }
-
 var (
 	sgrBold    = style{"\x1b[1m", "\x1b[22m"}
 	sgrDim     = style{"\x1b[2m", "\x1b[22m"}
@@ -40,6 +38,17 @@ type symbols struct {
 	spark                                 []rune
 	// Box drawing for the help overlay.
 	tl, tr, bl, br, h, v string
+	// Trees: a branch, the last branch, a line passing by, a top-level
+	// span whose parent is missing; folded and unfolded nodes.
+	branch, lastBranch, pass, orphan string
+	folded, unfolded, loop           string
+	// Waterfall bars: a critical span, another span, and the eighths of a
+	// cell that end a bar; the end of a bar still growing.
+	barCrit, barOther string
+	eighths           []string
+	growing           string
+	// Mini histogram bars, from one eighth to full height.
+	hbars []string
 }
 
 var unicodeSymbols = symbols{
@@ -48,6 +57,12 @@ var unicodeSymbols = symbols{
 	micro: "µ",
 	spark: []rune("▁▂▃▄▅▆▇█"),
 	tl:    "┌", tr: "┐", bl: "└", br: "┘", h: "─", v: "│",
+	branch: "├─", lastBranch: "└─", pass: "│ ", orphan: "┄ ",
+	folded: "▸", unfolded: "▾", loop: "↺",
+	barCrit: "█", barOther: "▆",
+	eighths: []string{"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"},
+	growing: "▶",
+	hbars:   []string{" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"},
 }
 
 var asciiSymbols = symbols{
@@ -56,6 +71,12 @@ var asciiSymbols = symbols{
 	micro: "u",
 	spark: []rune("_.-=+*#@"),
 	tl:    "+", tr: "+", bl: "+", br: "+", h: "-", v: "|",
+	branch: "|-", lastBranch: "`-", pass: "| ", orphan: "~ ",
+	folded: "+", unfolded: "-", loop: "@",
+	barCrit: "#", barOther: "=",
+	eighths: []string{"", "", "", "", "", "", "", ""},
+	growing: ">",
+	hbars:   []string{" ", ".", ".", "-", "-", "=", "=", "#", "#"},
 }
 
 // styles owns every colour and every format the UI uses.
@@ -73,10 +94,20 @@ type styles struct {
 
 	// Durations by magnitude, like tokio-console.
 	durSub, durMs, durS, durLong style
+
+	// Waterfalls: the critical path, other bars, markers (missing
+	// parents); one colour per service.
+	critical, bar, marker style
+	services              []style
+	svcColours            *serviceColours
 }
 
-func newStyles(opts Options) *styles {
-	s := &styles{sym: unicodeSymbols, dim: sgrDim, bold: sgrBold, reverse: sgrReverse}
+// newStyles returns the styles for a dark background, which most
+// terminals have; the App switches when the terminal says otherwise.
+func newStyles(opts Options) *styles { return newStylesFor(opts, true) }
+
+func newStylesFor(opts Options, dark bool) *styles {
+	s := &styles{sym: unicodeSymbols, dim: sgrDim, bold: sgrBold, reverse: sgrReverse, svcColours: &serviceColours{}}
 	if opts.ASCII {
 		s.sym, s.ascii = asciiSymbols, true
 	}
@@ -84,23 +115,30 @@ func newStyles(opts Options) *styles {
 		// NO_COLOR forbids colour, not emphasis: keep bold, dim and reverse
 		// so the selection and the header stay visible.
 		s.title, s.key, s.live, s.paused = sgrBold, sgrBold, sgrBold, sgrReverse
-		s.bad = sgrBold
+		s.bad, s.critical = sgrBold, sgrBold
 		return s
 	}
-	s.title = fg("36")  // cyan
-	s.key = fg("36")    // cyan
-	s.label = style{}   // default
-	s.live = fg("32")   // green
-	s.paused = fg("33") // yellow
-	s.good = fg("32")
-	s.warn = fg("33")
-	s.bad = fg("31")
-	s.muted = fg("90") // bright black: grey
-	s.accent = fg("35")
-	s.durSub = fg("90")
+	p := paletteFor(dark)
+	s.title = fgc(p.title)
+	s.key = fgc(p.key)
+	s.label = style{} // default
+	s.live = fgc(p.live)
+	s.paused = fgc(p.paused)
+	s.good = fgc(p.good)
+	s.warn = fgc(p.warn)
+	s.bad = fgc(p.bad)
+	s.muted = fgc(p.muted)
+	s.accent = fgc(p.accent)
+	s.durSub = fgc(p.durSub)
 	s.durMs = style{}
-	s.durS = fg("33")
-	s.durLong = fg("31")
+	s.durS = fgc(p.durS)
+	s.durLong = fgc(p.durLong)
+	s.critical = fgc(p.critical)
+	s.bar = fgc(p.bar)
+	s.marker = fgc(p.marker)
+	for _, c := range p.services {
+		s.services = append(s.services, fgc(c))
+	}
 	return s
 }
 

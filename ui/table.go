@@ -93,7 +93,7 @@ func newTable[T any](cols []column[T], sort model.Column, desc bool, rowID func(
 
 // query builds the Query for a window of limit rows after navigation n.
 func (t *table[T]) query(limit int, n nav) model.Query {
-	q := model.Query{Sort: t.sort, Desc: t.desc, Filter: t.filter, Limit: limit}
+	q := model.Query{Sort: t.sort, Desc: t.desc, Filter: t.filter, Limit: limit, Tree: t.tree}
 	switch {
 	case n.top, t.follow && n.move == 0 && !n.bottom:
 		q.Row = 0

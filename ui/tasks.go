@@ -38,8 +38,8 @@ func taskColumns() []column[model.TaskRow] {
 				return st.stateSymbol(r.State)
 			}},
 		{key: model.TaskName, title: "Name", min: 12, ideal: 20, prio: 98, flex: 2,
-			cell: func(st *styles, r *model.TaskRow, _ int) (string, style) {
-				return sanitize(r.Name), style{}
+			cell: func(st *styles, r *model.TaskRow, w int) (string, style) {
+				return treeName(st, r, w), style{}
 			}},
 		{key: model.TaskTotal, title: "Total", min: 8, ideal: 9, prio: 96, right: true, desc: true,
 			cell: func(st *styles, r *model.TaskRow, _ int) (string, style) {
@@ -133,6 +133,26 @@ func hashTask(h *maphash.Hash, r *model.TaskRow) {
 	if r.Finished {
 		_ = h.WriteByte(1)
 	}
+	hashU64(h, uint64(r.Depth))
+	hashU64(h, r.Guides)
+	if r.Last {
+		_ = h.WriteByte(2)
+	}
+	if r.Orphan {
+		_ = h.WriteByte(3)
+	}
+}
+
+// treeName is the Name cell: in tree mode the tree lines, then the name.
+func treeName(st *styles, r *model.TaskRow, w int) string {
+	name := sanitize(r.Name)
+	switch {
+	case r.Depth > 0:
+		return st.treePrefix(r.Depth, r.Guides, r.Last, w/2) + name
+	case r.Orphan:
+		return st.sym.orphan + name
+	}
+	return name
 }
 
 func durOf(ns int64) time.Duration { return time.Duration(ns) }

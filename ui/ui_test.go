@@ -16,6 +16,7 @@ import (
 func newApp(t testing.TB, src Source, opts Options, w, h int) *App {
 	t.Helper()
 	a := New(src, opts)
+	a.now = func() time.Time { return demoNow }
 	if a.Init() == nil {
 		t.Fatal("Init returned no tick")
 	}
@@ -278,13 +279,32 @@ func TestPauseStopsQueries(t *testing.T) {
 
 func TestHelpOverlayAndQuit(t *testing.T) {
 	a := newApp(t, newFake(10), Options{}, 200, 50)
-	press(a, "?")
-	s := plain(a)
-	for _, b := range bindings {
-		if !strings.Contains(s, b.desc) || !strings.Contains(s, b.label) {
-			t.Errorf("help lacks %q / %q", b.label, b.desc)
+	// The help lists every key of the view it was asked in, and only those.
+	for _, v := range []struct {
+		keys []string
+		mask viewMask
+	}{
+		{nil, inTasks}, {[]string{"o"}, inOps}, {[]string{"enter"}, inOpDetails},
+		{[]string{"t", "enter"}, inDetails}, {[]string{"w"}, inTrace},
+	} {
+		press(a, v.keys...)
+		if a.view.mask() != v.mask {
+			t.Fatalf("keys %v: view %v", v.keys, a.view)
 		}
+		press(a, "?")
+		s := plain(a)
+		for _, b := range bindings {
+			has := strings.Contains(s, b.desc) && strings.Contains(s, b.shown(false))
+			if want := b.views&v.mask != 0; has != want {
+				t.Errorf("%s help: has %q / %q: %v, want %v", viewName(v.mask), b.label, b.desc, has, want)
+			}
+		}
+		if !strings.Contains(s, mouseHelp(v.mask)) || !strings.Contains(s, "keys: "+viewName(v.mask)) {
+			t.Errorf("%s help lacks the mouse line or its title", viewName(v.mask))
+		}
+		press(a, "esc")
 	}
+	press(a, "t", "?")
 	press(a, "esc")
 	if a.help || strings.Contains(plain(a), bindings[0].desc) {
 		t.Error("esc did not close the help")
@@ -349,9 +369,9 @@ func TestOperationsView(t *testing.T) {
 	}
 	press(a, "j")
 	sel := a.ops.rows[a.ops.selRow]
-	press(a, "enter")
+	press(a, "s")
 	if a.view != viewTasks || !strings.Contains(a.tasks.filter, "name=\""+sel.Name+"\"") {
-		t.Errorf("enter on an operation: view %v filter %q", a.view, a.tasks.filter)
+		t.Errorf("s on an operation: view %v filter %q", a.view, a.tasks.filter)
 	}
 	press(a, "o")
 	if a.ops.selID != sel.ID {
@@ -648,7 +668,8 @@ func TestFilterTerm(t *testing.T) {
 		{"name", "GET", "name=GET"},
 		{"name", "GET /users", `name="GET /users"`},
 		{"service", "", `service=""`},
-		{"name", `say "hi there" now`, `name~"hi there"`},
+		{"name", `say "hi there" now`, `name~"^say .hi there. now$"`},
+		{"name", `a"b.c`, `name~^a.b\.c$`},
 	} {
 		if got := filterTerm(c[0], c[1]); got != c[2] {
 			t.Errorf("filterTerm(%q, %q) = %q, want %q", c[0], c[1], got, c[2])

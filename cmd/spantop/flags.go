@@ -156,7 +156,8 @@ Flags:
 	})
 	fmt.Fprint(w, `
 Keys: t tasks, o operations, enter details, esc back, ←→/h l sort column, i invert,
-      ↑↓/j k move, g/G top/bottom, PgUp/PgDn page, space pause, / filter, ? help, q quit.
+      ↑↓/j k move, g/G top/bottom, PgUp/PgDn page, space pause, / filter, ? help, q quit;
+      T tree mode, w a span's trace (←→ fold it), s an operation's spans.
 `)
 }
 

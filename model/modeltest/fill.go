@@ -75,3 +75,64 @@ func spanID(n uint64) model.SpanID {
 	binary.BigEndian.PutUint64(s[:], n)
 	return s
 }
+
+// BigTrace stores one trace of n spans, as a batch job or a fan-out query
+// sends them: a root, a few levels of fan-out (each span up to 12
+// children, starting in sequence inside their parent), six services, a
+// few spans still in flight and a few orphans whose parent never arrived.
+// It returns the trace's ID.
+func BigTrace(m *model.Model, n int, start time.Time) model.TraceID {
+	syms := m.Symbols()
+	var res []model.Resource
+	for s := range 6 {
+		rw := model.NewAttrWriter(syms)
+		rw.String([]byte("service.name"), []byte(fmt.Sprint("svc-", s)))
+		res = append(res, model.Resource{ServiceName: syms.InternString(fmt.Sprint("svc-", s)), Attrs: rw.Blob()})
+	}
+	tid := traceID(1 << 40)
+	type span struct{ start, end int64 }
+	spans := make([]span, 0, n)
+	batch := &model.Batch{Resources: res}
+	flush := func() {
+		if len(batch.Spans) > 0 {
+			m.Apply(batch)
+			batch = &model.Batch{Resources: res}
+		}
+	}
+	t0 := start.UnixNano()
+	spans = append(spans, span{t0, t0 + int64(n)*int64(time.Millisecond)})
+	for i := 0; i < n; i++ {
+		parent := uint64(0)
+		if i > 0 {
+			// Parents in breadth-first order, 12 children each.
+			p := (i - 1) / 12
+			k := (i - 1) % 12
+			ps := spans[p]
+			w := (ps.end - ps.start) / 13
+			st := ps.start + int64(k)*w + w/4
+			spans = append(spans, span{st, st + w - w/8*int64(i%3)})
+			parent = uint64(p + 1)
+		}
+		s := spans[i]
+		rec := model.SpanRec{
+			TraceID: tid, SpanID: spanID(uint64(i + 1)), Parent: spanID(parent),
+			Start: s.start, End: s.end,
+			Name: syms.InternString(fmt.Sprint("step-", i%50)), Res: uint32(i % 6), Kind: model.SpanKind(1 + i%5),
+		}
+		switch {
+		case i%997 == 5: // in flight
+			rec.End, rec.InFlight, rec.SnapshotSeq = 0, true, 1
+		case i%1499 == 7: // the parent never arrives
+			rec.Parent = spanID(uint64(1<<32 + i))
+		}
+		if parent == 0 && i > 0 {
+			rec.Parent = model.SpanID{}
+		}
+		batch.Spans = append(batch.Spans, rec)
+		if len(batch.Spans) == 512 {
+			flush()
+		}
+	}
+	flush()
+	return tid
+}
