@@ -13,7 +13,7 @@ type operation struct {
 	total    int64 // summed duration of finished spans, ns
 	hist     Histogram
 	rate     rateRing
-	errRate  rateRing // errors per second, for error spikes
+	errRate  rateRing   // errors per second, for error spikes
 	recent   *opHistory // see opdetail.go
 }
 
