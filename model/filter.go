@@ -41,6 +41,7 @@ const (
 	fieldDur
 	fieldID
 	fieldTrace
+	fieldWarn
 	fieldAttr
 )
 
@@ -49,7 +50,7 @@ var fieldNames = map[string]field{
 	"target": fieldTarget, "scope": fieldTarget, "location": fieldLocation, "loc": fieldLocation,
 	"kind": fieldKind, "status": fieldStatus, "state": fieldState,
 	"dur": fieldDur, "duration": fieldDur, "total": fieldDur,
-	"id": fieldID, "trace": fieldTrace, "trace_id": fieldTrace,
+	"id": fieldID, "trace": fieldTrace, "trace_id": fieldTrace, "warn": fieldWarn, "warning": fieldWarn,
 }
 
 type op uint8
@@ -183,6 +184,16 @@ func (t *term) compile(val string) error {
 		if !slices.Contains(kindNames[:], t.str) && !slices.Contains(waitKindNames[:], t.str) && t.str != "service" {
 			return fmt.Errorf("kind: %q is not one of %s", val, strings.Join(kindNames[:], ", "))
 		}
+	case fieldWarn:
+		if n, err := strconv.ParseInt(val, 10, 64); err == nil {
+			t.num, t.isNum = n, true
+			break
+		}
+		k := slices.Index(warnNames[:], t.str)
+		if k < 0 || ordered {
+			return fmt.Errorf("warn: %q is not a count (warn>0) or one of %s", val, strings.Join(warnNames[:WarnGoroutineGrowth], ", "))
+		}
+		t.num = int64(k)
 	case fieldStatus:
 		if !slices.Contains([]string{"unset", "ok", "error"}, t.str) {
 			return fmt.Errorf("status: %q is not one of unset, ok, error", val)

@@ -345,6 +345,12 @@ func (m *Model) matchSpan(f *filter, c *spanChunk, i int, now int64) bool {
 			ok = t.matchNum(durKey(c.dur[i], now))
 		case fieldID:
 			ok = t.matchNum(int64(c.id[i]))
+		case fieldWarn:
+			if t.isNum {
+				ok = t.matchNum(int64(bits.OnesCount16(c.warn[i])))
+			} else {
+				ok = (c.warn[i]&(1<<t.num) != 0) == (t.op != opNe)
+			}
 		case fieldTrace:
 			// trace=<prefix> matches IDs that start with it.
 			id := c.cold[i].traceID.String()

@@ -27,6 +27,17 @@ const (
 	WarnKinds
 )
 
+// warnNames are the kinds' names in filters (warn=orphan).
+var warnNames = [WarnKinds]string{"inflight", "lost", "no-remote-child", "orphan", "root-burst", "blocked", "long-run", "growth", "error-spike", "dropped"}
+
+// String returns the kind's name as filters spell it.
+func (k WarnKind) String() string {
+	if k < WarnKinds {
+		return warnNames[k]
+	}
+	return "unknown"
+}
+
 // Thresholds are the limits the warnings use; each is a command-line flag.
 type Thresholds struct {
 	// InFlight: a span in flight longer than this (--warn-inflight).

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -103,6 +104,14 @@ func TestWarnOrphanClearsWhenTheParentArrives(t *testing.T) {
 	m.Sweep()
 	if warnCount(m, WarnOrphan) != 1 || taskWarnings(t, m, "child") != 1 || taskWarnings(t, m, "fine") != 0 {
 		t.Fatalf("orphans: %+v", m.Warnings())
+	}
+	for filter, want := range map[string]int{"warn=orphan": 1, "warn>0": 1, "warn=0": 2, "warn!=orphan": 2, "warn=lost": 0} {
+		if p := m.Tasks(Query{Sort: TaskID, Limit: 10, Filter: filter}); p.Total != want || p.FilterErr != "" {
+			t.Errorf("%s: %d rows (%s), want %d", filter, p.Total, p.FilterErr, want)
+		}
+	}
+	if p := m.Tasks(Query{Limit: 1, Filter: "warn=nonsense"}); !strings.Contains(p.FilterErr, "orphan") {
+		t.Errorf("bad warn filter error = %q", p.FilterErr)
 	}
 	m.Apply(m.batch(spec{trace: 1, span: 1, name: "late-parent", start: clk.Now(), dur: time.Millisecond}))
 	clk.Advance(6 * time.Second)

@@ -96,6 +96,9 @@ func (v *detailsView) build(st *styles) {
 		stSty = st.bad
 	}
 	field("status", status, stSty)
+	for _, w := range d.Warnings {
+		field(st.sym.warn+" warning", sanitize(w), st.warn)
+	}
 	field("start", fmtTime(d.Start), style{})
 	if d.End.IsZero() {
 		field("end", "(in flight)", st.good)

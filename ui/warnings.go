@@ -55,8 +55,11 @@ func (a *App) prepareWarnings() {
 		if w.Flag != "" {
 			text += " [" + w.Flag + "]"
 		}
+		if w.Kind < model.WarnGoroutineGrowth { // a warning on rows: they can be filtered
+			text += " · / warn=" + w.Kind.String()
+		}
 		body = append(body, boxLine{fmtCount(w.Count) + " " + warnLabels[w.Kind], text})
 	}
-	body = append(body, boxLine{}, boxLine{"", "filter the tasks with warn>0 or sort by the Warn column; thresholds are flags (spantop help)"})
+	body = append(body, boxLine{}, boxLine{"", "filter the tasks with warn>0 or warn=<kind>, or sort by the Warn column; thresholds are flags (spantop help)"})
 	a.warnBox = box(a.st, " warnings ", body, a.width, a.rows()+1)
 }
