@@ -144,6 +144,17 @@ func TestGoroutineSortByTotalMergesLiveRows(t *testing.T) {
 	if p.Total != 2 || p.Rows[0].Name != "main.loop" || p.Rows[0].Total != 3*time.Second {
 		t.Fatalf("by total = %+v", p.Rows)
 	}
+	// A goroutine has no trace.
+	if v := m.Trace(TraceQuery{Span: p.Rows[0].ID, Limit: 10}); v.Spans > 1 {
+		t.Fatalf("trace of a goroutine = %+v", v)
+	}
+	// Tree mode: a goroutine is a tree of its own.
+	for _, f := range []string{"", "kind=goroutine"} {
+		tree := m.Tasks(Query{Sort: TaskTotal, Desc: true, Limit: 10, Tree: true, Filter: f})
+		if len(tree.Rows) == 0 || tree.Rows[0].Name != "main.loop" || tree.Rows[0].Depth != 0 {
+			t.Fatalf("tree mode (filter %q) = %+v", f, tree.Rows)
+		}
+	}
 }
 
 func TestRuntimeSamplesAndStatusOnServices(t *testing.T) {

@@ -121,9 +121,14 @@ func (w *treeWalk) match(slot uint32) bool {
 func (w *treeWalk) treeOf(slot uint32) (*traceTree, int32, bool) {
 	c, i := w.m.store.at(slot)
 	key := traceKey(c.cold[i].traceID)
+	t := w.m.traces[key]
+	if c.kind[i] == KindGoroutine {
+		// A goroutine is in no trace: a tree of its own, keyed apart.
+		key, t = ^uint64(slot), &traceRec{head: slot, count: 1}
+	}
 	tr := w.trees[key]
 	if tr == nil {
-		tr = w.m.buildTree(w.m.traces[key], w.now, w.opt)
+		tr = w.m.buildTree(t, w.now, w.opt)
 		if w.f != nil {
 			full := tr
 			tr = w.induced(full)

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 BIN=${BIN:-bin/spantop}
 OUT=screenshots
-WARMUP=${WARMUP:-10} # seconds of demo traffic before the first capture
+WARMUP=${WARMUP:-25} # seconds of demo traffic before the first capture (leak warnings need ~20s)
 
 apt_install() {
 	local sudo=""
@@ -103,6 +103,23 @@ keys wide t
 keys wide ?
 shot wide help 200 50
 keys wide ?
+# The Go runtime of the demo (it runs agentlib): resources, the hot mutex,
+# a leaked goroutine, and the warnings they raise.
+keys wide r
+keys wide g
+shot wide resources 200 50
+keys wide / "inventory.stock" Enter
+keys wide g Enter
+shot wide resource 200 50
+keys wide t
+keys wide / "name=carrier-ack" Enter
+keys wide g Enter
+shot wide goroutine 200 50
+keys wide t
+keys wide Escape
+keys wide W
+shot wide warnings 200 50
+keys wide W
 keys wide q
 
 # Small terminal: the tasks and operations views at 80x24.
@@ -118,4 +135,11 @@ keys small t
 keys small / 'name="POST /api/checkout"' Enter
 keys small g w
 shot small trace-80x24 80 24
+keys small r
+keys small g
+shot small resources-80x24 80 24
+keys small t
+keys small / "name=carrier-ack" Enter
+keys small g Enter
+shot small goroutine-80x24 80 24
 keys small q
