@@ -67,6 +67,9 @@ type goInfo struct {
 	// cover; gen is the model's count of generations when it was last sent.
 	accruedTo int64
 	gen       int64
+	// called is the function a start helper called, read off a block
+	// stack, for goroutines whose creation the trace did not see.
+	called string
 }
 
 func (g *goInfo) addSpan(k spanKey) {
@@ -165,8 +168,13 @@ func (m *Model) applyGoroutine(p *process, g *GoroutineRec, res []*syncRes, genS
 	// A goroutine started through a helper (agentlib.Go, WaitGroup.Go)
 	// starts in the helper's closure; the helper's caller says more.
 	fn, site := info.startFunc, userFrame(info.createStack)
-	if isStartHelper(fn) && site.Func != "" {
-		fn = site.Func
+	if isStartHelper(fn) {
+		switch {
+		case site.Func != "":
+			fn = site.Func
+		case info.called != "":
+			fn = info.called
+		}
 	}
 	name := info.name
 	if name == "" {
@@ -241,6 +249,16 @@ func (m *Model) updateGoInfo(info *goInfo, g *GoroutineRec, res []*syncRes) {
 	}
 	grow += framesBytes(g.BlockStack) - framesBytes(info.blockStack)
 	info.blockStack = g.BlockStack
+	if info.called == "" && isStartHelper(info.startFunc) {
+		// The stack ends in the helper's closure; the frame above it is
+		// the function it runs.
+		for k := len(g.BlockStack) - 1; k > 0; k-- {
+			if g.BlockStack[k].Func == info.startFunc {
+				info.called = g.BlockStack[k-1].Func
+				break
+			}
+		}
+	}
 	if g.State != GoWaiting {
 		info.blockStack = nil
 		grow -= framesBytes(g.BlockStack)

@@ -107,6 +107,26 @@ func TestGoroutinesAreTaskRowsWithRuntimeColumns(t *testing.T) {
 	}
 }
 
+func TestGoroutinesStartedByHelpersAreNamedByWhatTheyRun(t *testing.T) {
+	m, clk := newTestModel(Config{})
+	now := clk.Now().UnixNano()
+	helper := "github.com/spantop/spantop/agentlib.Go.func1"
+	m.Apply(&Batch{Runtime: &RuntimeBatch{Resource: m.svcResource("api"), Session: 1, Start: now - 1e9, End: now, Goroutines: []GoroutineRec{
+		// Created while the trace watched: named after the go statement's caller.
+		{ID: 1, StartFunc: helper, State: GoRunning, Resource: -1, CreateStack: []Frame{
+			{Func: "github.com/spantop/spantop/agentlib.Go", File: "sync.go", Line: 19},
+			{Func: "example.com/shop.(*Shop).serve", File: "/src/shop/serve.go", Line: 42}}},
+		// Created before the trace began: named after what the helper runs.
+		{ID: 2, StartFunc: helper, State: GoWaiting, Wait: WaitSelect, Resource: -1, BlockStack: []Frame{
+			{Func: "runtime.selectgo"}, {Func: "example.com/shop.(*Shop).consume"}, {Func: helper}}},
+	}}})
+	p := m.Tasks(Query{Sort: TaskID, Limit: 5, Filter: "kind=goroutine"})
+	if len(p.Rows) != 2 || p.Rows[0].Name != "shop.(*Shop).serve" || p.Rows[0].Location != "serve.go:42" ||
+		p.Rows[1].Name != "shop.(*Shop).consume" || p.Rows[1].Target != "example.com/shop" {
+		t.Fatalf("helper-started goroutines = %+v", p.Rows)
+	}
+}
+
 func TestBlockedGoroutinesAccrueIdleBetweenBatches(t *testing.T) {
 	m, clk := newTestModel(Config{})
 	now := clk.Now().UnixNano()

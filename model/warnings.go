@@ -121,7 +121,7 @@ func (m *Model) warnText(k WarnKind) (text, flag string) {
 	case WarnRootBurst:
 		return fmt.Sprintf("one of ≥%d new root spans within 1s in a process while another span was live (goroutine started without the request's context?)", t.RootBurst), "--warn-root-burst"
 	case WarnBlocked:
-		return fmt.Sprintf("blocked on chan/select/sync longer than %v (leak or deadlock?)", t.Blocked), "--warn-blocked"
+		return fmt.Sprintf("blocked longer than %v on a lock, WaitGroup, cond or semaphore (deadlock?), or on a chan/select with ≥%d others at the same place (leak?)", t.Blocked, leakWaiters-1), "--warn-blocked"
 	case WarnNeverYields:
 		return fmt.Sprintf("ran longer than %v without yielding", t.LongRun), "--warn-run"
 	case WarnGoroutineGrowth:
@@ -427,11 +427,17 @@ func (m *Model) checkGoroutine(slot uint32, g *goInfo, now int64) {
 	if g.longestRun >= int64(m.cfg.Warn.LongRun) {
 		m.setWarn(slot, WarnNeverYields)
 	}
+	// Blocked long on a lock, a WaitGroup, a cond or a semaphore: a
+	// deadlock, or very close to one. On a channel or in a select, a single
+	// goroutine is usually an idle loop; many parked at one place are the
+	// leak.
 	blocked := false
 	if g.state == GoWaiting && g.since > 0 && now-g.since >= int64(m.cfg.Warn.Blocked) {
 		switch g.wait {
-		case WaitMutex, WaitRWMutex, WaitWaitGroup, WaitCond, WaitChanSend, WaitChanRecv, WaitSelect, WaitSemaphore:
+		case WaitMutex, WaitRWMutex, WaitWaitGroup, WaitCond, WaitSemaphore:
 			blocked = true
+		case WaitChanSend, WaitChanRecv, WaitSelect:
+			blocked = g.res != nil && g.res.waiters >= leakWaiters
 		}
 	}
 	if blocked {
@@ -440,6 +446,10 @@ func (m *Model) checkGoroutine(slot uint32, g *goInfo, now int64) {
 		m.clearWarn(slot, WarnBlocked)
 	}
 }
+
+// leakWaiters is how many goroutines parked on one channel operation or
+// select make their long wait look like a leak rather than an idle loop.
+const leakWaiters = 10
 
 // checkGoroutines re-judges live goroutines: a blocked one's time grows
 // with the clock, not with batches.

@@ -148,15 +148,24 @@ func TestWarnRootBurstInsideALiveSpan(t *testing.T) {
 func TestWarnGoroutines(t *testing.T) {
 	m, clk := newTestModel(Config{})
 	now := clk.Now().UnixNano()
-	rb := &RuntimeBatch{Resource: m.svcResource("worker"), Session: 1, Start: now - 1e9, End: now, Goroutines: []GoroutineRec{
-		{ID: 1, StartFunc: "main.stuck", State: GoWaiting, Wait: WaitChanRecv, Since: now - int64(11*time.Second), Resource: -1},
-		{ID: 2, StartFunc: "main.napper", State: GoWaiting, Wait: WaitSleep, Since: now - int64(60*time.Second), Resource: -1},
-		{ID: 3, StartFunc: "main.waiter", State: GoWaiting, Wait: WaitMutex, Since: now - int64(2*time.Second), Resource: -1},
-		{ID: 4, StartFunc: "main.spin", State: GoRunning, LongestRun: int64(300 * time.Millisecond), Resource: -1},
-		{ID: 5, StartFunc: "main.polite", State: GoRunnable, LongestRun: int64(5 * time.Millisecond), Resource: -1},
-	}}
+	rb := &RuntimeBatch{Resource: m.svcResource("worker"), Session: 1, Start: now - 1e9, End: now,
+		SyncResources: []SyncResourceRec{
+			{Kind: WaitChanRecv, Location: "main.leak main.go:9", Waiters: leakWaiters},
+			{Kind: WaitChanRecv, Location: "main.loop main.go:30", Waiters: 1},
+		},
+		Goroutines: []GoroutineRec{
+			{ID: 1, StartFunc: "main.idleloop", State: GoWaiting, Wait: WaitChanRecv, Since: now - int64(60*time.Second), Resource: 1},
+			{ID: 2, StartFunc: "main.napper", State: GoWaiting, Wait: WaitSleep, Since: now - int64(60*time.Second), Resource: -1},
+			{ID: 3, StartFunc: "main.waiter", State: GoWaiting, Wait: WaitMutex, Since: now - int64(2*time.Second), Resource: -1},
+			{ID: 4, StartFunc: "main.spin", State: GoRunning, LongestRun: int64(300 * time.Millisecond), Resource: -1},
+			{ID: 5, StartFunc: "main.polite", State: GoRunnable, LongestRun: int64(5 * time.Millisecond), Resource: -1},
+		}}
+	for id := int64(100); id < 100+leakWaiters; id++ {
+		rb.Goroutines = append(rb.Goroutines, GoroutineRec{ID: id, StartFunc: "main.leaked", State: GoWaiting, Wait: WaitChanRecv,
+			Since: now - int64(11*time.Second), Resource: 0})
+	}
 	m.Apply(&Batch{Runtime: rb})
-	if warnCount(m, WarnBlocked) != 1 || taskWarnings(t, m, "main.stuck") != 1 || taskWarnings(t, m, "main.napper") != 0 || taskWarnings(t, m, "main.waiter") != 0 {
+	if warnCount(m, WarnBlocked) != leakWaiters || taskWarnings(t, m, "main.idleloop") != 0 || taskWarnings(t, m, "main.napper") != 0 || taskWarnings(t, m, "main.waiter") != 0 {
 		t.Fatalf("blocked: %+v", m.Warnings())
 	}
 	if warnCount(m, WarnNeverYields) != 1 || taskWarnings(t, m, "main.spin") != 1 || taskWarnings(t, m, "main.polite") != 0 {
@@ -166,7 +175,7 @@ func TestWarnGoroutines(t *testing.T) {
 	clk.Advance(9 * time.Second)
 	m.Apply(&Batch{Runtime: &RuntimeBatch{Resource: rb.Resource, Session: 1}}) // keeps the process alive
 	m.Sweep()
-	if warnCount(m, WarnBlocked) != 2 {
+	if warnCount(m, WarnBlocked) != leakWaiters+1 || taskWarnings(t, m, "main.waiter") != 1 {
 		t.Fatalf("blocked after 9s more: %+v", m.Warnings())
 	}
 	// Sorting by Warn puts warned rows first.
