@@ -381,6 +381,9 @@ func (m *Model) noteSpanForBursts(slot uint32, rec *SpanRec) {
 	svc := m.services[c.svc[i]]
 	switch {
 	case rec.Kind == KindServer || rec.Kind == KindConsumer:
+		if !m.entersProcess(rec, c.svc[i]) {
+			return
+		}
 		if svc.live == nil {
 			svc.live = new(liveSpans)
 			m.aggBytes += int64(unsafe.Sizeof(liveSpans{}))
@@ -420,6 +423,22 @@ func (m *Model) noteSpanForBursts(slot uint32, rec *SpanRec) {
 			m.setWarn(slot, WarnRootBurst)
 		}
 	}
+}
+
+// entersProcess reports whether a server or consumer span is a request
+// coming into its process: a root, or the child of another service's span
+// (as far as the recent spans of its trace tell). A load generator that
+// traces both ends of its own calls is not serving requests.
+func (m *Model) entersProcess(rec *SpanRec, svc uint32) bool {
+	if rec.Parent.IsZero() {
+		return true
+	}
+	slot, ok := m.lookup(spanKey{rec.TraceID, rec.Parent})
+	if !ok {
+		return true
+	}
+	c, i := m.store.at(slot)
+	return c.svc[i] != svc
 }
 
 // checkGoroutine sets or clears a goroutine row's warnings.

@@ -127,12 +127,19 @@ func TestWarnRootBurstInsideALiveSpan(t *testing.T) {
 		inside bool
 		roots  int
 		want   int64
-	}{{"burst inside a live request", true, 6, 2}, {"few roots", true, 4, 0}, {"no live request", false, 6, 0}} {
+		inProc bool // the live server span is the child of a client span of the same process
+	}{{"burst inside a live request", true, 6, 2, false}, {"few roots", true, 4, 0, false}, {"no live request", false, 6, 0, false},
+		{"a load generator tracing both ends", true, 6, 0, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, clk := newTestModel(Config{})
 			start := clk.Now()
 			if tc.inside {
-				m.Apply(m.batch(spec{trace: 100, span: 100, name: "GET /order", kind: KindServer, start: start, inflight: true, seq: 1}))
+				srv := spec{trace: 100, span: 100, name: "GET /order", kind: KindServer, start: start, inflight: true, seq: 1}
+				if tc.inProc {
+					m.Apply(m.batch(spec{trace: 100, span: 99, name: "call", kind: KindClient, start: start, inflight: true, seq: 1}))
+					srv.parent = 99
+				}
+				m.Apply(m.batch(srv))
 			}
 			for r := range tc.roots {
 				m.Apply(m.batch(spec{trace: uint64(r + 1), span: uint64(r + 1), name: "detached", kind: KindInternal,
