@@ -369,6 +369,7 @@ const liveWindow = 32
 type liveSpans struct {
 	spans [liveWindow]struct {
 		trace      TraceID
+		parent     SpanID
 		start, end int64 // end 0 while in flight
 	}
 	n     int
@@ -381,9 +382,6 @@ func (m *Model) noteSpanForBursts(slot uint32, rec *SpanRec) {
 	svc := m.services[c.svc[i]]
 	switch {
 	case rec.Kind == KindServer || rec.Kind == KindConsumer:
-		if !m.entersProcess(rec, c.svc[i]) {
-			return
-		}
 		if svc.live == nil {
 			svc.live = new(liveSpans)
 			m.aggBytes += int64(unsafe.Sizeof(liveSpans{}))
@@ -396,14 +394,15 @@ func (m *Model) noteSpanForBursts(slot uint32, rec *SpanRec) {
 			}
 		}
 		e := &l.spans[l.n%liveWindow]
-		e.trace, e.start, e.end = rec.TraceID, rec.Start, rec.End
+		e.trace, e.parent, e.start, e.end = rec.TraceID, rec.Parent, rec.Start, rec.End
 		l.n++
 	case rec.Parent.IsZero() && svc.live != nil:
 		l := svc.live
 		inside := false
 		for j := range min(l.n, liveWindow) {
 			e := &l.spans[j]
-			if e.trace != rec.TraceID && rec.Start > e.start && (e.end == 0 || rec.Start < e.end) {
+			if e.trace != rec.TraceID && rec.Start > e.start && (e.end == 0 || rec.Start < e.end) &&
+				m.entersProcess(e.trace, e.parent, c.svc[i]) {
 				inside = true
 				break
 			}
@@ -425,15 +424,17 @@ func (m *Model) noteSpanForBursts(slot uint32, rec *SpanRec) {
 	}
 }
 
-// entersProcess reports whether a server or consumer span is a request
-// coming into its process: a root, or the child of another service's span
-// (as far as the recent spans of its trace tell). A load generator that
-// traces both ends of its own calls is not serving requests.
-func (m *Model) entersProcess(rec *SpanRec, svc uint32) bool {
-	if rec.Parent.IsZero() {
+// entersProcess reports whether a server or consumer span of service svc
+// is a request coming into its process: a root, or the child of another
+// service's span (as far as the recent spans of its trace tell; it is
+// asked when a root arrives, by when the parent has usually arrived too).
+// A load generator that traces both ends of its own calls is not serving
+// requests.
+func (m *Model) entersProcess(trace TraceID, parent SpanID, svc uint32) bool {
+	if parent.IsZero() {
 		return true
 	}
-	slot, ok := m.lookup(spanKey{rec.TraceID, rec.Parent})
+	slot, ok := m.lookup(spanKey{trace, parent})
 	if !ok {
 		return true
 	}
