@@ -229,10 +229,7 @@ func (m *Model) Resource(id uint64) (ResourceDetail, bool) {
 
 func (m *Model) goRef(slot uint32, g *goInfo, now int64) GoroutineRef {
 	c, i := m.store.at(slot)
-	ref := GoroutineRef{ID: c.id[i], GoID: g.goid, Name: g.name}
-	if ref.Name == "" {
-		ref.Name = g.startFunc
-	}
+	ref := GoroutineRef{ID: c.id[i], GoID: g.goid, Name: m.syms.String(c.name[i])} // as its row names it
 	if g.since > 0 {
 		ref.For = time.Duration(max(now-g.since, 0))
 	}

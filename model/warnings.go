@@ -121,7 +121,7 @@ func (m *Model) warnText(k WarnKind) (text, flag string) {
 	case WarnRootBurst:
 		return fmt.Sprintf("one of ≥%d new root spans within 1s in a process while another span was live (goroutine started without the request's context?)", t.RootBurst), "--warn-root-burst"
 	case WarnBlocked:
-		return fmt.Sprintf("blocked longer than %v on a lock, WaitGroup, cond or semaphore (deadlock?), or on a chan/select with ≥%d others at the same place (leak?)", t.Blocked, leakWaiters-1), "--warn-blocked"
+		return fmt.Sprintf("blocked >%v on a lock, WaitGroup, cond or semaphore (deadlock?) or on a chan/select with ≥%d others at one place (leak?)", t.Blocked, leakWaiters-1), "--warn-blocked"
 	case WarnNeverYields:
 		return fmt.Sprintf("ran longer than %v without yielding", t.LongRun), "--warn-run"
 	case WarnGoroutineGrowth:

@@ -139,6 +139,7 @@ keys small r
 keys small g
 shot small resources-80x24 80 24
 keys small t
+keys small Escape # clears the checkout filter
 keys small / "name=carrier-ack" Enter
 keys small g Enter
 shot small goroutine-80x24 80 24
