@@ -69,26 +69,19 @@ var DefaultThresholds = Thresholds{
 
 func (t *Thresholds) fill() {
 	d := DefaultThresholds
-	if t.InFlight <= 0 {
-		t.InFlight = d.InFlight
-	}
-	if t.Propagation <= 0 {
-		t.Propagation = d.Propagation
-	}
-	if t.RootBurst <= 0 {
-		t.RootBurst = d.RootBurst
-	}
-	if t.Blocked <= 0 {
-		t.Blocked = d.Blocked
-	}
-	if t.LongRun <= 0 {
-		t.LongRun = d.LongRun
-	}
-	if t.Growth <= 0 {
-		t.Growth = d.Growth
-	}
-	if t.ErrorSpike <= 0 {
-		t.ErrorSpike = d.ErrorSpike
+	orDefault(&t.InFlight, d.InFlight)
+	orDefault(&t.Propagation, d.Propagation)
+	orDefault(&t.RootBurst, d.RootBurst)
+	orDefault(&t.Blocked, d.Blocked)
+	orDefault(&t.LongRun, d.LongRun)
+	orDefault(&t.Growth, d.Growth)
+	orDefault(&t.ErrorSpike, d.ErrorSpike)
+}
+
+// orDefault sets a threshold that is not positive to its default.
+func orDefault[T int | float64 | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
 	}
 }
 

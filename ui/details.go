@@ -12,11 +12,9 @@ import (
 
 // detailsView shows everything known about one span.
 type detailsView struct {
-	id    uint64
-	from  viewID // the table esc returns to
-	d     model.SpanDetail
-	found bool // the span was seen at least once
-	gone  bool // and is no longer stored
+	id   uint64
+	from viewID // the table esc returns to
+	latest[model.SpanDetail]
 	// lines are the prepared content lines, each exactly width cells.
 	lines  []string
 	scroll int
@@ -36,12 +34,7 @@ func (v *detailsView) open(id uint64, from viewID) {
 // refresh fetches the span again and rebuilds the lines.
 func (v *detailsView) refresh(src Source, st *styles) {
 	d, ok := src.Span(v.id)
-	switch {
-	case ok:
-		v.d, v.found, v.gone = d, true, false
-	case v.found:
-		v.gone = true
-	}
+	v.set(d, ok)
 	v.fetchTrace(src)
 	v.build(st)
 }

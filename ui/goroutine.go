@@ -14,10 +14,8 @@ import (
 // what it waits on, where its time went, its run and scheduling-latency
 // histograms, its stacks and the spans it worked for.
 type goroutineView struct {
-	id    uint64
-	d     model.GoroutineDetail
-	found bool // the goroutine was seen at least once
-	gone  bool // and is no longer stored
+	id uint64
+	latest[model.GoroutineDetail]
 	width int
 	page
 }
@@ -30,12 +28,7 @@ func (v *goroutineView) open(id uint64) {
 // refresh fetches the goroutine again and rebuilds the page.
 func (v *goroutineView) refresh(src Source, st *styles) {
 	d, ok := src.Goroutine(v.id)
-	switch {
-	case ok:
-		v.d, v.found, v.gone = d, true, false
-	case v.found:
-		v.gone = true
-	}
+	v.set(d, ok)
 	v.build(st)
 }
 

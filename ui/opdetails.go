@@ -14,9 +14,8 @@ import (
 // histogram of its latencies, its rate and p99 over the last minutes, and
 // its slowest recent spans and those in flight, which open on enter.
 type opDetailsView struct {
-	id          uint64
-	d           model.OpDetail
-	found, gone bool
+	id uint64
+	latest[model.OpDetail]
 	// spans are the selectable spans (slowest, then in flight); sel
 	// indexes them, selID keeps the selection by ID across refreshes.
 	spans []model.OpSpan
@@ -38,12 +37,7 @@ func (v *opDetailsView) histWidth() int { return min(max(v.width-4, 20), 100) }
 // refresh queries the operation and rebuilds the lines.
 func (v *opDetailsView) refresh(src Source, st *styles, now time.Time) {
 	d, ok := src.Operation(v.id, histBuckets(v.histWidth()))
-	switch {
-	case ok:
-		v.d, v.found, v.gone = d, true, false
-	case v.found:
-		v.gone = true
-	}
+	v.set(d, ok)
 	v.spans = append(append(v.spans[:0], v.d.Slowest...), v.d.Running...)
 	v.sel = min(max(v.sel, 0), max(len(v.spans)-1, 0))
 	for i := range v.spans {

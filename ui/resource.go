@@ -11,10 +11,8 @@ import (
 // waits and who waits on it now and who wakes them, or a service's
 // runtime figures.
 type resourceView struct {
-	id    uint64
-	d     model.ResourceDetail
-	found bool // the resource was seen at least once
-	gone  bool // and is no longer stored
+	id uint64
+	latest[model.ResourceDetail]
 	width int
 	page
 }
@@ -27,12 +25,7 @@ func (v *resourceView) open(id uint64) {
 // refresh fetches the resource again and rebuilds the page.
 func (v *resourceView) refresh(src Source, st *styles) {
 	d, ok := src.Resource(v.id)
-	switch {
-	case ok:
-		v.d, v.found, v.gone = d, true, false
-	case v.found:
-		v.gone = true
-	}
+	v.set(d, ok)
 	v.build(st)
 }
 
