@@ -79,7 +79,7 @@ func TestResourceAttrs(t *testing.T) {
 	get := func(attrs []attribute.KeyValue, k string) string {
 		for _, a := range attrs {
 			if string(a.Key) == k {
-				return a.Value.Emit()
+				return a.Value.String()
 			}
 		}
 		return ""

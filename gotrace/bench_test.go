@@ -40,7 +40,7 @@ func busyTrace(b *testing.B) (header []byte, jobs []*genJob, size int64) {
 			wg.Go(func() {
 				for range ping {
 					mu.Lock()
-					mu.Unlock()
+					mu.Unlock() //lint:ignore SA2001 contention on the lock is the point
 					pong <- 1
 				}
 			})

@@ -27,8 +27,6 @@ type truth struct {
 // agentlib sends it, with what each goroutine measured of itself.
 type workload struct {
 	raw     []byte
-	header  []byte
-	gens    []testGen
 	truth   map[string]*truth
 	span    spanKey
 	spanRun time.Duration // the span's spinning, measured
