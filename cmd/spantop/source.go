@@ -31,22 +31,30 @@ var _ ui.Source = source{}
 // Header adds the trace reader's figures to the model's.
 func (s source) Header() model.Header {
 	h := s.Model.Header()
+	h.TraceGenerations, h.TraceGaps, h.TraceDropped, h.TraceCorrupt = s.traceFigures()
+	return h
+}
+
+// traceFigures are the generations parsed, the gaps, the chunks and
+// generations lost (here, by the sender, or refused by the queue) and the
+// corrupt input of the execution traces read.
+func (s source) traceFigures() (generations, gaps, dropped, corrupt uint64) {
 	if s.traces != nil {
 		st := s.traces.Stats()
-		h.TraceGenerations, h.TraceGaps, h.TraceCorrupt = st.Generations, st.Gaps, st.Corrupt
-		h.TraceDropped = st.DroppedChunks + st.DroppedGenerations + st.SenderDropped
+		generations, gaps, corrupt = st.Generations, st.Gaps, st.Corrupt
+		dropped = st.DroppedChunks + st.DroppedGenerations + st.SenderDropped
 	}
 	if s.queueDrops != nil {
-		h.TraceDropped += uint64(s.queueDrops.Load())
+		dropped += uint64(s.queueDrops.Load())
 	}
-	return h
+	return generations, gaps, dropped, corrupt
 }
 
 // Warnings counts lost execution-trace data with the other dropped data.
 func (s source) Warnings() []model.Warning {
 	ws := s.Model.Warnings()
-	h := s.Header()
-	lost := int64(h.TraceDropped + h.TraceCorrupt)
+	_, _, dropped, corrupt := s.traceFigures()
+	lost := int64(dropped + corrupt)
 	if lost == 0 {
 		return ws
 	}
