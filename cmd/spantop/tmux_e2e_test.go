@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -102,6 +104,7 @@ type term struct {
 	t        *testing.T
 	sock     string
 	exitFile string
+	log      string
 	grpc     string
 	http     string
 }
@@ -111,9 +114,10 @@ func startTerm(t *testing.T, w, h int, args ...string) *term {
 	needTmux(t)
 	bin := spantopBinary(t)
 	dir := t.TempDir()
-	tm := &term{t: t, sock: filepath.Join(dir, "tmux.sock"), exitFile: filepath.Join(dir, "exit"), grpc: freePort(t), http: freePort(t)}
-	cmd := []string{bin, "--grpc", tm.grpc, "--http", tm.http, "--log", filepath.Join(dir, "spantop.log")}
-	cmd = append(cmd, args...)
+	tm := &term{t: t, sock: filepath.Join(dir, "tmux.sock"), exitFile: filepath.Join(dir, "exit"), log: filepath.Join(dir, "spantop.log"),
+		grpc: freePort(t), http: freePort(t)}
+	// args first: a command (demo) must lead.
+	cmd := append(append([]string{bin}, args...), "--grpc", tm.grpc, "--http", tm.http, "--log", tm.log)
 	// The shell records spantop's exit status; the pane stays until then.
 	shell := fmt.Sprintf("%s; echo $? > %s", shellJoin(cmd), tm.exitFile)
 	tm.tmux("new-session", "-d", "-s", "e2e", "-x", strconv.Itoa(w), "-y", strconv.Itoa(h),
@@ -121,7 +125,7 @@ func startTerm(t *testing.T, w, h int, args ...string) *term {
 	t.Cleanup(func() {
 		_ = exec.Command("tmux", "-S", tm.sock, "kill-server").Run()
 		if t.Failed() {
-			if b, err := os.ReadFile(filepath.Join(dir, "spantop.log")); err == nil {
+			if b, err := os.ReadFile(tm.log); err == nil {
 				t.Logf("spantop log:\n%s", b)
 			}
 		}
@@ -361,5 +365,49 @@ func TestBinaryBadFlag(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "--max-memory") {
 		t.Errorf("stderr %q does not name the flag", stderr.String())
+	}
+}
+
+// TestTmuxDemoRuntime runs `spantop demo` in a real terminal: the demo app
+// (a child process running agentlib) fills the goroutines, the resources
+// view with its hot mutex, goroutine details and the warnings panel.
+func TestTmuxDemoRuntime(t *testing.T) {
+	tm := startTerm(t, 200, 50, "demo")
+	tm.waitFor("goroutines from the demo's execution trace", func(s string) bool {
+		return regexp.MustCompile(`goroutines [1-9]`).MatchString(s) && regexp.MustCompile(`trace gens [1-9]`).MatchString(s)
+	})
+	tm.keys("r")
+	tm.waitText("Resources", "agentlib.Mutex", "inventory.stock", "service")
+	tm.keys("t")
+	tm.waitText("Total")
+	tm.keys("/")
+	tm.keys("-l", "name=carrier-ack")
+	tm.keys("Enter")
+	tm.waitText("carrier-ack", "goroutine")
+	tm.keys("g", "Enter")
+	s := tm.waitText("waits on", "Blocked at", "Created at", "idle by reason")
+	if !strings.Contains(s, "select") {
+		t.Errorf("the leaked goroutine does not wait in a select:\n%s", s)
+	}
+	tm.keys("Escape")
+	time.Sleep(200 * time.Millisecond) // an Escape followed at once by a key reads as alt+key
+	tm.keys("W")
+	tm.waitText(" warnings ", "[--warn-")
+	tm.keys("q")
+	if code := tm.waitExit(); code != 0 {
+		t.Errorf("exit status %d after q, want 0", code)
+	}
+	// The demo app went with spantop.
+	logText, err := os.ReadFile(tm.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`workload running as process (\d+)`).FindSubmatch(logText)
+	if m == nil {
+		t.Fatalf("the log does not name the demo's process:\n%s", logText)
+	}
+	pid, _ := strconv.Atoi(string(m[1]))
+	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("the demo process %d is still there after spantop exited (kill 0: %v)", pid, err)
 	}
 }
