@@ -383,8 +383,9 @@ func TestTmuxDemoRuntime(t *testing.T) {
 	tm.keys("/")
 	tm.keys("-l", "name=carrier-ack")
 	tm.keys("Enter")
-	tm.waitText("carrier-ack", "goroutine")
-	tm.keys("g", "Enter")
+	tm.waitText("carrier-ack", "goroutine", "(/ edits") // the editor closed, the filter applied
+	tm.keys("g")
+	tm.keys("Enter")
 	s := tm.waitText("waits on", "Blocked at", "Created at", "idle by reason")
 	if !strings.Contains(s, "select") {
 		t.Errorf("the leaked goroutine does not wait in a select:\n%s", s)
