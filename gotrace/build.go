@@ -119,10 +119,13 @@ type resource struct {
 	samples        []int64
 	wakers         map[int64]uint64
 	touched        uint64 // epoch
-	waiters        int
-	waitersEpoch   uint64
-	idx            int32
-	alive          bool // in b.resources
+	// waiters, waiting and longest describe the waits in progress at the
+	// end of generation waitersEpoch.
+	waiters          int
+	waiting, longest int64
+	waitersEpoch     uint64
+	idx              int32
+	alive            bool // in b.resources
 }
 
 type spanKey [spanKeyBytes]byte
@@ -637,9 +640,12 @@ func (b *builder) finish(job *genJob) *model.RuntimeBatch {
 		}
 		if r := g.res; r != nil {
 			if r.waitersEpoch != b.epoch {
-				r.waiters, r.waitersEpoch = 0, b.epoch
+				r.waiters, r.waiting, r.longest, r.waitersEpoch = 0, 0, 0, b.epoch
 			}
+			d := max(end-g.since, 0)
 			r.waiters++
+			r.waiting += d
+			r.longest = max(r.longest, d)
 			r.touched = b.epoch
 		}
 	}
@@ -657,15 +663,18 @@ func (b *builder) finish(job *genJob) *model.RuntimeBatch {
 			continue
 		}
 		r.idx = int32(len(batch.SyncResources))
-		waiters := 0
+		var waiters int
+		var waiting, longest int64
 		if r.waitersEpoch == b.epoch {
-			waiters = r.waiters
+			waiters, waiting, longest = r.waiters, r.waiting, r.longest
 		}
 		batch.SyncResources = append(batch.SyncResources, model.SyncResourceRec{
 			Kind:        r.key.kind,
 			Name:        r.key.name,
 			Location:    r.site,
 			Waiters:     waiters,
+			Waiting:     waiting,
+			Longest:     longest,
 			Waits:       r.waits,
 			WaitTotal:   r.total,
 			WaitMax:     r.maxWait,

@@ -32,6 +32,24 @@ func TestWaitersAndResources(t *testing.T) {
 				}
 			}
 		}
+		// The waits in progress: each waiter's wait so far is within the
+		// resource's longest, and together within its waiting total.
+		inProgress := make([]int64, len(b.SyncResources))
+		for _, g := range b.Goroutines {
+			if g.State != model.GoWaiting || g.Resource < 0 || int(g.Resource) >= len(b.SyncResources) {
+				continue
+			}
+			r, d := &b.SyncResources[g.Resource], b.End-g.Since
+			inProgress[g.Resource] += d
+			if d > r.Longest || r.Waiters == 0 {
+				t.Errorf("%s has waited %v on %s, whose longest wait in progress is %v (%d waiters)", g.Name, time.Duration(d), r.Location, time.Duration(r.Longest), r.Waiters)
+			}
+		}
+		for i := range b.SyncResources {
+			if r := &b.SyncResources[i]; inProgress[i] > r.Waiting || r.Longest > r.Waiting || (r.Waiters == 0 && r.Waiting != 0) {
+				t.Errorf("%s: %d waiters waiting %v (longest %v); the goroutines sent say at least %v", r.Location, r.Waiters, time.Duration(r.Waiting), time.Duration(r.Longest), time.Duration(inProgress[i]))
+			}
+		}
 		for _, g := range b.Goroutines {
 			if !strings.HasPrefix(g.Name, "waiter-") || g.State != model.GoWaiting || g.Wait != model.WaitMutex {
 				continue

@@ -437,7 +437,7 @@ func (m *Model) processGone(p *process, now int64) {
 	}
 	for _, r := range m.resources {
 		if r.svc == p.key.svc && r.session == p.key.session {
-			r.waiters = 0
+			r.stopWaiting()
 		}
 	}
 	if len(p.goroutines) == 0 {
@@ -556,7 +556,7 @@ func (m *Model) applySample(s *RuntimeSample, now int64) {
 	svc := m.serviceFor(&s.Resource)
 	rt := m.svcRuntime(svc)
 	rt.stats, rt.hasStats, rt.at = s.Stats, true, now
-	rt.noteGrowth(s.Stats.Goroutines, m.cfg.Warn.Growth)
+	rt.goroutines.note(s.Stats.Goroutines, m.cfg.Warn.Growth)
 }
 
 func (m *Model) applyStatus(s *AgentStatus, now int64) {
@@ -572,11 +572,8 @@ type serviceRuntime struct {
 	at       int64
 	status   string
 	statusAt int64
-	// counts are the last goroutine counts (a ring); growing says they
-	// keep rising (see noteGrowth).
-	counts  []int64
-	nCounts int
-	growing bool
+	// goroutines follows the goroutine count.
+	goroutines growth
 }
 
 func (m *Model) svcRuntime(svc uint32) *serviceRuntime {

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"maps"
 	"testing"
 	"time"
 )
@@ -124,6 +125,42 @@ func TestGoroutinesStartedByHelpersAreNamedByWhatTheyRun(t *testing.T) {
 	if len(p.Rows) != 2 || p.Rows[0].Name != "shop.(*Shop).serve" || p.Rows[0].Location != "serve.go:42" ||
 		p.Rows[1].Name != "shop.(*Shop).consume" || p.Rows[1].Target != "example.com/shop" {
 		t.Fatalf("helper-started goroutines = %+v", p.Rows)
+	}
+}
+
+// TestResourceWaitsInProgress: goroutines parked on a channel nobody sends
+// to never finish a wait, yet their resource's wait total and max grow with
+// the clock, stop when their process goes silent, and are kept after it.
+func TestResourceWaitsInProgress(t *testing.T) {
+	m, clk := newTestModel(Config{})
+	res := m.svcResource("worker")
+	now := clk.Now().UnixNano()
+	m.Apply(&Batch{Runtime: &RuntimeBatch{Resource: res, Session: 1, Start: now - 1e9, End: now,
+		SyncResources: []SyncResourceRec{
+			{Kind: WaitChanRecv, Location: "main.leak main.go:9", Waiters: 3, Waiting: int64(6 * time.Second), Longest: int64(3 * time.Second)},
+			{Kind: WaitMutex, Location: "main.lock main.go:20", Waits: 2, WaitTotal: int64(time.Second), WaitMax: int64(800 * time.Millisecond)},
+		}}})
+	figures := func() map[string][2]time.Duration {
+		out := map[string][2]time.Duration{}
+		for _, r := range m.Resources(Query{Sort: ResWaitTotal, Desc: true, Limit: 10, Filter: "kind!=service"}).Rows {
+			out[r.Location] = [2]time.Duration{r.WaitTotal, r.WaitMax}
+		}
+		return out
+	}
+	want := map[string][2]time.Duration{"main.leak main.go:9": {6 * time.Second, 3 * time.Second}, "main.lock main.go:20": {time.Second, 800 * time.Millisecond}}
+	if got := figures(); !maps.Equal(got, want) {
+		t.Fatalf("as told: %v, want %v", got, want)
+	}
+	clk.Advance(2 * time.Second) // three waiters, two seconds each
+	want["main.leak main.go:9"] = [2]time.Duration{12 * time.Second, 5 * time.Second}
+	if got := figures(); !maps.Equal(got, want) {
+		t.Fatalf("2s later: %v, want %v", got, want)
+	}
+	clk.Advance(time.Minute) // the process went silent: the waits stop growing
+	m.Sweep()
+	want["main.leak main.go:9"] = [2]time.Duration{6 * time.Second, 3 * time.Second}
+	if got := figures(); !maps.Equal(got, want) {
+		t.Fatalf("after the process went: %v, want %v", got, want)
 	}
 }
 

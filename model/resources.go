@@ -167,11 +167,12 @@ func (m *Model) serviceRow(idx uint32, now int64) ResourceRow {
 
 func (m *Model) resourceRow(r *syncRes, now int64) ResourceRow {
 	svc := m.services[r.svc]
+	total, longest := r.waitFigures(now)
 	row := ResourceRow{
 		ID: r.id, Parent: svc.id, ParentName: m.syms.String(svc.name),
 		Kind: r.kind.String(), Total: time.Duration(max(now-r.first, 0)),
 		Target: m.syms.String(svc.name), Type: r.typeName(), Location: r.location,
-		Waiters: r.waiters, WaitTotal: time.Duration(r.total), WaitMax: time.Duration(r.max),
+		Waiters: r.waiters, WaitTotal: time.Duration(total), WaitMax: time.Duration(longest),
 		Finished: r.waiters == 0 && now-r.last > int64(m.cfg.Retain),
 	}
 	if r.name != "" {

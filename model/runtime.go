@@ -200,8 +200,12 @@ type SyncResourceRec struct {
 	// Location is the call site that blocks: the first frame outside the
 	// runtime and the sync package ("pkg.Func file:line").
 	Location string
-	// Waiters is how many goroutines wait on it at the generation's end.
-	Waiters int
+	// Waiters is how many goroutines wait on it at the generation's end;
+	// Waiting is the sum of how long they have waited so far and Longest
+	// the longest of them (ns). The cumulative figures below count only
+	// waits that ended, so a leak's goroutines would otherwise add nothing.
+	Waiters          int
+	Waiting, Longest int64
 	// Waits, WaitTotal (ns) and WaitMax (ns) are cumulative.
 	Waits     uint64
 	WaitTotal int64

@@ -1,5 +1,7 @@
 package model
 
+import "time"
+
 // syncRes is a resource goroutines of one service wait on: inferred from
 // block stacks (keyed by call site) or named by agentlib. Like operations,
 // it outlives the goroutines it counts.
@@ -19,10 +21,17 @@ type syncRes struct {
 	total   int64
 	max     int64
 	waiters int
-	hist    Histogram
-	wakers  []Waker
-	first   int64 // local Unix ns first seen
-	last    int64 // local Unix ns it last had waiters or a wait
+	// waiting and longest are the waits in progress as of asOf (local
+	// Unix ns the generation that told them arrived: the local clock, as
+	// the app's may be skewed).
+	waiting, longest, asOf int64
+	// parked follows the waiters of a channel operation or select, whose
+	// long waits are a leak only while their number keeps rising.
+	parked growth
+	hist   Histogram
+	wakers []Waker
+	first  int64 // local Unix ns first seen
+	last   int64 // local Unix ns it last had waiters or a wait
 }
 
 type resKey struct {
@@ -47,6 +56,9 @@ func (m *Model) applySyncRes(svc uint32, session uint64, rec *SyncResourceRec, n
 		r = m.resources[idx]
 	} else {
 		need := syncResBytes + int64(2*(len(rec.Name)+len(rec.Location)))
+		if rec.Kind.parks() {
+			need += growthBytes(m.cfg.Warn.Growth)
+		}
 		if len(m.resources) >= maxResources || !m.reserve(need) {
 			m.droppedResources++
 			return nil
@@ -68,7 +80,11 @@ func (m *Model) applySyncRes(svc uint32, session uint64, rec *SyncResourceRec, n
 	}
 	r.baseWaits, r.baseTotal = rec.Waits, rec.WaitTotal
 	r.max = max(r.max, rec.WaitMax)
-	r.waiters = rec.Waiters
+	r.first = min(r.first, now-rec.Longest) // in use since its longest wait began
+	r.waiters, r.waiting, r.longest, r.asOf = rec.Waiters, rec.Waiting, rec.Longest, now
+	if r.kind.parks() {
+		r.parked.note(int64(r.waiters), m.cfg.Warn.Growth)
+	}
 	for _, v := range rec.WaitSamples {
 		m.aggBytes += r.hist.Record(v)
 	}
@@ -79,6 +95,33 @@ func (m *Model) applySyncRes(svc uint32, session uint64, rec *SyncResourceRec, n
 		r.last = now
 	}
 	return r
+}
+
+// waitFigures returns the time goroutines have waited on r and the longest
+// wait, the waits in progress included and grown with the clock since the
+// generation that told them (for at most as long as a silent process
+// still counts as alive).
+func (r *syncRes) waitFigures(now int64) (total, longest int64) {
+	total, longest = r.total, r.max
+	if r.waiters == 0 {
+		return total, longest
+	}
+	since := min(max(now-r.asOf, 0), procLostAfter*int64(time.Second))
+	return total + r.waiting + int64(r.waiters)*since, max(longest, r.longest+since)
+}
+
+// stopWaiting ends the waits in progress when their process is gone: they
+// lasted at least as long as last told.
+func (r *syncRes) stopWaiting() {
+	r.total += r.waiting
+	r.max = max(r.max, r.longest)
+	r.waiters, r.waiting, r.longest = 0, 0, 0
+}
+
+// parks reports whether goroutines may wait on k for good without anything
+// being wrong: a channel operation or a select.
+func (k WaitKind) parks() bool {
+	return k == WaitChanSend || k == WaitChanRecv || k == WaitSelect
 }
 
 // typeName is the Type column of a resource.

@@ -114,7 +114,7 @@ func (m *Model) warnText(k WarnKind) (text, flag string) {
 	case WarnRootBurst:
 		return fmt.Sprintf("one of ≥%d new root spans within 1s in a process while another span was live (goroutine started without the request's context?)", t.RootBurst), "--warn-root-burst"
 	case WarnBlocked:
-		return fmt.Sprintf("blocked >%v on a lock, WaitGroup, cond or semaphore (deadlock?) or on a chan/select with ≥%d others at one place (leak?)", t.Blocked, leakWaiters-1), "--warn-blocked"
+		return fmt.Sprintf("blocked >%v on a lock, WaitGroup, cond or semaphore (deadlock?), or on a chan/select with ≥%d others at one place, their number rising over %ds (leak?)", t.Blocked, leakWaiters-1, 2*t.Growth), "--warn-blocked"
 	case WarnNeverYields:
 		return fmt.Sprintf("ran longer than %v without yielding", t.LongRun), "--warn-run"
 	case WarnGoroutineGrowth:
@@ -201,7 +201,7 @@ func (m *Model) Warnings() []Warning {
 	var growing int64
 	var growEx uint64
 	for svc, rt := range m.svcRT {
-		if rt.growing {
+		if rt.goroutines.rising {
 			growing++
 			growEx = m.services[svc].id
 		}
@@ -442,15 +442,16 @@ func (m *Model) checkGoroutine(slot uint32, g *goInfo, now int64) {
 	}
 	// Blocked long on a lock, a WaitGroup, a cond or a semaphore: a
 	// deadlock, or very close to one. On a channel or in a select, a single
-	// goroutine is usually an idle loop; many parked at one place are the
-	// leak.
+	// goroutine is usually an idle loop, and many parked at one place may be
+	// an idle pool (grpc keeps a few per connection); many whose number
+	// keeps rising are the leak.
 	blocked := false
 	if g.state == GoWaiting && g.since > 0 && now-g.since >= int64(m.cfg.Warn.Blocked) {
 		switch g.wait {
 		case WaitMutex, WaitRWMutex, WaitWaitGroup, WaitCond, WaitSemaphore:
 			blocked = true
 		case WaitChanSend, WaitChanRecv, WaitSelect:
-			blocked = g.res != nil && g.res.waiters >= leakWaiters
+			blocked = g.res != nil && g.res.waiters >= leakWaiters && g.res.parked.rising
 		}
 	}
 	if blocked {
@@ -461,7 +462,8 @@ func (m *Model) checkGoroutine(slot uint32, g *goInfo, now int64) {
 }
 
 // leakWaiters is how many goroutines parked on one channel operation or
-// select make their long wait look like a leak rather than an idle loop.
+// select, their number rising, make their long wait look like a leak
+// rather than an idle loop.
 const leakWaiters = 10
 
 // checkGoroutines re-judges live goroutines: a blocked one's time grows
@@ -478,31 +480,40 @@ func (m *Model) checkGoroutines(now int64) {
 	}
 }
 
-// noteGrowth follows a service's goroutine count over the last 2×window
-// samples: it is growing when the mean of the newer half is above the
-// highest count of the older half, which a steady leak reaches once it
-// adds more in half a window than the usual ups and downs.
-func (rt *serviceRuntime) noteGrowth(n int64, window int) {
-	if n < 0 {
+// growth follows a count over its last 2×window samples: it is rising
+// when the mean of the newer half is above the highest count of the older
+// half, which a steady leak reaches once it adds more in half a window
+// than the usual ups and downs.
+type growth struct {
+	counts []int64 // a ring
+	n      int
+	rising bool
+}
+
+// growthBytes is what a growth over window samples holds.
+func growthBytes(window int) int64 { return int64(16 * window) }
+
+func (g *growth) note(v int64, window int) {
+	if v < 0 {
 		return
 	}
-	if len(rt.counts) != 2*window {
-		rt.counts, rt.nCounts = make([]int64, 2*window), 0
+	if len(g.counts) != 2*window {
+		g.counts, g.n = make([]int64, 2*window), 0
 	}
-	rt.counts[rt.nCounts%len(rt.counts)] = n
-	rt.nCounts++
-	if rt.nCounts < len(rt.counts) {
-		rt.growing = false
+	g.counts[g.n%len(g.counts)] = v
+	g.n++
+	if g.n < len(g.counts) {
+		g.rising = false
 		return
 	}
 	older, newer := int64(-1), int64(0)
-	for k := range len(rt.counts) { // k = 0 is the oldest sample
-		v := rt.counts[(rt.nCounts+k)%len(rt.counts)]
+	for k := range len(g.counts) { // k = 0 is the oldest sample
+		v := g.counts[(g.n+k)%len(g.counts)]
 		if k < window {
 			older = max(older, v)
 		} else {
 			newer += v
 		}
 	}
-	rt.growing = newer > older*int64(window)
+	g.rising = newer > older*int64(window)
 }

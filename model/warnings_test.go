@@ -157,8 +157,9 @@ func TestWarnGoroutines(t *testing.T) {
 	now := clk.Now().UnixNano()
 	rb := &RuntimeBatch{Resource: m.svcResource("worker"), Session: 1, Start: now - 1e9, End: now,
 		SyncResources: []SyncResourceRec{
-			{Kind: WaitChanRecv, Location: "main.leak main.go:9", Waiters: leakWaiters},
+			{Kind: WaitChanRecv, Location: "main.leak main.go:9"},
 			{Kind: WaitChanRecv, Location: "main.loop main.go:30", Waiters: 1},
+			{Kind: WaitChanRecv, Location: "main.pool main.go:40", Waiters: 2 * leakWaiters},
 		},
 		Goroutines: []GoroutineRec{
 			{ID: 1, StartFunc: "main.idleloop", State: GoWaiting, Wait: WaitChanRecv, Since: now - int64(60*time.Second), Resource: 1},
@@ -167,27 +168,64 @@ func TestWarnGoroutines(t *testing.T) {
 			{ID: 4, StartFunc: "main.spin", State: GoRunning, LongestRun: int64(300 * time.Millisecond), Resource: -1},
 			{ID: 5, StartFunc: "main.polite", State: GoRunnable, LongestRun: int64(5 * time.Millisecond), Resource: -1},
 		}}
-	for id := int64(100); id < 100+leakWaiters; id++ {
-		rb.Goroutines = append(rb.Goroutines, GoroutineRec{ID: id, StartFunc: "main.leaked", State: GoWaiting, Wait: WaitChanRecv,
-			Since: now - int64(11*time.Second), Resource: 0})
+	// An idle pool: as many parked at one place from the start, for good.
+	for id := int64(200); id < 200+2*leakWaiters; id++ {
+		rb.Goroutines = append(rb.Goroutines, GoroutineRec{ID: id, StartFunc: "main.pooled", State: GoWaiting, Wait: WaitChanRecv,
+			Since: now - int64(60*time.Second), Resource: 2})
 	}
 	m.Apply(&Batch{Runtime: rb})
-	if warnCount(m, WarnBlocked) != leakWaiters || taskWarnings(t, m, "main.idleloop") != 0 || taskWarnings(t, m, "main.napper") != 0 || taskWarnings(t, m, "main.waiter") != 0 {
-		t.Fatalf("blocked: %+v", m.Warnings())
-	}
 	if warnCount(m, WarnNeverYields) != 1 || taskWarnings(t, m, "main.spin") != 1 || taskWarnings(t, m, "main.polite") != 0 {
 		t.Fatalf("never yields: %+v", m.Warnings())
 	}
-	// Time passes with no new batch: the mutex waiter is now blocked long too.
-	clk.Advance(9 * time.Second)
-	m.Apply(&Batch{Runtime: &RuntimeBatch{Resource: rb.Resource, Session: 1}}) // keeps the process alive
-	m.Sweep()
-	if warnCount(m, WarnBlocked) != leakWaiters+1 || taskWarnings(t, m, "main.waiter") != 1 {
-		t.Fatalf("blocked after 9s more: %+v", m.Warnings())
+	// A leak: one more goroutine parks at main.leak every second.
+	leaked := int64(0)
+	generations := 2*m.cfg.Warn.Growth + 2
+	for range generations {
+		clk.Advance(time.Second)
+		now = clk.Now().UnixNano()
+		leaked++
+		next := &RuntimeBatch{Resource: rb.Resource, Session: 1, Start: now - 1e9, End: now,
+			SyncResources: append([]SyncResourceRec(nil), rb.SyncResources...),
+			Goroutines: []GoroutineRec{{ID: 100 + leaked, StartFunc: "main.leaked", State: GoWaiting, Wait: WaitChanRecv,
+				Created: now, Since: now, Resource: 0}}}
+		next.SyncResources[0].Waiters = int(leaked)
+		m.Apply(&Batch{Runtime: next})
+		m.Sweep()
+	}
+	// Those parked longer than --warn-blocked are warned of, and the mutex
+	// waiter blocked as long; the pool, the idle loop, the sleeper and the
+	// young leaked goroutines are not.
+	oldLeaked := generations - int(m.cfg.Warn.Blocked/time.Second)
+	if p := m.Tasks(Query{Sort: TaskID, Limit: 100, Filter: "name=main.leaked warn=blocked"}); p.Total != oldLeaked {
+		t.Fatalf("%d leaked goroutines warned of, want %d", p.Total, oldLeaked)
+	}
+	if warnCount(m, WarnBlocked) != int64(oldLeaked+1) || taskWarnings(t, m, "main.idleloop") != 0 || taskWarnings(t, m, "main.napper") != 0 {
+		t.Fatalf("blocked: %+v (want %d leaked and the mutex waiter)", m.Warnings(), oldLeaked)
+	}
+	if p := m.Tasks(Query{Sort: TaskID, Limit: 100, Filter: "name=main.pooled warn>0"}); p.Total != 0 {
+		t.Fatalf("an idle pool is warned of: %d rows", p.Total)
+	}
+	// The mutex waiter has been blocked long too: always worth a warning.
+	if taskWarnings(t, m, "main.waiter") != 1 {
+		t.Fatalf("the mutex waiter blocked for %ds is not warned of", generations+2)
 	}
 	// Sorting by Warn puts warned rows first.
 	if p := m.Tasks(Query{Sort: TaskWarn, Desc: true, Limit: 3}); p.Rows[0].Warnings != 1 || p.Rows[2].Warnings != 1 {
 		t.Fatalf("by warn: %+v", p.Rows)
+	}
+	// The leak stops: once its number has stood still for a window, its
+	// goroutines are no longer warned of (the resource still shows them).
+	for range 2 * m.cfg.Warn.Growth {
+		clk.Advance(time.Second)
+		now = clk.Now().UnixNano()
+		still := &RuntimeBatch{Resource: rb.Resource, Session: 1, Start: now - 1e9, End: now,
+			SyncResources: append([]SyncResourceRec(nil), rb.SyncResources...)}
+		still.SyncResources[0].Waiters = int(leaked)
+		m.Apply(&Batch{Runtime: still})
+		m.Sweep()
+	}
+	if p := m.Tasks(Query{Sort: TaskID, Limit: 100, Filter: "name=main.leaked warn>0"}); p.Total != 0 {
+		t.Fatalf("%d leaked goroutines still warned of after their number stood still", p.Total)
 	}
 }
 
