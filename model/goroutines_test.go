@@ -151,6 +151,11 @@ func TestResourceWaitsInProgress(t *testing.T) {
 	if got := figures(); !maps.Equal(got, want) {
 		t.Fatalf("as told: %v, want %v", got, want)
 	}
+	for _, r := range m.Resources(Query{Limit: 10, Filter: "kind!=service"}).Rows {
+		if d, _ := m.Resource(r.ID); d.Ended != map[string]time.Duration{"main.leak main.go:9": 0, "main.lock main.go:20": time.Second}[r.Location] {
+			t.Errorf("%s: ended waits %v", r.Location, d.Ended)
+		}
+	}
 	clk.Advance(2 * time.Second) // three waiters, two seconds each
 	want["main.leak main.go:9"] = [2]time.Duration{12 * time.Second, 5 * time.Second}
 	if got := figures(); !maps.Equal(got, want) {

@@ -128,8 +128,11 @@ type GoroutineDetail struct {
 // ResourceDetail is everything known about one row of the resources view.
 type ResourceDetail struct {
 	Row ResourceRow
-	// Waits counts completed waits; Wait summarises their lengths.
+	// Waits counts completed waits, Ended is their total length and Wait
+	// summarises them; Row.WaitTotal and Row.WaitMax count the waits
+	// going on too.
 	Waits   uint64
+	Ended   time.Duration
 	Wait    HistSummary
 	Waiters []GoroutineRef // waiting now, longest first
 	Wakers  []GoroutineRef // who woke its waiters, most wakes first

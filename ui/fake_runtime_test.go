@@ -92,11 +92,14 @@ func (f *fakeSource) runtime() *fakeRuntime {
 		if k == model.WaitSemaphore {
 			row.Attrs = []model.Attr{{Key: "name", Value: model.Value{Str: "db-conns"}}, {Key: "capacity", Value: model.Value{Type: model.ValueInt, Int: 20}}}
 		}
-		rt.resources = append(rt.resources, row)
-		d := model.ResourceDetail{Row: row, Waits: uint64(100 + i*13), Wait: fakeHist(i, 5*time.Microsecond, row.WaitMax)}
+		d := model.ResourceDetail{Row: row, Waits: uint64(100 + i*13), Ended: row.WaitTotal, Wait: fakeHist(i, 5*time.Microsecond, row.WaitMax)}
 		for w := range row.Waiters {
 			d.Waiters = append(d.Waiters, ref(i+w, time.Duration(3-w)*time.Second))
+			row.WaitTotal += d.Waiters[w].For // the waits going on count too
+			row.WaitMax = max(row.WaitMax, d.Waiters[0].For)
 		}
+		d.Row = row
+		rt.resources = append(rt.resources, row)
 		d.Wakers = []model.GoroutineRef{ref(i+5, 0), {GoID: 1, Name: "main", Wakes: 3}}
 		rt.resDetail[id] = d
 	}

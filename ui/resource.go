@@ -82,22 +82,37 @@ func (v *resourceView) build(st *styles) {
 		known += st.muted.r(st.dot() + "finished")
 	}
 	b.field("known for", known, style{})
-	waitersLabel := "waiters now"
+	sep := st.muted.r(st.dot())
 	if svc {
-		waitersLabel = "blocked now"
+		wsty := st.muted
+		if r.Waiters > 0 {
+			wsty = st.warn
+		}
+		b.field("blocked now", wsty.r(strconv.Itoa(r.Waiters)), style{}) // its mutex wait is among the runtime figures
+	} else {
+		// Waits that ended, and those going on: a leak's goroutines never
+		// end theirs, so the two are told apart.
+		waits := fmtCount(int64(min(d.Waits, 1<<62))) + st.muted.r(" ended")
+		if d.Waits > 0 {
+			mean := d.Ended / time.Duration(min(d.Waits, 1<<62))
+			waits += sep + "total " + st.durStyle(d.Ended).r(st.fmtDur(d.Ended)) + sep + "mean " + st.durStyle(mean).r(st.fmtDur(mean)) +
+				sep + "max " + st.durStyle(d.Wait.Max).r(st.fmtDur(d.Wait.Max))
+		}
+		b.field("waits", waits, style{})
+		now := st.muted.r("0")
+		if r.Waiters > 0 {
+			going := r.WaitTotal - d.Ended
+			longest := time.Duration(0)
+			if len(d.Waiters) > 0 {
+				longest = d.Waiters[0].For
+			}
+			now = st.warn.r(strconv.Itoa(r.Waiters)) + sep + st.durStyle(going).r(st.fmtDur(going)) + st.muted.r(" so far in all") +
+				sep + "longest " + st.durStyle(longest).r(st.fmtDur(longest))
+		}
+		b.field("waiting now", now, style{})
+		b.field("wait total", st.durStyle(r.WaitTotal).r(st.fmtDur(r.WaitTotal))+st.muted.r(" (ended and going on)")+
+			sep+"max "+st.durStyle(r.WaitMax).r(st.fmtDur(r.WaitMax)), style{})
 	}
-	wsty := st.muted
-	if r.Waiters > 0 {
-		wsty = st.warn
-	}
-	b.field(waitersLabel, wsty.r(strconv.Itoa(r.Waiters)), style{})
-	waits := fmtCount(int64(min(d.Waits, 1<<62))) + st.muted.r(st.dot()+"total ") + st.durStyle(r.WaitTotal).r(st.fmtDur(r.WaitTotal)) +
-		st.muted.r(st.dot()+"max ") + st.durStyle(r.WaitMax).r(st.fmtDur(r.WaitMax))
-	if d.Waits > 0 {
-		mean := r.WaitTotal / time.Duration(min(d.Waits, 1<<62))
-		waits += st.muted.r(st.dot()+"mean ") + st.durStyle(mean).r(st.fmtDur(mean))
-	}
-	b.field("waits", waits, style{})
 
 	if d.Runtime != nil {
 		runtimeStats(&b, d.Runtime)

@@ -400,7 +400,8 @@ func TestResourceDetailsAndJumps(t *testing.T) {
 	d := f.rt.resDetail[id]
 	page := ansi.Strip(strings.Join(a.rsd.lines, "\n"))
 	for _, want := range []string{"resource      " + strconv.FormatUint(id, 10) + " · mutex", d.Row.ParentName + " (id", "sync.Mutex",
-		d.Row.Location, "waiters now   2", "waits         230 · total 9.19s · max 411.00ms · mean 39.96ms",
+		d.Row.Location, "waits         230 ended · total 9.19s · mean 39.96ms · max 411.00ms",
+		"waiting now   2 · 5.00s so far in all · longest 3.00s", "wait total    14.19s (ended and going on) · max 3.00s",
 		"Wait time · 2466 waits", "p99.9", "Waiting now, longest first (2)", "3.00s  goroutine", "Woken by, most wakes first (2)",
 		"3 wakes  goroutine 1 main · no longer stored"} {
 		if !strings.Contains(page, want) {
