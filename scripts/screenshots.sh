@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 BIN=${BIN:-bin/spantop}
 OUT=screenshots
-WARMUP=${WARMUP:-25} # seconds of demo traffic before the first capture (leak warnings need ~20s)
+WARMUP=${WARMUP:-40} # seconds of demo traffic before the first capture (leak warnings need ~35s: a rising count over 30s, waits over 10s)
 
 apt_install() {
 	local sudo=""
