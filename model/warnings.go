@@ -114,7 +114,7 @@ func (m *Model) warnText(k WarnKind) (text, flag string) {
 	case WarnRootBurst:
 		return fmt.Sprintf("one of ≥%d new root spans within 1s in a process while another span was live (goroutine started without the request's context?)", t.RootBurst), "--warn-root-burst"
 	case WarnBlocked:
-		return fmt.Sprintf("blocked >%v on a lock, WaitGroup, cond or semaphore (deadlock?), or on a chan/select with ≥%d others at one place, their number rising over %ds (leak?)", t.Blocked, leakWaiters-1, 2*t.Growth), "--warn-blocked"
+		return "blocked >" + t.Blocked.String() + " " + lockWait + ", or " + m.parkedWait(), "--warn-blocked"
 	case WarnNeverYields:
 		return fmt.Sprintf("ran longer than %v without yielding", t.LongRun), "--warn-run"
 	case WarnGoroutineGrowth:
@@ -168,12 +168,29 @@ func (m *Model) dropWarns(slot uint32) {
 	c.warn[i] = 0
 }
 
+// lockWait and parkedWait are the two ways a goroutine's long wait is
+// warned of.
+const lockWait = "on a lock, WaitGroup, cond or semaphore (deadlock?)"
+
+func (m *Model) parkedWait() string {
+	return fmt.Sprintf("on a chan/select with ≥%d others at one place, their number rising over %ds (leak?)", leakWaiters-1, 2*m.cfg.Warn.Growth)
+}
+
 // warnings lists a row's warnings for its details.
 func (m *Model) warnings(slot uint32) []string {
 	c, i := m.store.at(slot)
 	var out []string
 	for w := c.warn[i]; w != 0; w &= w - 1 {
-		text, flag := m.warnText(WarnKind(bits.TrailingZeros16(w)))
+		k := WarnKind(bits.TrailingZeros16(w))
+		text, flag := m.warnText(k)
+		if g := m.gos[slot]; k == WarnBlocked && g != nil {
+			// A goroutine's details say which of the two it is.
+			how := lockWait
+			if g.wait.parks() {
+				how = m.parkedWait()
+			}
+			text = "blocked >" + m.cfg.Warn.Blocked.String() + " " + how
+		}
 		if flag != "" {
 			text += " [" + flag + "]"
 		}

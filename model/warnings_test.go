@@ -209,6 +209,14 @@ func TestWarnGoroutines(t *testing.T) {
 	if taskWarnings(t, m, "main.waiter") != 1 {
 		t.Fatalf("the mutex waiter blocked for %ds is not warned of", generations+2)
 	}
+	// Their details say which kind of long wait each is.
+	for name, want := range map[string]string{"main.waiter": "(deadlock?)", "main.leaked": "(leak?)"} {
+		row := m.Tasks(Query{Sort: TaskID, Limit: 1, Filter: "warn=blocked name=" + name}).Rows[0]
+		d, _ := m.Goroutine(row.ID)
+		if len(d.Warnings) != 1 || !strings.HasSuffix(d.Warnings[0], want+" [--warn-blocked]") || strings.Count(d.Warnings[0], "?") != 1 {
+			t.Errorf("%s: warnings %q, want one ending %s", name, d.Warnings, want)
+		}
+	}
 	// Sorting by Warn puts warned rows first.
 	if p := m.Tasks(Query{Sort: TaskWarn, Desc: true, Limit: 3}); p.Rows[0].Warnings != 1 || p.Rows[2].Warnings != 1 {
 		t.Fatalf("by warn: %+v", p.Rows)
