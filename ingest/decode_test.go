@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -242,6 +243,23 @@ func TestDecodeSpanFields(t *testing.T) {
 				t.Errorf("kind = %v", r.Kind)
 			}
 		}},
+	}
+	// The span flags' is-remote bits: only "known and clear" is a local parent.
+	for _, fl := range []struct {
+		flags uint32
+		local bool
+	}{{0, false}, {0x100, true}, {0x300, false}, {0x200, false}, {0x101, true}} {
+		sp := span("flags")
+		sp.ParentSpanId, sp.Flags = testParent, fl.flags
+		tests = append(tests, struct {
+			name  string
+			span  *tracepb.Span
+			check func(t *testing.T, r model.SpanRec, syms *model.Symbols)
+		}{fmt.Sprintf("flags %#x", fl.flags), sp, func(t *testing.T, r model.SpanRec, _ *model.Symbols) {
+			if r.ParentLocal != fl.local {
+				t.Errorf("flags %#x: parent local %v, want %v", fl.flags, r.ParentLocal, fl.local)
+			}
+		}})
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -86,6 +86,10 @@ func (d *decoder) span(b []byte, sc *scope, pr *pendingRes) error {
 			case 8:
 				rec.End = clampTime(f.u)
 			}
+		case 5: // fixed32
+			if f.num == 16 { // flags
+				rec.ParentLocal = f.u&spanFlagsRemoteMask == spanFlagsHasIsRemote
+			}
 		case 2: // bytes
 			switch f.num {
 			case 1:

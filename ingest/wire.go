@@ -92,6 +92,14 @@ func nextFieldSlow(b []byte) (field, []byte, error) {
 	return f, b[n:], nil
 }
 
+// Span.flags bits (OTLP SpanFlags): whether the sender knows if the parent
+// is remote, and whether it is.
+const (
+	spanFlagsHasIsRemote = 0x100
+	spanFlagsIsRemote    = 0x200
+	spanFlagsRemoteMask  = spanFlagsHasIsRemote | spanFlagsIsRemote
+)
+
 func wireErr(n int) error {
 	if err := protowire.ParseError(n); err != nil {
 		return err

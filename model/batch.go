@@ -51,6 +51,9 @@ type SpanRec struct {
 	// with end time 0); SnapshotSeq orders snapshots of the same span.
 	InFlight    bool
 	SnapshotSeq uint32
+	// ParentLocal says the sender marked the parent as in the same process
+	// (OTLP span flags: the is-remote bit known and clear).
+	ParentLocal bool
 	// NumAttrs counts the attributes in Attrs.
 	NumAttrs uint16
 	Attrs    []byte

@@ -378,9 +378,10 @@ const liveWindow = 32
 // liveSpans remembers a service's recent server and consumer spans.
 type liveSpans struct {
 	spans [liveWindow]struct {
-		trace      TraceID
-		parent     SpanID
-		start, end int64 // end 0 while in flight
+		trace       TraceID
+		parent      SpanID
+		parentLocal bool  // the sender said its parent is in the process
+		start, end  int64 // end 0 while in flight
 	}
 	n     int
 	roots [16]int64 // starts of recent suspicious roots (a ring)
@@ -404,7 +405,7 @@ func (m *Model) noteSpanForBursts(slot uint32, rec *SpanRec) {
 			}
 		}
 		e := &l.spans[l.n%liveWindow]
-		e.trace, e.parent, e.start, e.end = rec.TraceID, rec.Parent, rec.Start, rec.End
+		e.trace, e.parent, e.parentLocal, e.start, e.end = rec.TraceID, rec.Parent, rec.ParentLocal, rec.Start, rec.End
 		l.n++
 	case rec.Parent.IsZero() && svc.live != nil:
 		l := svc.live
@@ -412,7 +413,7 @@ func (m *Model) noteSpanForBursts(slot uint32, rec *SpanRec) {
 		for j := range min(l.n, liveWindow) {
 			e := &l.spans[j]
 			if e.trace != rec.TraceID && rec.Start > e.start && (e.end == 0 || rec.Start < e.end) &&
-				m.entersProcess(e.trace, e.parent, c.svc[i]) {
+				!e.parentLocal && m.entersProcess(e.trace, e.parent, c.svc[i]) {
 				inside = true
 				break
 			}

@@ -128,8 +128,14 @@ func TestWarnRootBurstInsideALiveSpan(t *testing.T) {
 		roots  int
 		want   int64
 		inProc bool // the live server span is the child of a client span of the same process
-	}{{"burst inside a live request", true, 6, 2, false}, {"few roots", true, 4, 0, false}, {"no live request", false, 6, 0, false},
-		{"a load generator tracing both ends", true, 6, 0, true}} {
+		// parent: the server span's parent has not arrived; local: the
+		// sender flagged it as in the same process.
+		parent, local bool
+	}{{"burst inside a live request", true, 6, 2, false, false, false}, {"few roots", true, 4, 0, false, false, false},
+		{"no live request", false, 6, 0, false, false, false},
+		{"a load generator tracing both ends", true, 6, 0, true, false, false},
+		{"a request from another process whose caller's span is still to come", true, 6, 2, false, true, false},
+		{"a load generator whose client span ends after the bursts", true, 6, 0, false, true, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, clk := newTestModel(Config{})
 			start := clk.Now()
@@ -139,7 +145,12 @@ func TestWarnRootBurstInsideALiveSpan(t *testing.T) {
 					m.Apply(m.batch(spec{trace: 100, span: 99, name: "call", kind: KindClient, start: start, inflight: true, seq: 1}))
 					srv.parent = 99
 				}
-				m.Apply(m.batch(srv))
+				if tc.parent {
+					srv.parent = 98
+				}
+				b := m.batch(srv)
+				b.Spans[0].ParentLocal = tc.local
+				m.Apply(b)
 			}
 			for r := range tc.roots {
 				m.Apply(m.batch(spec{trace: uint64(r + 1), span: uint64(r + 1), name: "detached", kind: KindInternal,
