@@ -6,6 +6,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 # Extra arguments for `make run` / `make demo`, e.g. make demo ARGS="--ascii".
 ARGS    ?=
+BENCHSTAT := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
 .DEFAULT_GOAL := help
 .PHONY: help build run demo test bench bench-agentlib bench-all lint fmt screenshots clean
@@ -33,10 +34,15 @@ bench: ## The headline figures: ingest vs a count-only ceiling, memory per span,
 	$(GO) test -run '^$$' -bench 'TasksFrame1M' -benchtime 300x -count 3 ./ui
 	@echo "The cost of agentlib to the application it runs in: make bench-agentlib"
 
+# Off and on run side by side in each of several processes, so that drift in
+# the machine's speed falls on both; benchstat compares them.
 bench-agentlib: ## agentlib's cost to the app: CPU per job of a worker pool and of an idle process, off vs on; Mutex/Semaphore.
 	cd agentlib && $(GO) test -run '^$$' -bench 'Uncontended' -benchtime 2000000x -count 3 .
-	cd agentlib && $(GO) test -run '^$$' -bench 'WorkerPool' -benchtime 300x -count 6 .
-	cd agentlib && $(GO) test -run '^$$' -bench 'Idle10k' -benchtime 30x -count 2 .
+	cd agentlib && $(GO) test -c -o ../bin/agentlib.test .
+	for i in 1 2 3 4 5 6 7 8; do ./bin/agentlib.test -test.run '^$$' -test.bench 'WorkerPool' -test.benchtime 300x; done | tee bin/bench-workerpool.txt
+	$(BENCHSTAT) -col /agentlib bin/bench-workerpool.txt
+	for i in 1 2 3; do ./bin/agentlib.test -test.run '^$$' -test.bench 'Idle10k' -test.benchtime 30x; done | tee bin/bench-idle.txt
+	$(BENCHSTAT) -col /agentlib bin/bench-idle.txt
 
 bench-all: ## Every benchmark (2s each, with allocations).
 	$(GO) test -run '^$$' -bench . -benchtime 2s -benchmem -count 1 ./...

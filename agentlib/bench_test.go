@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"runtime"
+	rtrace "runtime/trace"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -287,9 +289,9 @@ func BenchmarkWorkerPool(b *testing.B) {
 	const batch = 64
 	jobWork, dbWork := itersFor(100*time.Microsecond), itersFor(20*time.Microsecond)
 	for _, on := range []bool{false, true} {
-		name := "off"
+		name := "agentlib=off"
 		if on {
-			name = "on"
+			name = "agentlib=on"
 		}
 		b.Run(name, func(b *testing.B) {
 			opts := []sdktrace.TracerProviderOption{sdktrace.WithBatcher(discardExporter{})}
@@ -341,9 +343,9 @@ func BenchmarkWorkerPool(b *testing.B) {
 // on. One op is 100ms of idling.
 func BenchmarkIdle10kGoroutines(b *testing.B) {
 	for _, on := range []bool{false, true} {
-		name := "off"
+		name := "agentlib=off"
 		if on {
-			name = "on"
+			name = "agentlib=on"
 		}
 		b.Run(name, func(b *testing.B) {
 			park := make(chan struct{})
@@ -391,9 +393,9 @@ func (nopProcessor) ForceFlush(context.Context) error                { return ni
 // and end on the application's goroutine (no execution trace running).
 func BenchmarkSpanStartEnd(b *testing.B) {
 	for _, on := range []bool{false, true} {
-		name := "off"
+		name := "agentlib=off"
 		if on {
-			name = "on"
+			name = "agentlib=on"
 		}
 		b.Run(name, func(b *testing.B) {
 			opts := []sdktrace.TracerProviderOption{sdktrace.WithSpanProcessor(nopProcessor{})}
@@ -414,6 +416,54 @@ func BenchmarkSpanStartEnd(b *testing.B) {
 				_, s := tr.Start(ctx, "op")
 				s.End()
 			}
+		})
+	}
+}
+
+// BenchmarkWorkerPoolParts splits agentlib's cost to the worker pool: the
+// Go tracer alone (runtime/trace into io.Discard, which also makes the SDK
+// open a task per span), the span processor alone (no execution trace), and
+// both with the trace shipped, against neither.
+func BenchmarkWorkerPoolParts(b *testing.B) {
+	const batch = 64
+	jobWork, dbWork := itersFor(100*time.Microsecond), itersFor(20*time.Microsecond)
+	for _, mode := range []string{"off", "tracer", "spans", "all"} {
+		b.Run("agentlib="+mode, func(b *testing.B) {
+			opts := []sdktrace.TracerProviderOption{sdktrace.WithBatcher(discardExporter{})}
+			switch mode {
+			case "tracer":
+				if err := rtrace.Start(io.Discard); err != nil {
+					b.Fatal(err)
+				}
+				defer rtrace.Stop()
+			case "spans":
+				stop, err := Start(context.Background(), Options{Endpoint: startReceiver(b), DisableExecutionTrace: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer func() { _ = stop(context.Background()) }()
+				opts = append(opts, sdktrace.WithSpanProcessor(SpanProcessor()))
+			case "all":
+				startBenchAgent(b)
+				opts = append(opts, sdktrace.WithSpanProcessor(SpanProcessor()))
+			}
+			tp := sdktrace.NewTracerProvider(opts...)
+			defer func() { _ = tp.Shutdown(context.Background()) }()
+			p := newWorkerPool(tp.Tracer("bench"), jobWork, dbWork)
+			defer p.close()
+			done := make(chan struct{}, batch)
+			ctx := context.Background()
+			runtime.GC()
+			cpu0 := cpuTime(b)
+			for b.Loop() {
+				for range batch {
+					p.jobs <- poolJob{ctx: ctx, done: done}
+				}
+				for range batch {
+					<-done
+				}
+			}
+			b.ReportMetric(float64(cpuTime(b)-cpu0)/float64(b.N*batch), "cpu-ns/job")
 		})
 	}
 }

@@ -80,8 +80,9 @@
 //
 // Trace annotations (runtime/trace.Log, while tracing runs):
 //
-//	spantop.span            24 bytes: trace ID (16) + span ID (8); in OnStart, and by Go
-//	spantop.span.end        the same 24 bytes; in OnEnd
+//	spantop.span            24 bytes: trace ID (16) + span ID (8); in OnStart, just before
+//	                        the SDK opens the span's task, whose end is the span's end
+//	spantop.span.go         the same 24 bytes; by Go, on the goroutine it starts
 //	spantop.goroutine.name  the name given to Go
 //	spantop.res             "mutex:<name>" or "semaphore:<name>", on a goroutine about to wait
 //

@@ -404,7 +404,7 @@ func TestExecutionTraceShipped(t *testing.T) {
 		all = append(all, g.data...)
 	}
 	ids := spanIDs(span.SpanContext())
-	for _, want := range []string{"spantop.span", ids, "spantop.span.end", "spantop.goroutine.name", "worker-7", "spantop.res", "mutex:hot"} {
+	for _, want := range []string{"spantop.span", ids, "traced", "spantop.span.go", "spantop.goroutine.name", "worker-7", "spantop.res", "mutex:hot"} {
 		if !bytes.Contains(all, []byte(want)) {
 			t.Errorf("the trace lacks %q", want)
 		}

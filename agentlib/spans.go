@@ -63,7 +63,8 @@ type processor struct{}
 var _ sdktrace.SpanProcessor = processor{}
 
 // OnStart records the span as live and, while the execution trace runs,
-// ties it to the current goroutine with a spantop.span log.
+// ties it to the current goroutine with a spantop.span log; the SDK opens
+// the span's runtime/trace task right after it.
 func (processor) OnStart(ctx context.Context, s sdktrace.ReadWriteSpan) {
 	a := current.Load()
 	if a == nil {
@@ -78,18 +79,16 @@ func (processor) OnStart(ctx context.Context, s sdktrace.ReadWriteSpan) {
 }
 
 // OnEnd forgets the live span and queues its ended version when spantop
-// saw it in flight (or every ended span with Options.ExportSpans).
+// saw it in flight (or every ended span with Options.ExportSpans). The
+// execution trace needs no word of the end: the SDK ends the span's
+// runtime/trace task, which spantop ties to the span.
 func (processor) OnEnd(s sdktrace.ReadOnlySpan) {
 	a := current.Load()
 	if a == nil {
 		return
 	}
 	defer a.recoverHot()
-	sc := s.SpanContext()
-	if trace.IsEnabled() {
-		trace.Log(context.Background(), "spantop.span.end", spanIDs(sc))
-	}
-	a.spans.end(sc, s, a.opts.ExportSpans && a.up.Load())
+	a.spans.end(s.SpanContext(), s, a.opts.ExportSpans && a.up.Load())
 }
 
 // Shutdown does nothing: agentlib is released by the stop function.

@@ -11,16 +11,16 @@ import (
 
 // Go runs fn(ctx) on a new goroutine that spantop shows under name. While
 // the execution trace runs, the goroutine first logs spantop.goroutine.name
-// (message: name) and, if ctx carries a valid span, spantop.span with the
+// (message: name) and, if ctx carries a valid span, spantop.span.go with the
 // span's 24 ID bytes, so that spantop links the goroutine to the span it
-// works for. Without agentlib started it is a plain go statement. A panic
+// works for until the span ends. Without agentlib started it is a plain go statement. A panic
 // in fn is not recovered: it behaves as in any goroutine.
 func Go(ctx context.Context, name string, fn func(context.Context)) {
 	go func() {
 		if trace.IsEnabled() {
 			trace.Log(ctx, "spantop.goroutine.name", name)
 			if sc := oteltrace.SpanContextFromContext(ctx); sc.IsValid() {
-				trace.Log(ctx, "spantop.span", spanIDs(sc))
+				trace.Log(ctx, "spantop.span.go", spanIDs(sc))
 			}
 		}
 		fn(ctx)

@@ -15,7 +15,14 @@ import (
 
 // Log categories agentlib writes with runtime/trace.Log (DESIGN.md §5).
 const (
+	// logSpan comes from the span processor's OnStart: the SDK opens a
+	// runtime/trace task for the span right after it on the same goroutine,
+	// and that task's end is the span's end. logSpanGo comes from
+	// agentlib.Go: its goroutine works for the span, no task follows.
+	// logSpanEnd is what agentlib sent at a span's end before it relied on
+	// the task; it is still read.
 	logSpan      = "spantop.span"
+	logSpanGo    = "spantop.span.go"
 	logSpanEnd   = "spantop.span.end"
 	logName      = "spantop.goroutine.name"
 	logResource  = "spantop.res"
@@ -56,6 +63,8 @@ type builder struct {
 	gs        map[trace.GoID]*goroutine
 	resources map[resKey]*resource
 	spans     map[spanKey]*spanAcc
+	// tasks maps the runtime/trace tasks the SDK opened for spans to them.
+	tasks map[trace.TaskID]spanKey
 
 	// The clock: mono = trace time + monoOff, wall = mono + wallOff. The
 	// accounting runs on the monotonic clock, continuous across
@@ -94,7 +103,9 @@ type goroutine struct {
 	runs, scheds    []int64
 	spans           []*spanAcc
 	named           *namedWait
-	seen            uint64 // the last epoch that mentioned it
+	opening         spanKey // a span started here whose SDK task is to begin,
+	isOpening       bool    // if set
+	seen            uint64  // the last epoch that mentioned it
 	dirty           bool
 }
 
@@ -147,6 +158,7 @@ func newBuilder(opts *Options, c *counters, res model.Resource, session uint64) 
 		gs:        make(map[trace.GoID]*goroutine),
 		resources: make(map[resKey]*resource),
 		spans:     make(map[spanKey]*spanAcc),
+		tasks:     make(map[trace.TaskID]spanKey),
 		stacks:    make(map[trace.Stack]*stackInfo),
 	}
 }
@@ -200,6 +212,7 @@ func (b *builder) restart() {
 	for _, g := range b.gs {
 		g.lastT = 0
 		g.named = nil
+		g.isOpening = false
 	}
 }
 
@@ -226,6 +239,22 @@ func (b *builder) event(ev *trace.Event) {
 	case trace.EventLog:
 		b.end = max(b.end, t+b.monoOff)
 		b.log(ev, t+b.monoOff)
+	case trace.EventTaskBegin:
+		// The task the SDK opens right after a span's spantop.span log.
+		if g := b.gs[ev.Goroutine()]; g != nil && g.isOpening {
+			if len(b.tasks) < b.opts.MaxSpans {
+				b.tasks[ev.Task().ID] = g.opening
+			} else {
+				b.c.overflow.Add(1)
+			}
+			g.isOpening = false
+		}
+	case trace.EventTaskEnd:
+		if key, ok := b.tasks[ev.Task().ID]; ok {
+			delete(b.tasks, ev.Task().ID)
+			b.end = max(b.end, t+b.monoOff)
+			b.spanEnd(key, t+b.monoOff)
+		}
 	}
 }
 
@@ -515,10 +544,14 @@ func (b *builder) log(ev *trace.Event, t int64) {
 	}
 	g.seen = b.epoch
 	switch l.Category {
-	case logSpan:
+	case logSpan, logSpanGo:
 		if len(l.Message) == spanKeyBytes {
+			key := spanKey([]byte(l.Message))
 			b.accrue(g, t)
-			b.spanStart(g, spanKey([]byte(l.Message)))
+			b.spanStart(g, key)
+			if l.Category == logSpan {
+				g.opening, g.isOpening = key, true
+			}
 		}
 	case logSpanEnd:
 		if len(l.Message) == spanKeyBytes {
@@ -746,6 +779,12 @@ func (b *builder) finish(job *genJob) *model.RuntimeBatch {
 	clear(b.dirtySpans)
 	b.dirtySpans = b.dirtySpans[:0]
 	if b.epoch%sweepEvery == 0 {
+		// A task of a span nobody works for any more has nothing to end.
+		for id, key := range b.tasks {
+			if b.spans[key] == nil {
+				delete(b.tasks, id)
+			}
+		}
 		for k, r := range b.resources {
 			if r.touched+resourceIdleGens < b.epoch {
 				r.alive = false

@@ -26,13 +26,22 @@ type truth struct {
 // workload is a real execution trace of a known workload, split the way
 // agentlib sends it, with what each goroutine measured of itself.
 type workload struct {
-	raw     []byte
-	truth   map[string]*truth
-	span    spanKey
-	spanRun time.Duration // the span's spinning, measured
-	spanIdl time.Duration // the span's sleeping (both goroutines), measured
+	raw   []byte
+	truth map[string]*truth
+	// spans are the workload's spans: one marked as agentlib's span
+	// processor and the SDK mark it (a log, then the SDK's task), one as
+	// agentlib did before (a log at each end).
+	spans []workSpan
 	// mainSleep is the workload's own long sleep, across generations.
 	mainSleep time.Duration
+}
+
+// workSpan is a span of the workload and what its goroutines measured of
+// the work they did for it.
+type workSpan struct {
+	name     string
+	key      spanKey
+	run, idl time.Duration // spinning, and sleeping (both goroutines)
 }
 
 var (
@@ -77,7 +86,7 @@ func runWorkload(d time.Duration) *workload {
 	w := &workload{truth: map[string]*truth{}}
 	var done atomic.Bool
 	var wg sync.WaitGroup
-	var mu sync.Mutex
+	var mu, spanMu sync.Mutex
 	goNamed := func(name string, f func(tr *truth)) {
 		tr := &truth{}
 		w.truth[name] = tr
@@ -145,30 +154,46 @@ func runWorkload(d time.Duration) *workload {
 		}
 	})
 
-	// A span worked for by two goroutines: one spins 60ms and sleeps
-	// 100ms, the other sleeps 50ms and ends.
-	copy(w.span[:], "0123456789abcdef01234567")
-	goNamed("span-worker", func(tr *truth) {
-		trace.Log(ctx, logSpan, string(w.span[:]))
-		var helper sync.WaitGroup
-		var helperSleep time.Duration
-		helper.Go(func() {
-			trace.Log(ctx, logSpan, string(w.span[:]))
+	// Spans worked for by two goroutines: one spins 60ms and sleeps 100ms,
+	// the other (started like agentlib.Go) sleeps 50ms and ends. After the
+	// span's end the first goroutine works on, for nothing it counts.
+	w.spans = make([]workSpan, 2)
+	spanWork := func(i int, name, id string, legacy bool) {
+		ws := &w.spans[i]
+		ws.name = name
+		copy(ws.key[:], id)
+		goNamed(name, func(tr *truth) {
+			trace.Log(ctx, logSpan, string(ws.key[:]))
+			end := func() { trace.Log(ctx, logSpanEnd, string(ws.key[:])) }
+			if !legacy {
+				_, task := trace.NewTask(ctx, name) // as the OTel SDK does after OnStart
+				end = task.End
+			}
+			var helper sync.WaitGroup
+			var helperSleep time.Duration
+			helper.Go(func() {
+				trace.Log(ctx, logSpanGo, string(ws.key[:]))
+				t0 := time.Now()
+				time.Sleep(50 * time.Millisecond)
+				helperSleep = time.Since(t0)
+			})
 			t0 := time.Now()
-			time.Sleep(50 * time.Millisecond)
-			helperSleep = time.Since(t0)
+			spin(60 * time.Millisecond)
+			tr.ran = time.Since(t0)
+			t1 := time.Now()
+			time.Sleep(100 * time.Millisecond)
+			tr.sleep = time.Since(t1)
+			helper.Wait()
+			end()
+			spanMu.Lock()
+			ws.run, ws.idl = tr.ran, tr.sleep+helperSleep
+			spanMu.Unlock()
+			spin(30 * time.Millisecond)
+			time.Sleep(30 * time.Millisecond)
 		})
-		t0 := time.Now()
-		spin(60 * time.Millisecond)
-		tr.ran = time.Since(t0)
-		t1 := time.Now()
-		time.Sleep(100 * time.Millisecond)
-		tr.sleep = time.Since(t1)
-		helper.Wait()
-		trace.Log(ctx, logSpanEnd, string(w.span[:]))
-		w.spanRun = tr.ran
-		w.spanIdl = tr.sleep + helperSleep
-	})
+	}
+	spanWork(0, "span-worker", "0123456789abcdef01234567", false)
+	spanWork(1, "legacy-span-worker", "76543210fedcba9876543210", true)
 
 	// Named resources: a mutex "cache" held 30ms, a semaphore "db-conns"
 	// (a channel) granted after 40ms.

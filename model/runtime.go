@@ -225,8 +225,8 @@ type Waker struct {
 }
 
 // SpanTime is the time goroutines spent working for one span: from its
-// spantop.span log on a goroutine until its spantop.span.end (or the end of
-// the goroutine), cumulative.
+// spantop.span (or spantop.span.go) log on a goroutine until the span ends
+// (its SDK task ends) or the goroutine does, cumulative.
 type SpanTime struct {
 	TraceID           TraceID
 	SpanID            SpanID

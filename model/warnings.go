@@ -114,7 +114,7 @@ func (m *Model) warnText(k WarnKind) (text, flag string) {
 	case WarnRootBurst:
 		return fmt.Sprintf("one of ≥%d new root spans within 1s in a process while another span was live (goroutine started without the request's context?)", t.RootBurst), "--warn-root-burst"
 	case WarnBlocked:
-		return "blocked >" + t.Blocked.String() + " " + lockWait + ", or " + m.parkedWait(), "--warn-blocked"
+		return m.blockedText(lockWait + ", or " + m.parkedWait()), "--warn-blocked"
 	case WarnNeverYields:
 		return fmt.Sprintf("ran longer than %v without yielding", t.LongRun), "--warn-run"
 	case WarnGoroutineGrowth:
@@ -176,6 +176,10 @@ func (m *Model) parkedWait() string {
 	return fmt.Sprintf("on a chan/select with ≥%d others at one place, their number rising over %ds (leak?)", leakWaiters-1, 2*m.cfg.Warn.Growth)
 }
 
+func (m *Model) blockedText(how string) string {
+	return "blocked >" + m.cfg.Warn.Blocked.String() + " " + how
+}
+
 // warnings lists a row's warnings for its details.
 func (m *Model) warnings(slot uint32) []string {
 	c, i := m.store.at(slot)
@@ -189,7 +193,7 @@ func (m *Model) warnings(slot uint32) []string {
 			if g.wait.parks() {
 				how = m.parkedWait()
 			}
-			text = "blocked >" + m.cfg.Warn.Blocked.String() + " " + how
+			text = m.blockedText(how)
 		}
 		if flag != "" {
 			text += " [" + flag + "]"
