@@ -39,9 +39,9 @@ bench: ## The headline figures: ingest vs a count-only ceiling, memory per span,
 bench-agentlib: ## agentlib's cost to the app: CPU per job of a worker pool and of an idle process, off vs on; Mutex/Semaphore.
 	cd agentlib && $(GO) test -run '^$$' -bench 'Uncontended' -benchtime 2000000x -count 3 .
 	cd agentlib && $(GO) test -c -o ../bin/agentlib.test .
-	for i in 1 2 3 4 5 6 7 8; do ./bin/agentlib.test -test.run '^$$' -test.bench 'WorkerPool' -test.benchtime 300x; done | tee bin/bench-workerpool.txt
+	for i in 1 2 3 4 5 6 7 8; do ./bin/agentlib.test -test.run '^$$' -test.bench 'WorkerPool$$' -test.benchtime 300x; done | tee bin/bench-workerpool.txt
 	$(BENCHSTAT) -col /agentlib bin/bench-workerpool.txt
-	for i in 1 2 3; do ./bin/agentlib.test -test.run '^$$' -test.bench 'Idle10k' -test.benchtime 30x; done | tee bin/bench-idle.txt
+	for i in 1 2 3 4 5 6; do ./bin/agentlib.test -test.run '^$$' -test.bench 'Idle10k' -test.benchtime 30x; done | tee bin/bench-idle.txt
 	$(BENCHSTAT) -col /agentlib bin/bench-idle.txt
 
 bench-all: ## Every benchmark (2s each, with allocations).
