@@ -157,12 +157,17 @@ func runWorkload(d time.Duration) *workload {
 	// Spans worked for by two goroutines: one spins 60ms and sleeps 100ms,
 	// the other (started like agentlib.Go) sleeps 50ms and ends. After the
 	// span's end the first goroutine works on, for nothing it counts.
+	// One after the other: a sleep's wall time counts the wait for a CPU
+	// after it, which two spinning at once would make large.
 	w.spans = make([]workSpan, 2)
-	spanWork := func(i int, name, id string, legacy bool) {
+	spanWork := func(i int, name, id string, legacy bool, after <-chan struct{}) <-chan struct{} {
 		ws := &w.spans[i]
 		ws.name = name
 		copy(ws.key[:], id)
+		done := make(chan struct{})
 		goNamed(name, func(tr *truth) {
+			defer close(done)
+			<-after
 			trace.Log(ctx, logSpan, string(ws.key[:]))
 			end := func() { trace.Log(ctx, logSpanEnd, string(ws.key[:])) }
 			if !legacy {
@@ -191,9 +196,12 @@ func runWorkload(d time.Duration) *workload {
 			spin(30 * time.Millisecond)
 			time.Sleep(30 * time.Millisecond)
 		})
+		return done
 	}
-	spanWork(0, "span-worker", "0123456789abcdef01234567", false)
-	spanWork(1, "legacy-span-worker", "76543210fedcba9876543210", true)
+	now := make(chan struct{})
+	close(now)
+	first := spanWork(0, "span-worker", "0123456789abcdef01234567", false, now)
+	spanWork(1, "legacy-span-worker", "76543210fedcba9876543210", true, first)
 
 	// Named resources: a mutex "cache" held 30ms, a semaphore "db-conns"
 	// (a channel) granted after 40ms.
