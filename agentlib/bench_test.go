@@ -282,12 +282,36 @@ var poolCPU struct {
 	off float64
 }
 
+// poolBatch is how many jobs one op of the worker-pool benchmarks hands out.
+const poolBatch = 64
+
+// runPool runs the worker pool, traced by tp, for b's loop and reports the
+// CPU a job cost the whole process, ns.
+func runPool(b *testing.B, tp *sdktrace.TracerProvider) float64 {
+	jobWork, dbWork := itersFor(100*time.Microsecond), itersFor(20*time.Microsecond)
+	p := newWorkerPool(tp.Tracer("bench"), jobWork, dbWork)
+	defer p.close()
+	done := make(chan struct{}, poolBatch)
+	ctx := context.Background()
+	runtime.GC()
+	cpu0 := cpuTime(b)
+	for b.Loop() {
+		for range poolBatch {
+			p.jobs <- poolJob{ctx: ctx, done: done}
+		}
+		for range poolBatch {
+			<-done
+		}
+	}
+	perJob := float64(cpuTime(b)-cpu0) / float64(b.N*poolBatch)
+	b.ReportMetric(perJob, "cpu-ns/job")
+	return perJob
+}
+
 // BenchmarkWorkerPool measures the CPU a job costs the whole process, with
 // agentlib off and on (span processor, in-flight table, execution trace
 // shipped to a receiver in another process). One op is a batch of 64 jobs.
 func BenchmarkWorkerPool(b *testing.B) {
-	const batch = 64
-	jobWork, dbWork := itersFor(100*time.Microsecond), itersFor(20*time.Microsecond)
 	for _, on := range []bool{false, true} {
 		name := "agentlib=off"
 		if on {
@@ -301,25 +325,10 @@ func BenchmarkWorkerPool(b *testing.B) {
 			}
 			tp := sdktrace.NewTracerProvider(opts...)
 			defer func() { _ = tp.Shutdown(context.Background()) }()
-			p := newWorkerPool(tp.Tracer("bench"), jobWork, dbWork)
-			defer p.close()
-			done := make(chan struct{}, batch)
-			ctx := context.Background()
-			runtime.GC()
-			cpu0, bytes0 := cpuTime(b), ReadStats().TraceBytes
-			for b.Loop() {
-				for range batch {
-					p.jobs <- poolJob{ctx: ctx, done: done}
-				}
-				for range batch {
-					<-done
-				}
-			}
-			jobs := float64(b.N * batch)
-			perJob := float64(cpuTime(b)-cpu0) / jobs
-			b.ReportMetric(perJob, "cpu-ns/job")
+			bytes0 := ReadStats().TraceBytes
+			perJob := runPool(b, tp)
 			if on {
-				b.ReportMetric(float64(ReadStats().TraceBytes-bytes0)/jobs, "trace-B/job")
+				b.ReportMetric(float64(ReadStats().TraceBytes-bytes0)/float64(b.N*poolBatch), "trace-B/job")
 			}
 			poolCPU.Lock()
 			defer poolCPU.Unlock()
@@ -425,8 +434,6 @@ func BenchmarkSpanStartEnd(b *testing.B) {
 // open a task per span), the span processor alone (no execution trace), and
 // both with the trace shipped, against neither.
 func BenchmarkWorkerPoolParts(b *testing.B) {
-	const batch = 64
-	jobWork, dbWork := itersFor(100*time.Microsecond), itersFor(20*time.Microsecond)
 	for _, mode := range []string{"off", "tracer", "spans", "all"} {
 		b.Run("agentlib="+mode, func(b *testing.B) {
 			opts := []sdktrace.TracerProviderOption{sdktrace.WithBatcher(discardExporter{})}
@@ -449,21 +456,7 @@ func BenchmarkWorkerPoolParts(b *testing.B) {
 			}
 			tp := sdktrace.NewTracerProvider(opts...)
 			defer func() { _ = tp.Shutdown(context.Background()) }()
-			p := newWorkerPool(tp.Tracer("bench"), jobWork, dbWork)
-			defer p.close()
-			done := make(chan struct{}, batch)
-			ctx := context.Background()
-			runtime.GC()
-			cpu0 := cpuTime(b)
-			for b.Loop() {
-				for range batch {
-					p.jobs <- poolJob{ctx: ctx, done: done}
-				}
-				for range batch {
-					<-done
-				}
-			}
-			b.ReportMetric(float64(cpuTime(b)-cpu0)/float64(b.N*batch), "cpu-ns/job")
+			runPool(b, tp)
 		})
 	}
 }
