@@ -103,10 +103,12 @@ type goroutine struct {
 	runs, scheds    []int64
 	spans           []*spanAcc
 	named           *namedWait
-	opening         spanKey // a span started here whose SDK task is to begin,
-	isOpening       bool    // if set
-	seen            uint64  // the last epoch that mentioned it
-	dirty           bool
+	// opening is the span logged last here; while isOpening, the task the
+	// SDK opens for it is still to begin.
+	opening   spanKey
+	isOpening bool
+	seen      uint64 // the last epoch that mentioned it
+	dirty     bool
 }
 
 // namedWait is a spantop.res announcement waiting for its block.

@@ -152,8 +152,9 @@ func TestResourceWaitsInProgress(t *testing.T) {
 		t.Fatalf("as told: %v, want %v", got, want)
 	}
 	for _, r := range m.Resources(Query{Limit: 10, Filter: "kind!=service"}).Rows {
-		if d, _ := m.Resource(r.ID); d.Ended != map[string]time.Duration{"main.leak main.go:9": 0, "main.lock main.go:20": time.Second}[r.Location] {
-			t.Errorf("%s: ended waits %v", r.Location, d.Ended)
+		want := map[string][2]time.Duration{"main.leak main.go:9": {0, 0}, "main.lock main.go:20": {time.Second, 800 * time.Millisecond}}[r.Location]
+		if d, _ := m.Resource(r.ID); d.Ended != want[0] || d.EndedMax != want[1] {
+			t.Errorf("%s: ended waits %v, longest %v; want %v", r.Location, d.Ended, d.EndedMax, want)
 		}
 	}
 	clk.Advance(2 * time.Second) // three waiters, two seconds each

@@ -205,7 +205,8 @@ func (m *Model) Resource(id uint64) (ResourceDetail, bool) {
 		if r.id != id {
 			continue
 		}
-		d := ResourceDetail{Row: m.resourceRow(r, now), Waits: r.waits, Ended: time.Duration(r.total), Wait: r.hist.Summary()}
+		d := ResourceDetail{Row: m.resourceRow(r, now), Waits: r.waits, Ended: time.Duration(r.total),
+			EndedMax: time.Duration(r.max), Wait: r.hist.Summary()}
 		for _, p := range m.procs {
 			if p.key.svc != r.svc || p.gone {
 				continue

@@ -128,14 +128,14 @@ type GoroutineDetail struct {
 // ResourceDetail is everything known about one row of the resources view.
 type ResourceDetail struct {
 	Row ResourceRow
-	// Waits counts completed waits, Ended is their total length and Wait
-	// summarises them; Row.WaitTotal and Row.WaitMax count the waits
-	// going on too.
-	Waits   uint64
-	Ended   time.Duration
-	Wait    HistSummary
-	Waiters []GoroutineRef // waiting now, longest first
-	Wakers  []GoroutineRef // who woke its waiters, most wakes first
+	// Waits counts completed waits, Ended and EndedMax are their total and
+	// longest, and Wait summarises them; Row.WaitTotal and Row.WaitMax count
+	// the waits going on too.
+	Waits           uint64
+	Ended, EndedMax time.Duration
+	Wait            HistSummary
+	Waiters         []GoroutineRef // waiting now, longest first
+	Wakers          []GoroutineRef // who woke its waiters, most wakes first
 	// Runtime is set for a service whose process runs agentlib.
 	Runtime *RuntimeStats
 	// Status is the agent's last status message, if any.

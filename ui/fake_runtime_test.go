@@ -92,7 +92,8 @@ func (f *fakeSource) runtime() *fakeRuntime {
 		if k == model.WaitSemaphore {
 			row.Attrs = []model.Attr{{Key: "name", Value: model.Value{Str: "db-conns"}}, {Key: "capacity", Value: model.Value{Type: model.ValueInt, Int: 20}}}
 		}
-		d := model.ResourceDetail{Row: row, Waits: uint64(100 + i*13), Ended: row.WaitTotal, Wait: fakeHist(i, 5*time.Microsecond, row.WaitMax)}
+		d := model.ResourceDetail{Row: row, Waits: uint64(100 + i*13), Ended: row.WaitTotal, EndedMax: row.WaitMax,
+			Wait: fakeHist(i, 5*time.Microsecond, row.WaitMax)}
 		for w := range row.Waiters {
 			d.Waiters = append(d.Waiters, ref(i+w, time.Duration(3-w)*time.Second))
 			row.WaitTotal += d.Waiters[w].For // the waits going on count too

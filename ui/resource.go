@@ -96,7 +96,7 @@ func (v *resourceView) build(st *styles) {
 		if d.Waits > 0 {
 			mean := d.Ended / time.Duration(min(d.Waits, 1<<62))
 			waits += sep + "total " + st.durStyle(d.Ended).r(st.fmtDur(d.Ended)) + sep + "mean " + st.durStyle(mean).r(st.fmtDur(mean)) +
-				sep + "max " + st.durStyle(d.Wait.Max).r(st.fmtDur(d.Wait.Max))
+				sep + "max " + st.durStyle(d.EndedMax).r(st.fmtDur(d.EndedMax))
 		}
 		b.field("waits", waits, style{})
 		now := st.muted.r("0")
