@@ -28,6 +28,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/spantop/spantop/agentlib"
 )
@@ -79,18 +81,18 @@ func Run(ctx context.Context, endpoint string) error {
 	return run(ctx, endpoint, defaultConfig())
 }
 
-// service is one traced process of the shop: its own resource, tracer
-// provider and exporter, as it would be in a real deployment.
+// service is one traced service of the shop: its own resource, tracer
+// provider and exporter, as it would be in a real deployment. The services
+// share the process, and so its one connection to spantop.
 type service struct {
 	name   string
 	tp     *sdktrace.TracerProvider
 	tracer trace.Tracer
 }
 
-func newService(ctx context.Context, name, endpoint string, cfg config) (*service, error) {
+func newService(ctx context.Context, name string, conn *grpc.ClientConn, cfg config) (*service, error) {
 	exp, err := otlptracegrpc.New(ctx,
-		otlptracegrpc.WithEndpoint(endpoint),
-		otlptracegrpc.WithInsecure(),
+		otlptracegrpc.WithGRPCConn(conn),
 		otlptracegrpc.WithTimeout(5*time.Second),
 	)
 	if err != nil {
@@ -148,6 +150,11 @@ func run(ctx context.Context, endpoint string, cfg config) (err error) {
 			_ = stop(sctx) // best effort on the way out, like the providers' flush
 		}()
 	}
+	conn, err := grpc.NewClient(endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return fmt.Errorf("demo: connection to %s: %w", endpoint, err)
+	}
+	defer func() { _ = conn.Close() }() // after the flush below: defers run last in, first out
 	names := []string{"frontend", "checkout", "inventory", "payments", "auth", "shipping"}
 	svcs := make(map[string]*service, len(names))
 	defer func() {
@@ -176,7 +183,7 @@ func run(ctx context.Context, endpoint string, cfg config) (err error) {
 		}
 	}()
 	for _, n := range names {
-		s, e := newService(ctx, n, endpoint, cfg)
+		s, e := newService(ctx, n, conn, cfg)
 		if e != nil {
 			return e
 		}
