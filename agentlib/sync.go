@@ -13,8 +13,8 @@ import (
 // the execution trace runs, the goroutine first logs spantop.goroutine.name
 // (message: name) and, if ctx carries a valid span, spantop.span.go with the
 // span's 24 ID bytes, so that spantop links the goroutine to the span it
-// works for until the span ends. Without agentlib started it is a plain go statement. A panic
-// in fn is not recovered: it behaves as in any goroutine.
+// works for until the span ends. Without agentlib started it is a plain go
+// statement. A panic in fn is not recovered: it behaves as in any goroutine.
 func Go(ctx context.Context, name string, fn func(context.Context)) {
 	go func() {
 		if trace.IsEnabled() {

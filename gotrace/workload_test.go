@@ -198,9 +198,9 @@ func runWorkload(d time.Duration) *workload {
 		})
 		return done
 	}
-	now := make(chan struct{})
-	close(now)
-	first := spanWork(0, "span-worker", "0123456789abcdef01234567", false, now)
+	go1 := make(chan struct{}) // the first starts at once
+	close(go1)
+	first := spanWork(0, "span-worker", "0123456789abcdef01234567", false, go1)
 	spanWork(1, "legacy-span-worker", "76543210fedcba9876543210", true, first)
 
 	// Named resources: a mutex "cache" held 30ms, a semaphore "db-conns"

@@ -472,8 +472,8 @@ func (m *Model) checkGoroutine(slot uint32, g *goInfo, now int64) {
 		switch g.wait {
 		case WaitMutex, WaitRWMutex, WaitWaitGroup, WaitCond, WaitSemaphore:
 			blocked = true
-		case WaitChanSend, WaitChanRecv, WaitSelect:
-			blocked = g.res != nil && g.res.waiters >= leakWaiters && g.res.parked.rising
+		default:
+			blocked = g.wait.parks() && g.res != nil && g.res.waiters >= leakWaiters && g.res.parked.rising
 		}
 	}
 	if blocked {

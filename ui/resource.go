@@ -99,17 +99,17 @@ func (v *resourceView) build(st *styles) {
 				sep + "max " + st.durStyle(d.EndedMax).r(st.fmtDur(d.EndedMax))
 		}
 		b.field("waits", waits, style{})
-		now := st.muted.r("0")
+		waiting := st.muted.r("0")
 		if r.Waiters > 0 {
 			going := r.WaitTotal - d.Ended
 			longest := time.Duration(0)
 			if len(d.Waiters) > 0 {
 				longest = d.Waiters[0].For
 			}
-			now = st.warn.r(strconv.Itoa(r.Waiters)) + sep + st.durStyle(going).r(st.fmtDur(going)) + st.muted.r(" so far in all") +
+			waiting = st.warn.r(strconv.Itoa(r.Waiters)) + sep + st.durStyle(going).r(st.fmtDur(going)) + st.muted.r(" so far in all") +
 				sep + "longest " + st.durStyle(longest).r(st.fmtDur(longest))
 		}
-		b.field("waiting now", now, style{})
+		b.field("waiting now", waiting, style{})
 		b.field("wait total", st.durStyle(r.WaitTotal).r(st.fmtDur(r.WaitTotal))+st.muted.r(" (ended and going on)")+
 			sep+"max "+st.durStyle(r.WaitMax).r(st.fmtDur(r.WaitMax)), style{})
 	}
