@@ -43,9 +43,9 @@ func (v anyValue) boolean() bool   { return v.u != 0 }
 func parseKeyValue(b []byte, key *[]byte, v *anyValue) error {
 	// Fast path for the usual encoding: key then value, both shorter than
 	// 128 bytes, nothing else.
-	if len(b) >= 4 && b[0] == 0x0a && b[1] < 0x80 {
+	if len(b) >= 4 && b[0] == tagKVKey && b[1] < 0x80 {
 		kl := int(b[1])
-		if 4+kl <= len(b) && b[2+kl] == 0x12 && b[3+kl] < 0x80 && 4+kl+int(b[3+kl]) == len(b) {
+		if 4+kl <= len(b) && b[2+kl] == tagKVValue && b[3+kl] < 0x80 && 4+kl+int(b[3+kl]) == len(b) {
 			if anyValueFast(b[4+kl:], v) {
 				*key = b[2 : 2+kl]
 				return nil
@@ -71,17 +71,17 @@ func anyValueFast(b []byte, v *anyValue) bool {
 		return len(b) == 0
 	}
 	switch b[0] {
-	case 0x0a: // string_value
+	case tagAnyString:
 		if int(b[1])+2 == len(b) {
 			*v = anyValue{kind: valString, b: b[2:]}
 			return true
 		}
-	case 0x10: // bool_value
+	case tagAnyBool:
 		if len(b) == 2 && b[1] < 0x80 {
 			*v = anyValue{kind: valBool, u: uint64(b[1])}
 			return true
 		}
-	case 0x18: // int_value
+	case tagAnyInt:
 		if b[1] < 0x80 && len(b) == 2 {
 			*v = anyValue{kind: valInt, u: uint64(b[1])}
 			return true
@@ -90,7 +90,7 @@ func anyValueFast(b []byte, v *anyValue) bool {
 			*v = anyValue{kind: valInt, u: x}
 			return true
 		}
-	case 0x21: // double_value
+	case tagAnyDouble:
 		if len(b) == 9 {
 			*v = anyValue{kind: valDouble, u: binary.LittleEndian.Uint64(b[1:])}
 			return true
@@ -106,9 +106,9 @@ func parseKeyValueSlow(b []byte) (key []byte, val anyValue, err error) {
 			return nil, anyValue{}, malformed("KeyValue", err)
 		}
 		switch {
-		case f.num == 1 && f.typ == 2:
+		case f.num == fKVKey && f.typ == wireBytes:
 			key = f.b
-		case f.num == 2 && f.typ == 2:
+		case f.num == fKVValue && f.typ == wireBytes:
 			if val, err = parseAnyValue(f.b); err != nil {
 				return nil, anyValue{}, err
 			}
@@ -128,26 +128,26 @@ func parseAnyValue(b []byte) (anyValue, error) {
 		}
 		b = rest
 		switch f.typ {
-		case 0: // varint
+		case wireVarint:
 			switch f.num {
-			case 2:
+			case fAnyBool:
 				v = anyValue{kind: valBool, u: f.u}
-			case 3:
+			case fAnyInt:
 				v = anyValue{kind: valInt, u: f.u}
 			}
-		case 1: // fixed64
-			if f.num == 4 {
+		case wireFixed64:
+			if f.num == fAnyDouble {
 				v = anyValue{kind: valDouble, u: f.u}
 			}
-		case 2: // bytes
+		case wireBytes:
 			switch f.num {
-			case 1:
+			case fAnyString:
 				v = anyValue{kind: valString, b: f.b}
-			case 5:
+			case fAnyArray:
 				v = anyValue{kind: valArray, b: f.b}
-			case 6:
+			case fAnyKVList:
 				v = anyValue{kind: valKVList, b: f.b}
-			case 7:
+			case fAnyBytes:
 				v = anyValue{kind: valBytes, b: f.b}
 			}
 		}
@@ -220,7 +220,7 @@ func render(dst []byte, v anyValue, depth int) ([]byte, error) {
 			return dst, malformed(what, err)
 		}
 		b = rest
-		if f.num != 1 || f.typ != 2 {
+		if f.num != fListValues || f.typ != wireBytes {
 			continue
 		}
 		if !first {

@@ -163,14 +163,24 @@ func BenchmarkIngestGRPC(b *testing.B) {
 func BenchmarkIngestGRPCCeiling(b *testing.B) {
 	var counted progress
 	g := grpc.NewServer(grpc.ForceServerCodecV2(rawCodec{}), grpc.MaxRecvMsgSize(DefaultMaxMessage))
-	g.RegisterService(serviceDesc(traceService, func(_ context.Context, body []byte) (any, error) {
-		n, err := countSpans(body)
+	count := func(_ any, _ context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
+		var m rawMsg
+		if err := dec(&m); err != nil {
+			return nil, err
+		}
+		defer m.free()
+		n, err := countSpans(m.bytes())
 		if err != nil {
 			return nil, status.Error(codes.InvalidArgument, err.Error())
 		}
 		counted.add(n)
 		return &coltrace.ExportTraceServiceResponse{}, nil
-	}), nil)
+	}
+	g.RegisterService(&grpc.ServiceDesc{
+		ServiceName: traceService,
+		HandlerType: (*anyHandler)(nil),
+		Methods:     []grpc.MethodDesc{{MethodName: "Export", Handler: count}},
+	}, nil)
 	l, err := listen("127.0.0.1:0", "--grpc")
 	if err != nil {
 		b.Fatal(err)

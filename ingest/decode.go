@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"google.golang.org/protobuf/encoding/protowire"
+
 	"github.com/spantop/spantop/model"
 )
 
@@ -57,7 +59,7 @@ func (d *decoder) decode(b []byte) (*model.Batch, int, string, error) {
 		if f, b, err = nextField(b); err != nil {
 			return nil, 0, "", malformed("ExportTraceServiceRequest", err)
 		}
-		if f.num == 1 && f.typ == 2 {
+		if f.num == fReqResourceSpans && f.typ == wireBytes {
 			if err := d.resourceSpans(f.b); err != nil {
 				return nil, 0, "", err
 			}
@@ -80,7 +82,7 @@ func countSpans(b []byte) (int, error) {
 			return 0, malformed("ExportTraceServiceRequest", err)
 		}
 		b = rest
-		if f.num != 1 || f.typ != 2 {
+		if f.num != fReqResourceSpans || f.typ != wireBytes {
 			continue
 		}
 		for rs := f.b; len(rs) > 0; {
@@ -89,7 +91,7 @@ func countSpans(b []byte) (int, error) {
 				return 0, malformed("ResourceSpans", err)
 			}
 			rs = rest
-			if g.num != 2 || g.typ != 2 {
+			if g.num != fRSScopeSpans || g.typ != wireBytes {
 				continue
 			}
 			var h field
@@ -99,7 +101,7 @@ func countSpans(b []byte) (int, error) {
 					return 0, malformed("ScopeSpans", err)
 				}
 				ss = rest
-				if h.num == 2 && h.typ == 2 {
+				if h.num == fSSSpans && h.typ == wireBytes {
 					n++
 				}
 			}
@@ -110,7 +112,7 @@ func countSpans(b []byte) (int, error) {
 
 // lastField returns the bytes of the last length-delimited field num in b
 // (protobuf lets a message field come after the repeated ones it qualifies).
-func lastField(b []byte, num int) []byte {
+func lastField(b []byte, num protowire.Number) []byte {
 	var out []byte
 	var f field
 	for len(b) > 0 {
@@ -119,7 +121,7 @@ func lastField(b []byte, num int) []byte {
 			return out // the main walk reports the error
 		}
 		b = rest
-		if int(f.num) == num && f.typ == 2 {
+		if f.num == num && f.typ == wireBytes {
 			out = f.b
 		}
 	}
@@ -135,7 +137,7 @@ type pendingRes struct {
 }
 
 func (d *decoder) resourceSpans(b []byte) error {
-	raw := lastField(b, 1)
+	raw := lastField(b, fRSResource)
 	pr := pendingRes{raw: raw, index: -1}
 	if i, ok := d.resByRaw[string(raw)]; ok {
 		pr.index = i
@@ -150,7 +152,7 @@ func (d *decoder) resourceSpans(b []byte) error {
 			return malformed("ResourceSpans", err)
 		}
 		b = rest
-		if f.num == 2 && f.typ == 2 {
+		if f.num == fRSScopeSpans && f.typ == wireBytes {
 			if err := d.scopeSpans(f.b, &pr); err != nil {
 				return err
 			}
@@ -181,7 +183,7 @@ func (d *decoder) resource(b []byte, res *model.Resource) error {
 			return malformed("Resource", err)
 		}
 		b = rest
-		if f.num != 1 || f.typ != 2 {
+		if f.num != fResAttributes || f.typ != wireBytes {
 			continue
 		}
 		key, v, err := keyValue(f.b)
@@ -227,20 +229,20 @@ type scope struct {
 
 func (d *decoder) scopeSpans(b []byte, pr *pendingRes) error {
 	var sc scope
-	if raw := lastField(b, 1); raw != nil {
+	if raw := lastField(b, fRSResource); raw != nil {
 		for s := raw; len(s) > 0; {
 			f, rest, err := nextField(s)
 			if err != nil {
 				return malformed("InstrumentationScope", err)
 			}
 			s = rest
-			if f.typ != 2 {
+			if f.typ != wireBytes {
 				continue
 			}
 			switch f.num {
-			case 1:
+			case fScopeName:
 				sc.name = d.w.Intern(f.b)
-			case 2:
+			case fScopeVersion:
 				sc.version = d.w.Intern(f.b)
 			}
 		}
@@ -252,7 +254,7 @@ func (d *decoder) scopeSpans(b []byte, pr *pendingRes) error {
 			return malformed("ScopeSpans", err)
 		}
 		b = rest
-		if f.num == 2 && f.typ == 2 {
+		if f.num == fSSSpans && f.typ == wireBytes {
 			if err := d.span(f.b, &sc, pr); err != nil {
 				return err
 			}

@@ -2,49 +2,13 @@ package ingest
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"time"
+	"crypto/subtle"
+	"io"
 
-	collogs "go.opentelemetry.io/proto/otlp/collector/logs/v1"
-	colmetrics "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
-	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	_ "google.golang.org/grpc/encoding/gzip" // collectors and SDKs gzip by default
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/durationpb"
+	_ "google.golang.org/grpc/encoding/gzip" // collectors and SDKs gzip by default; responses are gzipped with it
+	"google.golang.org/grpc/metadata"
 )
-
-// RetryAfter is the delay a refused client is asked to wait (gRPC RetryInfo,
-// HTTP Retry-After).
-const RetryAfter = time.Second
-
-// anyHandler lets the hand-written service descriptions accept any
-// implementation value: the handlers are closures over the Server.
-type anyHandler any
-
-// rawUnary makes a grpc method handler that gets the request's wire bytes.
-func rawUnary(method string, fn func(ctx context.Context, body []byte) (any, error)) grpc.MethodDesc {
-	return grpc.MethodDesc{
-		MethodName: "Export",
-		Handler: func(_ any, ctx context.Context, dec func(any) error, icpt grpc.UnaryServerInterceptor) (any, error) {
-			var m rawMsg
-			if err := dec(&m); err != nil {
-				return nil, err
-			}
-			defer m.free()
-			if icpt == nil {
-				return fn(ctx, m.bytes())
-			}
-			info := &grpc.UnaryServerInfo{FullMethod: method}
-			return icpt(ctx, &m, info, func(ctx context.Context, _ any) (any, error) {
-				return fn(ctx, m.bytes())
-			})
-		},
-	}
-}
 
 // OTLP gRPC service names.
 const (
@@ -53,98 +17,119 @@ const (
 	metricsService = "opentelemetry.proto.collector.metrics.v1.MetricsService"
 )
 
-var protoFiles = map[string]string{
-	traceService:   "opentelemetry/proto/collector/trace/v1/trace_service.proto",
-	logsService:    "opentelemetry/proto/collector/logs/v1/logs_service.proto",
-	metricsService: "opentelemetry/proto/collector/metrics/v1/metrics_service.proto",
-}
-
-// serviceDesc describes an OTLP service with one Export method whose
-// handler gets the request's raw bytes.
-func serviceDesc(name string, fn func(ctx context.Context, body []byte) (any, error)) *grpc.ServiceDesc {
-	return &grpc.ServiceDesc{
-		ServiceName: name,
-		HandlerType: (*anyHandler)(nil),
-		Methods:     []grpc.MethodDesc{rawUnary("/"+name+"/Export", fn)},
-		Metadata:    protoFiles[name],
-	}
-}
+// anyHandler lets the hand-written service descriptions accept any
+// implementation value: the handlers are closures over the Server.
+type anyHandler any
 
 // registerGRPC adds the three OTLP services to g.
 func (s *Server) registerGRPC(g *grpc.Server) {
-	g.RegisterService(serviceDesc(traceService, s.grpcTraces), s)
-	g.RegisterService(serviceDesc(logsService, func(ctx context.Context, body []byte) (any, error) {
-		resp, err := logsResponse(s.exportLogs(ctx, body, false))
-		return resp, grpcError(err)
-	}), s)
-	g.RegisterService(serviceDesc(metricsService, func(ctx context.Context, body []byte) (any, error) {
-		resp, err := metricsResponse(s.exportMetrics(ctx, body, false))
-		return resp, grpcError(err)
-	}), s)
+	for _, sig := range s.signals() {
+		g.RegisterService(&grpc.ServiceDesc{
+			ServiceName: sig.service,
+			HandlerType: (*anyHandler)(nil),
+			Methods:     []grpc.MethodDesc{s.grpcExport(sig)},
+			Metadata:    sig.protoFile,
+		}, s)
+	}
 }
 
-// logsResponse and metricsResponse turn an export's outcome into the
-// signal's answer, with partial success when records were rejected.
-func logsResponse(rejected int, msg string, err error) (*collogs.ExportLogsServiceResponse, error) {
-	if err != nil {
-		return nil, err
+// grpcReadGrant is reserved from the in-flight bound before a message is
+// read: grpc-go reads a whole message when the handler asks for it and
+// only then is its size known, so a request is refused unread when not
+// even this much is free. The reservation is then set to the real size.
+const grpcReadGrant = 256 << 10
+
+// grpcExport makes the Export method of sig, whose handler gets the
+// request's wire bytes (rawCodec). A gzipped request arrives still
+// compressed (gzipPassThrough) and is inflated within the in-flight bound.
+func (s *Server) grpcExport(sig signal) grpc.MethodDesc {
+	method := "/" + sig.service + "/Export"
+	return grpc.MethodDesc{
+		MethodName: "Export",
+		Handler: func(_ any, ctx context.Context, dec func(any) error, icpt grpc.UnaryServerInterceptor) (any, error) {
+			if !s.grpcAuthorized(ctx) {
+				return nil, grpcError(s.refused(errUnauthenticated))
+			}
+			res := reservation{f: &s.inflight}
+			defer res.release()
+			if err := res.set(min(grpcReadGrant, int64(s.cfg.MaxMessage))); err != nil {
+				return nil, grpcError(s.refused(err))
+			}
+			var m rawMsg
+			if err := dec(&m); err != nil {
+				return nil, err
+			}
+			defer m.free()
+			raw := m.bytes()
+			if err := res.set(int64(len(raw))); err != nil {
+				return nil, grpcError(s.refused(err))
+			}
+			run := func(ctx context.Context, _ any) (any, error) {
+				resp, err := s.serve(ctx, &sig, raw, isGzip(raw), false, &res)
+				if err != nil {
+					return nil, grpcError(err)
+				}
+				return resp, nil
+			}
+			if icpt == nil {
+				return run(ctx, nil)
+			}
+			return icpt(ctx, &m, &grpc.UnaryServerInfo{FullMethod: method}, run)
+		},
 	}
-	resp := &collogs.ExportLogsServiceResponse{}
-	if rejected > 0 {
-		resp.PartialSuccess = &collogs.ExportLogsPartialSuccess{RejectedLogRecords: int64(rejected), ErrorMessage: msg}
-	}
-	return resp, nil
 }
 
-func metricsResponse(rejected int, msg string, err error) (*colmetrics.ExportMetricsServiceResponse, error) {
-	if err != nil {
-		return nil, err
+// grpcAuthorized checks the bearer token, when one is required.
+func (s *Server) grpcAuthorized(ctx context.Context) bool {
+	if s.cfg.Token == "" {
+		return true
 	}
-	resp := &colmetrics.ExportMetricsServiceResponse{}
-	if rejected > 0 {
-		resp.PartialSuccess = &colmetrics.ExportMetricsPartialSuccess{RejectedDataPoints: int64(rejected), ErrorMessage: msg}
-	}
-	return resp, nil
-}
-
-func (s *Server) grpcTraces(ctx context.Context, body []byte) (any, error) {
-	rejected, msg, err := s.exportTraces(ctx, body, false)
-	if err != nil {
-		return nil, grpcError(err)
-	}
-	resp := &coltrace.ExportTraceServiceResponse{}
-	if rejected > 0 {
-		resp.PartialSuccess = &coltrace.ExportTracePartialSuccess{
-			RejectedSpans: int64(rejected),
-			ErrorMessage:  msg,
+	md, _ := metadata.FromIncomingContext(ctx)
+	for _, v := range md.Get("authorization") {
+		if s.tokenMatches(v) {
+			return true
 		}
 	}
-	return resp, nil
+	return false
 }
 
-// grpcError maps an export error to the status OTLP asks for: bad data is
-// InvalidArgument (not retryable), a full queue RESOURCE_EXHAUSTED with
-// RetryInfo (retryable), a closing server UNAVAILABLE.
-func grpcError(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case isBadRequest(err):
-		return status.Error(codes.InvalidArgument, err.Error())
-	case errors.Is(err, ErrQueueFull):
-		return retryable(codes.ResourceExhausted, "spantop is busy (ingest queue full); retry later")
-	case errors.Is(err, ErrQueueClosed):
-		return retryable(codes.Unavailable, "spantop is shutting down")
+// tokenMatches compares an Authorization value with "Bearer <token>" in
+// constant time.
+func (s *Server) tokenMatches(v string) bool {
+	const prefix = "Bearer "
+	if len(v) < len(prefix) || !equalFoldASCII(v[:len(prefix)], prefix) {
+		return false
 	}
-	return status.Error(codes.Internal, err.Error())
+	return subtle.ConstantTimeCompare([]byte(v[len(prefix):]), []byte(s.cfg.Token)) == 1
 }
 
-var retryInfo = &errdetails.RetryInfo{RetryDelay: durationpb.New(RetryAfter)}
-
-func retryable(c codes.Code, msg string) error {
-	st, err := status.New(c, msg).WithDetails(retryInfo)
-	if err != nil {
-		return status.Error(c, fmt.Sprintf("%s (%v)", msg, err))
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
 	}
-	return st.Err()
+	for i := range len(a) {
+		x, y := a[i]|0x20, b[i]|0x20
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// gzipPassThrough is the receivers' gRPC decompressor for gzip: it leaves
+// the message compressed, so that the handler inflates it within the
+// in-flight bound. grpc-go's own gzip decompressor would inflate every
+// request up to MaxRecvMsgSize before spantop could see its size, so
+// parallel small gzip bombs took memory with their number.
+type gzipPassThrough struct{}
+
+func (gzipPassThrough) Type() string { return "gzip" }
+
+func (gzipPassThrough) Do(r io.Reader) ([]byte, error) {
+	if rr, ok := r.(interface{ Remaining() int }); ok {
+		b := make([]byte, rr.Remaining())
+		_, err := io.ReadFull(r, b)
+		return b, err
+	}
+	return io.ReadAll(r)
 }

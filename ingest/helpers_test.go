@@ -101,9 +101,15 @@ func attrMap(blob []byte, syms *model.Symbols) map[string]model.Value {
 // testServer starts a server with both receivers on 127.0.0.1:0.
 func testServer(t testing.TB, cfg Config) (*Server, *Queue, *model.Symbols, *model.Counters) {
 	t.Helper()
+	return testServerQueue(t, cfg, 0)
+}
+
+// testServerQueue is testServer with a queue of queueSpans spans.
+func testServerQueue(t testing.TB, cfg Config, queueSpans int) (*Server, *Queue, *model.Symbols, *model.Counters) {
+	t.Helper()
 	syms := model.NewSymbols()
 	c := new(model.Counters)
-	q := NewQueue(cfg.QueueSpans, c)
+	q := NewQueue(queueSpans, c)
 	t.Cleanup(q.Close)
 	if cfg.GRPCAddr == "" {
 		cfg.GRPCAddr = "127.0.0.1:0"

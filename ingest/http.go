@@ -1,19 +1,13 @@
 package ingest
 
 import (
-	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"strconv"
-	"sync"
 
-	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	spb "google.golang.org/genproto/googleapis/rpc/status"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 )
@@ -26,13 +20,9 @@ const (
 
 func (s *Server) httpHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/v1/traces", s.handleExport(s.httpTraces))
-	mux.HandleFunc("/v1/logs", s.handleExport(func(r *http.Request, body []byte, enc encoding) (proto.Message, error) {
-		return logsResponse(s.exportLogs(r.Context(), body, enc == encJSON))
-	}))
-	mux.HandleFunc("/v1/metrics", s.handleExport(func(r *http.Request, body []byte, enc encoding) (proto.Message, error) {
-		return metricsResponse(s.exportMetrics(r.Context(), body, enc == encJSON))
-	}))
+	for _, sig := range s.signals() {
+		mux.HandleFunc(sig.path, s.handleExport(sig))
+	}
 	return mux
 }
 
@@ -79,96 +69,32 @@ func checkRequest(w http.ResponseWriter, r *http.Request) (encoding, bool) {
 	return 0, false
 }
 
-// httpError is a failure with the HTTP status to answer.
-type httpError struct {
-	code int
-	msg  string
-}
-
-func (e *httpError) Error() string { return e.msg }
-
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// maxPooledBuf keeps one huge request from pinning its buffer in the pool.
-const maxPooledBuf = 8 << 20
-
-func putBuf(b *bytes.Buffer) {
-	if b.Cap() <= maxPooledBuf {
-		b.Reset()
-		bufPool.Put(b)
-	}
-}
-
-var gzipPool sync.Pool
-
-// readBody reads the whole body into buf, gunzipping it if needed, and
-// refuses more than max bytes before or after decompression.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer) error {
-	max := s.cfg.MaxMessage
-	tooBig := &httpError{http.StatusRequestEntityTooLarge,
-		fmt.Sprintf("request body larger than the limit of %d bytes", max)}
-	if r.ContentLength > int64(max) {
-		return tooBig
-	}
-	body := http.MaxBytesReader(w, r.Body, int64(max))
-	var src io.Reader = body
-	switch enc := r.Header.Get("Content-Encoding"); enc {
-	case "", "identity":
-		if r.ContentLength > 0 {
-			buf.Grow(int(r.ContentLength))
-		}
-	case "gzip":
-		zr, _ := gzipPool.Get().(*gzip.Reader)
-		var err error
-		if zr == nil {
-			zr, err = gzip.NewReader(body)
-		} else {
-			err = zr.Reset(body)
-		}
-		if err != nil {
-			return gzipError(err)
-		}
-		defer gzipPool.Put(zr)
-		src = io.LimitReader(zr, int64(max)+1)
-	default:
-		return &httpError{http.StatusUnsupportedMediaType,
-			fmt.Sprintf("unsupported Content-Encoding %q: use gzip or none", enc)}
-	}
-	if _, err := buf.ReadFrom(src); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return tooBig
-		}
-		if src != io.Reader(body) {
-			return gzipError(err)
-		}
-		return &httpError{http.StatusBadRequest, fmt.Sprintf("reading request body: %v", err)}
-	}
-	if buf.Len() > max {
-		return tooBig
-	}
-	return nil
-}
-
-func gzipError(err error) error {
-	return &httpError{http.StatusBadRequest, fmt.Sprintf("invalid gzip body: %v", err)}
-}
-
-// handleExport checks and reads an export request for any signal and hands
-// the body to export, whose answer (or error) it writes back.
-func (s *Server) handleExport(export func(r *http.Request, body []byte, enc encoding) (proto.Message, error)) http.HandlerFunc {
+// handleExport checks and reads an export request of sig and writes back
+// its answer (or error).
+func (s *Server) handleExport(sig signal) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		enc, ok := checkRequest(w, r)
 		if !ok {
 			return
 		}
-		buf := bufPool.Get().(*bytes.Buffer)
-		defer putBuf(buf)
-		if err := s.readBody(w, r, buf); err != nil {
+		if !s.httpAuthorized(r) {
+			writeError(w, enc, s.refused(errUnauthenticated))
+			return
+		}
+		res := reservation{f: &s.inflight}
+		defer res.release()
+		gzipped, err := contentEncoding(r)
+		if err != nil {
 			writeError(w, enc, err)
 			return
 		}
-		resp, err := export(r, buf.Bytes(), enc)
+		raw, err := s.readBody(w, r, &res)
+		if err != nil {
+			writeError(w, enc, s.refused(err))
+			return
+		}
+		defer putBuf(raw, &res)
+		resp, err := s.serve(r.Context(), &sig, raw, gzipped, enc == encJSON, &res)
 		if err != nil {
 			writeError(w, enc, err)
 			return
@@ -177,49 +103,67 @@ func (s *Server) handleExport(export func(r *http.Request, body []byte, enc enco
 	}
 }
 
-func (s *Server) httpTraces(r *http.Request, body []byte, enc encoding) (proto.Message, error) {
-	rejected, msg, err := s.exportTraces(r.Context(), body, enc == encJSON)
-	if err != nil {
-		return nil, err
+func contentEncoding(r *http.Request) (gzipped bool, err error) {
+	switch enc := r.Header.Get("Content-Encoding"); enc {
+	case "", "identity":
+		return false, nil
+	case "gzip":
+		return true, nil
+	default:
+		return false, unsupported{fmt.Sprintf("unsupported Content-Encoding %q: use gzip or none", enc)}
 	}
-	resp := &coltrace.ExportTraceServiceResponse{}
-	if rejected > 0 {
-		resp.PartialSuccess = &coltrace.ExportTracePartialSuccess{
-			RejectedSpans: int64(rejected),
-			ErrorMessage:  msg,
-		}
-	}
-	return resp, nil
 }
 
-// writeError answers with the status OTLP/HTTP asks for and a google.rpc.Status
-// body in the request's encoding.
-func writeError(w http.ResponseWriter, enc encoding, err error) {
-	code, gcode := http.StatusInternalServerError, codes.Internal
-	var he *httpError
-	switch {
-	case errors.As(err, &he):
-		code = he.code
-		switch code {
-		case http.StatusRequestEntityTooLarge:
-			gcode = codes.ResourceExhausted
-		case http.StatusUnsupportedMediaType:
-			gcode = codes.Unimplemented
-		default:
-			gcode = codes.InvalidArgument
-		}
-	case isBadRequest(err):
-		code, gcode = http.StatusBadRequest, codes.InvalidArgument
-	case errors.Is(err, ErrQueueFull):
-		code, gcode = http.StatusTooManyRequests, codes.ResourceExhausted
-		w.Header().Set("Retry-After", strconv.Itoa(int(RetryAfter.Seconds())))
-		err = errors.New("spantop is busy (ingest queue full); retry later")
-	case errors.Is(err, ErrQueueClosed):
-		code, gcode = http.StatusServiceUnavailable, codes.Unavailable
-		w.Header().Set("Retry-After", strconv.Itoa(int(RetryAfter.Seconds())))
-		err = errors.New("spantop is shutting down")
+// readBody reads the body as sent (still compressed, if it is) into a
+// pooled buffer reserved in res, refusing more than the message limit.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, res *reservation) ([]byte, error) {
+	max := s.cfg.MaxMessage
+	if r.ContentLength > int64(max) {
+		return nil, tooLargeBody(max)
 	}
-	writeMessage(w, enc, code, &spb.Status{Code: int32(gcode), Message: err.Error()})
+	hint := 0
+	if r.ContentLength > 0 {
+		hint = int(r.ContentLength)
+	}
+	b, err := readCapped(http.MaxBytesReader(w, r.Body, int64(max)), hint, max, res)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		var tl tooLarge
+		switch {
+		case errors.As(err, &mbe):
+			return nil, tooLargeBody(max)
+		case errors.As(err, &tl), errors.Is(err, errBusy):
+			return nil, err
+		}
+		return nil, badRequest{fmt.Errorf("reading request body: %w", err)}
+	}
+	return b, nil
+}
+
+// httpAuthorized checks the bearer token, when one is required.
+func (s *Server) httpAuthorized(r *http.Request) bool {
+	if s.cfg.Token == "" {
+		return true
+	}
+	for _, v := range r.Header.Values("Authorization") {
+		if s.tokenMatches(v) {
+			return true
+		}
+	}
+	return false
+}
+
+// writeError answers with classify's status and a google.rpc.Status body
+// in the request's encoding.
+func writeError(w http.ResponseWriter, enc encoding, err error) {
+	f := classify(err)
+	if f.retry {
+		w.Header().Set("Retry-After", retryAfterHeader)
+	}
+	if f.http == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="spantop"`)
+	}
+	writeMessage(w, enc, f.http, &spb.Status{Code: int32(f.code), Message: f.msg})
 }
 
 func writeMessage(w http.ResponseWriter, enc encoding, code int, m proto.Message) {

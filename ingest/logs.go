@@ -28,6 +28,27 @@ type TraceSink interface {
 	Offer(chunks []model.TraceChunk) (rejected int, msg string, err error)
 }
 
+// logsSignal serves LogsService/Export and /v1/logs.
+func (s *Server) logsSignal() signal {
+	return signal{
+		service:      logsService,
+		protoFile:    "opentelemetry/proto/collector/logs/v1/logs_service.proto",
+		path:         "/v1/logs",
+		decodeFactor: 3, // generated structs
+		export: func(ctx context.Context, body []byte, json bool) (proto.Message, error) {
+			rejected, msg, err := s.exportLogs(ctx, body, json)
+			if err != nil {
+				return nil, err
+			}
+			resp := &collogs.ExportLogsServiceResponse{}
+			if rejected > 0 {
+				resp.PartialSuccess = &collogs.ExportLogsPartialSuccess{RejectedLogRecords: int64(rejected), ErrorMessage: msg}
+			}
+			return resp, nil
+		},
+	}
+}
+
 // ErrNoTraceReader refuses trace chunks when no reader is attached.
 var ErrNoTraceReader = errors.New("this spantop does not read execution traces")
 

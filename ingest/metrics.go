@@ -18,6 +18,27 @@ import (
 // and not kept.
 const runtimeMetricPrefix = "spantop.go."
 
+// metricsSignal serves MetricsService/Export and /v1/metrics.
+func (s *Server) metricsSignal() signal {
+	return signal{
+		service:      metricsService,
+		protoFile:    "opentelemetry/proto/collector/metrics/v1/metrics_service.proto",
+		path:         "/v1/metrics",
+		decodeFactor: 3, // generated structs
+		export: func(ctx context.Context, body []byte, json bool) (proto.Message, error) {
+			rejected, msg, err := s.exportMetrics(ctx, body, json)
+			if err != nil {
+				return nil, err
+			}
+			resp := &colmetrics.ExportMetricsServiceResponse{}
+			if rejected > 0 {
+				resp.PartialSuccess = &colmetrics.ExportMetricsPartialSuccess{RejectedDataPoints: int64(rejected), ErrorMessage: msg}
+			}
+			return resp, nil
+		},
+	}
+}
+
 // exportMetrics keeps agentlib's runtime metrics, one sample per resource,
 // and queues them for the model. A spantop.go.* data point without a
 // number is rejected and reported.

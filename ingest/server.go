@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 
 	"github.com/spantop/spantop/model"
 )
@@ -29,9 +31,25 @@ type Config struct {
 	HTTPAddr string
 	// MaxMessage is the largest request in bytes; 0 means DefaultMaxMessage.
 	MaxMessage int
-	// QueueSpans is the queue capacity the caller should pass to NewQueue;
-	// 0 means DefaultQueueSpans. The Server itself uses the Queue it is given.
-	QueueSpans int
+	// MaxInflight bounds the bytes of requests being read and decoded at
+	// once, on both receivers together (see InflightBound); 0 means
+	// 2×MaxMessage. A request that does not fit is refused at once with a
+	// retry delay.
+	MaxInflight int64
+	// Token, when set, is the bearer token every request must carry
+	// (Authorization: Bearer <token>); others are refused UNAUTHENTICATED /
+	// 401 and counted.
+	Token string
+	// TLSCert and TLSKey, when set, are PEM files: both receivers then
+	// serve TLS only.
+	TLSCert, TLSKey string
+}
+
+// InflightBound is the in-flight bound spantop derives from its memory
+// budget: half of it (at least 4 MiB), so that stored data and requests
+// being read together stay within twice the budget.
+func InflightBound(budget int64) int64 {
+	return max(budget/2, 4<<20)
 }
 
 // Server runs the OTLP receivers: gRPC (traces, logs, metrics) and HTTP
@@ -46,6 +64,7 @@ type Server struct {
 	queue    *Queue
 	traces   TraceSink
 	decoders sync.Pool
+	inflight inflight
 
 	mu       sync.Mutex
 	started  bool
@@ -64,8 +83,8 @@ func NewServer(cfg Config, syms *model.Symbols, c *model.Counters, q *Queue) *Se
 	if cfg.MaxMessage <= 0 {
 		cfg.MaxMessage = DefaultMaxMessage
 	}
-	if cfg.QueueSpans <= 0 {
-		cfg.QueueSpans = DefaultQueueSpans
+	if cfg.MaxInflight <= 0 {
+		cfg.MaxInflight = 2 * int64(cfg.MaxMessage)
 	}
 	if syms == nil {
 		syms = model.NewSymbols()
@@ -73,7 +92,9 @@ func NewServer(cfg Config, syms *model.Symbols, c *model.Counters, q *Queue) *Se
 	if c == nil {
 		c = new(model.Counters)
 	}
-	return &Server{cfg: cfg, syms: syms, counters: c, queue: q}
+	s := &Server{cfg: cfg, syms: syms, counters: c, queue: q}
+	s.inflight.limit = cfg.MaxInflight
+	return s
 }
 
 // ReadTraces hands the execution-trace chunks agentlib sends to sink (call
@@ -91,8 +112,11 @@ func (s *Server) Start() error {
 	if s.started || s.stopped {
 		return errors.New("ingest: server already started or shut down")
 	}
+	tlsCfg, err := s.tlsConfig()
+	if err != nil {
+		return err
+	}
 	var gl, hl net.Listener
-	var err error
 	if s.cfg.GRPCAddr != "" {
 		if gl, err = listen(s.cfg.GRPCAddr, "--grpc"); err != nil {
 			return err
@@ -108,10 +132,16 @@ func (s *Server) Start() error {
 	}
 	s.started = true
 	if gl != nil {
-		s.grpcSrv = grpc.NewServer(
+		opts := []grpc.ServerOption{
 			grpc.ForceServerCodecV2(rawCodec{}),
 			grpc.MaxRecvMsgSize(s.cfg.MaxMessage),
-		)
+			//lint:ignore SA1019 the only per-server decompressor; see gzipPassThrough
+			grpc.RPCDecompressor(gzipPassThrough{}),
+		}
+		if tlsCfg != nil {
+			opts = append(opts, grpc.Creds(credentials.NewTLS(tlsCfg)))
+		}
+		s.grpcSrv = grpc.NewServer(opts...)
 		s.registerGRPC(s.grpcSrv)
 		s.grpcAddr = gl.Addr().String()
 		s.wg.Go(func() { _ = s.grpcSrv.Serve(gl) }) // returns when stopped
@@ -126,9 +156,30 @@ func (s *Server) Start() error {
 			ErrorLog: log.New(io.Discard, "", 0),
 		}
 		s.httpAddr = hl.Addr().String()
-		s.wg.Go(func() { _ = s.httpSrv.Serve(hl) }) // returns ErrServerClosed on Shutdown
+		if tlsCfg != nil {
+			s.httpSrv.TLSConfig = tlsCfg
+			s.wg.Go(func() { _ = s.httpSrv.ServeTLS(hl, "", "") }) // the certificate is in TLSConfig
+		} else {
+			s.wg.Go(func() { _ = s.httpSrv.Serve(hl) }) // returns ErrServerClosed on Shutdown
+		}
 	}
 	return nil
+}
+
+// tlsConfig loads --tls-cert and --tls-key; nil when TLS is off.
+func (s *Server) tlsConfig() (*tls.Config, error) {
+	switch {
+	case s.cfg.TLSCert == "" && s.cfg.TLSKey == "":
+		return nil, nil
+	case s.cfg.TLSCert == "" || s.cfg.TLSKey == "":
+		return nil, errors.New("--tls-cert and --tls-key go together: give both or neither")
+	}
+	cert, err := tls.LoadX509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("--tls-cert/--tls-key: %w", err)
+	}
+	// h2 first: gRPC needs HTTP/2; OTLP/HTTP clients may use either.
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}}, nil
 }
 
 // listen binds addr and words a failure for the user: the address, the

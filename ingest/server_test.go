@@ -165,7 +165,7 @@ func TestHTTPOversized(t *testing.T) {
 }
 
 func TestGRPCQueueFull(t *testing.T) {
-	s, _, _, c := testServer(t, Config{QueueSpans: 1})
+	s, _, _, c := testServerQueue(t, Config{}, 1)
 	cc := grpcConn(t, s.GRPCAddr())
 	body := marshal(t, request(span("x")))
 	// Nobody reads the queue: the first batch fills it.
@@ -192,7 +192,7 @@ func TestGRPCQueueFull(t *testing.T) {
 }
 
 func TestHTTPQueueFull(t *testing.T) {
-	s, _, _, c := testServer(t, Config{QueueSpans: 1})
+	s, _, _, c := testServerQueue(t, Config{}, 1)
 	body := marshal(t, request(span("x")))
 	if resp := postHTTP(t, s.HTTPAddr(), "/v1/traces", ctProtobuf, body, false); resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", resp.StatusCode)

@@ -49,7 +49,7 @@ func (d *decoder) span(b []byte, sc *scope, pr *pendingRes) error {
 	for len(b) > 0 {
 		// Attributes are most of a span: take the common short ones
 		// without the general field reader.
-		if len(b) >= 2 && b[0] == 0x4a && b[1] < 0x80 && 2+int(b[1]) <= len(b) {
+		if len(b) >= 2 && b[0] == tagSpanAttribute && b[1] < 0x80 && 2+int(b[1]) <= len(b) {
 			kv := b[2 : 2+b[1]]
 			b = b[2+b[1]:]
 			if err := d.spanAttr(kv, &st); err != nil {
@@ -64,59 +64,59 @@ func (d *decoder) span(b []byte, sc *scope, pr *pendingRes) error {
 		}
 		b = rest
 		switch f.typ {
-		case 0: // varint
+		case wireVarint:
 			switch f.num {
-			case 6:
+			case fSpanKind:
 				if f.u <= uint64(model.KindConsumer) {
 					rec.Kind = model.SpanKind(f.u)
 				} else {
 					rec.Kind = model.KindUnspecified
 				}
-			case 10:
+			case fSpanDroppedAttributes:
 				st.extFor().DroppedAttrs = clampU32(f.u)
-			case 12:
+			case fSpanDroppedEvents:
 				st.extFor().DroppedEvents = clampU32(f.u)
-			case 14:
+			case fSpanDroppedLinks:
 				st.extFor().DroppedLinks = clampU32(f.u)
 			}
-		case 1: // fixed64
+		case wireFixed64:
 			switch f.num {
-			case 7:
+			case fSpanStart:
 				rec.Start = clampTime(f.u)
-			case 8:
+			case fSpanEnd:
 				rec.End = clampTime(f.u)
 			}
-		case 5: // fixed32
-			if f.num == 16 { // flags
+		case wireFixed32:
+			if f.num == fSpanFlags {
 				rec.ParentLocal = f.u&spanFlagsRemoteMask == spanFlagsHasIsRemote
 			}
-		case 2: // bytes
+		case wireBytes:
 			switch f.num {
-			case 1:
+			case fSpanTraceID:
 				st.traceID = f.b
-			case 2:
+			case fSpanSpanID:
 				st.spanID = f.b
-			case 3:
+			case fSpanTraceState:
 				if len(f.b) > 0 {
 					st.extFor().TraceState = string(f.b)
 				}
-			case 4:
+			case fSpanParentSpanID:
 				st.parent = f.b
-			case 5:
+			case fSpanName:
 				rec.Name = d.w.Intern(f.b)
-			case 9:
+			case fSpanAttributes:
 				if err := d.spanAttr(f.b, &st); err != nil {
 					return err
 				}
-			case 11:
+			case fSpanEvents:
 				if err := d.event(f.b, st.extFor()); err != nil {
 					return err
 				}
-			case 13:
+			case fSpanLinks:
 				if err := d.link(f.b, st.extFor()); err != nil {
 					return err
 				}
-			case 15:
+			case fSpanStatus:
 				if err := spanStatus(f.b, rec, &st, sc); err != nil {
 					return err
 				}
@@ -242,11 +242,11 @@ func spanStatus(b []byte, rec *model.SpanRec, st *spanState, sc *scope) error {
 		}
 		b = rest
 		switch {
-		case f.num == 2 && f.typ == 2:
+		case f.num == fStatusMessage && f.typ == wireBytes:
 			if len(f.b) > 0 {
 				st.extFor().StatusMessage = string(f.b)
 			}
-		case f.num == 3 && f.typ == 0:
+		case f.num == fStatusCode && f.typ == wireVarint:
 			if f.u <= uint64(model.StatusError) {
 				rec.Status = model.StatusCode(f.u)
 			} else {
@@ -275,11 +275,11 @@ func (d *decoder) event(b []byte, ext *model.SpanExt) error {
 		}
 		b = rest
 		switch {
-		case f.num == 1 && f.typ == 1:
+		case f.num == fEventTime && f.typ == wireFixed64:
 			ev.Time = clampTime(f.u)
-		case f.num == 2 && f.typ == 2:
+		case f.num == fEventName && f.typ == wireBytes:
 			ev.Name = string(f.b)
-		case f.num == 3 && f.typ == 2:
+		case f.num == fEventAttributes && f.typ == wireBytes:
 			key, v, err := keyValue(f.b)
 			if err != nil {
 				return err
@@ -303,19 +303,19 @@ func (d *decoder) link(b []byte, ext *model.SpanExt) error {
 			return malformed("Span.Link", err)
 		}
 		b = rest
-		if f.typ != 2 {
+		if f.typ != wireBytes {
 			continue
 		}
 		switch f.num {
-		case 1:
+		case fLinkTraceID:
 			if len(f.b) == len(l.TraceID) {
 				copy(l.TraceID[:], f.b)
 			}
-		case 2:
+		case fLinkSpanID:
 			if len(f.b) == len(l.SpanID) {
 				copy(l.SpanID[:], f.b)
 			}
-		case 4:
+		case fLinkAttributes:
 			key, v, err := keyValue(f.b)
 			if err != nil {
 				return err

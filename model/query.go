@@ -17,6 +17,13 @@ type Counters struct {
 	// Dropped counts spans lost after acceptance (the memory budget was
 	// exhausted by live spans and nothing finished was left to evict).
 	Dropped atomic.Int64
+	// BusyRequests counts requests refused unread (with a retry delay)
+	// because the bytes of requests already in flight filled ingest's
+	// bound; their spans are not known, so they are counted apart.
+	BusyRequests atomic.Int64
+	// Unauthenticated counts requests refused for a missing or wrong
+	// bearer token.
+	Unauthenticated atomic.Int64
 }
 
 // Header is the live figures shown above every view.

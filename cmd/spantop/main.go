@@ -134,7 +134,7 @@ func (m *Main) Open() error {
 		HTTPAddr:   m.Config.HTTPAddr,
 		MaxMessage: int(m.Config.MaxMessage),
 	}
-	m.Queue = ingest.NewQueue(icfg.QueueSpans, m.Model.Counters())
+	m.Queue = ingest.NewQueue(0, m.Model.Counters())
 	m.Server = ingest.NewServer(icfg, m.Model.Symbols(), m.Model.Counters(), m.Queue)
 	m.Traces = gotrace.New(gotrace.Options{Output: m.applyRuntime})
 	m.Server.ReadTraces(traceSink{m.Traces})
