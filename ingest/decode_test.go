@@ -559,3 +559,39 @@ func TestDecodeManyResources(t *testing.T) {
 		t.Errorf("decoding %d resources took %v", n, d)
 	}
 }
+
+// OTLP: a trace or span ID of all zeros is invalid, and such spans are
+// rejected through partial success, in protobuf and in JSON alike. An
+// all-zero parent is a root.
+func TestDecodeZeroIDs(t *testing.T) {
+	zeroTrace := span("zero-trace")
+	zeroTrace.TraceId = make([]byte, 16)
+	zeroSpan := span("zero-span")
+	zeroSpan.SpanId = make([]byte, 8)
+	zeroParent := span("zero-parent")
+	zeroParent.ParentSpanId = make([]byte, 8)
+	req := request(zeroTrace, zeroSpan, zeroParent)
+	syms := model.NewSymbols()
+	decoders := map[string]func() (*model.Batch, int, string, error){
+		"protobuf": func() (*model.Batch, int, string, error) {
+			return DecodeTraces(marshal(t, req), syms, model.NewAttrWriter(syms))
+		},
+		"json": func() (*model.Batch, int, string, error) {
+			return DecodeTracesJSON(otlpJSON(t, req), syms, model.NewAttrWriter(syms))
+		},
+	}
+	for name, decode := range decoders {
+		b, rejected, msg, err := decode()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if rejected != 2 || len(b.Spans) != 1 || syms.String(b.Spans[0].Name) != "zero-parent" || b.Spans[0].Parent != (model.SpanID{}) {
+			t.Fatalf("%s: rejected %d, kept %d", name, rejected, len(b.Spans))
+		}
+		for _, want := range []string{"2 span(s) rejected", `"zero-trace"`, "trace ID: all zeros"} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("%s: message %q lacks %q", name, msg, want)
+			}
+		}
+	}
+}

@@ -166,8 +166,22 @@ func checkIDs(st *spanState) string {
 		return fmt.Sprintf("invalid span ID length %d (want 8 bytes)", len(st.spanID))
 	case len(st.parent) != 0 && len(st.parent) != 8:
 		return fmt.Sprintf("invalid parent span ID length %d (want 0 or 8 bytes)", len(st.parent))
+	case allZero(st.traceID):
+		return "invalid trace ID: all zeros"
+	case allZero(st.spanID):
+		return "invalid span ID: all zeros"
 	}
+	// An all-zero parent is read as none: the span is a root.
 	return ""
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // spanAttr decodes one span attribute: spantop's snapshot markers are
