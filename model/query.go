@@ -28,14 +28,18 @@ type Counters struct {
 
 // Header is the live figures shown above every view.
 type Header struct {
-	SpansPerSec  float64
-	Received     int64
-	Rejected     int64
-	Refused      int64
-	Dropped      int64
-	Evicted      int64
-	MemoryUsed   int64
-	MemoryBudget int64
+	SpansPerSec float64
+	Received    int64
+	Rejected    int64
+	Refused     int64
+	Dropped     int64
+	// BusyRequests and Unauthenticated count whole requests refused
+	// before they were read (Counters).
+	BusyRequests    int64
+	Unauthenticated int64
+	Evicted         int64
+	MemoryUsed      int64
+	MemoryBudget    int64
 	// Spans counts stored spans; Running, Lost and Errors are subsets.
 	Spans, Running, Lost, Errors int
 	Traces, Operations, Services int

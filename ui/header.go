@@ -58,6 +58,13 @@ func (a *App) prepareChrome() {
 	kv(pick("received", "recv"), h.Received, style{})
 	kv(pick("rejected", "rej"), h.Rejected, st.bad)
 	kv("refused+dropped", h.Refused+h.Dropped, st.bad)
+	// Whole requests refused unread: only once there are some.
+	if h.BusyRequests > 0 {
+		kv(pick("busy requests", "busy"), h.BusyRequests, st.bad)
+	}
+	if h.Unauthenticated > 0 {
+		kv(pick("unauthenticated", "unauth"), h.Unauthenticated, st.bad)
+	}
 	kv("evicted", h.Evicted, st.warn)
 	b.WriteString(sep)
 	b.WriteString(st.muted.r(pick("memory ", "mem ")))

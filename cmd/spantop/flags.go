@@ -24,8 +24,14 @@ type Config struct {
 	Retain     time.Duration
 	MaxMemory  int64
 	LogFile    string
-	ASCII      bool
-	NoColor    bool
+	// Token is the bearer token clients must send (--token, SPANTOP_TOKEN).
+	Token string
+	// InsecureListen allows a non-loopback address without a token.
+	InsecureListen bool
+	// TLSCert and TLSKey serve both listeners over TLS.
+	TLSCert, TLSKey string
+	ASCII           bool
+	NoColor         bool
 	// Warn holds the warnings' thresholds (--warn-*).
 	Warn model.Thresholds
 }
@@ -87,6 +93,19 @@ func ParseArgs(args []string, env func(string) string) (Config, error) {
 	if env != nil && env("NO_COLOR") != "" {
 		cfg.NoColor = true
 	}
+	if cfg.Token == "" && env != nil {
+		cfg.Token = strings.TrimSpace(env("SPANTOP_TOKEN"))
+	}
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return cfg, usageError{"--tls-cert and --tls-key go together: give both or neither"}
+	}
+	if cfg.Token == "" && !cfg.InsecureListen {
+		for _, l := range []struct{ flag, addr string }{{"--grpc", cfg.GRPCAddr}, {"--http", cfg.HTTPAddr}} {
+			if l.addr != "" && !ingest.IsLoopback(l.addr) {
+				return cfg, usageError{fmt.Sprintf("%s %s listens beyond this machine: give --token TOKEN (or SPANTOP_TOKEN) so that only your clients are served, or --insecure-listen to serve anyone", l.flag, l.addr)}
+			}
+		}
+	}
 	return cfg, nil
 }
 
@@ -101,6 +120,10 @@ func newFlagSet(cfg *Config) *flag.FlagSet {
 	fs.Var(sizeFlag{&cfg.MaxMessage, math.MaxInt32}, "max-message", "largest OTLP request after decompression; `size` is bytes or a number with KiB, MiB, GiB")
 	fs.Var(durationFlag{&cfg.Retain}, "retain", "how long finished spans stay visible (`duration`, e.g. 30s, 2m)")
 	fs.Var(sizeFlag{&cfg.MaxMemory, math.MaxInt64}, "max-memory", "memory budget for stored spans; `size` as for --max-message")
+	fs.StringVar(&cfg.Token, "token", "", "require `token` from clients (Authorization: Bearer token; in OTel SDKs OTEL_EXPORTER_OTLP_HEADERS=\"Authorization=Bearer token\"); default SPANTOP_TOKEN")
+	fs.BoolVar(&cfg.InsecureListen, "insecure-listen", false, "allow a non-loopback --grpc/--http address without --token")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "serve both listeners over TLS with this PEM certificate `file` (with --tls-key)")
+	fs.StringVar(&cfg.TLSKey, "tls-key", "", "the PEM private key `file` of --tls-cert")
 	fs.StringVar(&cfg.LogFile, "log", "", "write diagnostics to `file` (default: discard; nothing is printed while the TUI runs)")
 	fs.Var(durationFlag{&cfg.Warn.InFlight}, "warn-inflight", "warn of a span in flight longer than `duration`")
 	fs.Var(durationFlag{&cfg.Warn.Propagation}, "warn-propagation", "judge a trace's context propagation (orphans, client spans without a remote child) once it has been quiet for `duration`")
@@ -146,7 +169,7 @@ Flags:
 		switch f.Name {
 		case "max-message", "max-memory":
 			// DefValue is already formatted by sizeFlag.String.
-		case "version", "ascii", "no-color", "log":
+		case "version", "ascii", "no-color", "log", "token", "insecure-listen", "tls-cert", "tls-key":
 			def = ""
 		}
 		if def != "" {

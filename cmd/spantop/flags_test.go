@@ -129,6 +129,10 @@ func TestRunExitCodes(t *testing.T) {
 		{args: []string{"version"}, code: 0, out: "spantop "},
 		{args: []string{"--max-memory", "lots"}, code: 2, errs: "spantop: invalid value", errOneLine: true},
 		{args: []string{"bogus"}, code: 2, errs: "unknown command", errOneLine: true},
+		{args: []string{"--grpc", "0.0.0.0:0"}, code: 2, errs: "--grpc 0.0.0.0:0 listens beyond this machine: give --token", errOneLine: true},
+		{args: []string{"--http", "[::]:0"}, code: 2, errs: "--http [::]:0 listens beyond this machine", errOneLine: true},
+		{args: []string{"--http", ":0"}, code: 2, errs: "--http :0 listens beyond this machine", errOneLine: true},
+		{args: []string{"--tls-cert", "c.pem"}, code: 2, errs: "--tls-cert and --tls-key go together", errOneLine: true},
 	} {
 		var out, errs bytes.Buffer
 		code := run(tc.args, &out, &errs)
@@ -143,7 +147,42 @@ func TestRunExitCodes(t *testing.T) {
 
 func TestHeapLimitLeavesRoomAboveTheBudget(t *testing.T) {
 	cfg := Config{MaxMemory: 512 << 20, MaxMessage: 64 << 20}
-	if got, want := heapLimit(cfg), int64(512+128+128+64)<<20; got != want {
+	// The budget, a quarter more, the in-flight bound (half the budget) and 32 MiB.
+	if got, want := heapLimit(cfg), int64(512+128+256+32)<<20; got != want {
 		t.Fatalf("heap limit %d MiB, want %d MiB", got>>20, want>>20)
+	}
+}
+
+// A non-loopback address needs a token (flag or SPANTOP_TOKEN) or an
+// explicit --insecure-listen; loopback names and addresses need neither.
+func TestNonLoopbackNeedsTokenOrInsecure(t *testing.T) {
+	env := func(token string) func(string) string {
+		return func(k string) string {
+			if k == "SPANTOP_TOKEN" {
+				return token
+			}
+			return ""
+		}
+	}
+	for _, tc := range []struct {
+		args  []string
+		token string
+		ok    bool
+	}{
+		{args: []string{"--grpc", "0.0.0.0:4317"}},
+		{args: []string{"--grpc", "example.org:4317"}},
+		{args: []string{"--grpc", "0.0.0.0:4317", "--token", "s3cret"}, ok: true},
+		{args: []string{"--grpc", "0.0.0.0:4317"}, token: "s3cret", ok: true},
+		{args: []string{"--http", "[::]:4318", "--insecure-listen"}, ok: true},
+		{args: []string{"--grpc", "localhost:4317", "--http", "[::1]:4318"}, ok: true},
+		{args: []string{"--grpc", "127.0.0.2:4317"}, ok: true},
+	} {
+		cfg, err := ParseArgs(tc.args, env(tc.token))
+		if (err == nil) != tc.ok {
+			t.Errorf("%q (SPANTOP_TOKEN %q): err %v, want ok %v", tc.args, tc.token, err, tc.ok)
+		}
+		if err == nil && tc.token != "" && cfg.Token != tc.token {
+			t.Errorf("%q: token %q from SPANTOP_TOKEN, want %q", tc.args, cfg.Token, tc.token)
+		}
 	}
 }

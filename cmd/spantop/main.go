@@ -130,9 +130,13 @@ func (m *Main) Open() error {
 
 	m.Model = model.New(model.Config{Retain: m.Config.Retain, MaxMemory: m.Config.MaxMemory, Warn: m.Config.Warn})
 	icfg := ingest.Config{
-		GRPCAddr:   m.Config.GRPCAddr,
-		HTTPAddr:   m.Config.HTTPAddr,
-		MaxMessage: int(m.Config.MaxMessage),
+		GRPCAddr:    m.Config.GRPCAddr,
+		HTTPAddr:    m.Config.HTTPAddr,
+		MaxMessage:  int(m.Config.MaxMessage),
+		MaxInflight: ingest.InflightBound(m.Config.MaxMemory),
+		Token:       m.Config.Token,
+		TLSCert:     m.Config.TLSCert,
+		TLSKey:      m.Config.TLSKey,
 	}
 	m.Queue = ingest.NewQueue(0, m.Model.Counters())
 	m.Server = ingest.NewServer(icfg, m.Model.Symbols(), m.Model.Counters(), m.Queue)
@@ -157,7 +161,32 @@ func (m *Main) listening() string {
 	if a := m.Server.HTTPAddr(); a != "" {
 		parts = append(parts, "http "+a)
 	}
-	return strings.Join(parts, "  ")
+	return strings.Join(parts, "  ") + m.protection()
+}
+
+// protection tells the header when spantop listens beyond loopback, and
+// whether a token and TLS guard it.
+func (m *Main) protection() string {
+	exposed := false
+	for _, a := range []string{m.Server.GRPCAddr(), m.Server.HTTPAddr()} {
+		exposed = exposed || (a != "" && !ingest.IsLoopback(a))
+	}
+	var on []string
+	if m.Config.Token != "" {
+		on = append(on, "token")
+	}
+	if m.Config.TLSCert != "" {
+		on = append(on, "TLS")
+	}
+	switch {
+	case exposed && len(on) == 0:
+		return "  BEYOND LOOPBACK, no token, no TLS"
+	case exposed:
+		return "  beyond loopback, " + strings.Join(on, "+")
+	case len(on) > 0:
+		return "  " + strings.Join(on, "+")
+	}
+	return ""
 }
 
 // Shutdown budgets: quitting must feel immediate, and a stuck client must
@@ -306,7 +335,7 @@ func (s *swapWriter) Write(p []byte) (int, error) {
 // user set GOMEMLIMIT. The model keeps what it stores within the budget; the
 // limit makes the collector keep the whole process near it too, instead of
 // letting the heap grow to twice what is live. The headroom covers the
-// ingest queue and requests being decoded.
+// ingest queue and the requests in flight (bounded by ingest.InflightBound).
 func limitHeap(cfg Config, getenv func(string) string) {
 	if getenv("GOMEMLIMIT") != "" {
 		return
@@ -315,5 +344,5 @@ func limitHeap(cfg Config, getenv func(string) string) {
 }
 
 func heapLimit(cfg Config) int64 {
-	return cfg.MaxMemory + cfg.MaxMemory/4 + 2*cfg.MaxMessage + 64<<20
+	return cfg.MaxMemory + cfg.MaxMemory/4 + ingest.InflightBound(cfg.MaxMemory) + 32<<20
 }
