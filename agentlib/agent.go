@@ -91,12 +91,16 @@ func Start(ctx context.Context, opts Options) (stop func(context.Context) error,
 	if err != nil {
 		return nil, err
 	}
+	sec, err := resolveSecurity(&opts, ep, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
 	startMu.Lock()
 	defer startMu.Unlock()
 	if running != nil {
 		return nil, errAlreadyStarted
 	}
-	cl, err := newClient(ep, &opts)
+	cl, err := newClient(ep, sec)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package agentlib
 
 import (
 	"context"
-	"crypto/tls"
 	"time"
 
 	"google.golang.org/grpc"
@@ -40,13 +39,10 @@ const (
 // maxSendBytes caps one export; trace chunks are made smaller than this.
 const maxSendBytes = 4 << 20
 
-func newClient(ep endpoint, o *Options) (*client, error) {
+func newClient(ep endpoint, sec security) (*client, error) {
 	creds := insecure.NewCredentials()
-	switch {
-	case o.TLS != nil:
-		creds = credentials.NewTLS(o.TLS)
-	case ep.tls:
-		creds = credentials.NewTLS(&tls.Config{MinVersion: tls.VersionTLS12})
+	if sec.tls != nil {
+		creds = credentials.NewTLS(sec.tls)
 	}
 	conn, err := grpc.NewClient(ep.target,
 		grpc.WithTransportCredentials(creds),
@@ -63,8 +59,8 @@ func newClient(ep endpoint, o *Options) (*client, error) {
 		return nil, err
 	}
 	c := &client{conn: conn}
-	if len(o.Headers) > 0 {
-		c.md = metadata.New(o.Headers)
+	if len(sec.headers) > 0 {
+		c.md = metadata.New(sec.headers)
 	}
 	return c, nil
 }

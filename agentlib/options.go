@@ -3,6 +3,7 @@ package agentlib
 import (
 	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -31,12 +32,17 @@ type Options struct {
 	Endpoint string
 
 	// TLS, when set, secures the connection with it. It is needed only for
-	// a spantop listening beyond loopback with TLS; an https:// endpoint
-	// without TLS set uses the system's roots.
+	// a spantop listening beyond loopback with TLS (spantop --tls-cert);
+	// without it, an https:// endpoint uses the system's roots, and
+	// OTEL_EXPORTER_OTLP_CERTIFICATE (a PEM file of roots) turns TLS on
+	// with those roots, as OTEL_EXPORTER_OTLP_INSECURE=false does with the
+	// system's.
 	TLS *tls.Config
 
 	// Headers are sent with every export, e.g. "authorization": "Bearer …"
-	// for a spantop that asks for a token.
+	// for a spantop that asks for a token (spantop --token). They are
+	// added to those of OTEL_EXPORTER_OTLP_HEADERS, and SPANTOP_TOKEN
+	// gives the authorization header when set.
 	Headers map[string]string
 
 	// ServiceName is the service.name resource attribute. When empty,
@@ -82,6 +88,7 @@ const (
 type endpoint struct {
 	target string // host:port for grpc.NewClient
 	tls    bool   // the URL asked for https
+	plain  bool   // the URL asked for http
 }
 
 // resolveEndpoint picks spantop's address: the option, else
@@ -115,6 +122,7 @@ func parseEndpoint(s, source string) (endpoint, error) {
 		}
 		switch u.Scheme {
 		case "http", "grpc":
+			ep.plain = true
 		case "https":
 			ep.tls = true
 		default:
@@ -249,3 +257,60 @@ func executableName() string {
 
 // errAlreadyStarted is returned by Start while an agent runs.
 var errAlreadyStarted = errors.New("agentlib: already started; call the stop function Start returned first")
+
+// security is how agentlib connects: TLS (nil for plaintext) and the
+// headers sent with every export.
+type security struct {
+	tls     *tls.Config
+	headers map[string]string
+}
+
+// resolveSecurity combines the options with the standard OTLP environment:
+// OTEL_EXPORTER_OTLP_HEADERS (key=value pairs, values percent-encoded) and
+// SPANTOP_TOKEN (sent as "authorization: Bearer <token>") add headers, the
+// options' Headers winning; OTEL_EXPORTER_OTLP_CERTIFICATE is a PEM file of
+// roots to trust and turns TLS on. Without Options.TLS an https:// endpoint
+// uses TLS and an http:// one plaintext; a bare host:port is plaintext
+// (spantop's default) unless a certificate is given or
+// OTEL_EXPORTER_OTLP_INSECURE is false.
+func resolveSecurity(o *Options, ep endpoint, getenv func(string) string) (security, error) {
+	var sec security
+	headers := map[string]string{}
+	for _, kv := range parseResourceEnv(getenv("OTEL_EXPORTER_OTLP_HEADERS")) {
+		headers[strings.ToLower(string(kv.Key))] = kv.Value.AsString()
+	}
+	if tok := strings.TrimSpace(getenv("SPANTOP_TOKEN")); tok != "" {
+		headers["authorization"] = "Bearer " + tok
+	}
+	for k, v := range o.Headers {
+		headers[strings.ToLower(k)] = v
+	}
+	if len(headers) > 0 {
+		sec.headers = headers
+	}
+	if o.TLS != nil {
+		sec.tls = o.TLS
+		return sec, nil
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if file := strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_CERTIFICATE")); file != "" {
+		pem, err := os.ReadFile(file)
+		if err != nil {
+			return sec, fmt.Errorf("agentlib: OTEL_EXPORTER_OTLP_CERTIFICATE: %w", err)
+		}
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pem) {
+			return sec, fmt.Errorf("agentlib: OTEL_EXPORTER_OTLP_CERTIFICATE %s: no PEM certificate in it", file)
+		}
+		cfg.RootCAs = roots
+		if !ep.plain {
+			sec.tls = cfg
+		}
+		return sec, nil
+	}
+	insecure := strings.ToLower(strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_INSECURE")))
+	if ep.tls || (!ep.plain && insecure == "false") {
+		sec.tls = cfg
+	}
+	return sec, nil
+}

@@ -1,6 +1,9 @@
 package agentlib
 
 import (
+	"maps"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -122,3 +125,70 @@ func TestResourceAttrs(t *testing.T) {
 		t.Errorf("instance IDs %q, %q: want one UUID per process", a1, a2)
 	}
 }
+
+func TestResolveSecurity(t *testing.T) {
+	dir := t.TempDir()
+	caFile := filepath.Join(dir, "ca.pem")
+	// Any certificate will do for the pool; this one is self-signed.
+	if err := os.WriteFile(caFile, []byte(testCAPEM), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := func(kv ...string) func(string) string {
+		m := map[string]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return func(k string) string { return m[k] }
+	}
+	plainEP, _ := parseEndpoint("http://127.0.0.1:4317", "test")
+	bareEP, _ := parseEndpoint("10.0.0.2:4317", "test")
+	httpsEP, _ := parseEndpoint("https://spantop.example:4317", "test")
+	for _, tc := range []struct {
+		name    string
+		opts    Options
+		ep      endpoint
+		env     func(string) string
+		tls     bool
+		roots   bool
+		headers map[string]string
+	}{
+		{name: "default", ep: bareEP, env: env()},
+		{name: "https", ep: httpsEP, env: env(), tls: true},
+		{name: "insecure=false", ep: bareEP, env: env("OTEL_EXPORTER_OTLP_INSECURE", "false"), tls: true},
+		{name: "http stays plain", ep: plainEP, env: env("OTEL_EXPORTER_OTLP_INSECURE", "false")},
+		{name: "certificate", ep: bareEP, env: env("OTEL_EXPORTER_OTLP_CERTIFICATE", caFile), tls: true, roots: true},
+		{name: "headers env", ep: bareEP, env: env("OTEL_EXPORTER_OTLP_HEADERS", "Authorization=Bearer%20abc,x-team=a"),
+			headers: map[string]string{"authorization": "Bearer abc", "x-team": "a"}},
+		{name: "SPANTOP_TOKEN", ep: bareEP, env: env("SPANTOP_TOKEN", "tok"), headers: map[string]string{"authorization": "Bearer tok"}},
+		{name: "option wins", ep: bareEP, opts: Options{Headers: map[string]string{"Authorization": "Bearer opt"}},
+			env: env("SPANTOP_TOKEN", "tok"), headers: map[string]string{"authorization": "Bearer opt"}},
+	} {
+		sec, err := resolveSecurity(&tc.opts, tc.ep, tc.env)
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if (sec.tls != nil) != tc.tls || (sec.tls != nil && (sec.tls.RootCAs != nil) != tc.roots) {
+			t.Errorf("%s: tls %+v, want tls %v roots %v", tc.name, sec.tls, tc.tls, tc.roots)
+		}
+		if !maps.Equal(sec.headers, tc.headers) {
+			t.Errorf("%s: headers %v, want %v", tc.name, sec.headers, tc.headers)
+		}
+	}
+	if _, err := resolveSecurity(&Options{}, bareEP, env("OTEL_EXPORTER_OTLP_CERTIFICATE", filepath.Join(dir, "none.pem"))); err == nil {
+		t.Error("a missing certificate file is not an error")
+	}
+}
+
+// testCAPEM is a self-signed certificate (ECDSA P-256, CN=spantop test).
+const testCAPEM = `-----BEGIN CERTIFICATE-----
+MIIBUDCB96ADAgECAgEBMAoGCCqGSM49BAMCMBcxFTATBgNVBAMTDHNwYW50b3Ag
+dGVzdDAgFw03MDAxMDEwMDAwMDBaGA8yMTAwMDEwMTAwMDAwMFowFzEVMBMGA1UE
+AxMMc3BhbnRvcCB0ZXN0MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEfHB+dsAT
+ENK1cW4jDC3e0xfu0vb7w8WGD8OUNRtmyEGpb/jiKXWwtFh/STCW0al2U1k2TpjZ
+XKmdKRgQdiu7kKMyMDAwDwYDVR0TAQH/BAUwAwEB/zAdBgNVHQ4EFgQUe4RYKLPN
+F1jzCMW25t7roUVoSiAwCgYIKoZIzj0EAwIDSAAwRQIgYPZFTIi9PmU+q3ZzEJNk
+SjMl1TFI2orDYTTsdYhAEw8CIQDL35i2Xq1HfOE7H0jHdfsAIROeNesOzdmPf9Zb
+sf61Dw==
+-----END CERTIFICATE-----
+`

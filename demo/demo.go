@@ -15,6 +15,8 @@ package demo
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -29,6 +31,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/spantop/spantop/agentlib"
@@ -73,12 +76,52 @@ func defaultConfig() config {
 	}
 }
 
-// Run runs the workload until ctx ends, exporting spans over OTLP/gRPC
-// (plaintext) to endpoint, a host:port such as "127.0.0.1:4317". When ctx
-// ends it stops the load, flushes every service's spans and returns. It
-// returns an error only when the workload cannot start.
+// Run runs the workload until ctx ends, exporting spans over OTLP/gRPC to
+// endpoint, a host:port such as "127.0.0.1:4317", as RunWith does with the
+// security the environment gives. When ctx ends it stops the load, flushes
+// every service's spans and returns. It returns an error only when the
+// workload cannot start.
 func Run(ctx context.Context, endpoint string) error {
-	return run(ctx, endpoint, defaultConfig())
+	return RunWith(ctx, Options{Endpoint: endpoint})
+}
+
+// Options say where and how the demo connects to spantop.
+type Options struct {
+	// Endpoint is spantop's OTLP/gRPC host:port.
+	Endpoint string
+	// TLS secures the connection; nil means TLS with the roots of
+	// OTEL_EXPORTER_OTLP_CERTIFICATE when it is set, else plaintext.
+	TLS *tls.Config
+	// Headers go with every export, e.g. "authorization": "Bearer …" for
+	// a spantop started with --token; OTEL_EXPORTER_OTLP_HEADERS adds to
+	// them (the OTel SDK and agentlib read it).
+	Headers map[string]string
+}
+
+// RunWith is Run with the connection's options.
+func RunWith(ctx context.Context, o Options) error {
+	return run(ctx, o, defaultConfig())
+}
+
+// transport returns the connection's credentials from o and the
+// environment.
+func (o Options) transport() (credentials.TransportCredentials, error) {
+	if o.TLS != nil {
+		return credentials.NewTLS(o.TLS), nil
+	}
+	file := os.Getenv("OTEL_EXPORTER_OTLP_CERTIFICATE")
+	if file == "" {
+		return insecure.NewCredentials(), nil
+	}
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("demo: OTEL_EXPORTER_OTLP_CERTIFICATE: %w", err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("demo: OTEL_EXPORTER_OTLP_CERTIFICATE %s: no PEM certificate in it", file)
+	}
+	return credentials.NewTLS(&tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}), nil
 }
 
 // service is one traced service of the shop: its own resource, tracer
@@ -90,11 +133,15 @@ type service struct {
 	tracer trace.Tracer
 }
 
-func newService(ctx context.Context, name string, conn *grpc.ClientConn, cfg config) (*service, error) {
-	exp, err := otlptracegrpc.New(ctx,
+func newService(ctx context.Context, name string, conn *grpc.ClientConn, headers map[string]string, cfg config) (*service, error) {
+	opts := []otlptracegrpc.Option{
 		otlptracegrpc.WithGRPCConn(conn),
-		otlptracegrpc.WithTimeout(5*time.Second),
-	)
+		otlptracegrpc.WithTimeout(5 * time.Second),
+	}
+	if len(headers) > 0 {
+		opts = append(opts, otlptracegrpc.WithHeaders(headers))
+	}
+	exp, err := otlptracegrpc.New(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("demo: exporter for %s: %w", name, err)
 	}
@@ -140,17 +187,22 @@ func newID() string {
 // propagator carries W3C trace context between the demo services.
 var propagator = propagation.TraceContext{}
 
-func run(ctx context.Context, endpoint string, cfg config) (err error) {
+func run(ctx context.Context, o Options, cfg config) (err error) {
+	endpoint := o.Endpoint
+	creds, err := o.transport()
+	if err != nil {
+		return err
+	}
 	// One agentlib per process. A second run in the same process (tests)
 	// goes on without it rather than fail.
-	if stop, aerr := agentlib.Start(ctx, agentlib.Options{Endpoint: endpoint, ServiceName: "shop"}); aerr == nil {
+	if stop, aerr := agentlib.Start(ctx, agentlib.Options{Endpoint: endpoint, ServiceName: "shop", TLS: o.TLS, Headers: o.Headers}); aerr == nil {
 		defer func() {
 			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 			defer cancel()
 			_ = stop(sctx) // best effort on the way out, like the providers' flush
 		}()
 	}
-	conn, err := grpc.NewClient(endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(endpoint, grpc.WithTransportCredentials(creds))
 	if err != nil {
 		return fmt.Errorf("demo: connection to %s: %w", endpoint, err)
 	}
@@ -183,7 +235,7 @@ func run(ctx context.Context, endpoint string, cfg config) (err error) {
 		}
 	}()
 	for _, n := range names {
-		s, e := newService(ctx, n, conn, cfg)
+		s, e := newService(ctx, n, conn, o.Headers, cfg)
 		if e != nil {
 			return e
 		}

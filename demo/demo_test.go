@@ -110,7 +110,7 @@ func TestDemoProducesALinkedMultiServiceWorkload(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	start := time.Now()
-	if err := run(ctx, addr, cfg); err != nil {
+	if err := run(ctx, Options{Endpoint: addr}, cfg); err != nil {
 		t.Fatalf("run: %v", err)
 	}
 	if d := time.Since(start); d > 8*time.Second {

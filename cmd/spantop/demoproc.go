@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -45,6 +47,7 @@ func (m *Main) demoProcess(ctx context.Context, endpoint string) error {
 		return fmt.Errorf("finding spantop's own binary for the demo: %w", err)
 	}
 	cmd := exec.Command(exe, demoWorkloadCommand, endpoint)
+	cmd.Env = append(os.Environ(), m.clientEnv()...)
 	out := m.Log.Writer()
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = childProcAttr()
@@ -72,4 +75,18 @@ func (m *Main) demoProcess(ctx context.Context, endpoint string) error {
 		<-done
 		return errors.New("demo workload did not stop in time; killed")
 	}
+}
+
+// clientEnv is the standard OTLP environment that lets a client on this
+// machine (the demo's SDK exporters and agentlib) through spantop's token
+// and TLS.
+func (m *Main) clientEnv() []string {
+	var env []string
+	if m.Config.Token != "" {
+		env = append(env, "OTEL_EXPORTER_OTLP_HEADERS=authorization="+strings.ReplaceAll(url.PathEscape("Bearer "+m.Config.Token), ",", "%2C"))
+	}
+	if m.Config.TLSCert != "" {
+		env = append(env, "OTEL_EXPORTER_OTLP_CERTIFICATE="+m.Config.TLSCert)
+	}
+	return env
 }

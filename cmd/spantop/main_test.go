@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spantop/spantop/internal/testcert"
 	"github.com/spantop/spantop/model"
 	"github.com/spantop/spantop/ui"
 )
@@ -120,5 +121,56 @@ func TestOpenDefaultsToRealParts(t *testing.T) {
 	defer func() { _ = m.Close() }()
 	if m.UI == nil || m.Demo == nil {
 		t.Fatal("Open left UI or Demo nil")
+	}
+}
+
+// TestDemoWithTokenAndTLS runs `spantop demo` with --token and
+// --tls-cert/--tls-key: the demo's child process (SDK exporters and
+// agentlib) gets through with the token and the certificate given in the
+// standard OTLP environment, no request is refused, and the header says
+// that token and TLS are on.
+func TestDemoWithTokenAndTLS(t *testing.T) {
+	m := testMain(t)
+	m.Config.Command = "demo"
+	m.Config.Token = "demo-token"
+	m.Config.TLSCert, m.Config.TLSKey, _ = testcert.Write(t, t.TempDir())
+	var last model.Header
+	m.UI = func(ctx context.Context, src ui.Source, opts ui.Options) error {
+		if !strings.HasSuffix(opts.Listen, "  token+TLS") {
+			t.Errorf("Listen = %q, want it to end in token+TLS", opts.Listen)
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for time.Now().Before(deadline) {
+			last = src.Header()
+			if last.Services >= 5 && last.Spans >= 100 && last.Goroutines > 0 {
+				return nil
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		return fmt.Errorf("timed out waiting for demo spans and goroutines over TLS with the token")
+	}
+	if err := m.Open(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatalf("Run: %v (last header %+v)", err, last)
+	}
+	if last.Unauthenticated != 0 || last.Rejected != 0 {
+		t.Errorf("header %+v: requests refused", last)
+	}
+}
+
+func TestProtectionInHeader(t *testing.T) {
+	m := testMain(t)
+	if err := m.Open(); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if got := m.protection(); got != "" {
+		t.Errorf("loopback, no token: %q", got)
+	}
+	m.Config.Token = "x"
+	if got := m.protection(); got != "  token" {
+		t.Errorf("loopback with token: %q", got)
 	}
 }
