@@ -9,7 +9,7 @@ ARGS    ?=
 BENCHSTAT := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
 .DEFAULT_GOAL := help
-.PHONY: help build run demo test bench bench-agentlib bench-all lint fmt screenshots clean
+.PHONY: help build run demo test bench bench-agentlib bench-all bench-bomb fuzz lint fmt screenshots clean
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -43,6 +43,9 @@ bench-agentlib: ## agentlib's cost to the app: CPU per job of a worker pool and 
 	$(BENCHSTAT) -col /agentlib bin/bench-workerpool.txt
 	for i in 1 2 3 4 5 6; do ./bin/agentlib.test -test.run '^$$' -test.bench 'Idle10k' -test.benchtime 30x; done | tee bin/bench-idle.txt
 	$(BENCHSTAT) -col /agentlib bin/bench-idle.txt
+
+bench-bomb: ## Peak RSS of the built binary under parallel gzip bombs (HTTP and gRPC) at 32, 128 and 512 MiB budgets.
+	SPANTOP_BOMB_BUDGETS=32MiB,128MiB,512MiB $(GO) test -count=1 -run 'GzipBombs' -v ./cmd/spantop | grep -E 'bomb|max-memory|PASS|FAIL|ok'
 
 bench-all: ## Every benchmark (2s each, with allocations).
 	$(GO) test -run '^$$' -bench . -benchtime 2s -benchmem -count 1 ./...
