@@ -47,6 +47,23 @@ bench-agentlib: ## agentlib's cost to the app: CPU per job of a worker pool and 
 bench-bomb: ## Peak RSS of the built binary under parallel gzip bombs (HTTP and gRPC) at 32, 128 and 512 MiB budgets.
 	SPANTOP_BOMB_BUDGETS=32MiB,128MiB,512MiB $(GO) test -count=1 -run 'GzipBombs' -v ./cmd/spantop | grep -E 'bomb|max-memory|PASS|FAIL|ok'
 
+# Every fuzz target of spantop's decoders and reassembly, FUZZTIME each
+# (go test -fuzz takes one target at a time).
+FUZZTIME ?= 20s
+# New inputs are minimised for at most this long (go test defaults to 60s,
+# which would stall a short run).
+FUZZMINIMIZE ?= 2s
+FUZZ_TARGETS := ingest:FuzzDecodeTraces ingest:FuzzDecodeTracesJSON ingest:FuzzDecodeLogs \
+	ingest:FuzzDecodeMetrics ingest:FuzzHTTPBody gotrace:FuzzReassembly gotrace:FuzzOffer gotrace:FuzzGeneration ui:FuzzSanitize
+
+fuzz: ## Run each fuzz target for FUZZTIME (default 20s): decoders of every signal, the HTTP body/gzip path, trace reassembly.
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t#*:}; \
+		echo "== $$pkg $$name"; \
+		out=$$($(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) ./$$pkg 2>&1) || { echo "$$out" | tail -40; exit 1; }; \
+		echo "$$out" | grep -E 'elapsed' | tail -1; \
+	done
+
 bench-all: ## Every benchmark (2s each, with allocations).
 	$(GO) test -run '^$$' -bench . -benchtime 2s -benchmem -count 1 ./...
 	cd agentlib && $(GO) test -run '^$$' -bench . -benchtime 2s -benchmem -count 1 ./...

@@ -2,6 +2,7 @@ package gotrace
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 
 	"github.com/spantop/spantop/model"
@@ -73,6 +74,75 @@ func FuzzGeneration(f *testing.F) {
 					if g.Resource >= int32(len(batch.SyncResources)) {
 						t.Fatalf("resource index %d of %d", g.Resource, len(batch.SyncResources))
 					}
+				}
+			}
+		}
+	})
+}
+
+// FuzzReassembly offers the chunks of two sessions of one process (the
+// second a restart: its generations count from the start again) in the
+// order, with the duplicates and the gaps the schedule chooses. Whatever
+// the schedule, nothing crashes, what is held stays within the stream
+// bound, every batch is well formed, and a fresh session sent in order
+// afterwards is read.
+func FuzzReassembly(f *testing.F) {
+	header, gens := splitTrace(f, getWorkload(f).raw)
+	if len(gens) < 3 {
+		f.Fatalf("%d generations", len(gens))
+	}
+	const chunkSize = 16 << 10
+	var pool []*model.TraceChunk
+	for _, g := range gens[:3] {
+		pool = append(pool, chunks(header, g, 1, 0, chunkSize, true)...)
+	}
+	for _, g := range gens[:2] {
+		pool = append(pool, chunks(header, g, 2, 0, chunkSize, true)...)
+	}
+	if len(pool) > 255 {
+		pool = pool[:255] // a schedule byte names a chunk
+	}
+	inOrder := make([]byte, len(pool))
+	for i := range inOrder {
+		inOrder[i] = byte(i)
+	}
+	f.Add(inOrder)
+	reversed := bytes.Clone(inOrder)
+	slices.Reverse(reversed)
+	f.Add(reversed)
+	f.Add(append(bytes.Clone(inOrder[:len(inOrder)/2]), inOrder...)) // duplicates
+	f.Add(inOrder[1:])                                               // the first chunk missing
+	evens := []byte{}
+	for i := 0; i < len(inOrder); i += 2 {
+		evens = append(evens, inOrder[i])
+	}
+	f.Add(evens)
+	const maxStream = 4 << 20
+	f.Fuzz(func(t *testing.T, schedule []byte) {
+		if len(schedule) > 4*len(pool) {
+			schedule = schedule[:4*len(pool)]
+		}
+		r, c := newTestReader(t, Options{Workers: 1, MaxStreamBytes: maxStream})
+		for _, i := range schedule {
+			ch := *pool[int(i)%len(pool)]
+			ch.Data = bytes.Clone(ch.Data)
+			_ = r.Offer(&ch) // refusals are expected; only crashes and leaks are not
+			if held := r.Stats().Held; held > 2*maxStream {
+				t.Fatalf("holding %d bytes for two streams bounded at %d", held, maxStream)
+			}
+		}
+		settle(t, r)
+		before := len(c.all())
+		offerAll(t, r, chunks(header, gens[0], 3, 0, chunkSize, true))
+		settle(t, r)
+		bs := c.all()
+		if len(bs) <= before {
+			t.Fatalf("a fresh session after the schedule was not read: %+v", r.Stats())
+		}
+		for _, b := range bs {
+			for _, g := range b.Goroutines {
+				if g.Resource >= int32(len(b.SyncResources)) {
+					t.Fatalf("resource index %d of %d", g.Resource, len(b.SyncResources))
 				}
 			}
 		}

@@ -120,7 +120,7 @@ func newFlagSet(cfg *Config) *flag.FlagSet {
 	fs.Var(sizeFlag{&cfg.MaxMessage, math.MaxInt32}, "max-message", "largest OTLP request after decompression; `size` is bytes or a number with KiB, MiB, GiB")
 	fs.Var(durationFlag{&cfg.Retain}, "retain", "how long finished spans stay visible (`duration`, e.g. 30s, 2m)")
 	fs.Var(sizeFlag{&cfg.MaxMemory, math.MaxInt64}, "max-memory", "memory budget for stored spans; `size` as for --max-message")
-	fs.StringVar(&cfg.Token, "token", "", "require `token` from clients (Authorization: Bearer token; in OTel SDKs OTEL_EXPORTER_OTLP_HEADERS=\"Authorization=Bearer token\"); default SPANTOP_TOKEN")
+	fs.StringVar(&cfg.Token, "token", "", "require `token` from clients: Authorization: Bearer token (OTel SDKs: OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20token); default $SPANTOP_TOKEN")
 	fs.BoolVar(&cfg.InsecureListen, "insecure-listen", false, "allow a non-loopback --grpc/--http address without --token")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "serve both listeners over TLS with this PEM certificate `file` (with --tls-key)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "the PEM private key `file` of --tls-cert")
