@@ -232,4 +232,3 @@ func TestGzipBombsKeepRSSNearBudget(t *testing.T) {
 }
 
 func mib(n int64) float64 { return float64(n) / (1 << 20) }
-
