@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 
 	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -23,7 +24,15 @@ func (s *Server) httpHandler() http.Handler {
 	for _, sig := range s.signals() {
 		mux.HandleFunc(sig.path, s.handleExport(sig))
 	}
-	return mux
+	otlp := s.cors(mux)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// gRPC over TLS h2 on the --http port (split.go).
+		if r.ProtoMajor == 2 && strings.HasPrefix(r.Header.Get("Content-Type"), "application/grpc") {
+			s.grpcSrv.ServeHTTP(w, r)
+			return
+		}
+		otlp.ServeHTTP(w, r)
+	})
 }
 
 // encoding is the request's (and so the response's) content type.

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
 
 	"github.com/spantop/spantop/model"
 )
@@ -45,6 +44,9 @@ type Config struct {
 	// TLSCert and TLSKey, when set, are PEM files: both receivers then
 	// serve TLS only.
 	TLSCert, TLSKey string
+	// CORS lists the browser origins (besides loopback ones) whose OTLP/HTTP
+	// requests are allowed; "*" allows any.
+	CORS []string
 }
 
 // InflightBound is the in-flight bound spantop derives from its memory
@@ -133,37 +135,36 @@ func (s *Server) Start() error {
 		}
 	}
 	s.started = true
+	s.grpcSrv = grpc.NewServer(
+		grpc.ForceServerCodecV2(rawCodec{}),
+		grpc.MaxRecvMsgSize(s.cfg.MaxMessage),
+		//lint:ignore SA1019 the only per-server decompressor; see gzipPassThrough
+		grpc.RPCDecompressor(gzipPassThrough{}),
+	)
+	s.registerGRPC(s.grpcSrv)
+	s.httpSrv = &http.Server{
+		Handler:           s.httpHandler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		// Nothing may print while the TUI owns the terminal.
+		ErrorLog: log.New(io.Discard, "", 0),
+	}
+	// Each port serves both protocols (split.go); TLS, when on, is done
+	// there, before the split.
+	for i, l := range []net.Listener{gl, hl} {
+		if l == nil {
+			continue
+		}
+		g, h := split(l, tlsCfg, i == 1)
+		s.wg.Go(func() { _ = s.grpcSrv.Serve(g) }) // returns when stopped
+		s.wg.Go(func() { _ = s.httpSrv.Serve(h) }) // returns ErrServerClosed on Shutdown
+	}
 	if gl != nil {
-		opts := []grpc.ServerOption{
-			grpc.ForceServerCodecV2(rawCodec{}),
-			grpc.MaxRecvMsgSize(s.cfg.MaxMessage),
-			//lint:ignore SA1019 the only per-server decompressor; see gzipPassThrough
-			grpc.RPCDecompressor(gzipPassThrough{}),
-		}
-		if tlsCfg != nil {
-			opts = append(opts, grpc.Creds(credentials.NewTLS(tlsCfg)))
-		}
-		s.grpcSrv = grpc.NewServer(opts...)
-		s.registerGRPC(s.grpcSrv)
 		s.grpcAddr = gl.Addr().String()
-		s.wg.Go(func() { _ = s.grpcSrv.Serve(gl) }) // returns when stopped
 	}
 	if hl != nil {
-		s.httpSrv = &http.Server{
-			Handler:           s.httpHandler(),
-			ReadHeaderTimeout: 10 * time.Second,
-			ReadTimeout:       2 * time.Minute,
-			IdleTimeout:       2 * time.Minute,
-			// Nothing may print while the TUI owns the terminal.
-			ErrorLog: log.New(io.Discard, "", 0),
-		}
 		s.httpAddr = hl.Addr().String()
-		if tlsCfg != nil {
-			s.httpSrv.TLSConfig = tlsCfg
-			s.wg.Go(func() { _ = s.httpSrv.ServeTLS(hl, "", "") }) // the certificate is in TLSConfig
-		} else {
-			s.wg.Go(func() { _ = s.httpSrv.Serve(hl) }) // returns ErrServerClosed on Shutdown
-		}
 	}
 	return nil
 }
@@ -180,7 +181,7 @@ func (s *Server) tlsConfig() (*tls.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--tls-cert/--tls-key: %w", err)
 	}
-	// h2 first: gRPC needs HTTP/2; OTLP/HTTP clients may use either.
+	// h2 is gRPC's (split.go); OTLP/HTTP over TLS is HTTP/1.1.
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}}, nil
 }
 

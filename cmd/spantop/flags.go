@@ -30,8 +30,10 @@ type Config struct {
 	InsecureListen bool
 	// TLSCert and TLSKey serve both listeners over TLS.
 	TLSCert, TLSKey string
-	ASCII           bool
-	NoColor         bool
+	// CORS are browser origins allowed besides loopback ones (--cors).
+	CORS    []string
+	ASCII   bool
+	NoColor bool
 	// Warn holds the warnings' thresholds (--warn-*).
 	Warn model.Thresholds
 }
@@ -124,6 +126,10 @@ func newFlagSet(cfg *Config) *flag.FlagSet {
 	fs.BoolVar(&cfg.InsecureListen, "insecure-listen", false, "allow a non-loopback --grpc/--http address without --token")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "serve both listeners over TLS with this PEM certificate `file` (with --tls-key)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "the PEM private key `file` of --tls-cert")
+	fs.Func("cors", "allow OTLP/HTTP from browser pages of `origin` (e.g. https://app.example; repeatable; * for any); loopback origins are always allowed", func(v string) error {
+		cfg.CORS = append(cfg.CORS, v)
+		return nil
+	})
 	fs.StringVar(&cfg.LogFile, "log", "", "write diagnostics to `file` (default: discard; nothing is printed while the TUI runs)")
 	fs.Var(durationFlag{&cfg.Warn.InFlight}, "warn-inflight", "warn of a span in flight longer than `duration`")
 	fs.Var(durationFlag{&cfg.Warn.Propagation}, "warn-propagation", "judge a trace's context propagation (orphans, client spans without a remote child) once it has been quiet for `duration`")
@@ -169,7 +175,7 @@ Flags:
 		switch f.Name {
 		case "max-message", "max-memory":
 			// DefValue is already formatted by sizeFlag.String.
-		case "version", "ascii", "no-color", "log", "token", "insecure-listen", "tls-cert", "tls-key":
+		case "version", "ascii", "no-color", "log", "token", "insecure-listen", "tls-cert", "tls-key", "cors":
 			def = ""
 		}
 		if def != "" {

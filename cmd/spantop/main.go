@@ -137,6 +137,7 @@ func (m *Main) Open() error {
 		Token:       m.Config.Token,
 		TLSCert:     m.Config.TLSCert,
 		TLSKey:      m.Config.TLSKey,
+		CORS:        m.Config.CORS,
 	}
 	m.Queue = ingest.NewQueue(0, m.Model.Counters())
 	m.Server = ingest.NewServer(icfg, m.Model.Symbols(), m.Model.Counters(), m.Queue)
