@@ -162,7 +162,8 @@ func (m *Main) listening() string {
 	if a := m.Server.HTTPAddr(); a != "" {
 		parts = append(parts, "http "+a)
 	}
-	return strings.Join(parts, "  ") + m.protection()
+	// The protection comes first: a narrow header cuts the end.
+	return m.protection() + strings.Join(parts, "  ")
 }
 
 // protection tells the header when spantop listens beyond loopback, and
@@ -181,11 +182,11 @@ func (m *Main) protection() string {
 	}
 	switch {
 	case exposed && len(on) == 0:
-		return "  BEYOND LOOPBACK, no token, no TLS"
+		return "BEYOND LOOPBACK, no token, no TLS  "
 	case exposed:
-		return "  beyond loopback, " + strings.Join(on, "+")
+		return "beyond loopback, " + strings.Join(on, "+") + "  "
 	case len(on) > 0:
-		return "  " + strings.Join(on, "+")
+		return strings.Join(on, "+") + "  "
 	}
 	return ""
 }

@@ -136,8 +136,8 @@ func TestDemoWithTokenAndTLS(t *testing.T) {
 	m.Config.TLSCert, m.Config.TLSKey, _ = testcert.Write(t, t.TempDir())
 	var last model.Header
 	m.UI = func(ctx context.Context, src ui.Source, opts ui.Options) error {
-		if !strings.HasSuffix(opts.Listen, "  token+TLS") {
-			t.Errorf("Listen = %q, want it to end in token+TLS", opts.Listen)
+		if !strings.HasPrefix(opts.Listen, "token+TLS  grpc 127.0.0.1:") {
+			t.Errorf("Listen = %q, want it to start with token+TLS", opts.Listen)
 		}
 		deadline := time.Now().Add(20 * time.Second)
 		for time.Now().Before(deadline) {
@@ -170,7 +170,7 @@ func TestProtectionInHeader(t *testing.T) {
 		t.Errorf("loopback, no token: %q", got)
 	}
 	m.Config.Token = "x"
-	if got := m.protection(); got != "  token" {
+	if got := m.protection(); got != "token  " {
 		t.Errorf("loopback with token: %q", got)
 	}
 }
