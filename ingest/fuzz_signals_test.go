@@ -113,7 +113,9 @@ func FuzzDecodeMetrics(f *testing.F) {
 	})
 }
 
+// gzipped returns b gzipped.
 func gzipped(t testing.TB, b []byte) []byte {
+	t.Helper()
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	if _, err := zw.Write(b); err != nil {

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"io"
@@ -51,15 +50,7 @@ func exportRaw(cc *grpc.ClientConn, method string, body []byte, resp proto.Messa
 func postHTTP(t testing.TB, addr, path, contentType string, body []byte, gz bool) *http.Response {
 	t.Helper()
 	if gz {
-		var buf bytes.Buffer
-		zw := gzip.NewWriter(&buf)
-		if _, err := zw.Write(body); err != nil {
-			t.Fatal(err)
-		}
-		if err := zw.Close(); err != nil {
-			t.Fatal(err)
-		}
-		body = buf.Bytes()
+		body = gzipped(t, body)
 	}
 	req, err := http.NewRequest(http.MethodPost, "http://"+addr+path, bytes.NewReader(body))
 	if err != nil {
