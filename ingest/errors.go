@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -64,6 +65,17 @@ type failure struct {
 
 // classify maps an export error to its answer.
 func classify(err error) failure {
+	f := classifyRaw(err)
+	f.msg = validMessage(f.msg)
+	return f
+}
+
+// validMessage makes s fit a protobuf string field (google.rpc.Status's
+// message, partial success's error_message), which must be UTF-8: an error
+// may quote the client's bytes.
+func validMessage(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
+
+func classifyRaw(err error) failure {
 	var tl tooLarge
 	var un unsupported
 	switch {

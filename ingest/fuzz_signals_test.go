@@ -68,6 +68,9 @@ func checkExport(t *testing.T, resp proto.Message, err error, parses bool) {
 	if rejected < 0 || (rejected > 0) != (msg != "") {
 		t.Fatalf("rejected %d, message %q", rejected, msg)
 	}
+	if _, err := proto.Marshal(resp); err != nil {
+		t.Fatalf("the answer cannot be sent: %v", err)
+	}
 }
 
 func FuzzDecodeLogs(f *testing.F) {

@@ -42,7 +42,7 @@ func (s *Server) logsSignal() signal {
 			}
 			resp := &collogs.ExportLogsServiceResponse{}
 			if rejected > 0 {
-				resp.PartialSuccess = &collogs.ExportLogsPartialSuccess{RejectedLogRecords: int64(rejected), ErrorMessage: msg}
+				resp.PartialSuccess = &collogs.ExportLogsPartialSuccess{RejectedLogRecords: int64(rejected), ErrorMessage: validMessage(msg)}
 			}
 			return resp, nil
 		},

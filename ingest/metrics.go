@@ -32,7 +32,7 @@ func (s *Server) metricsSignal() signal {
 			}
 			resp := &colmetrics.ExportMetricsServiceResponse{}
 			if rejected > 0 {
-				resp.PartialSuccess = &colmetrics.ExportMetricsPartialSuccess{RejectedDataPoints: int64(rejected), ErrorMessage: msg}
+				resp.PartialSuccess = &colmetrics.ExportMetricsPartialSuccess{RejectedDataPoints: int64(rejected), ErrorMessage: validMessage(msg)}
 			}
 			return resp, nil
 		},

@@ -23,7 +23,7 @@ func (s *Server) tracesSignal() signal {
 			}
 			resp := &coltrace.ExportTraceServiceResponse{}
 			if rejected > 0 {
-				resp.PartialSuccess = &coltrace.ExportTracePartialSuccess{RejectedSpans: int64(rejected), ErrorMessage: msg}
+				resp.PartialSuccess = &coltrace.ExportTracePartialSuccess{RejectedSpans: int64(rejected), ErrorMessage: validMessage(msg)}
 			}
 			return resp, nil
 		},
