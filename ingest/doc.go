@@ -12,5 +12,6 @@
 // decode.go for the request, span.go for each span, anyvalue.go for
 // attribute values, wire.go and fields.go for fields; json.go for
 // OTLP/JSON. queue.go is the queue, codec.go hands gRPC requests over as
-// raw bytes, server.go binds and stops the listeners.
+// raw bytes, server.go binds and stops the listeners, split.go lets each
+// port serve both protocols, cors.go answers browsers.
 package ingest
