@@ -98,7 +98,7 @@ func (d *decoder) span(b []byte, sc *scope, pr *pendingRes) error {
 				st.spanID = f.b
 			case 3:
 				if len(f.b) > 0 {
-					st.extFor().TraceState = string(f.b)
+					st.extFor().TraceState = string(d.syms.Clip(f.b))
 				}
 			case 4:
 				st.parent = f.b
@@ -119,6 +119,9 @@ func (d *decoder) span(b []byte, sc *scope, pr *pendingRes) error {
 			case 15:
 				if err := spanStatus(f.b, rec, &st, sc); err != nil {
 					return err
+				}
+				if st.ext != nil {
+					st.ext.StatusMessage = d.syms.ClipString(st.ext.StatusMessage)
 				}
 			}
 		}
@@ -278,7 +281,7 @@ func (d *decoder) event(b []byte, ext *model.SpanExt) error {
 		case f.num == 1 && f.typ == 1:
 			ev.Time = clampTime(f.u)
 		case f.num == 2 && f.typ == 2:
-			ev.Name = string(f.b)
+			ev.Name = string(d.syms.Clip(f.b))
 		case f.num == 3 && f.typ == 2:
 			key, v, err := keyValue(f.b)
 			if err != nil {

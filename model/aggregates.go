@@ -62,10 +62,38 @@ type traceRec struct {
 
 const traceEntryBytes = 72
 
+// Operations and services outlive their spans, so their number is bounded:
+// past maxOperations (or when aggregates fill their share of the budget) a
+// new operation is counted in its service's "other operations" row, and past
+// maxServices a new resource in one "other services" row. Otherwise a stream
+// of unique span or service names would pin memory (and their strings) for
+// good.
+const (
+	maxOperations = 20000
+	maxServices   = 2000
+)
+
+const (
+	otherOperations = "…(other operations)"
+	otherServices   = "…(other services)"
+)
+
+// aggregatesFull says aggregates, with the strings they keep from being
+// reclaimed, have taken their share of the budget.
+func (m *Model) aggregatesFull() bool { return m.aggBytes+m.pinnedStrings > m.cfg.MaxMemory/8 }
+
 func (m *Model) serviceFor(r *Resource) uint32 {
 	key := string(r.Attrs)
 	if idx, ok := m.svcIndex[key]; ok {
 		return idx
+	}
+	if len(m.services) >= maxServices || m.aggregatesFull() {
+		other := Resource{ServiceName: m.syms.InternString(otherServices)}
+		other.Attrs = []byte{} // one key for every resource folded here
+		if idx, ok := m.svcIndex[""]; ok {
+			return idx
+		}
+		r, key = &other, ""
 	}
 	m.nextSvcID++
 	s := &service{id: m.nextSvcID, name: r.ServiceName, instance: r.InstanceID, host: r.HostName, pid: r.PID, attrs: r.Attrs, since: m.now().UnixNano()}
@@ -76,6 +104,7 @@ func (m *Model) serviceFor(r *Resource) uint32 {
 	m.services = append(m.services, s)
 	m.svcIndex[key] = idx
 	m.aggBytes += serviceBytes + 2*int64(len(key))
+	m.pinnedStrings += int64(len(m.syms.String(s.name)) + len(m.syms.String(s.instance)) + len(m.syms.String(s.host)))
 	return idx
 }
 
@@ -84,11 +113,19 @@ func (m *Model) operationFor(svc uint32, name Sym, kind SpanKind) uint32 {
 	if idx, ok := m.opIndex[k]; ok {
 		return idx
 	}
+	if len(m.ops) >= maxOperations || m.aggregatesFull() {
+		name = m.syms.InternString(otherOperations)
+		k = makeOpKey(svc, name, kind)
+		if idx, ok := m.opIndex[k]; ok {
+			return idx
+		}
+	}
 	m.nextOpID++
 	idx := uint32(len(m.ops))
 	m.ops = append(m.ops, &operation{id: m.nextOpID, svc: svc, name: name, kind: kind})
 	m.opIndex[k] = idx
 	m.aggBytes += opBytes
+	m.pinnedStrings += int64(len(m.syms.String(name)))
 	return idx
 }
 

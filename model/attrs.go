@@ -83,10 +83,16 @@ type AttrWriter struct {
 	// of which repeat: one lookup per attribute instead of two.
 	pairs   map[string]uint64
 	pairBuf []byte
+	// epoch is the Symbols epoch the caches were filled in: handles may be
+	// reclaimed and reused after the next one, so the caches go then.
+	epoch uint32
 }
 
 // maxKnown bounds a writer's cache; it starts over when full.
 const maxKnown = 8192
+
+// maxCachedString is the longest string a writer's cache keeps.
+const maxCachedString = 256
 
 // NewAttrWriter returns a writer interning into syms.
 func NewAttrWriter(syms *Symbols) *AttrWriter {
@@ -95,6 +101,7 @@ func NewAttrWriter(syms *Symbols) *AttrWriter {
 
 // Intern interns b through the writer's cache; use it for names too.
 func (w *AttrWriter) Intern(b []byte) Sym {
+	w.checkEpoch()
 	if id, ok := w.known[string(b)]; ok {
 		return id
 	}
@@ -105,6 +112,7 @@ func (w *AttrWriter) Intern(b []byte) Sym {
 
 // tryIntern is TryIntern through the writer's cache.
 func (w *AttrWriter) tryIntern(b []byte) (Sym, bool) {
+	w.checkEpoch()
 	if id, ok := w.known[string(b)]; ok {
 		return id, true
 	}
@@ -116,10 +124,22 @@ func (w *AttrWriter) tryIntern(b []byte) (Sym, bool) {
 }
 
 func (w *AttrWriter) remember(b []byte, id Sym) {
+	if len(b) > maxCachedString {
+		return // long strings rarely repeat; do not keep them in a pooled cache
+	}
 	if len(w.known) >= maxKnown {
 		clear(w.known)
 	}
 	w.known[string(b)] = id
+}
+
+// checkEpoch drops the caches when the table has opened a new epoch.
+func (w *AttrWriter) checkEpoch() {
+	if e := w.syms.Epoch(); e != w.epoch {
+		clear(w.known)
+		clear(w.pairs)
+		w.epoch = e
+	}
 }
 
 // Reset starts a new blob, keeping the buffer.
@@ -146,6 +166,7 @@ func (w *AttrWriter) key(k []byte, tag byte) {
 
 // String appends a string attribute.
 func (w *AttrWriter) String(k, v []byte) {
+	w.checkEpoch()
 	if len(v) <= maxInternedValue {
 		w.pairBuf = append(append(append(w.pairBuf[:0], k...), 0), v...)
 		if p, ok := w.pairs[string(w.pairBuf)]; ok {
@@ -162,6 +183,7 @@ func (w *AttrWriter) String(k, v []byte) {
 			return
 		}
 	}
+	v = w.syms.Clip(v)
 	w.key(k, tagStrInline)
 	w.buf = binary.AppendUvarint(w.buf, uint64(len(v)))
 	w.buf = append(w.buf, v...)
@@ -197,6 +219,7 @@ func (w *AttrWriter) Bool(k []byte, v bool) {
 
 // Bytes appends a bytes attribute.
 func (w *AttrWriter) Bytes(k, v []byte) {
+	v = w.syms.Clip(v)
 	w.key(k, tagBytes)
 	w.buf = binary.AppendUvarint(w.buf, uint64(len(v)))
 	w.buf = append(w.buf, v...)

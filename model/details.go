@@ -16,6 +16,8 @@ func (m *Model) Header() Header {
 		Evicted:      m.evicted,
 		MemoryUsed:   m.memoryUsed(),
 		MemoryBudget: m.cfg.MaxMemory,
+		Truncated:    m.syms.Truncated(),
+		OverBudget:   m.counters.OverBudget.Load(),
 		Spans:        m.store.live,
 		Running:      len(m.running) - m.goLive,
 		Goroutines:   m.goLive,

@@ -75,6 +75,11 @@ type Model struct {
 	aggBytes      int64
 	peakTraces    int
 	symBytesCache int64
+	// pinnedStrings is the bytes of the names aggregates keep alive (they
+	// are in symBytesCache too); it bounds how many aggregates are made.
+	pinnedStrings int64
+
+	strs stringCollector
 }
 
 type fifoEntry struct {
@@ -114,6 +119,7 @@ func New(cfg Config) *Model {
 		checkScratch: make(map[SpanID]uint32),
 		checkRemote:  make(map[SpanID]bool),
 	}
+	m.syms.SetMaxString(cfg.MaxString)
 	m.rtWriter = NewAttrWriter(m.syms)
 	m.unknownService = m.syms.InternString("unknown_service")
 	m.idx.col = TaskID
@@ -183,6 +189,7 @@ func (m *Model) Apply(b *Batch) {
 	if len(b.Spans) > 0 {
 		m.applied.add(now, uint32(len(b.Spans)))
 	}
+	m.strs.applied += int64(len(b.Spans))
 	m.settleBudget()
 }
 
@@ -191,6 +198,30 @@ func (m *Model) Apply(b *Batch) {
 // see, so it runs after each batch and after the index is rebuilt.
 func (m *Model) settleBudget() {
 	for m.memoryUsed() > m.cfg.MaxMemory && m.evictOldest() {
+	}
+	m.judgeBudget()
+}
+
+// judgeBudget tells ingest (Counters.OverBudget) whether to refuse spans.
+// It refuses from when a span could not be stored, when nothing is left to
+// evict and the budget is nearly spent, or when strings, which are freed
+// only by the next collection, hold half the budget; it accepts again once
+// an eighth of the budget is free and strings are back under a quarter.
+// Refusing at the door is what keeps clients from being told OK for spans
+// that would then be dropped.
+func (m *Model) judgeBudget() {
+	used, budget, strs := m.memoryUsed(), m.cfg.MaxMemory, m.symBytesCache
+	over := &m.counters.OverBudget
+	if over.Load() {
+		if used <= budget-budget/8 && strs <= budget/4 {
+			over.Store(false)
+			m.syms.setFull(false)
+		}
+		return
+	}
+	if strs > budget/2 || (m.fifoHead >= len(m.fifo) && used > budget-budget/16) {
+		over.Store(true)
+		m.syms.setFull(true)
 	}
 }
 
@@ -206,6 +237,8 @@ func (m *Model) applySpan(rec *SpanRec, svc uint32, now int64) {
 	}
 	if !m.reserve(int64(cap(rec.Attrs)) + rec.Ext.bytes() + perSpanBytes) {
 		m.counters.Dropped.Add(1)
+		m.counters.OverBudget.Store(true)
+		m.syms.setFull(true)
 		return
 	}
 	slot := m.store.alloc(k)
@@ -490,6 +523,9 @@ func (m *Model) Sweep() {
 		m.setWarn(slot, WarnLost)
 	}
 	m.sweepProcesses(now)
+	m.maybeCollectStrings(now)
+	m.symBytesCache = m.syms.Bytes()
+	m.judgeBudget()
 	m.runTraceChecks(now)
 	m.checkGoroutines(now)
 	cutoff := now - int64(m.cfg.Retain)

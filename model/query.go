@@ -17,6 +17,10 @@ type Counters struct {
 	// Dropped counts spans lost after acceptance (the memory budget was
 	// exhausted by live spans and nothing finished was left to evict).
 	Dropped atomic.Int64
+	// OverBudget is set by the model's writer while it cannot meet its
+	// memory budget; ingest then refuses spans (RESOURCE_EXHAUSTED / 429)
+	// rather than accept spans it would drop.
+	OverBudget atomic.Bool
 }
 
 // Header is the live figures shown above every view.
@@ -29,6 +33,10 @@ type Header struct {
 	Evicted      int64
 	MemoryUsed   int64
 	MemoryBudget int64
+	// Truncated counts names and values cut at ingest (--max-string).
+	Truncated int64
+	// OverBudget is set while the model refuses spans to keep its budget.
+	OverBudget bool
 	// Spans counts stored spans; Running, Lost and Errors are subsets.
 	Spans, Running, Lost, Errors int
 	Traces, Operations, Services int

@@ -23,9 +23,11 @@ type Config struct {
 	MaxMessage int64
 	Retain     time.Duration
 	MaxMemory  int64
-	LogFile    string
-	ASCII      bool
-	NoColor    bool
+	// MaxString is the longest name or attribute value kept whole.
+	MaxString int64
+	LogFile   string
+	ASCII     bool
+	NoColor   bool
 	// Warn holds the warnings' thresholds (--warn-*).
 	Warn model.Thresholds
 }
@@ -38,6 +40,7 @@ func DefaultConfig() Config {
 		MaxMessage: ingest.DefaultMaxMessage,
 		Retain:     model.DefaultRetain,
 		MaxMemory:  model.DefaultMaxMemory,
+		MaxString:  model.DefaultMaxString,
 		Warn:       model.DefaultThresholds,
 	}
 }
@@ -101,6 +104,7 @@ func newFlagSet(cfg *Config) *flag.FlagSet {
 	fs.Var(sizeFlag{&cfg.MaxMessage, math.MaxInt32}, "max-message", "largest OTLP request after decompression; `size` is bytes or a number with KiB, MiB, GiB")
 	fs.Var(durationFlag{&cfg.Retain}, "retain", "how long finished spans stay visible (`duration`, e.g. 30s, 2m)")
 	fs.Var(sizeFlag{&cfg.MaxMemory, math.MaxInt64}, "max-memory", "memory budget for stored spans; `size` as for --max-message")
+	fs.Var(sizeFlag{&cfg.MaxString, 1 << 30}, "max-string", "longest name or attribute value kept whole; longer ones are cut and marked truncated; `size` as for --max-message")
 	fs.StringVar(&cfg.LogFile, "log", "", "write diagnostics to `file` (default: discard; nothing is printed while the TUI runs)")
 	fs.Var(durationFlag{&cfg.Warn.InFlight}, "warn-inflight", "warn of a span in flight longer than `duration`")
 	fs.Var(durationFlag{&cfg.Warn.Propagation}, "warn-propagation", "judge a trace's context propagation (orphans, client spans without a remote child) once it has been quiet for `duration`")
@@ -144,7 +148,7 @@ Flags:
 		}
 		def := f.DefValue
 		switch f.Name {
-		case "max-message", "max-memory":
+		case "max-message", "max-memory", "max-string":
 			// DefValue is already formatted by sizeFlag.String.
 		case "version", "ascii", "no-color", "log":
 			def = ""
