@@ -3,6 +3,7 @@ package model
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -39,6 +40,12 @@ type Model struct {
 
 	idx    taskIndex
 	recent slotCache
+	// build makes the index on a newly asked-for column (writer only);
+	// indexReq is how a query asks; writing says Run is applying batches,
+	// so a query may leave the building to it.
+	build    indexBuild
+	indexReq indexRequest
+	writing  atomic.Bool
 
 	lost, errors int
 	evicted      int64
@@ -123,6 +130,7 @@ func New(cfg Config) *Model {
 	m.rtWriter = NewAttrWriter(m.syms)
 	m.unknownService = m.syms.InternString("unknown_service")
 	m.idx.col = TaskID
+	m.indexReq.wake = make(chan struct{}, 1)
 	return m
 }
 
@@ -135,12 +143,22 @@ func (m *Model) Counters() *Counters { return &m.counters }
 // SweepEvery is how often Run expires retained spans and marks lost ones.
 const SweepEvery = 100 * time.Millisecond
 
-// Run is the writer loop: it applies batches from in and sweeps retention
-// and lost spans every SweepEvery until ctx ends or in is closed.
+// Run is the writer loop: it applies batches from in, sweeps retention and
+// lost spans every SweepEvery, and builds a sort index a query asked for
+// in steps between batches, until ctx ends or in is closed.
 func (m *Model) Run(ctx context.Context, in <-chan *Batch) {
 	t := time.NewTicker(SweepEvery)
 	defer t.Stop()
+	m.writing.Store(true)
+	defer m.writing.Store(false)
 	for {
+		m.takeIndexRequest()
+		busy := m.build.busy()
+		var wait <-chan time.Time
+		if busy {
+			// A step is waiting: take one unless a batch is ready.
+			wait = closedTimer
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -151,9 +169,24 @@ func (m *Model) Run(ctx context.Context, in <-chan *Batch) {
 			m.Apply(b)
 		case <-t.C:
 			m.Sweep()
+		case tree := <-m.build.done:
+			m.sorted(tree)
+		case <-m.indexReq.wake:
+		case <-wait:
+		}
+		if m.build.busy() {
+			m.buildStep()
 		}
 	}
 }
+
+// closedTimer is always ready: the select in Run falls through to a build
+// step when nothing else is.
+var closedTimer = func() <-chan time.Time {
+	c := make(chan time.Time)
+	close(c)
+	return c
+}()
 
 // Apply stores one batch. Only the writer goroutine calls it.
 func (m *Model) Apply(b *Batch) {
@@ -162,6 +195,9 @@ func (m *Model) Apply(b *Batch) {
 	defer m.mu.Unlock()
 	m.symBytesCache = m.syms.Bytes()
 	m.idx.strs = m.syms.snapshot()
+	if m.build.phase == buildReplaying {
+		m.build.next.strs = m.idx.strs
+	}
 	var svcBuf [8]uint32
 	svcs := svcBuf[:0]
 	for i := range b.Resources {

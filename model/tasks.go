@@ -17,7 +17,6 @@ type taskScan struct {
 	now    int64
 	f      *filter
 	ranks  []uint32 // alphabetical rank of each Sym
-	svcKey []int64  // per service: rank of its name
 	keys   [chunkSize]int64
 }
 
@@ -28,54 +27,16 @@ func (s *taskScan) symRank(id Sym) int64 {
 	return math.MaxUint32 // interned after the ranks were taken: sort last
 }
 
-// fill computes the sort keys of one chunk into s.keys.
+// fill computes the sort keys of one chunk into s.keys (taskKey, with
+// strings by alphabetical rank).
 func (s *taskScan) fill(c *spanChunk) {
 	k := &s.keys
-	switch s.col {
-	case TaskTotal:
-		for i := range k {
-			k[i] = durKey(c.dur[i], s.now)
-		}
-	case TaskName:
-		for i := range k {
-			k[i] = s.symRank(c.name[i])
-		}
-	case TaskService:
-		for i := range k {
-			if int(c.svc[i]) < len(s.svcKey) {
-				k[i] = s.svcKey[c.svc[i]]
-			}
-		}
-	case TaskTarget:
-		for i := range k {
-			k[i] = s.symRank(c.scope[i])
-		}
-	case TaskLocation:
-		for i := range k {
-			k[i] = s.symRank(c.loc[i])
-		}
-	case TaskState:
-		for i := range k {
-			k[i] = int64(c.state[i])
-		}
-	case TaskKind:
-		for i := range k {
-			k[i] = int64(c.kind[i])
-		}
-	case TaskFields:
-		for i := range k {
-			k[i] = int64(c.nattr[i])
-		}
-	case TaskBusy, TaskSched, TaskIdle, TaskPolls:
-		for i := range k {
-			k[i] = runtimeKey(c, i, s.col)
-		}
-	case TaskWarn:
-		for i := range k {
-			k[i] = int64(bits.OnesCount16(c.warn[i]))
-		}
-	default: // ID
+	if s.col >= TaskColumns || s.col == TaskID {
 		*k = [chunkSize]int64{}
+		return
+	}
+	for i := range k {
+		k[i], _ = s.m.taskKey(s.col, c, i, s.now, s.symRank)
 	}
 	if s.desc {
 		for i := range k {
@@ -125,8 +86,19 @@ func (m *Model) Tasks(q Query) Page[TaskRow] {
 			return page
 		}
 		m.mu.RUnlock()
+		if m.writing.Load() {
+			// The writer builds the index; a scan answers meanwhile.
+			m.indexReq.ask(col)
+			page := m.scanTasks(q, nil)
+			if ferr != nil {
+				page.FilterErr = ferr.Error()
+			}
+			return page
+		}
 		m.mu.Lock()
-		m.rebuildIndex(col)
+		if m.idx.col != col {
+			m.rebuildIndex(col)
+		}
 		m.mu.Unlock()
 		return m.Tasks(q)
 	}
@@ -142,12 +114,6 @@ func (m *Model) scanTasks(q Query, f *filter) Page[TaskRow] {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	s := &taskScan{m: m, col: q.Sort, desc: q.Desc, now: m.now().UnixNano(), f: f, ranks: ranks}
-	if q.Sort == TaskService {
-		s.svcKey = make([]int64, len(m.services))
-		for i, svc := range m.services {
-			s.svcKey[i] = s.symRank(svc.name)
-		}
-	}
 
 	var anchor item
 	hasAnchor := false

@@ -67,6 +67,12 @@ func (m *Model) treeTasks(q Query) Page[TaskRow] {
 	// Siblings are ordered with the sort index's comparison, so the index
 	// must be on the column, with or without a filter.
 	m.mu.RLock()
+	if m.idx.col != col && m.writing.Load() {
+		// The writer builds the index on col; until it is ready the tree
+		// keeps the previous order.
+		m.indexReq.ask(col)
+		col = m.idx.col
+	}
 	for m.idx.col != col {
 		m.mu.RUnlock()
 		m.mu.Lock()
