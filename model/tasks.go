@@ -11,13 +11,13 @@ import (
 
 // taskScan holds what one tasks query needs while it walks the chunks.
 type taskScan struct {
-	m      *Model
-	col    Column
-	desc   bool
-	now    int64
-	f      *filter
-	ranks  []uint32 // alphabetical rank of each Sym
-	keys   [chunkSize]int64
+	m     *Model
+	col   Column
+	desc  bool
+	now   int64
+	f     *filter
+	ranks []uint32 // alphabetical rank of each Sym
+	keys  [chunkSize]int64
 }
 
 func (s *taskScan) symRank(id Sym) int64 {
