@@ -226,6 +226,7 @@ func (m *Model) Apply(b *Batch) {
 		m.applied.add(now, uint32(len(b.Spans)))
 	}
 	m.strs.applied += int64(len(b.Spans))
+	m.runTraceChecks(now, traceChecksPerBatch)
 	m.settleBudget()
 }
 
@@ -562,7 +563,7 @@ func (m *Model) Sweep() {
 	m.maybeCollectStrings(now)
 	m.symBytesCache = m.syms.Bytes()
 	m.judgeBudget()
-	m.runTraceChecks(now)
+	m.runTraceChecks(now, traceChecksPerSweep)
 	m.checkGoroutines(now)
 	cutoff := now - int64(m.cfg.Retain)
 	for m.fifoHead < len(m.fifo) && m.fifo[m.fifoHead].at <= cutoff {

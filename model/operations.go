@@ -26,12 +26,19 @@ func (m *Model) Operations(q Query) Page[OpRow] {
 	if ferr != nil {
 		f = nil
 	}
-	var ranks []uint32
-	if q.Sort == OpService || q.Sort == OpName {
-		ranks = m.syms.Ranks()
-	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
+	var ranks []uint32
+	if q.Sort == OpService || q.Sort == OpName {
+		ranks = m.syms.rankOf(func(mark func(Sym)) {
+			for _, o := range m.ops {
+				mark(o.name)
+			}
+			for _, s := range m.services {
+				mark(s.name)
+			}
+		})
+	}
 	now := m.now().UnixNano()
 	stats := make([]opStats, 0, len(m.ops))
 	for _, o := range m.ops {

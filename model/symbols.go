@@ -30,8 +30,6 @@ type Symbols struct {
 	strs  []string
 	free  []Sym // handles of reclaimed strings, reused first
 	bytes int64 // accounted size of the strings and the map
-	// changes counts additions, so Ranks knows when to rebuild.
-	changes uint64
 
 	// epoch advances at each collection; stamps holds, per handle, the
 	// epoch in which it was last interned or looked up.
@@ -49,10 +47,6 @@ type Symbols struct {
 	// maxLen caps a string's bytes at ingest; truncated counts the cuts.
 	maxLen    atomic.Int64
 	truncated atomic.Int64
-
-	rankMu      sync.Mutex
-	rank        []uint32 // alphabetical rank of each Sym; rebuilt when the table changed
-	rankedAfter uint64
 }
 
 // MaxSymbols bounds the intern table. Keys and names are always interned;
@@ -64,7 +58,7 @@ const MaxSymbols = 1 << 18
 const maxValueSymbols = MaxSymbols - MaxSymbols/4
 
 // symOverhead is what one entry costs besides its bytes: the map slot, the
-// string header in strs, the rank slot and the stamp.
+// string header in strs and the stamp.
 const symOverhead = 100
 
 const stampPage = 4096
@@ -262,7 +256,6 @@ func (s *Symbols) insertLocked(str string) Sym {
 	}
 	s.ids[str] = id
 	s.bytes += int64(len(str)) + symOverhead
-	s.changes++
 	s.stamps[id/stampPage].Load()[id%stampPage].Store(s.epoch.Load())
 	return id
 }
@@ -345,35 +338,40 @@ func (s *Symbols) sweep(live []uint64, since uint32) int64 {
 		freed += n
 	}
 	if freed > 0 {
-		s.changes++
 	}
 	return freed
 }
 
-// Ranks returns each Sym's position in alphabetical order, so string columns
-// sort by a small integer. It is rebuilt only when the table has changed.
-func (s *Symbols) Ranks() []uint32 {
-	s.rankMu.Lock()
-	defer s.rankMu.Unlock()
+// rankOf returns the alphabetical rank among themselves of the handles
+// each reports, indexed by Sym (other entries are 0). Only the strings in
+// use are sorted: a column holds few distinct names, the table may hold
+// hundreds of thousands of strings and change with every batch.
+func (s *Symbols) rankOf(each func(mark func(Sym))) []uint32 {
 	s.mu.RLock()
-	if s.changes == s.rankedAfter && s.rank != nil {
-		s.mu.RUnlock()
-		return s.rank
-	}
-	// A copy: reclaimed handles are reused in place.
-	strs := append([]string(nil), s.strs...)
-	changes := s.changes
+	n := len(s.strs)
 	s.mu.RUnlock()
-	n := len(strs)
-	order := make([]uint32, n)
+	seen := make([]uint64, n/64+1)
+	var used []Sym
+	each(func(id Sym) {
+		if int(id) < n && seen[id/64]&(1<<(id%64)) == 0 {
+			seen[id/64] |= 1 << (id % 64)
+			used = append(used, id)
+		}
+	})
+	strs := make([]string, len(used))
+	s.mu.RLock()
+	for i, id := range used {
+		strs[i] = s.strs[id]
+	}
+	s.mu.RUnlock()
+	order := make([]int, len(used))
 	for i := range order {
-		order[i] = uint32(i)
+		order[i] = i
 	}
 	sort.Slice(order, func(a, b int) bool { return strs[order[a]] < strs[order[b]] })
 	rank := make([]uint32, n)
-	for pos, id := range order {
-		rank[id] = uint32(pos)
+	for pos, i := range order {
+		rank[used[i]] = uint32(pos)
 	}
-	s.rank, s.rankedAfter = rank, changes
 	return rank
 }

@@ -106,14 +106,9 @@ func (m *Model) Tasks(q Query) Page[TaskRow] {
 }
 
 func (m *Model) scanTasks(q Query, f *filter) Page[TaskRow] {
-	var ranks []uint32
-	switch q.Sort {
-	case TaskName, TaskService, TaskTarget, TaskLocation:
-		ranks = m.syms.Ranks()
-	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	s := &taskScan{m: m, col: q.Sort, desc: q.Desc, now: m.now().UnixNano(), f: f, ranks: ranks}
+	s := &taskScan{m: m, col: q.Sort, desc: q.Desc, now: m.now().UnixNano(), f: f, ranks: m.columnRanks(q.Sort)}
 
 	var anchor item
 	hasAnchor := false
@@ -156,6 +151,31 @@ func (m *Model) scanTasks(q Query, f *filter) Page[TaskRow] {
 		}
 	}
 	return m.taskPage(plan.window(p), total, plan, s.now)
+}
+
+// columnRanks ranks the strings of a string column alphabetically (nil for
+// other columns). The caller holds the read lock.
+func (m *Model) columnRanks(col Column) []uint32 {
+	switch col {
+	case TaskService:
+		return m.syms.rankOf(func(mark func(Sym)) {
+			for _, svc := range m.services {
+				mark(svc.name)
+			}
+		})
+	case TaskName, TaskTarget, TaskLocation:
+		return m.syms.rankOf(func(mark func(Sym)) {
+			str := func(id Sym) int64 { mark(id); return 0 }
+			for _, c := range m.store.chunks {
+				for i := range chunkSize {
+					if c.id[i] != 0 {
+						m.taskKey(col, c, i, 0, str)
+					}
+				}
+			}
+		})
+	}
+	return nil
 }
 
 func (m *Model) taskPage(items []item, total int, plan windowPlan, now int64) Page[TaskRow] {

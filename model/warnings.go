@@ -290,9 +290,18 @@ func (m *Model) scheduleTraceCheck(t *traceRec, key uint64, now int64) {
 	}
 }
 
-// runTraceChecks judges the traces whose quiet time has passed.
-func (m *Model) runTraceChecks(now int64) {
-	for m.traceCheckHead < len(m.traceChecks) && m.traceChecks[m.traceCheckHead].due <= now {
+// Trace checks judged per batch applied and per sweep. Traces come due in
+// bursts (a million spans received at full speed come due together), and
+// judging 125k traces at once held the writer for a second; in slices the
+// work is spread over the batches that caused it.
+const (
+	traceChecksPerBatch = 128
+	traceChecksPerSweep = 1024
+)
+
+// runTraceChecks judges at most limit of the traces whose quiet time has passed.
+func (m *Model) runTraceChecks(now int64, limit int) {
+	for ; limit > 0 && m.traceCheckHead < len(m.traceChecks) && m.traceChecks[m.traceCheckHead].due <= now; limit-- {
 		tc := m.traceChecks[m.traceCheckHead]
 		m.traceCheckHead++
 		t := m.traces[tc.key]
