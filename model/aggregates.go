@@ -15,6 +15,7 @@ type operation struct {
 	rate     rateRing
 	errRate  rateRing   // errors per second, for error spikes
 	recent   *opHistory // see opdetail.go
+	version  uint64     // OpRow.Version
 }
 
 // opKey packs (service, name, kind) into one integer: the map lookup per
@@ -132,6 +133,7 @@ func (m *Model) operationFor(svc uint32, name Sym, kind SpanKind) uint32 {
 // recordFinished adds a finished span to its operation and service.
 func (m *Model) recordFinished(op *operation, svc *service, dur int64, status StatusCode, now int64) {
 	op.count++
+	op.version++
 	op.total += dur
 	m.aggBytes += op.hist.Record(dur)
 	op.rate.add(now, 1)

@@ -333,6 +333,7 @@ func (m *Model) setGoFields(slot uint32, g *goInfo) {
 	blob := w.Blob()
 	m.spanBytes += int64(cap(blob)) - int64(cap(c.cold[i].attrs))
 	c.cold[i].attrs, c.nattr[i] = blob, uint16(w.Len())
+	c.cold[i].ver++
 }
 
 func sumIdle(idle *[WaitKinds]int64) int64 {
@@ -406,6 +407,7 @@ func (m *Model) setRuntimeCols(slot uint32, busy, sched, idle int64, polls uint6
 	}
 	c.rt.busy[i], c.rt.sched[i], c.rt.idle[i] = busy, sched, idle
 	c.rt.polls[i] = uint32(min(polls, 1<<32-1))
+	c.cold[i].ver++
 }
 
 // addRunning puts a live goroutine on the list of rows whose Total grows
@@ -421,6 +423,7 @@ func (m *Model) addRunning(slot uint32) {
 // shown as lost, its resources have no waiters any more.
 func (m *Model) processGone(p *process, now int64) {
 	p.gone = true
+	m.rtVersion++
 	for _, slot := range p.goroutines {
 		c, i := m.store.at(slot)
 		if st := c.state[i]; st != StateRunning && st != StateWaiting {

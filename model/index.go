@@ -128,10 +128,19 @@ func (m *Model) itemFor(x *taskIndex, slot uint32) (item, bool) {
 	return it, true
 }
 
+// bumpVersion marks that a row shows something new (TaskRow.Version).
+func (m *Model) bumpVersion(slot uint32) {
+	c, i := m.store.at(slot)
+	c.cold[i].ver++
+}
+
 // indexItem is a slot's item in the active sort index.
 func (m *Model) indexItem(slot uint32) (item, bool) { return m.itemFor(&m.idx, slot) }
 
+// indexAdd is called after a slot's fields changed or it was stored, so it
+// also bumps the row's version.
 func (m *Model) indexAdd(slot uint32) {
+	m.bumpVersion(slot)
 	if it, ok := m.indexItem(slot); ok {
 		m.idx.tree.insert(it)
 	}

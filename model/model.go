@@ -59,7 +59,8 @@ type Model struct {
 	svcRT             map[uint32]*serviceRuntime
 	pendingRT         pendingSpanTimes
 	rtWriter          *AttrWriter
-	goLive            int // live goroutine rows (they share m.running)
+	goLive            int    // live goroutine rows (they share m.running)
+	rtVersion         uint64 // bumped with every change of runtime data (ResourceRow.Version)
 	rtBytes           int64
 	runtimeBytes      int64 // execution-trace bytes applied
 	generations       int64
@@ -213,6 +214,9 @@ func (m *Model) Apply(b *Batch) {
 		}
 		m.applySpan(rec, svc, now)
 	}
+	if b.Runtime != nil || len(b.Samples) > 0 || len(b.Statuses) > 0 {
+		m.rtVersion++
+	}
 	if b.Runtime != nil {
 		m.applyRuntime(b.Runtime, m.serviceFor(&b.Runtime.Resource), now)
 	}
@@ -335,6 +339,7 @@ func (m *Model) update(slot uint32, rec *SpanRec, svc uint32, now int64) {
 		m.ops[cold.op].inFlight--
 		m.setContent(slot, rec, svc)
 		m.ops[cold.op].inFlight++
+		m.ops[cold.op].version++
 		c.dur[i] = runningDur(cold.start)
 		cold.seq, cold.lastSeen = rec.SnapshotSeq, now
 		return
@@ -402,6 +407,7 @@ func (m *Model) startRunning(slot uint32) {
 	c.cold[i].runIdx = uint32(len(m.running))
 	m.running = append(m.running, slot)
 	m.ops[c.cold[i].op].inFlight++
+	m.ops[c.cold[i].op].version++
 }
 
 // stopRunning takes a slot off the running list (swap-remove).
@@ -419,6 +425,7 @@ func (m *Model) stopRunning(slot uint32) {
 	c.cold[i].runIdx = noSlot
 	if c.kind[i] != KindGoroutine {
 		m.ops[c.cold[i].op].inFlight--
+		m.ops[c.cold[i].op].version++
 	}
 }
 

@@ -131,7 +131,7 @@ func (m *Model) opKeyOf(s *opStats, col Column, ranks []uint32) int64 {
 func (m *Model) opRow(s *opStats, now int64) OpRow {
 	o := s.op
 	return OpRow{
-		ID: o.id, Service: m.syms.String(m.services[o.svc].name), Name: m.syms.String(o.name), Kind: o.kind,
+		ID: o.id, Version: o.version, Service: m.syms.String(m.services[o.svc].name), Name: m.syms.String(o.name), Kind: o.kind,
 		Count: o.count, Errors: o.errors, InFlight: o.inFlight, Rate: s.rate,
 		P50: time.Duration(s.p50), P95: time.Duration(s.p95), P99: time.Duration(s.p99),
 		Max: o.hist.Max(), Total: time.Duration(o.total),

@@ -122,7 +122,12 @@ const (
 
 // TaskRow is one row of the tasks view: a span (or, later, a goroutine).
 type TaskRow struct {
-	ID       uint64
+	ID uint64
+	// Version changes whenever anything else the row shows changes, except
+	// what moves with the clock (the Total of a live row) and the tree
+	// fields, which depend on other rows: a row drawn at (ID, Version,
+	// width) may be drawn again from a cache.
+	Version  uint64
 	Warnings int
 	State    State
 	Kind     SpanKind
@@ -148,7 +153,10 @@ type TaskRow struct {
 
 // OpRow is one row of the operations view.
 type OpRow struct {
-	ID       uint64
+	ID uint64
+	// Version changes whenever the counts, durations or in-flight figure
+	// change; Rate and Spark also move with the clock.
+	Version  uint64
 	Service  string
 	Name     string
 	Kind     SpanKind

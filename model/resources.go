@@ -125,8 +125,10 @@ func (m *Model) serviceRow(idx uint32, now int64) ResourceRow {
 	s := m.services[idx]
 	r := ResourceRow{
 		ID: s.id, Kind: "service", Type: "process",
-		Target: m.syms.String(s.name),
-		Total:  time.Duration(max(now-s.since, 0)),
+		// The sum of counters that only grow changes when any of them does.
+		Version: m.rtVersion + uint64(s.spans+s.errors),
+		Target:  m.syms.String(s.name),
+		Total:   time.Duration(max(now-s.since, 0)),
 	}
 	host := m.syms.String(s.host)
 	if s.pid != 0 {
@@ -169,7 +171,7 @@ func (m *Model) resourceRow(r *syncRes, now int64) ResourceRow {
 	svc := m.services[r.svc]
 	total, longest := r.waitFigures(now)
 	row := ResourceRow{
-		ID: r.id, Parent: svc.id, ParentName: m.syms.String(svc.name),
+		ID: r.id, Version: m.rtVersion, Parent: svc.id, ParentName: m.syms.String(svc.name),
 		Kind: r.kind.String(), Total: time.Duration(max(now-r.first, 0)),
 		Target: m.syms.String(svc.name), Type: r.typeName(), Location: r.location,
 		Waiters: r.waiters, WaitTotal: time.Duration(total), WaitMax: time.Duration(longest),

@@ -61,6 +61,7 @@ type spanCold struct {
 	ext      *SpanExt
 	op       uint32 // index into Model.ops
 	parent   SpanID
+	ver      uint32 // bumped by the writer whenever the row shows something new (fills padding)
 	start    int64  // Unix ns, as sent
 	end      int64  // Unix ns, as sent; 0 while in flight
 	lastSeen int64  // local Unix ns of the last version received

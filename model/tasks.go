@@ -271,7 +271,7 @@ func (m *Model) taskRow(slot uint32, now int64) TaskRow {
 	c, i := m.store.at(slot)
 	cold := &c.cold[i]
 	r := TaskRow{
-		ID: c.id[i], State: c.state[i], Kind: c.kind[i], Warnings: bits.OnesCount16(c.warn[i]),
+		ID: c.id[i], Version: uint64(c.cold[i].ver), State: c.state[i], Kind: c.kind[i], Warnings: bits.OnesCount16(c.warn[i]),
 		Name:     m.syms.String(c.name[i]),
 		Total:    time.Duration(durKey(c.dur[i], now)),
 		Service:  m.syms.String(m.services[c.svc[i]].name),

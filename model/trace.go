@@ -31,8 +31,12 @@ type TraceRow struct {
 	// Parent is the ID of the row it sits under (0 at the top level).
 	ID     uint64
 	Parent uint64
-	SpanID SpanID
-	Depth  int
+	// Version is the span's TaskRow.Version (0 for a marker): the span's
+	// own fields change only with it; the tree fields (Depth, Guides,
+	// Last, Children, Hidden, Critical, Offset) depend on other rows.
+	Version uint64
+	SpanID  SpanID
+	Depth   int
 	// Guides are the tree lines left of the row (see Model.Trace).
 	Guides   uint64
 	Last     bool // the last of its siblings
@@ -228,6 +232,7 @@ func (m *Model) traceRow(tr *traceTree, k int32, folded bool, now int64) TraceRo
 	r.Service = m.syms.String(m.services[c.svc[i]].name)
 	r.Kind = c.kind[i]
 	r.Status = c.cold[i].status
+	r.Version = uint64(c.cold[i].ver)
 	m.recent.put(nd.id, nd.slot)
 	return r
 }

@@ -152,6 +152,7 @@ func (m *Model) clearWarn(slot uint32, k WarnKind) {
 func (m *Model) reindexWarn(slot uint32, change func()) {
 	if m.idx.col != TaskWarn && !m.build.on(TaskWarn) {
 		change()
+		m.bumpVersion(slot)
 		return
 	}
 	m.indexRemove(slot)
