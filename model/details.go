@@ -5,9 +5,11 @@ import "time"
 // Header returns the live figures.
 func (m *Model) Header() Header {
 	now := m.now().UnixNano()
+	generations, gaps, dropped, corrupt := m.traceFigures()
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	return Header{
+		TraceGenerations: generations, TraceGaps: gaps, TraceDropped: dropped, TraceCorrupt: corrupt,
 		SpansPerSec:  m.applied.rate(now),
 		Received:     m.counters.Received.Load(),
 		Rejected:     m.counters.Rejected.Load(),

@@ -46,6 +46,7 @@ type Model struct {
 	build    indexBuild
 	indexReq indexRequest
 	writing  atomic.Bool
+	exec     execTraces
 
 	lost, errors int
 	evicted      int64

@@ -43,9 +43,9 @@ type Header struct {
 	// Goroutines counts live goroutines of agentlib apps; Resources the
 	// sync resources they wait on.
 	Goroutines, Resources int
-	// Trace* describe the execution traces read (filled in by whoever
-	// runs the trace reader): generations parsed, breaks in streams,
-	// chunks and generations lost (here or by the sender), corrupt input.
+	// Trace* describe the execution traces read (see ExecTraces):
+	// generations parsed, breaks in streams, chunks and generations lost
+	// (here or by the sender), corrupt input.
 	TraceGenerations, TraceGaps, TraceDropped, TraceCorrupt uint64
 }
 

@@ -249,6 +249,14 @@ func (m *Model) goRefByID(p *process, goid int64) GoroutineRef {
 
 // Goroutine returns the details of the goroutine row with display ID id.
 func (m *Model) Goroutine(id uint64) (GoroutineDetail, bool) {
+	d, ok := m.goroutine(id)
+	if ok {
+		d.CanSaveTrace = m.canSaveTrace(id)
+	}
+	return d, ok
+}
+
+func (m *Model) goroutine(id uint64) (GoroutineDetail, bool) {
 	now := m.now().UnixNano()
 	m.mu.RLock()
 	defer m.mu.RUnlock()

@@ -238,8 +238,14 @@ func (m *Model) Warnings() []Warning {
 		}
 	}
 	add(WarnErrorSpike, spikes, spikeEx)
-	add(WarnDropped, m.counters.Refused.Load()+m.counters.Rejected.Load()+m.counters.Dropped.Load()+
-		m.droppedGoroutines+m.droppedResources, 0)
+	dropped := m.counters.Refused.Load() + m.counters.Rejected.Load() + m.counters.Dropped.Load() +
+		m.droppedGoroutines + m.droppedResources
+	_, _, lostTrace, corrupt := m.traceFigures()
+	if dropped == 0 && lostTrace+corrupt > 0 {
+		out = append(out, Warning{Kind: WarnDropped, Count: int64(lostTrace + corrupt), Text: "execution-trace data dropped or unreadable"})
+		return out
+	}
+	add(WarnDropped, dropped+int64(lostTrace+corrupt), 0)
 	return out
 }
 

@@ -137,6 +137,7 @@ func (m *Main) Open() error {
 	m.Queue = ingest.NewQueue(icfg.QueueSpans, m.Model.Counters())
 	m.Server = ingest.NewServer(icfg, m.Model.Symbols(), m.Model.Counters(), m.Queue)
 	m.Traces = gotrace.New(gotrace.Options{Output: m.applyRuntime})
+	m.Model.SetExecTraces(execTraces{r: m.Traces, queueDrops: &m.runtimeDropped})
 	m.Server.ReadTraces(traceSink{m.Traces})
 	if err := m.Server.Start(); err != nil {
 		_ = m.Traces.Close()
@@ -188,7 +189,7 @@ func (m *Main) Run(ctx context.Context) error {
 		go func() { demoDone <- m.Demo(dctx, endpoint) }()
 	}
 
-	uiErr := m.UI(ctx, source{Model: m.Model, traces: m.Traces, queueDrops: &m.runtimeDropped}, ui.Options{
+	uiErr := m.UI(ctx, source{Model: m.Model, traces: m.Traces}, ui.Options{
 		Listen:  m.listening(),
 		ASCII:   m.Config.ASCII,
 		NoColor: m.Config.NoColor,
