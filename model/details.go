@@ -21,14 +21,14 @@ func (m *Model) Header() Header {
 		Truncated:    m.syms.Truncated(),
 		OverBudget:   m.counters.OverBudget.Load(),
 		Spans:        m.store.live,
-		Running:      len(m.running) - m.goLive,
-		Goroutines:   m.goLive,
-		Resources:    len(m.resources),
+		Running:      len(m.ret.running) - m.rt.goLive,
+		Goroutines:   m.rt.goLive,
+		Resources:    len(m.rt.resources),
 		Lost:         m.lost,
 		Errors:       m.errors,
-		Traces:       len(m.traces),
-		Operations:   len(m.ops),
-		Services:     len(m.services),
+		Traces:       len(m.tr.byKey),
+		Operations:   len(m.aggs.ops),
+		Services:     len(m.aggs.services),
 	}
 }
 
@@ -43,7 +43,7 @@ func (m *Model) Span(id uint64) (SpanDetail, bool) {
 	}
 	c, i := m.store.at(slot)
 	cold := &c.cold[i]
-	svc := m.services[c.svc[i]]
+	svc := m.aggs.services[c.svc[i]]
 	d := SpanDetail{
 		ID: id, TraceID: cold.traceID, SpanID: cold.spanID, Parent: cold.parent,
 		Name: m.syms.String(c.name[i]), Kind: c.kind[i], State: c.state[i], Status: cold.status,
@@ -76,7 +76,7 @@ func (m *Model) Span(id uint64) (SpanDetail, bool) {
 }
 
 func (m *Model) traceSpans(id TraceID) int {
-	if t := m.traces[traceKey(id)]; t != nil {
+	if t := m.tr.byKey[traceKey(id)]; t != nil {
 		return int(t.count)
 	}
 	return 0

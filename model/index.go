@@ -99,8 +99,8 @@ func (m *Model) taskKey(col Column, c *spanChunk, i int, now int64, str func(Sym
 	case TaskName:
 		sym = c.name[i]
 	case TaskService:
-		if int(c.svc[i]) < len(m.services) {
-			sym = m.services[c.svc[i]].name
+		if int(c.svc[i]) < len(m.aggs.services) {
+			sym = m.aggs.services[c.svc[i]].name
 		}
 	case TaskTarget:
 		sym = c.scope[i]

@@ -19,11 +19,11 @@ func (m *Model) Resources(q Query) Page[ResourceRow] {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	now := m.now().UnixNano()
-	rows := make([]ResourceRow, 0, len(m.services)+len(m.resources))
-	for i := range m.services {
+	rows := make([]ResourceRow, 0, len(m.aggs.services)+len(m.rt.resources))
+	for i := range m.aggs.services {
 		rows = append(rows, m.serviceRow(uint32(i), now))
 	}
-	for _, r := range m.resources {
+	for _, r := range m.rt.resources {
 		rows = append(rows, m.resourceRow(r, now))
 	}
 	if f != nil {
@@ -122,11 +122,11 @@ func matchResource(f *filter, r *ResourceRow) bool {
 }
 
 func (m *Model) serviceRow(idx uint32, now int64) ResourceRow {
-	s := m.services[idx]
+	s := m.aggs.services[idx]
 	r := ResourceRow{
 		ID: s.id, Kind: "service", Type: "process",
 		// The sum of counters that only grow changes when any of them does.
-		Version: m.rtVersion + uint64(s.spans+s.errors),
+		Version: m.rt.version + uint64(s.spans+s.errors),
 		Target:  m.syms.String(s.name),
 		Total:   time.Duration(max(now-s.since, 0)),
 	}
@@ -139,7 +139,7 @@ func (m *Model) serviceRow(idx uint32, now int64) ResourceRow {
 	if inst := m.syms.String(s.instance); inst != "" {
 		r.Attrs = append(r.Attrs, Attr{Key: "instance", Value: Value{Type: ValueString, Str: inst}})
 	}
-	rt := m.svcRT[idx]
+	rt := m.rt.svcRT[idx]
 	if rt == nil || !rt.hasStats {
 		r.Finished = now-s.since > int64(m.cfg.Retain) && s.rate.rate(now) == 0
 		return r
@@ -168,10 +168,10 @@ func (m *Model) serviceRow(idx uint32, now int64) ResourceRow {
 }
 
 func (m *Model) resourceRow(r *syncRes, now int64) ResourceRow {
-	svc := m.services[r.svc]
+	svc := m.aggs.services[r.svc]
 	total, longest := r.waitFigures(now)
 	row := ResourceRow{
-		ID: r.id, Version: m.rtVersion, Parent: svc.id, ParentName: m.syms.String(svc.name),
+		ID: r.id, Version: m.rt.version, Parent: svc.id, ParentName: m.syms.String(svc.name),
 		Kind: r.kind.String(), Total: time.Duration(max(now-r.first, 0)),
 		Target: m.syms.String(svc.name), Type: r.typeName(), Location: r.location,
 		Waiters: r.waiters, WaitTotal: time.Duration(total), WaitMax: time.Duration(longest),
@@ -189,12 +189,12 @@ func (m *Model) Resource(id uint64) (ResourceDetail, bool) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	now := m.now().UnixNano()
-	for i, s := range m.services {
+	for i, s := range m.aggs.services {
 		if s.id != id {
 			continue
 		}
 		d := ResourceDetail{Row: m.serviceRow(uint32(i), now)}
-		if rt := m.svcRT[uint32(i)]; rt != nil {
+		if rt := m.rt.svcRT[uint32(i)]; rt != nil {
 			if rt.hasStats {
 				st := rt.stats
 				d.Runtime = &st
@@ -203,18 +203,18 @@ func (m *Model) Resource(id uint64) (ResourceDetail, bool) {
 		}
 		return d, true
 	}
-	for _, r := range m.resources {
+	for _, r := range m.rt.resources {
 		if r.id != id {
 			continue
 		}
 		d := ResourceDetail{Row: m.resourceRow(r, now), Waits: r.waits, Ended: time.Duration(r.total),
 			EndedMax: time.Duration(r.max), Wait: r.hist.Summary()}
-		for _, p := range m.procs {
+		for _, p := range m.rt.procs {
 			if p.key.svc != r.svc || p.gone {
 				continue
 			}
 			for _, slot := range p.goroutines {
-				g := m.gos[slot]
+				g := m.rt.gos[slot]
 				if g.res == r && g.state == GoWaiting {
 					d.Waiters = append(d.Waiters, m.goRef(slot, g, now))
 				}
@@ -242,7 +242,7 @@ func (m *Model) goRef(slot uint32, g *goInfo, now int64) GoroutineRef {
 
 func (m *Model) goRefByID(p *process, goid int64) GoroutineRef {
 	if slot, ok := p.goroutines[goid]; ok {
-		return m.goRef(slot, m.gos[slot], 0)
+		return m.goRef(slot, m.rt.gos[slot], 0)
 	}
 	return GoroutineRef{GoID: goid}
 }
@@ -265,11 +265,11 @@ func (m *Model) goroutine(id uint64) (GoroutineDetail, bool) {
 		return GoroutineDetail{}, false
 	}
 	c, i := m.store.at(slot)
-	g := m.gos[slot]
+	g := m.rt.gos[slot]
 	if c.kind[i] != KindGoroutine || g == nil {
 		return GoroutineDetail{}, false
 	}
-	svc := m.services[c.svc[i]]
+	svc := m.aggs.services[c.svc[i]]
 	d := GoroutineDetail{
 		ID: id, GoID: g.goid, Name: g.name, StartFunc: g.startFunc,
 		Service: m.syms.String(svc.name), Instance: m.syms.String(svc.instance),
@@ -329,11 +329,11 @@ func (m *Model) GoroutineOrigin(id uint64) (res Resource, session uint64, servic
 	if !found {
 		return Resource{}, 0, "", false
 	}
-	g := m.gos[slot]
+	g := m.rt.gos[slot]
 	if g == nil {
 		return Resource{}, 0, "", false
 	}
-	s := m.services[g.proc.key.svc]
+	s := m.aggs.services[g.proc.key.svc]
 	res = Resource{ServiceName: s.name, InstanceID: s.instance, HostName: s.host, PID: s.pid, Attrs: s.attrs}
 	return res, g.proc.key.session, m.syms.String(s.name), true
 }

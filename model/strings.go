@@ -69,12 +69,12 @@ func (m *Model) maybeCollectStrings(now int64) {
 		m.collectStrings(sc.epoch)
 		sc.phase, sc.lastSweep = 0, now
 		sc.after = m.syms.Bytes()
-		m.symBytesCache = sc.after
+		m.symBytes = sc.after
 		if m.counters.OverBudget.Load() && sc.after > m.cfg.MaxMemory/4 {
 			// The strings still held are the stored spans': let the
 			// older half of them go, so that the next collection frees
 			// their strings and the model can accept spans again.
-			for n := (len(m.fifo) - m.fifoHead) / 2; n > 0 && m.evictOldest(); n-- {
+			for n := (len(m.ret.fifo) - m.ret.fifoHead) / 2; n > 0 && m.evictOldest(); n-- {
 			}
 		}
 	}
@@ -89,7 +89,7 @@ func (m *Model) collectStrings(since uint32) {
 			live[id/64] |= 1 << (id % 64)
 		}
 	}
-	mark(m.unknownService)
+	mark(m.aggs.unknownService)
 	for _, c := range m.store.chunks {
 		for i := range chunkSize {
 			if c.id[i] == 0 {
@@ -111,13 +111,13 @@ func (m *Model) collectStrings(since uint32) {
 			}
 		}
 	}
-	for _, s := range m.services {
+	for _, s := range m.aggs.services {
 		mark(s.name)
 		mark(s.instance)
 		mark(s.host)
 		eachSym(s.attrs, mark)
 	}
-	for _, o := range m.ops {
+	for _, o := range m.aggs.ops {
 		mark(o.name)
 	}
 	m.strs.freed += m.syms.sweep(live, since)

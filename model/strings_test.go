@@ -53,7 +53,7 @@ func TestStringFloodKeepsBudget(t *testing.T) {
 		m.Sweep()
 	}
 	if m.Counters().OverBudget.Load() {
-		t.Fatalf("still over budget when idle: memory %d, strings %d (%d ops, %d spans, %d collections, agg %d)", m.memoryUsed(), m.syms.Bytes(), len(m.ops), m.store.live, m.strs.runs, m.aggBytes)
+		t.Fatalf("still over budget when idle: memory %d, strings %d (%d ops, %d spans, %d collections, agg %d)", m.memoryUsed(), m.syms.Bytes(), len(m.aggs.ops), m.store.live, m.strs.runs, m.aggs.bytes)
 	}
 	var ordinary []spec
 	for i := range 100 {

@@ -159,7 +159,7 @@ func (m *Model) columnRanks(col Column) []uint32 {
 	switch col {
 	case TaskService:
 		return m.syms.rankOf(func(mark func(Sym)) {
-			for _, svc := range m.services {
+			for _, svc := range m.aggs.services {
 				mark(svc.name)
 			}
 		})
@@ -193,8 +193,8 @@ func (m *Model) indexedTasks(q Query, now int64) Page[TaskRow] {
 	x := &m.idx
 	var run []item // running spans, merged in when sorting by Total
 	if x.col == TaskTotal {
-		run = make([]item, 0, len(m.running))
-		for _, slot := range m.running {
+		run = make([]item, 0, len(m.ret.running))
+		for _, slot := range m.ret.running {
 			c, i := m.store.at(slot)
 			run = append(run, item{key: durKey(c.dur[i], now), idk: c.id[i], slot: slot})
 		}
@@ -274,7 +274,7 @@ func (m *Model) taskRow(slot uint32, now int64) TaskRow {
 		ID: c.id[i], Version: uint64(c.cold[i].ver), State: c.state[i], Kind: c.kind[i], Warnings: bits.OnesCount16(c.warn[i]),
 		Name:     m.syms.String(c.name[i]),
 		Total:    time.Duration(durKey(c.dur[i], now)),
-		Service:  m.syms.String(m.services[c.svc[i]].name),
+		Service:  m.syms.String(m.aggs.services[c.svc[i]].name),
 		Target:   m.syms.String(c.scope[i]),
 		Location: m.syms.String(c.loc[i]),
 		Finished: c.state[i] != StateRunning && c.state[i] != StateWaiting,
@@ -311,12 +311,12 @@ func (m *Model) matchSpan(f *filter, c *spanChunk, i int, now int64) bool {
 		var ok bool
 		switch t.field {
 		case fieldText:
-			ok = t.matchSym(c.name[i], m.syms) || t.matchSym(m.services[c.svc[i]].name, m.syms) ||
+			ok = t.matchSym(c.name[i], m.syms) || t.matchSym(m.aggs.services[c.svc[i]].name, m.syms) ||
 				t.matchSym(c.scope[i], m.syms) || t.matchSym(c.loc[i], m.syms)
 		case fieldName:
 			ok = t.matchSym(c.name[i], m.syms)
 		case fieldService:
-			ok = t.matchSym(m.services[c.svc[i]].name, m.syms)
+			ok = t.matchSym(m.aggs.services[c.svc[i]].name, m.syms)
 		case fieldTarget:
 			ok = t.matchSym(c.scope[i], m.syms)
 		case fieldLocation:

@@ -100,7 +100,7 @@ func (m *Model) Trace(q TraceQuery) TraceView {
 		}
 	}
 	v := TraceView{TraceID: id, Selected: -1}
-	t := m.traces[traceKey(id)] // not m.trace: its cache is the writer's
+	t := m.tr.byKey[traceKey(id)] // not m.trace: its cache is the writer's
 	if t == nil || t.head == noSlot {
 		return v
 	}
@@ -144,7 +144,7 @@ func (m *Model) Trace(q TraceQuery) TraceView {
 		c, i := m.store.at(nd.slot)
 		if !slices.Contains(seen, c.svc[i]) {
 			seen = append(seen, c.svc[i])
-			v.Services = append(v.Services, m.syms.String(m.services[c.svc[i]].name))
+			v.Services = append(v.Services, m.syms.String(m.aggs.services[c.svc[i]].name))
 		}
 	}
 	if latest >= 0 {
@@ -229,7 +229,7 @@ func (m *Model) traceRow(tr *traceTree, k int32, folded bool, now int64) TraceRo
 	}
 	c, i := m.store.at(nd.slot)
 	r.Name = m.syms.String(c.name[i])
-	r.Service = m.syms.String(m.services[c.svc[i]].name)
+	r.Service = m.syms.String(m.aggs.services[c.svc[i]].name)
 	r.Kind = c.kind[i]
 	r.Status = c.cold[i].status
 	r.Version = uint64(c.cold[i].ver)
