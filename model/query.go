@@ -1,53 +1,8 @@
 package model
 
 import (
-	"sync/atomic"
 	"time"
 )
-
-// Counters are the totals ingest reports. They are atomics because many
-// receiver goroutines add to them; the model only reads them.
-type Counters struct {
-	// Received counts spans accepted onto the queue.
-	Received atomic.Int64
-	// Rejected counts spans refused as invalid (bad IDs) via partial_success.
-	Rejected atomic.Int64
-	// Refused counts spans turned away because the queue was full.
-	Refused atomic.Int64
-	// Dropped counts spans lost after acceptance (the memory budget was
-	// exhausted by live spans and nothing finished was left to evict).
-	Dropped atomic.Int64
-	// OverBudget is set by the model's writer while it cannot meet its
-	// memory budget; ingest then refuses spans (RESOURCE_EXHAUSTED / 429)
-	// rather than accept spans it would drop.
-	OverBudget atomic.Bool
-}
-
-// Header is the live figures shown above every view.
-type Header struct {
-	SpansPerSec  float64
-	Received     int64
-	Rejected     int64
-	Refused      int64
-	Dropped      int64
-	Evicted      int64
-	MemoryUsed   int64
-	MemoryBudget int64
-	// Truncated counts names and values cut at ingest (--max-string).
-	Truncated int64
-	// OverBudget is set while the model refuses spans to keep its budget.
-	OverBudget bool
-	// Spans counts stored spans; Running, Lost and Errors are subsets.
-	Spans, Running, Lost, Errors int
-	Traces, Operations, Services int
-	// Goroutines counts live goroutines of agentlib apps; Resources the
-	// sync resources they wait on.
-	Goroutines, Resources int
-	// Trace* describe the execution traces read (see ExecTraces):
-	// generations parsed, breaks in streams, chunks and generations lost
-	// (here or by the sender), corrupt input.
-	TraceGenerations, TraceGaps, TraceDropped, TraceCorrupt uint64
-}
 
 // Query asks for one window of a table. The selection is kept by ID: when
 // Anchor is set and still present, the window is placed so that the anchor

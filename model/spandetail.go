@@ -2,36 +2,6 @@ package model
 
 import "time"
 
-// Header returns the live figures.
-func (m *Model) Header() Header {
-	now := m.now().UnixNano()
-	generations, gaps, dropped, corrupt := m.traceFigures()
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	return Header{
-		TraceGenerations: generations, TraceGaps: gaps, TraceDropped: dropped, TraceCorrupt: corrupt,
-		SpansPerSec:  m.applied.rate(now),
-		Received:     m.counters.Received.Load(),
-		Rejected:     m.counters.Rejected.Load(),
-		Refused:      m.counters.Refused.Load(),
-		Dropped:      m.counters.Dropped.Load(),
-		Evicted:      m.evicted,
-		MemoryUsed:   m.memoryUsed(),
-		MemoryBudget: m.cfg.MaxMemory,
-		Truncated:    m.syms.Truncated(),
-		OverBudget:   m.counters.OverBudget.Load(),
-		Spans:        m.store.live,
-		Running:      len(m.ret.running) - m.rt.goLive,
-		Goroutines:   m.rt.goLive,
-		Resources:    len(m.rt.resources),
-		Lost:         m.lost,
-		Errors:       m.errors,
-		Traces:       len(m.tr.byKey),
-		Operations:   len(m.aggs.ops),
-		Services:     len(m.aggs.services),
-	}
-}
-
 // Span returns the details of the span with display ID id.
 func (m *Model) Span(id uint64) (SpanDetail, bool) {
 	now := m.now().UnixNano()
