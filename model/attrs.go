@@ -110,13 +110,13 @@ func (w *AttrWriter) Intern(b []byte) Sym {
 	return id
 }
 
-// tryIntern is TryIntern through the writer's cache.
+// tryIntern is tryIntern through the writer's cache.
 func (w *AttrWriter) tryIntern(b []byte) (Sym, bool) {
 	w.checkEpoch()
 	if id, ok := w.known[string(b)]; ok {
 		return id, true
 	}
-	id, ok := w.syms.TryIntern(b)
+	id, ok := w.syms.tryIntern(b)
 	if ok {
 		w.remember(b, id)
 	}
@@ -135,7 +135,7 @@ func (w *AttrWriter) remember(b []byte, id Sym) {
 
 // checkEpoch drops the caches when the table has opened a new epoch.
 func (w *AttrWriter) checkEpoch() {
-	if e := w.syms.Epoch(); e != w.epoch {
+	if e := w.syms.epochNow(); e != w.epoch {
 		clear(w.known)
 		clear(w.pairs)
 		w.epoch = e
@@ -225,9 +225,9 @@ func (w *AttrWriter) Bytes(k, v []byte) {
 	w.buf = append(w.buf, v...)
 }
 
-// RangeAttrs calls fn for each attribute in blob until fn returns false.
+// rangeAttrs calls fn for each attribute in blob until fn returns false.
 // A malformed blob (which the model never writes) ends the walk early.
-func RangeAttrs(blob []byte, syms *Symbols, fn func(Attr) bool) {
+func rangeAttrs(blob []byte, syms *Symbols, fn func(Attr) bool) {
 	for len(blob) > 0 {
 		k, n := binary.Uvarint(blob)
 		if n <= 0 || len(blob) < n+1 {
@@ -282,15 +282,15 @@ func readValue(tag byte, b []byte, syms *Symbols) (Value, []byte, bool) {
 // DecodeAttrs returns every attribute of a blob.
 func DecodeAttrs(blob []byte, syms *Symbols) []Attr {
 	var out []Attr
-	RangeAttrs(blob, syms, func(a Attr) bool { out = append(out, a); return true })
+	rangeAttrs(blob, syms, func(a Attr) bool { out = append(out, a); return true })
 	return out
 }
 
-// LookupAttr returns the value of the attribute named key, if present.
-func LookupAttr(blob []byte, syms *Symbols, key string) (Value, bool) {
+// lookupAttr returns the value of the attribute named key, if present.
+func lookupAttr(blob []byte, syms *Symbols, key string) (Value, bool) {
 	var v Value
 	var found bool
-	RangeAttrs(blob, syms, func(a Attr) bool {
+	rangeAttrs(blob, syms, func(a Attr) bool {
 		if a.Key == key {
 			v, found = a.Value, true
 			return false

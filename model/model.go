@@ -152,7 +152,7 @@ func New(cfg Config) *Model {
 		},
 		warn: warnState{scratch: make(map[SpanID]uint32), remote: make(map[SpanID]bool)},
 	}
-	m.syms.SetMaxString(cfg.MaxString)
+	m.syms.setMaxString(cfg.MaxString)
 	m.rt.writer = NewAttrWriter(m.syms)
 	m.aggs.unknownService = m.syms.InternString("unknown_service")
 	m.idx.col = TaskID

@@ -71,12 +71,12 @@ func TestStringFloodKeepsBudget(t *testing.T) {
 
 func TestClipMarksTruncation(t *testing.T) {
 	s := NewSymbols()
-	s.SetMaxString(8)
+	s.setMaxString(8)
 	got := string(s.Clip([]byte("héllo wörld")))
-	if !IsTruncated(got) || !strings.HasPrefix(got, "héllo w") {
+	if !isTruncated(got) || !strings.HasPrefix(got, "héllo w") {
 		t.Fatalf("Clip = %q", got)
 	}
-	if IsTruncated("short") || string(s.Clip([]byte("short"))) != "short" {
+	if isTruncated("short") || string(s.Clip([]byte("short"))) != "short" {
 		t.Fatal("a short string was cut")
 	}
 	if s.Truncated() != 1 {

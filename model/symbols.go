@@ -17,7 +17,7 @@ type Sym uint32
 // Symbols is the intern table. It is safe for concurrent use: ingest interns
 // while decoding on many goroutines, the writer and the UI resolve handles.
 //
-// The table is bounded by count (MaxSymbols) and accounted in bytes; the
+// The table is bounded by count (maxSymbols) and accounted in bytes; the
 // model reclaims strings nothing stored refers to (see Model.collectStrings),
 // and their handles are reused. A handle may still be held outside the
 // store — by a batch being decoded or queued, or by an AttrWriter's cache —
@@ -34,7 +34,7 @@ type Symbols struct {
 	// epoch advances at each collection; stamps holds, per handle, the
 	// epoch in which it was last interned or looked up.
 	epoch  atomic.Uint32
-	stamps [MaxSymbols/stampPage + 1]atomic.Pointer[[stampPage]atomic.Uint32]
+	stamps [maxSymbols/stampPage + 1]atomic.Pointer[[stampPage]atomic.Uint32]
 
 	// full is set by the model while it is over its budget: new strings
 	// other than a few short ones are then not added (the request will
@@ -49,13 +49,13 @@ type Symbols struct {
 	truncated atomic.Int64
 }
 
-// MaxSymbols bounds the intern table. Keys and names are always interned;
-// attribute values only while the table has room (TryIntern), so a stream of
+// maxSymbols bounds the intern table. Keys and names are always interned;
+// attribute values only while the table has room (tryIntern), so a stream of
 // unique values can never grow it without bound.
-const MaxSymbols = 1 << 18
+const maxSymbols = 1 << 18
 
 // maxValueSymbols is the share of the table attribute values may fill.
-const maxValueSymbols = MaxSymbols - MaxSymbols/4
+const maxValueSymbols = maxSymbols - maxSymbols/4
 
 // symOverhead is what one entry costs besides its bytes: the map slot, the
 // string header in strs and the stamp.
@@ -74,9 +74,9 @@ func NewSymbols() *Symbols {
 	return s
 }
 
-// SetMaxString sets the longest string kept whole; longer ones are cut
+// setMaxString sets the longest string kept whole; longer ones are cut
 // (see Clip). n <= 0 restores DefaultMaxString.
-func (s *Symbols) SetMaxString(n int) {
+func (s *Symbols) setMaxString(n int) {
 	if n <= 0 {
 		n = DefaultMaxString
 	}
@@ -123,8 +123,8 @@ func (s *Symbols) ClipString(str string) string {
 	return string(s.Clip([]byte(str)))
 }
 
-// IsTruncated reports whether a stored string was cut at ingest.
-func IsTruncated(str string) bool {
+// isTruncated reports whether a stored string was cut at ingest.
+func isTruncated(str string) bool {
 	return strings.HasSuffix(str, " bytes]") && strings.Contains(str, truncMark)
 }
 
@@ -155,7 +155,7 @@ func (s *Symbols) Intern(b []byte) Sym {
 		s.touch(id)
 		return id
 	}
-	return s.add(string(b), MaxSymbols)
+	return s.add(string(b), maxSymbols)
 }
 
 // InternString is Intern for a string.
@@ -171,12 +171,12 @@ func (s *Symbols) InternString(str string) Sym {
 		s.touch(id)
 		return id
 	}
-	return s.add(str, MaxSymbols)
+	return s.add(str, maxSymbols)
 }
 
-// TryIntern interns b if it is known or the table still has room for values;
+// tryIntern interns b if it is known or the table still has room for values;
 // ok is false when the caller should store the bytes inline instead.
-func (s *Symbols) TryIntern(b []byte) (Sym, bool) {
+func (s *Symbols) tryIntern(b []byte) (Sym, bool) {
 	if len(b) == 0 {
 		return 0, true
 	}
@@ -203,7 +203,7 @@ func (s *Symbols) add(str string, limit int) Sym {
 		return id
 	}
 	if len(s.ids) >= limit || s.gated(str) {
-		if limit == MaxSymbols {
+		if limit == maxSymbols {
 			// The table is full even for names: fold the newcomer into one
 			// shared overflow symbol rather than grow without bound.
 			return s.overflowLocked()
@@ -304,9 +304,9 @@ func (s *Symbols) Bytes() int64 {
 	return s.bytes
 }
 
-// Epoch returns the current collection epoch; AttrWriters drop their
+// epochNow returns the current collection epoch; AttrWriters drop their
 // caches when it changes.
-func (s *Symbols) Epoch() uint32 { return s.epoch.Load() }
+func (s *Symbols) epochNow() uint32 { return s.epoch.Load() }
 
 // openEpoch starts a new epoch and returns it: handles looked up from now
 // on are stamped with it and survive the next sweep.

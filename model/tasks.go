@@ -283,7 +283,7 @@ func (m *Model) taskRow(slot uint32, now int64) TaskRow {
 		r.Busy, r.Sched, r.Idle = time.Duration(rt.busy[i]), time.Duration(rt.sched[i]), time.Duration(rt.idle[i])
 		r.Polls = uint64(rt.polls[i])
 	}
-	RangeAttrs(cold.attrs, m.syms, func(a Attr) bool {
+	rangeAttrs(cold.attrs, m.syms, func(a Attr) bool {
 		r.Fields = append(r.Fields, a)
 		return len(r.Fields) < maxRowFields
 	})
@@ -342,7 +342,7 @@ func (m *Model) matchSpan(f *filter, c *spanChunk, i int, now int64) bool {
 			id := c.cold[i].traceID.String()
 			ok = t.matchString(id) || (t.op == opEq && strings.HasPrefix(id, t.str))
 		case fieldAttr:
-			v, found := LookupAttr(c.cold[i].attrs, m.syms, t.key)
+			v, found := lookupAttr(c.cold[i].attrs, m.syms, t.key)
 			ok = found && t.matchValue(v)
 			if t.op == opNe && !found {
 				ok = true

@@ -27,7 +27,7 @@ type TraceQuery struct {
 // TraceRow is one row of a waterfall: a span, or a marker that stands for
 // a parent span that never arrived (its children are the orphans).
 type TraceRow struct {
-	// ID is the span's display ID; a marker's is MissingParentID(SpanID).
+	// ID is the span's display ID; a marker's is missingParentID(SpanID).
 	// Parent is the ID of the row it sits under (0 at the top level).
 	ID     uint64
 	Parent uint64

@@ -380,7 +380,7 @@ func (m *Model) checkTrace(t *traceRec) {
 // instrumented peer, so only the other client spans are judged.
 func (m *Model) expectsRemoteChild(cold *spanCold) bool {
 	for _, k := range noPeerAttrs {
-		if _, ok := LookupAttr(cold.attrs, m.syms, k); ok {
+		if _, ok := lookupAttr(cold.attrs, m.syms, k); ok {
 			return false
 		}
 	}
