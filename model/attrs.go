@@ -110,7 +110,7 @@ func (w *AttrWriter) Intern(b []byte) Sym {
 	return id
 }
 
-// tryIntern is tryIntern through the writer's cache.
+// tryIntern is Symbols.tryIntern through the writer's cache.
 func (w *AttrWriter) tryIntern(b []byte) (Sym, bool) {
 	w.checkEpoch()
 	if id, ok := w.known[string(b)]; ok {

@@ -23,6 +23,25 @@ func shownOp(r OpRow) OpRow {
 	return r
 }
 
+// checkVersions compares rows with the same rows seen before (in seen, which
+// it updates) and reports each whose shown fields changed while its version
+// did not; it returns how many rows changed.
+func checkVersions[R any](t *testing.T, step string, rows []R, seen map[uint64]R, key func(R) (id, version uint64), shown func(R) R) int {
+	t.Helper()
+	changed := 0
+	for _, r := range rows {
+		id, ver := key(r)
+		if old, ok := seen[id]; ok && !reflect.DeepEqual(shown(old), shown(r)) {
+			changed++
+			if _, oldVer := key(old); oldVer == ver {
+				t.Errorf("%s: row %d changed without a new version:\n%+v\n%+v", step, id, old, r)
+			}
+		}
+		seen[id] = r
+	}
+	return changed
+}
+
 // Every change of what a row shows bumps its Version: spans arriving,
 // refreshed, ended, failing, lost and revived, warned of; goroutines
 // changing state and runtime figures; operations counting them.
@@ -35,24 +54,10 @@ func TestVersionCoversEveryShownField(t *testing.T) {
 	changes := 0
 	check := func(step string) {
 		t.Helper()
-		for _, r := range m.Tasks(Query{Sort: TaskID, Limit: 1000}).Rows {
-			if old, ok := tasks[r.ID]; ok && !reflect.DeepEqual(shownTask(old), shownTask(r)) {
-				changes++
-				if old.Version == r.Version {
-					t.Errorf("%s: row %d changed without a new version:\n%+v\n%+v", step, r.ID, old, r)
-				}
-			}
-			tasks[r.ID] = r
-		}
-		for _, r := range m.Operations(Query{Sort: OpName, Limit: 1000}).Rows {
-			if old, ok := ops[r.ID]; ok && !reflect.DeepEqual(shownOp(old), shownOp(r)) {
-				changes++
-				if old.Version == r.Version {
-					t.Errorf("%s: operation %d changed without a new version:\n%+v\n%+v", step, r.ID, old, r)
-				}
-			}
-			ops[r.ID] = r
-		}
+		changes += checkVersions(t, step, m.Tasks(Query{Sort: TaskID, Limit: 1000}).Rows, tasks,
+			func(r TaskRow) (uint64, uint64) { return r.ID, r.Version }, shownTask)
+		changes += checkVersions(t, step, m.Operations(Query{Sort: OpName, Limit: 1000}).Rows, ops,
+			func(r OpRow) (uint64, uint64) { return r.ID, r.Version }, shownOp)
 	}
 	snap := func(span uint64, seq uint32, attrs map[string]string) spec {
 		return spec{trace: 1, span: span, parent: 1, name: "work", kind: KindInternal, start: start, inflight: true, seq: seq, attrs: attrs}
