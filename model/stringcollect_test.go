@@ -105,3 +105,21 @@ func TestCollectKeepsRecentlyInterned(t *testing.T) {
 		t.Fatalf("freed handle %d not reused (got %d)", old, again)
 	}
 }
+
+// Strings interned by ingest between the mark and the sweep lie beyond the
+// mark's bitmap: the sweep keeps them.
+func TestSweepKeepsHandlesAddedAfterTheMark(t *testing.T) {
+	s := NewSymbols()
+	live := make([]uint64, 1) // marked when the table had under 64 strings
+	since := s.openEpoch()
+	var ids []Sym
+	for i := range 200 {
+		ids = append(ids, s.InternString(fmt.Sprint("new-", i)))
+	}
+	s.sweep(live, since+1) // as if all were old: only those under the bitmap go
+	for _, id := range ids {
+		if int(id) >= 64 && s.String(id) == "" {
+			t.Fatalf("handle %d added after the mark was freed", id)
+		}
+	}
+}

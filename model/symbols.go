@@ -319,7 +319,8 @@ func (s *Symbols) sweep(live []uint64, since uint32) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var freed int64
-	for id := 1; id < len(s.strs); id++ {
+	// Handles added since the mark (beyond live) are new: they stay.
+	for id := 1; id < min(len(s.strs), len(live)*64); id++ {
 		if live[id/64]&(1<<(id%64)) != 0 {
 			continue
 		}
