@@ -117,3 +117,40 @@ func ids(rows []TaskRow) []uint64 {
 	}
 	return out
 }
+
+// With more spans than a scan should take, a sort change is answered in the
+// previous order at once and in the new order once the writer is done.
+func TestLargeStoreAnswersInPreviousOrderWhileBuilding(t *testing.T) {
+	defer func(n int) { scanWhileBuilding = n }(scanWhileBuilding)
+	scanWhileBuilding = 10
+	m, clk := newTestModel(Config{MaxMemory: 64 << 20, Retain: time.Hour})
+	var specs []spec
+	for i := range 100 {
+		specs = append(specs, spec{trace: uint64(i + 1), span: 1, name: fmt.Sprintf("n%03d", 99-i), start: clk.Now(), dur: time.Duration(i) * time.Millisecond})
+	}
+	m.Apply(m.batch(specs...))
+	in := make(chan *Batch)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { m.Run(ctx, in); close(done) }()
+	defer func() { cancel(); <-done }()
+	for !m.writing.Load() {
+		time.Sleep(time.Millisecond)
+	}
+	byID := ids(m.Tasks(Query{Sort: TaskID, Limit: 5}).Rows)
+	first := ids(m.Tasks(Query{Sort: TaskName, Limit: 5}).Rows)
+	if fmt.Sprint(first) != fmt.Sprint(byID) {
+		t.Fatalf("while building: %v, want the previous order %v", first, byID)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		rows := m.Tasks(Query{Sort: TaskName, Limit: 5}).Rows
+		if rows[0].Name == "n000" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the index on name never became active: %v", names(rows))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -67,6 +67,11 @@ func (s *taskScan) each(fn func(item)) {
 	}
 }
 
+// scanWhileBuilding is the most spans a scan answers for while the writer
+// builds a newly asked-for sort index: a scan of that many costs a frame
+// about 10 ms here; beyond it the previous order answers.
+var scanWhileBuilding = 250_000
+
 // Tasks returns one window of the tasks table. Without a filter it reads
 // the sort index; a filter needs a pass over the key columns.
 func (m *Model) Tasks(q Query) Page[TaskRow] {
@@ -77,6 +82,14 @@ func (m *Model) Tasks(q Query) Page[TaskRow] {
 	if f == nil {
 		col := indexColumn(q.Sort)
 		m.mu.RLock()
+		building := m.idx.col != col && m.writing.Load()
+		if building && m.store.live > scanWhileBuilding {
+			// The writer builds the index on col; until it is ready the
+			// previous order answers at once, and the reader does not hold
+			// up the writer with a long scan.
+			m.indexReq.ask(col)
+			col = m.idx.col
+		}
 		if m.idx.col == col {
 			defer m.mu.RUnlock()
 			page := m.indexedTasks(q, m.now().UnixNano())
@@ -86,8 +99,8 @@ func (m *Model) Tasks(q Query) Page[TaskRow] {
 			return page
 		}
 		m.mu.RUnlock()
-		if m.writing.Load() {
-			// The writer builds the index; a scan answers meanwhile.
+		if building {
+			// A small store: a scan answers in the new order meanwhile.
 			m.indexReq.ask(col)
 			page := m.scanTasks(q, nil)
 			if ferr != nil {
