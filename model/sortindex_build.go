@@ -47,7 +47,7 @@ type dirtyItem struct {
 
 // Steps of the build between two batches: each costs the writer about a
 // millisecond with a million spans stored.
-const (
+var (
 	buildChunksPerStep = 32
 	buildReplayPerStep = 4096
 )

@@ -15,6 +15,9 @@ import (
 func TestIndexBuiltInBackground(t *testing.T) {
 	for _, col := range []Column{TaskName, TaskTotal, TaskState, TaskService} {
 		t.Run(fmt.Sprint(col), func(t *testing.T) {
+			// Small steps, so that batches land in every phase of the build.
+			defer func(c, r int) { buildChunksPerStep, buildReplayPerStep = c, r }(buildChunksPerStep, buildReplayPerStep)
+			buildChunksPerStep, buildReplayPerStep = 2, 64
 			m, clk := newTestModel(Config{MaxMemory: 64 << 20, Retain: time.Minute})
 			in := make(chan *Batch)
 			ctx, cancel := context.WithCancel(context.Background())
@@ -36,21 +39,21 @@ func TestIndexBuiltInBackground(t *testing.T) {
 				}
 				return m.batch(specs...)
 			}
-			for k := range 120 {
-				in <- mk(k, 1000, true)
+			for k := range 40 {
+				in <- mk(k, 500, true)
 			}
-			for m.Header().Spans < 120_000 {
+			for m.Header().Spans < 20_000 {
 				time.Sleep(time.Millisecond)
 			}
 			q := Query{Sort: col, Limit: 30}
 			want := m.Tasks(q) // a scan, the index being built
-			if want.Total != 120_000 || len(want.Rows) != 30 {
+			if want.Total != 20_000 || len(want.Rows) != 30 {
 				t.Fatalf("scan page: total %d, %d rows", want.Total, len(want.Rows))
 			}
-			for k := range 60 { // finish some in-flight spans, add more, expire some
-				in <- mk(k, 1000, false)
+			for k := range 30 { // finish some in-flight spans, add more, expire some
+				in <- mk(k, 500, false)
 				in <- mk(200+k, 100, true)
-				if k%20 == 0 {
+				if k%10 == 0 {
 					clk.Advance(20 * time.Second)
 				}
 			}
