@@ -76,9 +76,15 @@ func (q *Queue) C() <-chan *model.Batch { return q.out }
 
 // Offer queues b, waiting at most OfferWait (or until ctx ends) for room.
 // It returns ErrQueueFull when refused and ErrQueueClosed after Close; the
-// spans are then counted as refused and b is not kept.
+// spans are then counted as refused and b is not kept. While the model
+// cannot meet its memory budget (Counters.OverBudget) every batch is
+// refused at once, so no client is told OK for spans then dropped.
 func (q *Queue) Offer(ctx context.Context, b *model.Batch) error {
 	n := len(b.Spans)
+	if q.c.OverBudget.Load() {
+		q.c.Refused.Add(int64(n))
+		return ErrQueueFull
+	}
 	var timer *time.Timer
 	for {
 		q.mu.Lock()

@@ -98,7 +98,7 @@ func (d *decoder) span(b []byte, sc *scope, pr *pendingRes) error {
 				st.spanID = f.b
 			case fSpanTraceState:
 				if len(f.b) > 0 {
-					st.extFor().TraceState = string(f.b)
+					st.extFor().TraceState = string(d.syms.Clip(f.b))
 				}
 			case fSpanParentSpanID:
 				st.parent = f.b
@@ -119,6 +119,9 @@ func (d *decoder) span(b []byte, sc *scope, pr *pendingRes) error {
 			case fSpanStatus:
 				if err := spanStatus(f.b, rec, &st, sc); err != nil {
 					return err
+				}
+				if st.ext != nil {
+					st.ext.StatusMessage = d.syms.ClipString(st.ext.StatusMessage)
 				}
 			}
 		}
@@ -292,7 +295,7 @@ func (d *decoder) event(b []byte, ext *model.SpanExt) error {
 		case f.num == fEventTime && f.typ == wireFixed64:
 			ev.Time = clampTime(f.u)
 		case f.num == fEventName && f.typ == wireBytes:
-			ev.Name = string(f.b)
+			ev.Name = string(d.syms.Clip(f.b))
 		case f.num == fEventAttributes && f.typ == wireBytes:
 			key, v, err := keyValue(f.b)
 			if err != nil {

@@ -15,6 +15,7 @@ type operation struct {
 	rate     rateRing
 	errRate  rateRing   // errors per second, for error spikes
 	recent   *opHistory // see opdetail.go
+	version  uint64     // OpRow.Version
 }
 
 // opKey packs (service, name, kind) into one integer: the map lookup per
@@ -62,41 +63,79 @@ type traceRec struct {
 
 const traceEntryBytes = 72
 
+// Operations and services outlive their spans, so their number is bounded:
+// past maxOperations (or when aggregates fill their share of the budget) a
+// new operation is counted in its service's "other operations" row, and past
+// maxServices a new resource in one "other services" row. Otherwise a stream
+// of unique span or service names would pin memory (and their strings) for
+// good.
+const (
+	maxOperations = 20000
+	maxServices   = 2000
+)
+
+const (
+	otherOperations = "…(other operations)"
+	otherServices   = "…(other services)"
+)
+
+// aggregatesFull says aggregates, with the strings they keep from being
+// reclaimed, have taken their share of the budget.
+func (m *Model) aggregatesFull() bool { return m.aggs.bytes+m.aggs.pinned > m.cfg.MaxMemory/8 }
+
 func (m *Model) serviceFor(r *Resource) uint32 {
 	key := string(r.Attrs)
-	if idx, ok := m.svcIndex[key]; ok {
+	if idx, ok := m.aggs.svcIndex[key]; ok {
 		return idx
 	}
-	m.nextSvcID++
-	s := &service{id: m.nextSvcID, name: r.ServiceName, instance: r.InstanceID, host: r.HostName, pid: r.PID, attrs: r.Attrs, since: m.now().UnixNano()}
-	if s.name == 0 {
-		s.name = m.unknownService
+	if len(m.aggs.services) >= maxServices || m.aggregatesFull() {
+		other := Resource{ServiceName: m.syms.InternString(otherServices)}
+		other.Attrs = []byte{} // one key for every resource folded here
+		if idx, ok := m.aggs.svcIndex[""]; ok {
+			return idx
+		}
+		r, key = &other, ""
 	}
-	idx := uint32(len(m.services))
-	m.services = append(m.services, s)
-	m.svcIndex[key] = idx
-	m.aggBytes += serviceBytes + 2*int64(len(key))
+	m.aggs.nextSvcID++
+	s := &service{id: m.aggs.nextSvcID, name: r.ServiceName, instance: r.InstanceID, host: r.HostName, pid: r.PID, attrs: r.Attrs, since: m.now().UnixNano()}
+	if s.name == 0 {
+		s.name = m.aggs.unknownService
+	}
+	idx := uint32(len(m.aggs.services))
+	m.aggs.services = append(m.aggs.services, s)
+	m.aggs.svcIndex[key] = idx
+	m.aggs.bytes += serviceBytes + 2*int64(len(key))
+	m.aggs.pinned += int64(len(m.syms.String(s.name)) + len(m.syms.String(s.instance)) + len(m.syms.String(s.host)))
 	return idx
 }
 
 func (m *Model) operationFor(svc uint32, name Sym, kind SpanKind) uint32 {
 	k := makeOpKey(svc, name, kind)
-	if idx, ok := m.opIndex[k]; ok {
+	if idx, ok := m.aggs.opIndex[k]; ok {
 		return idx
 	}
-	m.nextOpID++
-	idx := uint32(len(m.ops))
-	m.ops = append(m.ops, &operation{id: m.nextOpID, svc: svc, name: name, kind: kind})
-	m.opIndex[k] = idx
-	m.aggBytes += opBytes
+	if len(m.aggs.ops) >= maxOperations || m.aggregatesFull() {
+		name = m.syms.InternString(otherOperations)
+		k = makeOpKey(svc, name, kind)
+		if idx, ok := m.aggs.opIndex[k]; ok {
+			return idx
+		}
+	}
+	m.aggs.nextOpID++
+	idx := uint32(len(m.aggs.ops))
+	m.aggs.ops = append(m.aggs.ops, &operation{id: m.aggs.nextOpID, svc: svc, name: name, kind: kind})
+	m.aggs.opIndex[k] = idx
+	m.aggs.bytes += opBytes
+	m.aggs.pinned += int64(len(m.syms.String(name)))
 	return idx
 }
 
 // recordFinished adds a finished span to its operation and service.
 func (m *Model) recordFinished(op *operation, svc *service, dur int64, status StatusCode, now int64) {
 	op.count++
+	op.version++
 	op.total += dur
-	m.aggBytes += op.hist.Record(dur)
+	m.aggs.bytes += op.hist.Record(dur)
 	op.rate.add(now, 1)
 	svc.spans++
 	svc.rate.add(now, 1)

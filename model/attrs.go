@@ -83,10 +83,16 @@ type AttrWriter struct {
 	// of which repeat: one lookup per attribute instead of two.
 	pairs   map[string]uint64
 	pairBuf []byte
+	// epoch is the Symbols epoch the caches were filled in: handles may be
+	// reclaimed and reused after the next one, so the caches go then.
+	epoch uint32
 }
 
 // maxKnown bounds a writer's cache; it starts over when full.
 const maxKnown = 8192
+
+// maxCachedString is the longest string a writer's cache keeps.
+const maxCachedString = 256
 
 // NewAttrWriter returns a writer interning into syms.
 func NewAttrWriter(syms *Symbols) *AttrWriter {
@@ -95,6 +101,7 @@ func NewAttrWriter(syms *Symbols) *AttrWriter {
 
 // Intern interns b through the writer's cache; use it for names too.
 func (w *AttrWriter) Intern(b []byte) Sym {
+	w.checkEpoch()
 	if id, ok := w.known[string(b)]; ok {
 		return id
 	}
@@ -103,12 +110,13 @@ func (w *AttrWriter) Intern(b []byte) Sym {
 	return id
 }
 
-// tryIntern is TryIntern through the writer's cache.
+// tryIntern is Symbols.tryIntern through the writer's cache.
 func (w *AttrWriter) tryIntern(b []byte) (Sym, bool) {
+	w.checkEpoch()
 	if id, ok := w.known[string(b)]; ok {
 		return id, true
 	}
-	id, ok := w.syms.TryIntern(b)
+	id, ok := w.syms.tryIntern(b)
 	if ok {
 		w.remember(b, id)
 	}
@@ -116,10 +124,22 @@ func (w *AttrWriter) tryIntern(b []byte) (Sym, bool) {
 }
 
 func (w *AttrWriter) remember(b []byte, id Sym) {
+	if len(b) > maxCachedString {
+		return // long strings rarely repeat; do not keep them in a pooled cache
+	}
 	if len(w.known) >= maxKnown {
 		clear(w.known)
 	}
 	w.known[string(b)] = id
+}
+
+// checkEpoch drops the caches when the table has opened a new epoch.
+func (w *AttrWriter) checkEpoch() {
+	if e := w.syms.epochNow(); e != w.epoch {
+		clear(w.known)
+		clear(w.pairs)
+		w.epoch = e
+	}
 }
 
 // Reset starts a new blob, keeping the buffer.
@@ -146,6 +166,7 @@ func (w *AttrWriter) key(k []byte, tag byte) {
 
 // String appends a string attribute.
 func (w *AttrWriter) String(k, v []byte) {
+	w.checkEpoch()
 	if len(v) <= maxInternedValue {
 		w.pairBuf = append(append(append(w.pairBuf[:0], k...), 0), v...)
 		if p, ok := w.pairs[string(w.pairBuf)]; ok {
@@ -162,6 +183,7 @@ func (w *AttrWriter) String(k, v []byte) {
 			return
 		}
 	}
+	v = w.syms.Clip(v)
 	w.key(k, tagStrInline)
 	w.buf = binary.AppendUvarint(w.buf, uint64(len(v)))
 	w.buf = append(w.buf, v...)
@@ -197,14 +219,15 @@ func (w *AttrWriter) Bool(k []byte, v bool) {
 
 // Bytes appends a bytes attribute.
 func (w *AttrWriter) Bytes(k, v []byte) {
+	v = w.syms.Clip(v)
 	w.key(k, tagBytes)
 	w.buf = binary.AppendUvarint(w.buf, uint64(len(v)))
 	w.buf = append(w.buf, v...)
 }
 
-// RangeAttrs calls fn for each attribute in blob until fn returns false.
+// rangeAttrs calls fn for each attribute in blob until fn returns false.
 // A malformed blob (which the model never writes) ends the walk early.
-func RangeAttrs(blob []byte, syms *Symbols, fn func(Attr) bool) {
+func rangeAttrs(blob []byte, syms *Symbols, fn func(Attr) bool) {
 	for len(blob) > 0 {
 		k, n := binary.Uvarint(blob)
 		if n <= 0 || len(blob) < n+1 {
@@ -259,15 +282,15 @@ func readValue(tag byte, b []byte, syms *Symbols) (Value, []byte, bool) {
 // DecodeAttrs returns every attribute of a blob.
 func DecodeAttrs(blob []byte, syms *Symbols) []Attr {
 	var out []Attr
-	RangeAttrs(blob, syms, func(a Attr) bool { out = append(out, a); return true })
+	rangeAttrs(blob, syms, func(a Attr) bool { out = append(out, a); return true })
 	return out
 }
 
-// LookupAttr returns the value of the attribute named key, if present.
-func LookupAttr(blob []byte, syms *Symbols, key string) (Value, bool) {
+// lookupAttr returns the value of the attribute named key, if present.
+func lookupAttr(blob []byte, syms *Symbols, key string) (Value, bool) {
 	var v Value
 	var found bool
-	RangeAttrs(blob, syms, func(a Attr) bool {
+	rangeAttrs(blob, syms, func(a Attr) bool {
 		if a.Key == key {
 			v, found = a.Value, true
 			return false

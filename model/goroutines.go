@@ -95,17 +95,17 @@ func framesBytes(fs []Frame) int64 {
 // session of a service ends its older sessions.
 func (m *Model) processFor(svc uint32, session uint64, now int64) *process {
 	k := procKey{svc, session}
-	if p := m.procs[k]; p != nil {
+	if p := m.rt.procs[k]; p != nil {
 		return p
 	}
-	for ok, old := range m.procs {
+	for ok, old := range m.rt.procs {
 		if ok.svc == svc && !old.gone {
 			m.processGone(old, now)
 		}
 	}
 	p := &process{key: k, goroutines: make(map[int64]uint32), lastSeen: now}
-	m.procs[k] = p
-	m.rtBytes += processBytes
+	m.rt.procs[k] = p
+	m.rt.bytes += processBytes
 	return p
 }
 
@@ -116,8 +116,7 @@ func (m *Model) applyRuntime(rb *RuntimeBatch, svc uint32, now int64) {
 		return // a late batch of a session already replaced
 	}
 	p.lastSeen = now
-	m.runtimeBytes += rb.Bytes
-	m.generations++
+	m.rt.generations++
 	res := make([]*syncRes, len(rb.SyncResources))
 	for i := range rb.SyncResources {
 		res[i] = m.applySyncRes(svc, rb.Session, &rb.SyncResources[i], now)
@@ -136,11 +135,11 @@ func (m *Model) applyGoroutine(p *process, g *GoroutineRec, res []*syncRes, genS
 	fresh := !ok
 	var info *goInfo
 	if ok {
-		info = m.gos[slot]
+		info = m.rt.gos[slot]
 		m.indexRemove(slot)
 	} else {
 		if !m.reserve(goInfoBytes + goEntryBytes + framesBytes(g.CreateStack)) {
-			m.droppedGoroutines++
+			m.rt.droppedGoroutines++
 			return
 		}
 		slot = m.store.alloc(spanKey{})
@@ -155,14 +154,14 @@ func (m *Model) applyGoroutine(p *process, g *GoroutineRec, res []*syncRes, genS
 		}
 		c.cold[i].start = start
 		info = &goInfo{proc: p, goid: g.ID, bytes: goInfoBytes}
-		m.gos[slot] = info
+		m.rt.gos[slot] = info
 		p.goroutines[g.ID] = slot
-		m.rtBytes += goInfoBytes + goEntryBytes
+		m.rt.bytes += goInfoBytes + goEntryBytes
 	}
 	c, i := m.store.at(slot)
 	wasLive := !fresh && (c.state[i] == StateRunning || c.state[i] == StateWaiting)
 	m.updateGoInfo(info, g, res)
-	info.gen = m.generations
+	info.gen = m.rt.generations
 
 	// Columns of the row.
 	// A goroutine started through a helper (agentlib.Go, WaitGroup.Go)
@@ -190,7 +189,7 @@ func (m *Model) applyGoroutine(p *process, g *GoroutineRec, res []*syncRes, genS
 	case g.State == GoExited:
 		if wasLive {
 			m.stopRunning(slot)
-			m.goLive--
+			m.rt.goLive--
 		}
 		end := g.Ended
 		if end == 0 {
@@ -210,7 +209,7 @@ func (m *Model) applyGoroutine(p *process, g *GoroutineRec, res []*syncRes, genS
 		c.dur[i] = runningDur(c.cold[i].start)
 		if !wasLive {
 			m.addRunning(slot)
-			m.goLive++
+			m.rt.goLive++
 		}
 	}
 	c.cold[i].lastSeen = now
@@ -278,7 +277,7 @@ func (m *Model) updateGoInfo(info *goInfo, g *GoroutineRec, res []*syncRes) {
 		info.schedLat.record(v)
 	}
 	info.bytes += grow
-	m.rtBytes += grow
+	m.rt.bytes += grow
 }
 
 // accrueBlocked brings the idle time of a process's blocked goroutines
@@ -287,8 +286,8 @@ func (m *Model) updateGoInfo(info *goInfo, g *GoroutineRec, res []*syncRes) {
 // its idle time grew all the same.
 func (m *Model) accrueBlocked(p *process, end int64) {
 	for _, slot := range p.goroutines {
-		g := m.gos[slot]
-		if g.gen == m.generations {
+		g := m.rt.gos[slot]
+		if g.gen == m.rt.generations {
 			g.accruedTo = end // just sent: its figures are as of end
 			continue
 		}
@@ -310,7 +309,7 @@ func (m *Model) accrueBlocked(p *process, end int64) {
 // setGoFields writes the Fields column of a goroutine row: what it is
 // doing, in the words a filter can match (goid=12 wait=chan recv).
 func (m *Model) setGoFields(slot uint32, g *goInfo) {
-	w := m.rtWriter
+	w := m.rt.writer
 	w.Reset()
 	w.Int([]byte("goid"), g.goid)
 	w.String([]byte("state"), []byte(g.state.String()))
@@ -331,8 +330,9 @@ func (m *Model) setGoFields(slot uint32, g *goInfo) {
 	}
 	c, i := m.store.at(slot)
 	blob := w.Blob()
-	m.spanBytes += int64(cap(blob)) - int64(cap(c.cold[i].attrs))
-	c.cold[i].attrs, c.nattr[i] = blob, uint16(w.Len())
+	m.store.setBlobs(c, i, blob, nil)
+	c.nattr[i] = uint16(w.Len())
+	c.cold[i].ver++
 }
 
 func sumIdle(idle *[WaitKinds]int64) int64 {
@@ -402,10 +402,11 @@ func (m *Model) setRuntimeCols(slot uint32, busy, sched, idle int64, polls uint6
 	c, i := m.store.at(slot)
 	if c.rt == nil {
 		c.rt = new(rtCols)
-		m.rtBytes += rtColsBytes
+		m.rt.bytes += rtColsBytes
 	}
 	c.rt.busy[i], c.rt.sched[i], c.rt.idle[i] = busy, sched, idle
 	c.rt.polls[i] = uint32(min(polls, 1<<32-1))
+	c.cold[i].ver++
 }
 
 // addRunning puts a live goroutine on the list of rows whose Total grows
@@ -413,14 +414,15 @@ func (m *Model) setRuntimeCols(slot uint32, busy, sched, idle int64, polls uint6
 // operation bookkeeping).
 func (m *Model) addRunning(slot uint32) {
 	c, i := m.store.at(slot)
-	c.cold[i].runIdx = uint32(len(m.running))
-	m.running = append(m.running, slot)
+	c.cold[i].runIdx = uint32(len(m.ret.running))
+	m.ret.running = append(m.ret.running, slot)
 }
 
 // processGone marks a silent or replaced process: its live goroutines are
 // shown as lost, its resources have no waiters any more.
 func (m *Model) processGone(p *process, now int64) {
 	p.gone = true
+	m.rt.version++
 	for _, slot := range p.goroutines {
 		c, i := m.store.at(slot)
 		if st := c.state[i]; st != StateRunning && st != StateWaiting {
@@ -428,14 +430,14 @@ func (m *Model) processGone(p *process, now int64) {
 		}
 		m.indexRemove(slot)
 		m.stopRunning(slot)
-		m.goLive--
+		m.rt.goLive--
 		c.state[i] = StateLost
 		c.dur[i] = max(p.lastSeen-c.cold[i].start, 0)
 		m.lost++
 		m.pushFIFO(slot, now)
 		m.indexAdd(slot)
 	}
-	for _, r := range m.resources {
+	for _, r := range m.rt.resources {
 		if r.svc == p.key.svc && r.session == p.key.session {
 			r.stopWaiting()
 		}
@@ -446,18 +448,18 @@ func (m *Model) processGone(p *process, now int64) {
 }
 
 func (m *Model) dropProcess(p *process) {
-	delete(m.procs, p.key)
-	m.rtBytes -= processBytes
+	delete(m.rt.procs, p.key)
+	m.rt.bytes -= processBytes
 }
 
 // removeGoroutine forgets a goroutine row's details; remove does the rest.
 func (m *Model) removeGoroutine(slot uint32) {
-	g := m.gos[slot]
-	delete(m.gos, slot)
+	g := m.rt.gos[slot]
+	delete(m.rt.gos, slot)
 	if g == nil {
 		return
 	}
-	m.rtBytes -= g.bytes + goEntryBytes
+	m.rt.bytes -= g.bytes + goEntryBytes
 	p := g.proc
 	if s, ok := p.goroutines[g.goid]; ok && s == slot {
 		delete(p.goroutines, g.goid)
@@ -470,7 +472,7 @@ func (m *Model) removeGoroutine(slot uint32) {
 // sweepProcesses marks processes silent for procLostAfter heartbeats gone.
 func (m *Model) sweepProcesses(now int64) {
 	after := int64(procLostAfter) * int64(m.cfg.Heartbeat)
-	for _, p := range m.procs {
+	for _, p := range m.rt.procs {
 		if !p.gone && now-p.lastSeen > after {
 			m.processGone(p, now)
 		}
@@ -484,14 +486,14 @@ func (m *Model) applySpanTime(p *process, st *SpanTime, now int64) {
 	k := spanKey{st.TraceID, st.SpanID}
 	for _, gid := range st.Goroutines {
 		if slot, ok := p.goroutines[gid]; ok {
-			m.gos[slot].addSpan(k)
+			m.rt.gos[slot].addSpan(k)
 		}
 	}
 	if slot, ok := m.lookup(k); ok {
 		m.setSpanRuntime(slot, st.Busy, st.Sched, st.Idle)
 		return
 	}
-	m.pendingRT.put(k, pendingTimes{busy: st.Busy, sched: st.Sched, idle: st.Idle, at: now})
+	m.rt.pending.put(k, pendingTimes{busy: st.Busy, sched: st.Sched, idle: st.Idle, at: now})
 }
 
 func (m *Model) setSpanRuntime(slot uint32, busy, sched, idle int64) {
@@ -577,11 +579,11 @@ type serviceRuntime struct {
 }
 
 func (m *Model) svcRuntime(svc uint32) *serviceRuntime {
-	rt := m.svcRT[svc]
+	rt := m.rt.svcRT[svc]
 	if rt == nil {
 		rt = &serviceRuntime{}
-		m.svcRT[svc] = rt
-		m.rtBytes += 256
+		m.rt.svcRT[svc] = rt
+		m.rt.bytes += 256
 	}
 	return rt
 }

@@ -99,8 +99,8 @@ func TestGoroutinesAreTaskRowsWithRuntimeColumns(t *testing.T) {
 	if g := m.Tasks(Query{Sort: TaskID, Limit: 10, Filter: "kind=goroutine"}); g.Total != 0 {
 		t.Fatalf("retained past retention = %+v", g.Rows)
 	}
-	if len(m.procs) != 0 || len(m.gos) != 0 {
-		t.Fatalf("process bookkeeping left: procs=%d gos=%d", len(m.procs), len(m.gos))
+	if len(m.rt.procs) != 0 || len(m.rt.gos) != 0 {
+		t.Fatalf("process bookkeeping left: procs=%d gos=%d", len(m.rt.procs), len(m.rt.gos))
 	}
 	// Aggregates outlive the goroutines.
 	if rows := m.Resources(Query{Limit: 10}); rows.Total != 2 {

@@ -3,6 +3,7 @@ package model
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,65 +18,105 @@ type Model struct {
 	syms     *Symbols
 	counters Counters
 
-	mu    sync.RWMutex
-	store *spanStore
-	// fifo holds finished and lost spans in the order they finished: the
-	// front is the next to go, by retention or by the memory budget.
-	fifo         []fifoEntry
-	fifoHead     int
-	running      []uint32             // slots of in-flight spans
-	traces       map[uint64]*traceRec // by traceKey
-	recentTraces [8]struct {
-		key uint64
-		t   *traceRec
-	}
-	ops      []*operation
-	opIndex  map[opKey]uint32
-	services []*service
-	svcIndex map[string]uint32
+	mu sync.RWMutex
+	// The sub-stores; each owns its state and counts its bytes.
+	store *spanStore // span slots, their blobs, the in-flight index
+	ret   retention  // finished spans in the order they go; running spans
+	tr    traceStore
+	aggs  aggregates // operations and services
+	rt    runtimeStore
+	warn  warnState
+	strs  stringCollector
 
-	nextID, nextOpID, nextSvcID uint64
-	unknownService              Sym
+	nextID uint64
 
 	idx    taskIndex
 	recent slotCache
+	// build makes the index on a newly asked-for column (writer only);
+	// indexReq is how a query asks; writing says Run is applying batches,
+	// so a query may leave the building to it.
+	build    indexBuild
+	indexReq indexRequest
+	writing  atomic.Bool
+	exec     execTraces
 
 	lost, errors int
 	evicted      int64
+	applied      rateRing // spans applied per second, for the header
+	// symBytes is the intern table's size as of the last batch or sweep.
+	symBytes int64
+}
 
-	// The Go runtime of agentlib apps: traced processes, goroutine
-	// details by slot, sync resources, per-service runtime metrics.
+// retention holds finished and lost spans in the order they finished (the
+// front is the next to go, by retention or by the memory budget) and the
+// slots of the spans in flight.
+type retention struct {
+	fifo     []fifoEntry
+	fifoHead int
+	running  []uint32
+}
+
+func (r *retention) bytes() int64 { return int64(cap(r.fifo))*fifoBytes + int64(cap(r.running))*4 }
+
+// traceStore links the stored spans of each trace. Spans of one trace
+// tend to arrive (and leave) together, so the last few traces are
+// remembered in front of the map, whose lookups are cache misses once it
+// is large. The map is charged at its peak size: Go maps do not shrink.
+type traceStore struct {
+	byKey  map[uint64]*traceRec // by traceKey
+	recent [8]struct {
+		key uint64
+		t   *traceRec
+	}
+	peak int
+}
+
+func (t *traceStore) bytes() int64 { return int64(t.peak) * traceEntryBytes }
+
+// aggregates are the operations and services, which outlive their spans.
+type aggregates struct {
+	ops                 []*operation
+	opIndex             map[opKey]uint32
+	services            []*service
+	svcIndex            map[string]uint32
+	nextOpID, nextSvcID uint64
+	unknownService      Sym
+	bytes               int64
+	// pinned is the bytes of the names aggregates keep alive (counted with
+	// the intern table); it bounds how many aggregates are made.
+	pinned int64
+}
+
+// runtimeStore is the Go runtime of agentlib apps: traced processes,
+// goroutine details by slot, sync resources, per-service runtime metrics.
+type runtimeStore struct {
 	procs             map[procKey]*process
 	gos               map[uint32]*goInfo
 	resources         []*syncRes
 	resIndex          map[resKey]int
 	svcRT             map[uint32]*serviceRuntime
-	pendingRT         pendingSpanTimes
-	rtWriter          *AttrWriter
-	goLive            int // live goroutine rows (they share m.running)
-	rtBytes           int64
-	runtimeBytes      int64 // execution-trace bytes applied
+	pending           pendingSpanTimes
+	writer            *AttrWriter
+	goLive            int    // live goroutine rows (they share the running list)
+	version           uint64 // bumped with every change of runtime data (ResourceRow.Version)
+	bytes             int64
 	generations       int64
 	droppedGoroutines int64
 	droppedResources  int64
-
-	// Warnings: rows with each kind, traces waiting to be judged for
-	// propagation, and the maps that judging reuses.
-	warnCounts     [WarnKinds]int
-	traceChecks    []traceCheck
-	traceCheckHead int
-	checkScratch   map[SpanID]uint32
-	checkRemote    map[SpanID]bool
-	lastGoCheck    int64
-	applied        rateRing // spans applied per second, for the header
-
-	// Memory accounting, in bytes: attribute blobs and extensions of stored
-	// spans, aggregates, and the peak sizes of maps (Go maps never shrink).
-	spanBytes     int64
-	aggBytes      int64
-	peakTraces    int
-	symBytesCache int64
 }
+
+// warnState holds the rows with each kind of warning, the traces waiting
+// to be judged for propagation, and the maps that judging reuses.
+type warnState struct {
+	counts      [WarnKinds]int
+	checks      []traceCheck
+	checkHead   int
+	scratch     map[SpanID]uint32
+	remote      map[SpanID]bool
+	lastGoCheck int64
+}
+
+func (w *warnState) bytes() int64 { return int64(cap(w.checks)) * 16 }
 
 type fifoEntry struct {
 	slot uint32
@@ -102,21 +143,20 @@ func New(cfg Config) *Model {
 	cfg.Warn.fill()
 	m := &Model{
 		cfg: cfg, now: cfg.Clock, syms: NewSymbols(),
-		store:    newSpanStore(),
-		traces:   make(map[uint64]*traceRec),
-		opIndex:  make(map[opKey]uint32),
-		svcIndex: make(map[string]uint32),
-		procs:    make(map[procKey]*process),
-		gos:      make(map[uint32]*goInfo),
-		resIndex: make(map[resKey]int),
-		svcRT:    make(map[uint32]*serviceRuntime),
-
-		checkScratch: make(map[SpanID]uint32),
-		checkRemote:  make(map[SpanID]bool),
+		store: newSpanStore(),
+		tr:    traceStore{byKey: make(map[uint64]*traceRec)},
+		aggs:  aggregates{opIndex: make(map[opKey]uint32), svcIndex: make(map[string]uint32)},
+		rt: runtimeStore{
+			procs: make(map[procKey]*process), gos: make(map[uint32]*goInfo),
+			resIndex: make(map[resKey]int), svcRT: make(map[uint32]*serviceRuntime),
+		},
+		warn: warnState{scratch: make(map[SpanID]uint32), remote: make(map[SpanID]bool)},
 	}
-	m.rtWriter = NewAttrWriter(m.syms)
-	m.unknownService = m.syms.InternString("unknown_service")
+	m.syms.setMaxString(cfg.MaxString)
+	m.rt.writer = NewAttrWriter(m.syms)
+	m.aggs.unknownService = m.syms.InternString("unknown_service")
 	m.idx.col = TaskID
+	m.indexReq.wake = make(chan struct{}, 1)
 	return m
 }
 
@@ -129,12 +169,22 @@ func (m *Model) Counters() *Counters { return &m.counters }
 // SweepEvery is how often Run expires retained spans and marks lost ones.
 const SweepEvery = 100 * time.Millisecond
 
-// Run is the writer loop: it applies batches from in and sweeps retention
-// and lost spans every SweepEvery until ctx ends or in is closed.
+// Run is the writer loop: it applies batches from in, sweeps retention and
+// lost spans every SweepEvery, and builds a sort index a query asked for
+// in steps between batches, until ctx ends or in is closed.
 func (m *Model) Run(ctx context.Context, in <-chan *Batch) {
 	t := time.NewTicker(SweepEvery)
 	defer t.Stop()
+	m.writing.Store(true)
+	defer m.writing.Store(false)
 	for {
+		m.takeIndexRequest()
+		busy := m.build.busy()
+		var wait <-chan time.Time
+		if busy {
+			// A step is waiting: take one unless a batch is ready.
+			wait = closedTimer
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -145,17 +195,35 @@ func (m *Model) Run(ctx context.Context, in <-chan *Batch) {
 			m.Apply(b)
 		case <-t.C:
 			m.Sweep()
+		case tree := <-m.build.done:
+			m.sorted(tree)
+		case <-m.indexReq.wake:
+		case <-wait:
+		}
+		if m.build.busy() {
+			m.buildStep()
 		}
 	}
 }
+
+// closedTimer is always ready: the select in Run falls through to a build
+// step when nothing else is.
+var closedTimer = func() <-chan time.Time {
+	c := make(chan time.Time)
+	close(c)
+	return c
+}()
 
 // Apply stores one batch. Only the writer goroutine calls it.
 func (m *Model) Apply(b *Batch) {
 	now := m.now().UnixNano()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.symBytesCache = m.syms.Bytes()
+	m.symBytes = m.syms.Bytes()
 	m.idx.strs = m.syms.snapshot()
+	if m.build.phase == buildReplaying {
+		m.build.next.strs = m.idx.strs
+	}
 	var svcBuf [8]uint32
 	svcs := svcBuf[:0]
 	for i := range b.Resources {
@@ -171,6 +239,9 @@ func (m *Model) Apply(b *Batch) {
 		}
 		m.applySpan(rec, svc, now)
 	}
+	if b.Runtime != nil || len(b.Samples) > 0 || len(b.Statuses) > 0 {
+		m.rt.version++
+	}
 	if b.Runtime != nil {
 		m.applyRuntime(b.Runtime, m.serviceFor(&b.Runtime.Resource), now)
 	}
@@ -183,6 +254,8 @@ func (m *Model) Apply(b *Batch) {
 	if len(b.Spans) > 0 {
 		m.applied.add(now, uint32(len(b.Spans)))
 	}
+	m.strs.applied += int64(len(b.Spans))
+	m.runTraceChecks(now, traceChecksPerBatch)
 	m.settleBudget()
 }
 
@@ -192,10 +265,34 @@ func (m *Model) Apply(b *Batch) {
 func (m *Model) settleBudget() {
 	for m.memoryUsed() > m.cfg.MaxMemory && m.evictOldest() {
 	}
+	m.judgeBudget()
+}
+
+// judgeBudget tells ingest (Counters.OverBudget) whether to refuse spans.
+// It refuses from when a span could not be stored, when nothing is left to
+// evict and the budget is nearly spent, or when strings, which are freed
+// only by the next collection, hold half the budget; it accepts again once
+// an eighth of the budget is free and strings are back under a quarter.
+// Refusing at the door is what keeps clients from being told OK for spans
+// that would then be dropped.
+func (m *Model) judgeBudget() {
+	used, budget, strs := m.memoryUsed(), m.cfg.MaxMemory, m.symBytes
+	over := &m.counters.OverBudget
+	if over.Load() {
+		if used <= budget-budget/8 && strs <= budget/4 {
+			over.Store(false)
+			m.syms.setFull(false)
+		}
+		return
+	}
+	if strs > budget/2 || (m.ret.fifoHead >= len(m.ret.fifo) && used > budget-budget/16) {
+		over.Store(true)
+		m.syms.setFull(true)
+	}
 }
 
 func (m *Model) fallbackService() uint32 {
-	return m.serviceFor(&Resource{ServiceName: m.unknownService})
+	return m.serviceFor(&Resource{ServiceName: m.aggs.unknownService})
 }
 
 func (m *Model) applySpan(rec *SpanRec, svc uint32, now int64) {
@@ -206,6 +303,8 @@ func (m *Model) applySpan(rec *SpanRec, svc uint32, now int64) {
 	}
 	if !m.reserve(int64(cap(rec.Attrs)) + rec.Ext.bytes() + perSpanBytes) {
 		m.counters.Dropped.Add(1)
+		m.counters.OverBudget.Store(true)
+		m.syms.setFull(true)
 		return
 	}
 	slot := m.store.alloc(k)
@@ -214,8 +313,8 @@ func (m *Model) applySpan(rec *SpanRec, svc uint32, now int64) {
 	c.id[i] = m.nextID
 	m.setContent(slot, rec, svc)
 	m.linkTrace(slot, rec.TraceID, now)
-	if m.pendingRT.m != nil {
-		if t, ok := m.pendingRT.take(k); ok {
+	if m.rt.pending.m != nil {
+		if t, ok := m.rt.pending.take(k); ok {
 			m.setRuntimeCols(slot, t.busy, t.sched, t.idle, 0)
 		}
 	}
@@ -262,9 +361,10 @@ func (m *Model) update(slot uint32, rec *SpanRec, svc uint32, now int64) {
 			cold.gen++
 			m.startRunning(slot)
 		}
-		m.ops[cold.op].inFlight--
+		m.aggs.ops[cold.op].inFlight--
 		m.setContent(slot, rec, svc)
-		m.ops[cold.op].inFlight++
+		m.aggs.ops[cold.op].inFlight++
+		m.aggs.ops[cold.op].version++
 		c.dur[i] = runningDur(cold.start)
 		cold.seq, cold.lastSeen = rec.SnapshotSeq, now
 		return
@@ -315,10 +415,8 @@ func (m *Model) lookup(k spanKey) (uint32, bool) {
 func (m *Model) setContent(slot uint32, rec *SpanRec, svc uint32) {
 	c, i := m.store.at(slot)
 	cold := &c.cold[i]
-	m.spanBytes -= int64(cap(cold.attrs)) + cold.extBytes()
-	m.spanBytes += int64(cap(rec.Attrs)) + rec.Ext.bytes()
+	m.store.setBlobs(c, i, rec.Attrs, rec.Ext)
 	cold.parent, cold.start, cold.end = rec.Parent, rec.Start, rec.End
-	cold.attrs, cold.ext, cold.hasExt = rec.Attrs, rec.Ext, rec.Ext != nil
 	cold.status, cold.scopeVer = rec.Status, rec.ScopeVersion
 	cold.op = m.operationFor(svc, rec.Name, rec.Kind)
 	c.name[i], c.svc[i], c.scope[i], c.loc[i] = rec.Name, svc, rec.Scope, rec.Location
@@ -329,9 +427,10 @@ func (m *Model) startRunning(slot uint32) {
 	c, i := m.store.at(slot)
 	c.state[i] = StateRunning
 	c.dur[i] = runningDur(c.cold[i].start)
-	c.cold[i].runIdx = uint32(len(m.running))
-	m.running = append(m.running, slot)
-	m.ops[c.cold[i].op].inFlight++
+	c.cold[i].runIdx = uint32(len(m.ret.running))
+	m.ret.running = append(m.ret.running, slot)
+	m.aggs.ops[c.cold[i].op].inFlight++
+	m.aggs.ops[c.cold[i].op].version++
 }
 
 // stopRunning takes a slot off the running list (swap-remove).
@@ -341,14 +440,15 @@ func (m *Model) stopRunning(slot uint32) {
 	if idx == noSlot {
 		return
 	}
-	last := m.running[len(m.running)-1]
-	m.running[idx] = last
+	last := m.ret.running[len(m.ret.running)-1]
+	m.ret.running[idx] = last
 	lc, li := m.store.at(last)
 	lc.cold[li].runIdx = idx
-	m.running = m.running[:len(m.running)-1]
+	m.ret.running = m.ret.running[:len(m.ret.running)-1]
 	c.cold[i].runIdx = noSlot
 	if c.kind[i] != KindGoroutine {
-		m.ops[c.cold[i].op].inFlight--
+		m.aggs.ops[c.cold[i].op].inFlight--
+		m.aggs.ops[c.cold[i].op].version++
 	}
 }
 
@@ -364,36 +464,36 @@ func (m *Model) finish(slot uint32, now int64) {
 		m.errors++
 	}
 	cold.lastSeen = now
-	m.recordFinished(m.ops[cold.op], m.services[c.svc[i]], d, cold.status, now)
-	m.recordRecent(m.ops[cold.op], slot, d, now)
+	m.recordFinished(m.aggs.ops[cold.op], m.aggs.services[c.svc[i]], d, cold.status, now)
+	m.recordRecent(m.aggs.ops[cold.op], slot, d, now)
 	m.pushFIFO(slot, now)
 }
 
 func (m *Model) pushFIFO(slot uint32, now int64) {
-	if m.fifoHead > 0 && m.fifoHead >= len(m.fifo)/2 && len(m.fifo) == cap(m.fifo) {
-		n := copy(m.fifo, m.fifo[m.fifoHead:])
-		m.fifo, m.fifoHead = m.fifo[:n], 0
+	if m.ret.fifoHead > 0 && m.ret.fifoHead >= len(m.ret.fifo)/2 && len(m.ret.fifo) == cap(m.ret.fifo) {
+		n := copy(m.ret.fifo, m.ret.fifo[m.ret.fifoHead:])
+		m.ret.fifo, m.ret.fifoHead = m.ret.fifo[:n], 0
 	}
 	c, i := m.store.at(slot)
-	m.fifo = append(m.fifo, fifoEntry{slot: slot, gen: c.cold[i].gen, at: now})
+	m.ret.fifo = append(m.ret.fifo, fifoEntry{slot: slot, gen: c.cold[i].gen, at: now})
 }
 
 // trace returns the record of a trace. Spans of one trace tend to arrive
 // (and leave) together, so the last few traces are remembered in front of
 // the map, whose lookups are cache misses once it is large.
 func (m *Model) trace(key uint64, create bool) *traceRec {
-	r := &m.recentTraces[key%uint64(len(m.recentTraces))]
+	r := &m.tr.recent[key%uint64(len(m.tr.recent))]
 	if r.t != nil && r.key == key {
 		return r.t
 	}
-	t := m.traces[key]
+	t := m.tr.byKey[key]
 	if t == nil {
 		if !create {
 			return nil
 		}
 		t = &traceRec{head: noSlot}
-		m.traces[key] = t
-		m.peakTraces = max(m.peakTraces, len(m.traces))
+		m.tr.byKey[key] = t
+		m.tr.peak = max(m.tr.peak, len(m.tr.byKey))
 	}
 	r.key, r.t = key, t
 	return t
@@ -430,8 +530,8 @@ func (m *Model) unlinkTrace(slot uint32) {
 	}
 	t.count--
 	if t.count == 0 {
-		delete(m.traces, key)
-		if r := &m.recentTraces[key%uint64(len(m.recentTraces))]; r.key == key {
+		delete(m.tr.byKey, key)
+		if r := &m.tr.recent[key%uint64(len(m.tr.recent))]; r.key == key {
 			r.t = nil
 		}
 	}
@@ -457,7 +557,6 @@ func (m *Model) remove(slot uint32) {
 	} else {
 		m.unlinkTrace(slot)
 	}
-	m.spanBytes -= int64(cap(c.cold[i].attrs)) + c.cold[i].extBytes()
 	c.state[i] = StateDone
 	m.store.release(slot)
 }
@@ -468,8 +567,8 @@ func (m *Model) Sweep() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	lostAfter := int64(LostAfterHeartbeats) * int64(m.cfg.Heartbeat)
-	for j := 0; j < len(m.running); {
-		slot := m.running[j]
+	for j := 0; j < len(m.ret.running); {
+		slot := m.ret.running[j]
 		c, i := m.store.at(slot)
 		if c.kind[i] == KindGoroutine {
 			j++ // goroutines are lost with their process (sweepProcesses)
@@ -490,10 +589,13 @@ func (m *Model) Sweep() {
 		m.setWarn(slot, WarnLost)
 	}
 	m.sweepProcesses(now)
-	m.runTraceChecks(now)
+	m.maybeCollectStrings(now)
+	m.symBytes = m.syms.Bytes()
+	m.judgeBudget()
+	m.runTraceChecks(now, traceChecksPerSweep)
 	m.checkGoroutines(now)
 	cutoff := now - int64(m.cfg.Retain)
-	for m.fifoHead < len(m.fifo) && m.fifo[m.fifoHead].at <= cutoff {
+	for m.ret.fifoHead < len(m.ret.fifo) && m.ret.fifo[m.ret.fifoHead].at <= cutoff {
 		m.popFIFO()
 	}
 }
@@ -501,10 +603,10 @@ func (m *Model) Sweep() {
 // popFIFO removes the span at the front of the retention queue, if it is
 // still the span that was queued; it reports whether a span was removed.
 func (m *Model) popFIFO() bool {
-	e := m.fifo[m.fifoHead]
-	m.fifoHead++
-	if m.fifoHead == len(m.fifo) {
-		m.fifo, m.fifoHead = m.fifo[:0], 0
+	e := m.ret.fifo[m.ret.fifoHead]
+	m.ret.fifoHead++
+	if m.ret.fifoHead == len(m.ret.fifo) {
+		m.ret.fifo, m.ret.fifoHead = m.ret.fifo[:0], 0
 	}
 	c, i := m.store.at(e.slot)
 	if c.cold[i].gen != e.gen || c.id[i] == 0 {
@@ -546,7 +648,7 @@ func (m *Model) reserve(need int64) bool {
 }
 
 func (m *Model) evictOldest() bool {
-	for m.fifoHead < len(m.fifo) {
+	for m.ret.fifoHead < len(m.ret.fifo) {
 		if m.popFIFO() {
 			m.evicted++
 			return true
@@ -555,12 +657,10 @@ func (m *Model) evictOldest() bool {
 	return false
 }
 
-// memoryUsed is the accounted size of everything stored. Maps are charged
-// at their peak size because Go maps do not give memory back.
+// memoryUsed is the accounted size of everything stored: the sum of what
+// each sub-store reports. Maps are charged at their peak size because Go
+// maps do not give memory back.
 func (m *Model) memoryUsed() int64 {
-	s := m.store
-	return s.bytes() +
-		int64(cap(m.fifo))*fifoBytes + int64(cap(m.running))*4 + int64(cap(m.traceChecks))*16 +
-		int64(m.peakTraces)*traceEntryBytes + m.idx.tree.bytes() +
-		m.spanBytes + m.aggBytes + m.symBytesCache + m.rtBytes + m.pendingRT.bytes()
+	return m.store.bytes() + m.ret.bytes() + m.tr.bytes() + m.aggs.bytes + m.rt.bytes + m.rt.pending.bytes() +
+		m.warn.bytes() + m.idx.tree.bytes() + m.symBytes
 }

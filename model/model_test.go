@@ -343,13 +343,13 @@ func TestSkewedClockNeverNegative(t *testing.T) {
 func TestSymbolsValuesAreBounded(t *testing.T) {
 	s := NewSymbols()
 	for i := range maxValueSymbols + 10 {
-		s.TryIntern([]byte(fmt.Sprint("v", i)))
+		s.tryIntern([]byte(fmt.Sprint("v", i)))
 	}
 	if s.Len() > maxValueSymbols {
 		t.Fatalf("value symbols grew to %d", s.Len())
 	}
-	if _, ok := s.TryIntern([]byte("another")); ok {
-		t.Fatal("TryIntern accepted a value into a full table")
+	if _, ok := s.tryIntern([]byte("another")); ok {
+		t.Fatal("tryIntern accepted a value into a full table")
 	}
 	if id := s.InternString("a key"); s.String(id) != "a key" {
 		t.Fatal("keys must still intern when values are full")
@@ -377,7 +377,7 @@ func TestAttrBlobRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %+v", got)
 	}
-	if v, ok := LookupAttr(w.Blob(), s, "i"); !ok || v.String() != "-42" {
+	if v, ok := lookupAttr(w.Blob(), s, "i"); !ok || v.String() != "-42" {
 		t.Fatalf("lookup = %v %v", v, ok)
 	}
 }

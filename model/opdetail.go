@@ -66,7 +66,7 @@ func (m *Model) recordRecent(op *operation, slot uint32, dur int64, now int64) {
 		h.slow[0] = make([]slowSpan, 0, slowKept)
 		h.slow[1] = make([]slowSpan, 0, slowKept)
 		op.recent = h
-		m.aggBytes += opHistoryBytes
+		m.aggs.bytes += opHistoryBytes
 	}
 	step := now / int64(OpStep)
 	if step > h.step {
@@ -84,7 +84,7 @@ func (m *Model) recordRecent(op *operation, slot uint32, dur int64, now int64) {
 		if c.cold[i].status == StatusError {
 			st.errors++
 		}
-		m.aggBytes += h.cur.Record(dur)
+		m.aggs.bytes += h.cur.Record(dur)
 	}
 
 	if e := now / slowEpoch; e > h.epoch {
@@ -169,11 +169,11 @@ func (m *Model) Operation(id uint64, buckets int) (OpDetail, bool) {
 	defer m.mu.RUnlock()
 	// Operations are never removed and are numbered in order: ID n is
 	// at n-1.
-	if id == 0 || id > uint64(len(m.ops)) || m.ops[id-1].id != id {
+	if id == 0 || id > uint64(len(m.aggs.ops)) || m.aggs.ops[id-1].id != id {
 		return OpDetail{}, false
 	}
 	idx := uint32(id - 1)
-	op := m.ops[idx]
+	op := m.aggs.ops[idx]
 	buckets = min(buckets, maxOpBuckets)
 	s := opStats{op: op, rate: op.rate.rate(now),
 		p50: int64(op.hist.Quantile(0.50)), p95: int64(op.hist.Quantile(0.95)), p99: int64(op.hist.Quantile(0.99))}
@@ -231,7 +231,7 @@ func (m *Model) Operation(id uint64, buckets int) (OpDetail, bool) {
 	}
 	var top []live
 	longestFirst := func(a, b live) int { return cmpInt(int64(b.Duration), int64(a.Duration)) }
-	for _, slot := range m.running {
+	for _, slot := range m.ret.running {
 		c, i := m.store.at(slot)
 		if c.cold[i].op != idx {
 			continue

@@ -180,14 +180,14 @@ func TestOperationDetailSlowestAndRunning(t *testing.T) {
 func TestOperationHistoryChargedToBudget(t *testing.T) {
 	m, clk := newTestModel(Config{})
 	m.Apply(m.batch(spec{trace: 1, span: 1, name: "job", start: clk.Now(), inflight: true, seq: 1}))
-	before := m.aggBytes
+	before := m.aggs.bytes
 	m.Apply(m.batch(spec{trace: 1, span: 1, name: "job", start: clk.Now(), dur: time.Millisecond}))
-	if grew := m.aggBytes - before; grew < opHistoryBytes {
+	if grew := m.aggs.bytes - before; grew < opHistoryBytes {
 		t.Errorf("the first finished span charged %d bytes, want at least %d", grew, opHistoryBytes)
 	}
-	before = m.aggBytes
+	before = m.aggs.bytes
 	m.Apply(m.batch(spec{trace: 2, span: 1, name: "job", start: clk.Now(), dur: time.Millisecond}))
-	if m.aggBytes != before {
-		t.Errorf("a second span in the same bucket charged %d bytes", m.aggBytes-before)
+	if m.aggs.bytes != before {
+		t.Errorf("a second span in the same bucket charged %d bytes", m.aggs.bytes-before)
 	}
 }

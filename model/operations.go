@@ -26,15 +26,22 @@ func (m *Model) Operations(q Query) Page[OpRow] {
 	if ferr != nil {
 		f = nil
 	}
-	var ranks []uint32
-	if q.Sort == OpService || q.Sort == OpName {
-		ranks = m.syms.Ranks()
-	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
+	var ranks []uint32
+	if q.Sort == OpService || q.Sort == OpName {
+		ranks = m.syms.rankOf(func(mark func(Sym)) {
+			for _, o := range m.aggs.ops {
+				mark(o.name)
+			}
+			for _, s := range m.aggs.services {
+				mark(s.name)
+			}
+		})
+	}
 	now := m.now().UnixNano()
-	stats := make([]opStats, 0, len(m.ops))
-	for _, o := range m.ops {
+	stats := make([]opStats, 0, len(m.aggs.ops))
+	for _, o := range m.aggs.ops {
 		if f != nil && !m.matchOp(f, o) {
 			continue
 		}
@@ -91,7 +98,7 @@ func (m *Model) opKeyOf(s *opStats, col Column, ranks []uint32) int64 {
 	}
 	switch col {
 	case OpService:
-		return rank(m.services[o.svc].name)
+		return rank(m.aggs.services[o.svc].name)
 	case OpName:
 		return rank(o.name)
 	case OpKind:
@@ -124,7 +131,7 @@ func (m *Model) opKeyOf(s *opStats, col Column, ranks []uint32) int64 {
 func (m *Model) opRow(s *opStats, now int64) OpRow {
 	o := s.op
 	return OpRow{
-		ID: o.id, Service: m.syms.String(m.services[o.svc].name), Name: m.syms.String(o.name), Kind: o.kind,
+		ID: o.id, Version: o.version, Service: m.syms.String(m.aggs.services[o.svc].name), Name: m.syms.String(o.name), Kind: o.kind,
 		Count: o.count, Errors: o.errors, InFlight: o.inFlight, Rate: s.rate,
 		P50: time.Duration(s.p50), P95: time.Duration(s.p95), P99: time.Duration(s.p99),
 		Max: o.hist.Max(), Total: time.Duration(o.total),
@@ -147,7 +154,7 @@ func checkOpFilter(f *filter) error {
 }
 
 func (m *Model) matchOp(f *filter, o *operation) bool {
-	svc := m.services[o.svc].name
+	svc := m.aggs.services[o.svc].name
 	for k := range f.terms {
 		t := &f.terms[k]
 		var ok bool

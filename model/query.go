@@ -1,56 +1,8 @@
 package model
 
 import (
-	"sync/atomic"
 	"time"
 )
-
-// Counters are the totals ingest reports. They are atomics because many
-// receiver goroutines add to them; the model only reads them.
-type Counters struct {
-	// Received counts spans accepted onto the queue.
-	Received atomic.Int64
-	// Rejected counts spans refused as invalid (bad IDs) via partial_success.
-	Rejected atomic.Int64
-	// Refused counts spans turned away because the queue was full.
-	Refused atomic.Int64
-	// Dropped counts spans lost after acceptance (the memory budget was
-	// exhausted by live spans and nothing finished was left to evict).
-	Dropped atomic.Int64
-	// BusyRequests counts requests refused unread (with a retry delay)
-	// because the bytes of requests already in flight filled ingest's
-	// bound; their spans are not known, so they are counted apart.
-	BusyRequests atomic.Int64
-	// Unauthenticated counts requests refused for a missing or wrong
-	// bearer token.
-	Unauthenticated atomic.Int64
-}
-
-// Header is the live figures shown above every view.
-type Header struct {
-	SpansPerSec float64
-	Received    int64
-	Rejected    int64
-	Refused     int64
-	Dropped     int64
-	// BusyRequests and Unauthenticated count whole requests refused
-	// before they were read (Counters).
-	BusyRequests    int64
-	Unauthenticated int64
-	Evicted         int64
-	MemoryUsed      int64
-	MemoryBudget    int64
-	// Spans counts stored spans; Running, Lost and Errors are subsets.
-	Spans, Running, Lost, Errors int
-	Traces, Operations, Services int
-	// Goroutines counts live goroutines of agentlib apps; Resources the
-	// sync resources they wait on.
-	Goroutines, Resources int
-	// Trace* describe the execution traces read (filled in by whoever
-	// runs the trace reader): generations parsed, breaks in streams,
-	// chunks and generations lost (here or by the sender), corrupt input.
-	TraceGenerations, TraceGaps, TraceDropped, TraceCorrupt uint64
-}
 
 // Query asks for one window of a table. The selection is kept by ID: when
 // Anchor is set and still present, the window is placed so that the anchor
@@ -125,7 +77,12 @@ const (
 
 // TaskRow is one row of the tasks view: a span (or, later, a goroutine).
 type TaskRow struct {
-	ID       uint64
+	ID uint64
+	// Version changes whenever anything else the row shows changes, except
+	// what moves with the clock (the Total of a live row) and the tree
+	// fields, which depend on other rows: a row drawn at (ID, Version,
+	// width) may be drawn again from a cache.
+	Version  uint64
 	Warnings int
 	State    State
 	Kind     SpanKind
@@ -151,7 +108,10 @@ type TaskRow struct {
 
 // OpRow is one row of the operations view.
 type OpRow struct {
-	ID       uint64
+	ID uint64
+	// Version changes whenever the counts, durations or in-flight figure
+	// change; Rate and Spark also move with the clock.
+	Version  uint64
 	Service  string
 	Name     string
 	Kind     SpanKind

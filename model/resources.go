@@ -19,11 +19,11 @@ func (m *Model) Resources(q Query) Page[ResourceRow] {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	now := m.now().UnixNano()
-	rows := make([]ResourceRow, 0, len(m.services)+len(m.resources))
-	for i := range m.services {
+	rows := make([]ResourceRow, 0, len(m.aggs.services)+len(m.rt.resources))
+	for i := range m.aggs.services {
 		rows = append(rows, m.serviceRow(uint32(i), now))
 	}
-	for _, r := range m.resources {
+	for _, r := range m.rt.resources {
 		rows = append(rows, m.resourceRow(r, now))
 	}
 	if f != nil {
@@ -122,11 +122,13 @@ func matchResource(f *filter, r *ResourceRow) bool {
 }
 
 func (m *Model) serviceRow(idx uint32, now int64) ResourceRow {
-	s := m.services[idx]
+	s := m.aggs.services[idx]
 	r := ResourceRow{
 		ID: s.id, Kind: "service", Type: "process",
-		Target: m.syms.String(s.name),
-		Total:  time.Duration(max(now-s.since, 0)),
+		// The sum of counters that only grow changes when any of them does.
+		Version: m.rt.version + uint64(s.spans+s.errors),
+		Target:  m.syms.String(s.name),
+		Total:   time.Duration(max(now-s.since, 0)),
 	}
 	host := m.syms.String(s.host)
 	if s.pid != 0 {
@@ -137,7 +139,7 @@ func (m *Model) serviceRow(idx uint32, now int64) ResourceRow {
 	if inst := m.syms.String(s.instance); inst != "" {
 		r.Attrs = append(r.Attrs, Attr{Key: "instance", Value: Value{Type: ValueString, Str: inst}})
 	}
-	rt := m.svcRT[idx]
+	rt := m.rt.svcRT[idx]
 	if rt == nil || !rt.hasStats {
 		r.Finished = now-s.since > int64(m.cfg.Retain) && s.rate.rate(now) == 0
 		return r
@@ -166,10 +168,10 @@ func (m *Model) serviceRow(idx uint32, now int64) ResourceRow {
 }
 
 func (m *Model) resourceRow(r *syncRes, now int64) ResourceRow {
-	svc := m.services[r.svc]
+	svc := m.aggs.services[r.svc]
 	total, longest := r.waitFigures(now)
 	row := ResourceRow{
-		ID: r.id, Parent: svc.id, ParentName: m.syms.String(svc.name),
+		ID: r.id, Version: m.rt.version, Parent: svc.id, ParentName: m.syms.String(svc.name),
 		Kind: r.kind.String(), Total: time.Duration(max(now-r.first, 0)),
 		Target: m.syms.String(svc.name), Type: r.typeName(), Location: r.location,
 		Waiters: r.waiters, WaitTotal: time.Duration(total), WaitMax: time.Duration(longest),
@@ -187,12 +189,12 @@ func (m *Model) Resource(id uint64) (ResourceDetail, bool) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	now := m.now().UnixNano()
-	for i, s := range m.services {
+	for i, s := range m.aggs.services {
 		if s.id != id {
 			continue
 		}
 		d := ResourceDetail{Row: m.serviceRow(uint32(i), now)}
-		if rt := m.svcRT[uint32(i)]; rt != nil {
+		if rt := m.rt.svcRT[uint32(i)]; rt != nil {
 			if rt.hasStats {
 				st := rt.stats
 				d.Runtime = &st
@@ -201,18 +203,18 @@ func (m *Model) Resource(id uint64) (ResourceDetail, bool) {
 		}
 		return d, true
 	}
-	for _, r := range m.resources {
+	for _, r := range m.rt.resources {
 		if r.id != id {
 			continue
 		}
 		d := ResourceDetail{Row: m.resourceRow(r, now), Waits: r.waits, Ended: time.Duration(r.total),
 			EndedMax: time.Duration(r.max), Wait: r.hist.Summary()}
-		for _, p := range m.procs {
+		for _, p := range m.rt.procs {
 			if p.key.svc != r.svc || p.gone {
 				continue
 			}
 			for _, slot := range p.goroutines {
-				g := m.gos[slot]
+				g := m.rt.gos[slot]
 				if g.res == r && g.state == GoWaiting {
 					d.Waiters = append(d.Waiters, m.goRef(slot, g, now))
 				}
@@ -227,103 +229,4 @@ func (m *Model) Resource(id uint64) (ResourceDetail, bool) {
 		return d, true
 	}
 	return ResourceDetail{}, false
-}
-
-func (m *Model) goRef(slot uint32, g *goInfo, now int64) GoroutineRef {
-	c, i := m.store.at(slot)
-	ref := GoroutineRef{ID: c.id[i], GoID: g.goid, Name: m.syms.String(c.name[i])} // as its row names it
-	if g.since > 0 {
-		ref.For = time.Duration(max(now-g.since, 0))
-	}
-	return ref
-}
-
-func (m *Model) goRefByID(p *process, goid int64) GoroutineRef {
-	if slot, ok := p.goroutines[goid]; ok {
-		return m.goRef(slot, m.gos[slot], 0)
-	}
-	return GoroutineRef{GoID: goid}
-}
-
-// Goroutine returns the details of the goroutine row with display ID id.
-func (m *Model) Goroutine(id uint64) (GoroutineDetail, bool) {
-	now := m.now().UnixNano()
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	slot, ok := m.findSlot(id)
-	if !ok {
-		return GoroutineDetail{}, false
-	}
-	c, i := m.store.at(slot)
-	g := m.gos[slot]
-	if c.kind[i] != KindGoroutine || g == nil {
-		return GoroutineDetail{}, false
-	}
-	svc := m.services[c.svc[i]]
-	d := GoroutineDetail{
-		ID: id, GoID: g.goid, Name: g.name, StartFunc: g.startFunc,
-		Service: m.syms.String(svc.name), Instance: m.syms.String(svc.instance),
-		State: c.state[i], GoState: g.state, Wait: g.wait, WaitReason: g.reason,
-		Total: time.Duration(durKey(c.dur[i], now)),
-		Busy:  time.Duration(g.busy), Sched: time.Duration(g.sched),
-		Polls: g.polls, Preempts: g.preempts, LongestRun: time.Duration(g.longestRun), Wakes: g.wakes,
-		Run: g.run.summary(), SchedLat: g.schedLat.summary(),
-		CreateStack: g.createStack, BlockStack: g.blockStack,
-		Warnings: m.warnings(slot),
-	}
-	if g.since > 0 && (c.state[i] == StateRunning || c.state[i] == StateWaiting) {
-		d.InState = time.Duration(max(now-g.since, 0))
-	}
-	if g.created > 0 {
-		d.Created = time.Unix(0, g.created)
-	}
-	if g.ended > 0 {
-		d.Ended = time.Unix(0, g.ended)
-	}
-	if g.res != nil && g.state == GoWaiting {
-		d.Resource = g.res.id
-	}
-	for k, v := range g.idle {
-		if v > 0 {
-			d.Idle = append(d.Idle, WaitTime{Kind: WaitKind(k), Time: time.Duration(v)})
-		}
-	}
-	slices.SortFunc(d.Idle, func(a, b WaitTime) int { return cmp.Compare(b.Time, a.Time) })
-	if g.parent != 0 {
-		d.Parent = m.goRefByID(g.proc, g.parent)
-	}
-	if g.waker != 0 {
-		d.Waker = m.goRefByID(g.proc, g.waker)
-	}
-	for j := range min(g.nspans, len(g.spans)) {
-		k := g.spans[(g.nspans-1-j)%len(g.spans)] // newest first
-		ref := SpanRef{TraceID: k.trace, SpanID: k.span}
-		if s, ok := m.lookup(k); ok {
-			sc, si := m.store.at(s)
-			ref.ID, ref.Name = sc.id[si], m.syms.String(sc.name[si])
-			if sc.rt != nil {
-				ref.Busy, ref.Sched, ref.Idle = time.Duration(sc.rt.busy[si]), time.Duration(sc.rt.sched[si]), time.Duration(sc.rt.idle[si])
-			}
-		}
-		d.Spans = append(d.Spans, ref)
-	}
-	return d, true
-}
-
-// GoroutineOrigin tells which process and trace session a goroutine row
-// came from, as the trace reader keys them, and the service's name.
-func (m *Model) GoroutineOrigin(id uint64) (res Resource, session uint64, service string, ok bool) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	slot, found := m.findSlot(id)
-	if !found {
-		return Resource{}, 0, "", false
-	}
-	g := m.gos[slot]
-	if g == nil {
-		return Resource{}, 0, "", false
-	}
-	s := m.services[g.proc.key.svc]
-	res = Resource{ServiceName: s.name, InstanceID: s.instance, HostName: s.host, PID: s.pid, Attrs: s.attrs}
-	return res, g.proc.key.session, m.syms.String(s.name), true
 }

@@ -22,6 +22,10 @@ const (
 // resource goroutines wait on.
 type ResourceRow struct {
 	ID uint64
+	// Version changes whenever the runtime data behind the row (or, for a
+	// service, its span counts) changes; Total, the wait figures of waits
+	// in progress and rates also move with the clock.
+	Version uint64
 	// Parent is the display ID of the service a sync resource belongs to
 	// (0 for a service); ParentName is that service's name.
 	Parent     uint64

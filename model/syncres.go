@@ -50,24 +50,24 @@ const maxResources = 1 << 16
 
 func (m *Model) applySyncRes(svc uint32, session uint64, rec *SyncResourceRec, now int64) *syncRes {
 	k := resKey{svc, rec.Kind, rec.Name, rec.Location}
-	idx, ok := m.resIndex[k]
+	idx, ok := m.rt.resIndex[k]
 	var r *syncRes
 	if ok {
-		r = m.resources[idx]
+		r = m.rt.resources[idx]
 	} else {
 		need := syncResBytes + int64(2*(len(rec.Name)+len(rec.Location)))
 		if rec.Kind.parks() {
 			need += growthBytes(m.cfg.Warn.Growth)
 		}
-		if len(m.resources) >= maxResources || !m.reserve(need) {
-			m.droppedResources++
+		if len(m.rt.resources) >= maxResources || !m.reserve(need) {
+			m.rt.droppedResources++
 			return nil
 		}
-		m.nextSvcID++ // services and resources share the resources view's IDs
-		r = &syncRes{id: m.nextSvcID, svc: svc, kind: rec.Kind, name: rec.Name, location: rec.Location, first: now, session: session}
-		m.resIndex[k] = len(m.resources)
-		m.resources = append(m.resources, r)
-		m.aggBytes += need
+		m.aggs.nextSvcID++ // services and resources share the resources view's IDs
+		r = &syncRes{id: m.aggs.nextSvcID, svc: svc, kind: rec.Kind, name: rec.Name, location: rec.Location, first: now, session: session}
+		m.rt.resIndex[k] = len(m.rt.resources)
+		m.rt.resources = append(m.rt.resources, r)
+		m.aggs.bytes += need
 	}
 	if r.session != session {
 		r.session, r.baseWaits, r.baseTotal = session, 0, 0
@@ -86,7 +86,7 @@ func (m *Model) applySyncRes(svc uint32, session uint64, rec *SyncResourceRec, n
 		r.parked.note(int64(r.waiters), m.cfg.Warn.Growth)
 	}
 	for _, v := range rec.WaitSamples {
-		m.aggBytes += r.hist.Record(v)
+		m.aggs.bytes += r.hist.Record(v)
 	}
 	if len(rec.Wakers) > 0 {
 		r.wakers = append(r.wakers[:0], rec.Wakers[:min(len(rec.Wakers), 8)]...)

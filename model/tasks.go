@@ -11,14 +11,13 @@ import (
 
 // taskScan holds what one tasks query needs while it walks the chunks.
 type taskScan struct {
-	m      *Model
-	col    Column
-	desc   bool
-	now    int64
-	f      *filter
-	ranks  []uint32 // alphabetical rank of each Sym
-	svcKey []int64  // per service: rank of its name
-	keys   [chunkSize]int64
+	m     *Model
+	col   Column
+	desc  bool
+	now   int64
+	f     *filter
+	ranks []uint32 // alphabetical rank of each Sym
+	keys  [chunkSize]int64
 }
 
 func (s *taskScan) symRank(id Sym) int64 {
@@ -28,54 +27,16 @@ func (s *taskScan) symRank(id Sym) int64 {
 	return math.MaxUint32 // interned after the ranks were taken: sort last
 }
 
-// fill computes the sort keys of one chunk into s.keys.
+// fill computes the sort keys of one chunk into s.keys (taskKey, with
+// strings by alphabetical rank).
 func (s *taskScan) fill(c *spanChunk) {
 	k := &s.keys
-	switch s.col {
-	case TaskTotal:
-		for i := range k {
-			k[i] = durKey(c.dur[i], s.now)
-		}
-	case TaskName:
-		for i := range k {
-			k[i] = s.symRank(c.name[i])
-		}
-	case TaskService:
-		for i := range k {
-			if int(c.svc[i]) < len(s.svcKey) {
-				k[i] = s.svcKey[c.svc[i]]
-			}
-		}
-	case TaskTarget:
-		for i := range k {
-			k[i] = s.symRank(c.scope[i])
-		}
-	case TaskLocation:
-		for i := range k {
-			k[i] = s.symRank(c.loc[i])
-		}
-	case TaskState:
-		for i := range k {
-			k[i] = int64(c.state[i])
-		}
-	case TaskKind:
-		for i := range k {
-			k[i] = int64(c.kind[i])
-		}
-	case TaskFields:
-		for i := range k {
-			k[i] = int64(c.nattr[i])
-		}
-	case TaskBusy, TaskSched, TaskIdle, TaskPolls:
-		for i := range k {
-			k[i] = runtimeKey(c, i, s.col)
-		}
-	case TaskWarn:
-		for i := range k {
-			k[i] = int64(bits.OnesCount16(c.warn[i]))
-		}
-	default: // ID
+	if s.col >= TaskColumns || s.col == TaskID {
 		*k = [chunkSize]int64{}
+		return
+	}
+	for i := range k {
+		k[i], _ = s.m.taskKey(s.col, c, i, s.now, s.symRank)
 	}
 	if s.desc {
 		for i := range k {
@@ -106,6 +67,11 @@ func (s *taskScan) each(fn func(item)) {
 	}
 }
 
+// scanWhileBuilding is the most spans a scan answers for while the writer
+// builds a newly asked-for sort index: a scan of that many costs a frame
+// about 10 ms here; beyond it the previous order answers.
+var scanWhileBuilding = 250_000
+
 // Tasks returns one window of the tasks table. Without a filter it reads
 // the sort index; a filter needs a pass over the key columns.
 func (m *Model) Tasks(q Query) Page[TaskRow] {
@@ -116,6 +82,14 @@ func (m *Model) Tasks(q Query) Page[TaskRow] {
 	if f == nil {
 		col := indexColumn(q.Sort)
 		m.mu.RLock()
+		building := m.idx.col != col && m.writing.Load()
+		if building && m.store.live > scanWhileBuilding {
+			// The writer builds the index on col; until it is ready the
+			// previous order answers at once, and the reader does not hold
+			// up the writer with a long scan.
+			m.indexReq.ask(col)
+			col = m.idx.col
+		}
 		if m.idx.col == col {
 			defer m.mu.RUnlock()
 			page := m.indexedTasks(q, m.now().UnixNano())
@@ -125,8 +99,19 @@ func (m *Model) Tasks(q Query) Page[TaskRow] {
 			return page
 		}
 		m.mu.RUnlock()
+		if building {
+			// A small store: a scan answers in the new order meanwhile.
+			m.indexReq.ask(col)
+			page := m.scanTasks(q, nil)
+			if ferr != nil {
+				page.FilterErr = ferr.Error()
+			}
+			return page
+		}
 		m.mu.Lock()
-		m.rebuildIndex(col)
+		if m.idx.col != col {
+			m.rebuildIndex(col)
+		}
 		m.mu.Unlock()
 		return m.Tasks(q)
 	}
@@ -134,20 +119,9 @@ func (m *Model) Tasks(q Query) Page[TaskRow] {
 }
 
 func (m *Model) scanTasks(q Query, f *filter) Page[TaskRow] {
-	var ranks []uint32
-	switch q.Sort {
-	case TaskName, TaskService, TaskTarget, TaskLocation:
-		ranks = m.syms.Ranks()
-	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	s := &taskScan{m: m, col: q.Sort, desc: q.Desc, now: m.now().UnixNano(), f: f, ranks: ranks}
-	if q.Sort == TaskService {
-		s.svcKey = make([]int64, len(m.services))
-		for i, svc := range m.services {
-			s.svcKey[i] = s.symRank(svc.name)
-		}
-	}
+	s := &taskScan{m: m, col: q.Sort, desc: q.Desc, now: m.now().UnixNano(), f: f, ranks: m.columnRanks(q.Sort)}
 
 	var anchor item
 	hasAnchor := false
@@ -192,6 +166,31 @@ func (m *Model) scanTasks(q Query, f *filter) Page[TaskRow] {
 	return m.taskPage(plan.window(p), total, plan, s.now)
 }
 
+// columnRanks ranks the strings of a string column alphabetically (nil for
+// other columns). The caller holds the read lock.
+func (m *Model) columnRanks(col Column) []uint32 {
+	switch col {
+	case TaskService:
+		return m.syms.rankOf(func(mark func(Sym)) {
+			for _, svc := range m.aggs.services {
+				mark(svc.name)
+			}
+		})
+	case TaskName, TaskTarget, TaskLocation:
+		return m.syms.rankOf(func(mark func(Sym)) {
+			str := func(id Sym) int64 { mark(id); return 0 }
+			for _, c := range m.store.chunks {
+				for i := range chunkSize {
+					if c.id[i] != 0 {
+						m.taskKey(col, c, i, 0, str)
+					}
+				}
+			}
+		})
+	}
+	return nil
+}
+
 func (m *Model) taskPage(items []item, total int, plan windowPlan, now int64) Page[TaskRow] {
 	page := Page[TaskRow]{Total: total, Offset: plan.off, Selected: min(plan.selected, len(items)-1), Rows: make([]TaskRow, len(items))}
 	for j, it := range items {
@@ -207,8 +206,8 @@ func (m *Model) indexedTasks(q Query, now int64) Page[TaskRow] {
 	x := &m.idx
 	var run []item // running spans, merged in when sorting by Total
 	if x.col == TaskTotal {
-		run = make([]item, 0, len(m.running))
-		for _, slot := range m.running {
+		run = make([]item, 0, len(m.ret.running))
+		for _, slot := range m.ret.running {
 			c, i := m.store.at(slot)
 			run = append(run, item{key: durKey(c.dur[i], now), idk: c.id[i], slot: slot})
 		}
@@ -285,10 +284,10 @@ func (m *Model) taskRow(slot uint32, now int64) TaskRow {
 	c, i := m.store.at(slot)
 	cold := &c.cold[i]
 	r := TaskRow{
-		ID: c.id[i], State: c.state[i], Kind: c.kind[i], Warnings: bits.OnesCount16(c.warn[i]),
+		ID: c.id[i], Version: uint64(c.cold[i].ver), State: c.state[i], Kind: c.kind[i], Warnings: bits.OnesCount16(c.warn[i]),
 		Name:     m.syms.String(c.name[i]),
 		Total:    time.Duration(durKey(c.dur[i], now)),
-		Service:  m.syms.String(m.services[c.svc[i]].name),
+		Service:  m.syms.String(m.aggs.services[c.svc[i]].name),
 		Target:   m.syms.String(c.scope[i]),
 		Location: m.syms.String(c.loc[i]),
 		Finished: c.state[i] != StateRunning && c.state[i] != StateWaiting,
@@ -297,7 +296,7 @@ func (m *Model) taskRow(slot uint32, now int64) TaskRow {
 		r.Busy, r.Sched, r.Idle = time.Duration(rt.busy[i]), time.Duration(rt.sched[i]), time.Duration(rt.idle[i])
 		r.Polls = uint64(rt.polls[i])
 	}
-	RangeAttrs(cold.attrs, m.syms, func(a Attr) bool {
+	rangeAttrs(cold.attrs, m.syms, func(a Attr) bool {
 		r.Fields = append(r.Fields, a)
 		return len(r.Fields) < maxRowFields
 	})
@@ -325,12 +324,12 @@ func (m *Model) matchSpan(f *filter, c *spanChunk, i int, now int64) bool {
 		var ok bool
 		switch t.field {
 		case fieldText:
-			ok = t.matchSym(c.name[i], m.syms) || t.matchSym(m.services[c.svc[i]].name, m.syms) ||
+			ok = t.matchSym(c.name[i], m.syms) || t.matchSym(m.aggs.services[c.svc[i]].name, m.syms) ||
 				t.matchSym(c.scope[i], m.syms) || t.matchSym(c.loc[i], m.syms)
 		case fieldName:
 			ok = t.matchSym(c.name[i], m.syms)
 		case fieldService:
-			ok = t.matchSym(m.services[c.svc[i]].name, m.syms)
+			ok = t.matchSym(m.aggs.services[c.svc[i]].name, m.syms)
 		case fieldTarget:
 			ok = t.matchSym(c.scope[i], m.syms)
 		case fieldLocation:
@@ -356,7 +355,7 @@ func (m *Model) matchSpan(f *filter, c *spanChunk, i int, now int64) bool {
 			id := c.cold[i].traceID.String()
 			ok = t.matchString(id) || (t.op == opEq && strings.HasPrefix(id, t.str))
 		case fieldAttr:
-			v, found := LookupAttr(c.cold[i].attrs, m.syms, t.key)
+			v, found := lookupAttr(c.cold[i].attrs, m.syms, t.key)
 			ok = found && t.matchValue(v)
 			if t.op == opNe && !found {
 				ok = true

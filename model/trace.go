@@ -27,12 +27,16 @@ type TraceQuery struct {
 // TraceRow is one row of a waterfall: a span, or a marker that stands for
 // a parent span that never arrived (its children are the orphans).
 type TraceRow struct {
-	// ID is the span's display ID; a marker's is MissingParentID(SpanID).
+	// ID is the span's display ID; a marker's is missingParentID(SpanID).
 	// Parent is the ID of the row it sits under (0 at the top level).
 	ID     uint64
 	Parent uint64
-	SpanID SpanID
-	Depth  int
+	// Version is the span's TaskRow.Version (0 for a marker): the span's
+	// own fields change only with it; the tree fields (Depth, Guides,
+	// Last, Children, Hidden, Critical, Offset) depend on other rows.
+	Version uint64
+	SpanID  SpanID
+	Depth   int
 	// Guides are the tree lines left of the row (see Model.Trace).
 	Guides   uint64
 	Last     bool // the last of its siblings
@@ -96,7 +100,7 @@ func (m *Model) Trace(q TraceQuery) TraceView {
 		}
 	}
 	v := TraceView{TraceID: id, Selected: -1}
-	t := m.traces[traceKey(id)] // not m.trace: its cache is the writer's
+	t := m.tr.byKey[traceKey(id)] // not m.trace: its cache is the writer's
 	if t == nil || t.head == noSlot {
 		return v
 	}
@@ -140,7 +144,7 @@ func (m *Model) Trace(q TraceQuery) TraceView {
 		c, i := m.store.at(nd.slot)
 		if !slices.Contains(seen, c.svc[i]) {
 			seen = append(seen, c.svc[i])
-			v.Services = append(v.Services, m.syms.String(m.services[c.svc[i]].name))
+			v.Services = append(v.Services, m.syms.String(m.aggs.services[c.svc[i]].name))
 		}
 	}
 	if latest >= 0 {
@@ -225,9 +229,10 @@ func (m *Model) traceRow(tr *traceTree, k int32, folded bool, now int64) TraceRo
 	}
 	c, i := m.store.at(nd.slot)
 	r.Name = m.syms.String(c.name[i])
-	r.Service = m.syms.String(m.services[c.svc[i]].name)
+	r.Service = m.syms.String(m.aggs.services[c.svc[i]].name)
 	r.Kind = c.kind[i]
 	r.Status = c.cold[i].status
+	r.Version = uint64(c.cold[i].ver)
 	m.recent.put(nd.id, nd.slot)
 	return r
 }

@@ -102,7 +102,7 @@ func TestTraceOrphansUnderMissingParent(t *testing.T) {
 		t.Errorf("counts: %+v", v)
 	}
 	mk := v.Rows[0]
-	if !mk.Missing || mk.ID != MissingParentID(spanID(98)) || mk.SpanID != spanID(98) || mk.Children != 1 || mk.Name != "" {
+	if !mk.Missing || mk.ID != missingParentID(spanID(98)) || mk.SpanID != spanID(98) || mk.Children != 1 || mk.Name != "" {
 		t.Errorf("marker = %+v", mk)
 	}
 	if v.Rows[4].Duration != 4*time.Millisecond { // the marker spans its orphans
@@ -313,7 +313,7 @@ func naiveRows(spans []naiveSpan) (order []string, depth []int, critical map[str
 		default:
 			mk := markers[s.parent]
 			if mk == nil {
-				mk = &node{name: fmt.Sprint("?", s.parent), id: MissingParentID(spanID(s.parent)), start: n.start, end: n.end}
+				mk = &node{name: fmt.Sprint("?", s.parent), id: missingParentID(spanID(s.parent)), start: n.start, end: n.end}
 				markers[s.parent] = mk
 				tops = append(tops, mk)
 			}

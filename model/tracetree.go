@@ -16,7 +16,7 @@ import (
 // for a parent that never arrived.
 type tnode struct {
 	slot   uint32 // noSlot for a marker
-	id     uint64 // display ID; for a marker, MissingParentID of span
+	id     uint64 // display ID; for a marker, missingParentID of span
 	span   SpanID // the span's ID; for a marker, the missing parent's
 	parent SpanID
 	start  int64 // Unix ns as sent
@@ -36,10 +36,10 @@ const (
 	nodeCritical                       // on the critical path
 )
 
-// MissingParentID is the ID of the marker row that stands, in a trace view,
+// missingParentID is the ID of the marker row that stands, in a trace view,
 // for a parent span that never arrived. It has the top bit set, which no
 // display ID of a span reaches.
-func MissingParentID(parent SpanID) uint64 {
+func missingParentID(parent SpanID) uint64 {
 	return 1<<63 | binary.BigEndian.Uint64(parent[:])
 }
 
@@ -173,7 +173,7 @@ func (tr *traceTree) link(markers bool) {
 		if !ok {
 			mk = int32(len(tr.nodes))
 			missing[nd.parent] = mk
-			tr.nodes = append(tr.nodes, tnode{slot: noSlot, id: MissingParentID(nd.parent), span: nd.parent,
+			tr.nodes = append(tr.nodes, tnode{slot: noSlot, id: missingParentID(nd.parent), span: nd.parent,
 				start: nd.start, end: nd.end, up: -1, flags: nodeMarker})
 			nd = &tr.nodes[v] // the append may have moved the nodes
 		}

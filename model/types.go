@@ -113,6 +113,9 @@ type Config struct {
 	Clock Clock
 	// Warn holds the warnings' thresholds; zero fields take DefaultThresholds.
 	Warn Thresholds
+	// MaxString is the longest name or attribute value kept whole; longer
+	// ones are cut at ingest and marked (0: DefaultMaxString).
+	MaxString int
 }
 
 // Defaults used when a Config field is zero.

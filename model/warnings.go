@@ -136,7 +136,7 @@ func (m *Model) setWarn(slot uint32, k WarnKind) {
 		return
 	}
 	m.reindexWarn(slot, func() { c.warn[i] |= bit })
-	m.warnCounts[k]++
+	m.warn.counts[k]++
 }
 
 func (m *Model) clearWarn(slot uint32, k WarnKind) {
@@ -146,12 +146,13 @@ func (m *Model) clearWarn(slot uint32, k WarnKind) {
 		return
 	}
 	m.reindexWarn(slot, func() { c.warn[i] &^= bit })
-	m.warnCounts[k]--
+	m.warn.counts[k]--
 }
 
 func (m *Model) reindexWarn(slot uint32, change func()) {
-	if m.idx.col != TaskWarn {
+	if m.idx.col != TaskWarn && !m.build.on(TaskWarn) {
 		change()
+		m.bumpVersion(slot)
 		return
 	}
 	m.indexRemove(slot)
@@ -163,7 +164,7 @@ func (m *Model) reindexWarn(slot uint32, change func()) {
 func (m *Model) dropWarns(slot uint32) {
 	c, i := m.store.at(slot)
 	for w := c.warn[i]; w != 0; w &= w - 1 {
-		m.warnCounts[bits.TrailingZeros16(w)]--
+		m.warn.counts[bits.TrailingZeros16(w)]--
 	}
 	c.warn[i] = 0
 }
@@ -187,7 +188,7 @@ func (m *Model) warnings(slot uint32) []string {
 	for w := c.warn[i]; w != 0; w &= w - 1 {
 		k := WarnKind(bits.TrailingZeros16(w))
 		text, flag := m.warnText(k)
-		if g := m.gos[slot]; k == WarnBlocked && g != nil {
+		if g := m.rt.gos[slot]; k == WarnBlocked && g != nil {
 			// A goroutine's details say which of the two it is.
 			how := lockWait
 			if g.wait.parks() {
@@ -217,28 +218,34 @@ func (m *Model) Warnings() []Warning {
 		out = append(out, Warning{Kind: k, Count: n, Text: text, Flag: flag, Example: example})
 	}
 	for k := range WarnGoroutineGrowth {
-		add(k, int64(m.warnCounts[k]), 0)
+		add(k, int64(m.warn.counts[k]), 0)
 	}
 	var growing int64
 	var growEx uint64
-	for svc, rt := range m.svcRT {
+	for svc, rt := range m.rt.svcRT {
 		if rt.goroutines.rising {
 			growing++
-			growEx = m.services[svc].id
+			growEx = m.aggs.services[svc].id
 		}
 	}
 	add(WarnGoroutineGrowth, growing, growEx)
 	var spikes int64
 	var spikeEx uint64
-	for _, o := range m.ops {
+	for _, o := range m.aggs.ops {
 		if m.errorSpike(o, now) {
 			spikes++
 			spikeEx = o.id
 		}
 	}
 	add(WarnErrorSpike, spikes, spikeEx)
-	add(WarnDropped, m.counters.Refused.Load()+m.counters.Rejected.Load()+m.counters.Dropped.Load()+
-		m.droppedGoroutines+m.droppedResources, 0)
+	dropped := m.counters.Refused.Load() + m.counters.Rejected.Load() + m.counters.Dropped.Load() +
+		m.rt.droppedGoroutines + m.rt.droppedResources
+	_, _, lostTrace, corrupt := m.traceFigures()
+	if dropped == 0 && lostTrace+corrupt > 0 {
+		out = append(out, Warning{Kind: WarnDropped, Count: int64(lostTrace + corrupt), Text: "execution-trace data dropped or unreadable"})
+		return out
+	}
+	add(WarnDropped, dropped+int64(lostTrace+corrupt), 0)
 	return out
 }
 
@@ -286,40 +293,49 @@ func (m *Model) scheduleTraceCheck(t *traceRec, key uint64, now int64) {
 	t.due = now + int64(m.cfg.Warn.Propagation)
 	if !t.queued {
 		t.queued = true
-		m.traceChecks = append(m.traceChecks, traceCheck{key, t.due})
+		m.warn.checks = append(m.warn.checks, traceCheck{key, t.due})
 	}
 }
 
-// runTraceChecks judges the traces whose quiet time has passed.
-func (m *Model) runTraceChecks(now int64) {
-	for m.traceCheckHead < len(m.traceChecks) && m.traceChecks[m.traceCheckHead].due <= now {
-		tc := m.traceChecks[m.traceCheckHead]
-		m.traceCheckHead++
-		t := m.traces[tc.key]
+// Trace checks judged per batch applied and per sweep. Traces come due in
+// bursts (a million spans received at full speed come due together), and
+// judging 125k traces at once held the writer for a second; in slices the
+// work is spread over the batches that caused it.
+const (
+	traceChecksPerBatch = 128
+	traceChecksPerSweep = 1024
+)
+
+// runTraceChecks judges at most limit of the traces whose quiet time has passed.
+func (m *Model) runTraceChecks(now int64, limit int) {
+	for ; limit > 0 && m.warn.checkHead < len(m.warn.checks) && m.warn.checks[m.warn.checkHead].due <= now; limit-- {
+		tc := m.warn.checks[m.warn.checkHead]
+		m.warn.checkHead++
+		t := m.tr.byKey[tc.key]
 		if t == nil {
 			continue
 		}
 		if t.due > now {
-			m.traceChecks = append(m.traceChecks, traceCheck{tc.key, t.due}) // spans arrived since: wait again
+			m.warn.checks = append(m.warn.checks, traceCheck{tc.key, t.due}) // spans arrived since: wait again
 			continue
 		}
 		t.queued = false
 		m.checkTrace(t)
 	}
-	if m.traceCheckHead == len(m.traceChecks) {
-		m.traceChecks, m.traceCheckHead = m.traceChecks[:0], 0
-	} else if m.traceCheckHead > 4096 && m.traceCheckHead > len(m.traceChecks)/2 {
-		n := copy(m.traceChecks, m.traceChecks[m.traceCheckHead:])
-		m.traceChecks, m.traceCheckHead = m.traceChecks[:n], 0
+	if m.warn.checkHead == len(m.warn.checks) {
+		m.warn.checks, m.warn.checkHead = m.warn.checks[:0], 0
+	} else if m.warn.checkHead > 4096 && m.warn.checkHead > len(m.warn.checks)/2 {
+		n := copy(m.warn.checks, m.warn.checks[m.warn.checkHead:])
+		m.warn.checks, m.warn.checkHead = m.warn.checks[:n], 0
 	}
 }
 
 // checkTrace sets or clears the orphan and no-remote-child warnings of
 // every span of a trace, in one pass over its spans and one over a map.
 func (m *Model) checkTrace(t *traceRec) {
-	svcOf := m.checkScratch
+	svcOf := m.warn.scratch
 	clear(svcOf)
-	remote := m.checkRemote
+	remote := m.warn.remote
 	clear(remote)
 	for slot := t.head; slot != noSlot; {
 		c, i := m.store.at(slot)
@@ -356,7 +372,7 @@ func (m *Model) checkTrace(t *traceRec) {
 		slot = next
 	}
 	if len(svcOf) > 1<<12 { // do not keep a huge trace's maps
-		m.checkScratch, m.checkRemote = make(map[SpanID]uint32), make(map[SpanID]bool)
+		m.warn.scratch, m.warn.remote = make(map[SpanID]uint32), make(map[SpanID]bool)
 	}
 }
 
@@ -364,7 +380,7 @@ func (m *Model) checkTrace(t *traceRec) {
 // instrumented peer, so only the other client spans are judged.
 func (m *Model) expectsRemoteChild(cold *spanCold) bool {
 	for _, k := range noPeerAttrs {
-		if _, ok := LookupAttr(cold.attrs, m.syms, k); ok {
+		if _, ok := lookupAttr(cold.attrs, m.syms, k); ok {
 			return false
 		}
 	}
@@ -394,12 +410,12 @@ type liveSpans struct {
 
 func (m *Model) noteSpanForBursts(slot uint32, rec *SpanRec) {
 	c, i := m.store.at(slot)
-	svc := m.services[c.svc[i]]
+	svc := m.aggs.services[c.svc[i]]
 	switch {
 	case rec.Kind == KindServer || rec.Kind == KindConsumer:
 		if svc.live == nil {
 			svc.live = new(liveSpans)
-			m.aggBytes += int64(unsafe.Sizeof(liveSpans{}))
+			m.aggs.bytes += int64(unsafe.Sizeof(liveSpans{}))
 		}
 		l := svc.live
 		for j := range min(l.n, liveWindow) { // a newer version of a span already noted
@@ -491,11 +507,11 @@ const leakWaiters = 10
 // checkGoroutines re-judges live goroutines: a blocked one's time grows
 // with the clock, not with batches.
 func (m *Model) checkGoroutines(now int64) {
-	if now-m.lastGoCheck < int64(time.Second) {
+	if now-m.warn.lastGoCheck < int64(time.Second) {
 		return
 	}
-	m.lastGoCheck = now
-	for slot, g := range m.gos {
+	m.warn.lastGoCheck = now
+	for slot, g := range m.rt.gos {
 		if g.state != GoExited && !g.proc.gone {
 			m.checkGoroutine(slot, g, now)
 		}

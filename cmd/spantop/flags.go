@@ -23,7 +23,9 @@ type Config struct {
 	MaxMessage int64
 	Retain     time.Duration
 	MaxMemory  int64
-	LogFile    string
+	// MaxString is the longest name or attribute value kept whole.
+	MaxString int64
+	LogFile   string
 	// Token is the bearer token clients must send (--token, SPANTOP_TOKEN).
 	Token string
 	// InsecureListen allows a non-loopback address without a token.
@@ -46,6 +48,7 @@ func DefaultConfig() Config {
 		MaxMessage: ingest.DefaultMaxMessage,
 		Retain:     model.DefaultRetain,
 		MaxMemory:  model.DefaultMaxMemory,
+		MaxString:  model.DefaultMaxString,
 		Warn:       model.DefaultThresholds,
 	}
 }
@@ -122,6 +125,7 @@ func newFlagSet(cfg *Config) *flag.FlagSet {
 	fs.Var(sizeFlag{&cfg.MaxMessage, math.MaxInt32}, "max-message", "largest OTLP request after decompression; `size` is bytes or a number with KiB, MiB, GiB")
 	fs.Var(durationFlag{&cfg.Retain}, "retain", "how long finished spans stay visible (`duration`, e.g. 30s, 2m)")
 	fs.Var(sizeFlag{&cfg.MaxMemory, math.MaxInt64}, "max-memory", "memory budget for stored spans; `size` as for --max-message")
+	fs.Var(sizeFlag{&cfg.MaxString, 1 << 30}, "max-string", "longest name or attribute value kept whole; longer ones are cut and marked truncated; `size` as for --max-message")
 	fs.StringVar(&cfg.Token, "token", "", "require `token` from clients: Authorization: Bearer token (OTel SDKs: OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20token); default $SPANTOP_TOKEN")
 	fs.BoolVar(&cfg.InsecureListen, "insecure-listen", false, "allow a non-loopback --grpc/--http address without --token")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "serve both listeners over TLS with this PEM certificate `file` (with --tls-key)")
@@ -173,7 +177,7 @@ Flags:
 		}
 		def := f.DefValue
 		switch f.Name {
-		case "max-message", "max-memory":
+		case "max-message", "max-memory", "max-string":
 			// DefValue is already formatted by sizeFlag.String.
 		case "version", "ascii", "no-color", "log", "token", "insecure-listen", "tls-cert", "tls-key", "cors":
 			def = ""

@@ -128,7 +128,7 @@ func (m *Main) Open() error {
 	m.Log = log.New(w, "", log.LstdFlags|log.Lmicroseconds)
 	captureLibraryLogs(w)
 
-	m.Model = model.New(model.Config{Retain: m.Config.Retain, MaxMemory: m.Config.MaxMemory, Warn: m.Config.Warn})
+	m.Model = model.New(model.Config{Retain: m.Config.Retain, MaxMemory: m.Config.MaxMemory, MaxString: int(m.Config.MaxString), Warn: m.Config.Warn})
 	icfg := ingest.Config{
 		GRPCAddr:    m.Config.GRPCAddr,
 		HTTPAddr:    m.Config.HTTPAddr,
@@ -142,6 +142,7 @@ func (m *Main) Open() error {
 	m.Queue = ingest.NewQueue(0, m.Model.Counters())
 	m.Server = ingest.NewServer(icfg, m.Model.Symbols(), m.Model.Counters(), m.Queue)
 	m.Traces = gotrace.New(gotrace.Options{Output: m.applyRuntime})
+	m.Model.SetExecTraces(execTraces{r: m.Traces, queueDrops: &m.runtimeDropped})
 	m.Server.ReadTraces(traceSink{m.Traces})
 	if err := m.Server.Start(); err != nil {
 		_ = m.Traces.Close()
@@ -219,7 +220,7 @@ func (m *Main) Run(ctx context.Context) error {
 		go func() { demoDone <- m.Demo(dctx, endpoint) }()
 	}
 
-	uiErr := m.UI(ctx, source{Model: m.Model, traces: m.Traces, queueDrops: &m.runtimeDropped}, ui.Options{
+	uiErr := m.UI(ctx, source{Model: m.Model, traces: m.Traces}, ui.Options{
 		Listen:  m.listening(),
 		ASCII:   m.Config.ASCII,
 		NoColor: m.Config.NoColor,

@@ -15,69 +15,35 @@ import (
 	"github.com/spantop/spantop/ui"
 )
 
-// source is what the UI reads: the model, and the execution traces the
-// trace reader keeps (for SaveTrace and the header's trace figures).
+// source is what the UI reads: the model, which also answers for the
+// execution traces (see execTraces), and SaveTrace, which writes a file.
 type source struct {
 	*model.Model
 	traces *gotrace.Reader
-	// queueDrops counts parsed generations the ingest queue refused.
-	queueDrops *atomic.Int64
 	// dir is where SaveTrace writes; "" is the working directory.
 	dir string
 }
 
 var _ ui.Source = source{}
 
-// Header adds the trace reader's figures to the model's.
-func (s source) Header() model.Header {
-	h := s.Model.Header()
-	h.TraceGenerations, h.TraceGaps, h.TraceDropped, h.TraceCorrupt = s.traceFigures()
-	return h
+// execTraces tells the model about the execution traces the trace reader
+// keeps (model.ExecTraces).
+type execTraces struct {
+	r *gotrace.Reader
+	// queueDrops counts parsed generations the ingest queue refused.
+	queueDrops *atomic.Int64
 }
 
-// traceFigures are the generations parsed, the gaps, the chunks and
-// generations lost (here, by the sender, or refused by the queue) and the
-// corrupt input of the execution traces read.
-func (s source) traceFigures() (generations, gaps, dropped, corrupt uint64) {
-	if s.traces != nil {
-		st := s.traces.Stats()
-		generations, gaps, corrupt = st.Generations, st.Gaps, st.Corrupt
-		dropped = st.DroppedChunks + st.DroppedGenerations + st.SenderDropped
+func (e execTraces) TraceFigures() (generations, gaps, dropped, corrupt uint64) {
+	st := e.r.Stats()
+	dropped = st.DroppedChunks + st.DroppedGenerations + st.SenderDropped
+	if e.queueDrops != nil {
+		dropped += uint64(e.queueDrops.Load())
 	}
-	if s.queueDrops != nil {
-		dropped += uint64(s.queueDrops.Load())
-	}
-	return generations, gaps, dropped, corrupt
+	return st.Generations, st.Gaps, dropped, st.Corrupt
 }
 
-// Warnings counts lost execution-trace data with the other dropped data.
-func (s source) Warnings() []model.Warning {
-	ws := s.Model.Warnings()
-	_, _, dropped, corrupt := s.traceFigures()
-	lost := int64(dropped + corrupt)
-	if lost == 0 {
-		return ws
-	}
-	for i := range ws {
-		if ws[i].Kind == model.WarnDropped {
-			ws[i].Count += lost
-			return ws
-		}
-	}
-	text := "execution-trace data dropped or unreadable"
-	return append(ws, model.Warning{Kind: model.WarnDropped, Count: lost, Text: text})
-}
-
-// Goroutine adds whether the goroutine's process's trace is held.
-func (s source) Goroutine(id uint64) (model.GoroutineDetail, bool) {
-	d, ok := s.Model.Goroutine(id)
-	if ok && s.traces != nil {
-		if res, session, _, found := s.Model.GoroutineOrigin(id); found {
-			d.CanSaveTrace = s.traces.Has(res, session)
-		}
-	}
-	return d, ok
-}
+func (e execTraces) HasTrace(res model.Resource, session uint64) bool { return e.r.Has(res, session) }
 
 // SaveTrace writes the recent execution trace of a goroutine's process to
 // a file `go tool trace` opens and returns its path.

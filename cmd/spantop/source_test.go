@@ -13,7 +13,8 @@ func TestSourceCountsLostTraceData(t *testing.T) {
 	r := gotrace.New(gotrace.Options{Output: func(*model.RuntimeBatch) {}})
 	defer r.Close()
 	var queueDrops atomic.Int64
-	s := source{Model: model.New(model.Config{}), traces: r, queueDrops: &queueDrops}
+	s := source{Model: model.New(model.Config{}), traces: r}
+	s.Model.SetExecTraces(execTraces{r: r, queueDrops: &queueDrops})
 	if ws := s.Warnings(); len(ws) != 0 {
 		t.Fatalf("warnings before any loss: %+v", ws)
 	}

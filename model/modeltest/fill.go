@@ -22,6 +22,12 @@ func Fill(m *model.Model, n int, start time.Time) {
 // Batches builds the batches Fill applies, interned in syms, without
 // applying them.
 func Batches(syms *model.Symbols, n int, start time.Time) []*model.Batch {
+	return BatchesFrom(syms, 0, n, start)
+}
+
+// BatchesFrom is Batches for the spans numbered first to first+n-1, so that
+// a second call adds new spans rather than repeating the first's.
+func BatchesFrom(syms *model.Symbols, first, n int, start time.Time) []*model.Batch {
 	var out []*model.Batch
 	w := model.NewAttrWriter(syms)
 	methods := []string{"GET", "POST", "PUT", "DELETE"}
@@ -34,9 +40,9 @@ func Batches(syms *model.Symbols, n int, start time.Time) []*model.Batch {
 		res = append(res, model.Resource{ServiceName: syms.InternString(fmt.Sprint("svc-", s)), Attrs: rw.Blob()})
 	}
 	const per = 512
-	for done := 0; done < n; {
+	for done := first; done < first+n; {
 		batch := &model.Batch{Resources: res, Spans: make([]model.SpanRec, 0, per)}
-		for j := 0; j < per && done < n; j++ {
+		for j := 0; j < per && done < first+n; j++ {
 			i := uint64(done)
 			w.Reset()
 			w.String([]byte("http.request.method"), []byte(methods[i%4]))
@@ -49,7 +55,7 @@ func Batches(syms *model.Symbols, n int, start time.Time) []*model.Batch {
 			w.Int([]byte("net.peer.port"), 5432)
 			w.Bool([]byte("cache.hit"), i%3 == 0)
 			w.Double([]byte("sample.ratio"), 0.25)
-			st := start.Add(time.Duration(i) * time.Microsecond).UnixNano()
+			st := start.Add(time.Duration(i-uint64(first)) * time.Microsecond).UnixNano()
 			batch.Spans = append(batch.Spans, model.SpanRec{
 				TraceID: traceID(i/8 + 1), SpanID: spanID(i + 1), Parent: spanID(i/8*8 + 1),
 				Start: st, End: st + int64(i%1000)*int64(time.Millisecond)/10,

@@ -61,6 +61,7 @@ type spanCold struct {
 	ext      *SpanExt
 	op       uint32 // index into Model.ops
 	parent   SpanID
+	ver      uint32 // bumped by the writer whenever the row shows something new (fills padding)
 	start    int64  // Unix ns, as sent
 	end      int64  // Unix ns, as sent; 0 while in flight
 	lastSeen int64  // local Unix ns of the last version received
@@ -127,6 +128,16 @@ type spanStore struct {
 	// Other spans are found through their trace (Model.lookup).
 	inflight spanIndex
 	live     int
+	// blobs is the memory of the stored spans' attribute blobs and
+	// extensions (setBlobs, release).
+	blobs int64
+}
+
+// setBlobs stores a slot's attribute blob and extension, counting their bytes.
+func (s *spanStore) setBlobs(c *spanChunk, i int, attrs []byte, ext *SpanExt) {
+	cold := &c.cold[i]
+	s.blobs += int64(cap(attrs)) + ext.bytes() - int64(cap(cold.attrs)) - cold.extBytes()
+	cold.attrs, cold.ext, cold.hasExt = attrs, ext, ext != nil
 }
 
 func newSpanStore() *spanStore {
@@ -188,20 +199,17 @@ func (s *spanStore) release(slot uint32) {
 	c, i := s.at(slot)
 	// Drop the references the collector would otherwise keep alive; the
 	// other fields are overwritten when the slot is taken again.
-	cold := &c.cold[i]
-	cold.attrs = nil
-	if cold.hasExt {
-		cold.ext, cold.hasExt = nil, false
-	}
+	s.setBlobs(c, i, nil, nil)
 	c.id[i] = 0
 	s.free = append(s.free, slot)
 	s.live--
 }
 
-// bytes is the memory the store holds besides attribute blobs and extensions.
+// bytes is the memory the store holds: chunks, free list, in-flight index
+// and the spans' blobs.
 func (s *spanStore) bytes() int64 {
 	return int64(len(s.chunks))*chunkBytes + int64(cap(s.free))*4 +
-		s.inflight.bytes() + int64(cap(s.chunks))*8
+		s.inflight.bytes() + int64(cap(s.chunks))*8 + s.blobs
 }
 
 func (c *spanCold) extBytes() int64 {

@@ -76,58 +76,90 @@ func runtimeKey(c *spanChunk, i int, col Column) int64 {
 	return 0
 }
 
-// indexItem returns a slot's item for the index; false for a live row
-// (running span, live goroutine) when the column is Total.
-func (m *Model) indexItem(slot uint32) (item, bool) {
-	x := &m.idx
-	c, i := m.store.at(slot)
-	it := item{idk: c.id[i], slot: slot}
+// taskKey is the one definition of the tasks columns' sort keys: the value
+// of column col for row i of chunk c as an integer, and for the string
+// columns the Sym whose string it is, turned into a key by str (the
+// index takes a prefix and breaks ties on the whole string; a scan takes
+// the alphabetical rank). Columns that are zero for every span sort by ID.
+func (m *Model) taskKey(col Column, c *spanChunk, i int, now int64, str func(Sym) int64) (int64, Sym) {
 	var sym Sym
-	switch x.col {
+	switch col {
 	case TaskTotal:
-		if c.dur[i] < 0 { // live: its Total grows with the clock
-			return it, false
-		}
-		it.key = c.dur[i]
+		return durKey(c.dur[i], now), 0
 	case TaskBusy, TaskSched, TaskIdle, TaskPolls:
-		it.key = runtimeKey(c, i, x.col)
+		return runtimeKey(c, i, col), 0
 	case TaskWarn:
-		it.key = int64(bits.OnesCount16(c.warn[i]))
+		return int64(bits.OnesCount16(c.warn[i])), 0
+	case TaskState:
+		return int64(c.state[i]), 0
+	case TaskKind:
+		return int64(c.kind[i]), 0
+	case TaskFields:
+		return int64(c.nattr[i]), 0
 	case TaskName:
 		sym = c.name[i]
 	case TaskService:
-		sym = m.services[c.svc[i]].name
+		if int(c.svc[i]) < len(m.aggs.services) {
+			sym = m.aggs.services[c.svc[i]].name
+		}
 	case TaskTarget:
 		sym = c.scope[i]
 	case TaskLocation:
 		sym = c.loc[i]
-	case TaskState:
-		it.key = int64(c.state[i])
-	case TaskKind:
-		it.key = int64(c.kind[i])
-	case TaskFields:
-		it.key = int64(c.nattr[i])
+	default: // ID
+		return 0, 0
 	}
-	if x.stringColumn() {
-		it.key, it.sym = x.prefixKey(sym), sym
+	return str(sym), sym
+}
+
+// itemFor returns a slot's item for index x; false for a live row (running
+// span, live goroutine) when the column is Total, whose key grows with the
+// clock: those are merged in by the query.
+func (m *Model) itemFor(x *taskIndex, slot uint32) (item, bool) {
+	c, i := m.store.at(slot)
+	it := item{idk: c.id[i], slot: slot}
+	if x.col == TaskTotal && c.dur[i] < 0 {
+		return it, false
+	}
+	it.key, it.sym = m.taskKey(x.col, c, i, 0, x.prefixKey)
+	if !x.stringColumn() {
+		it.sym = 0
 	}
 	return it, true
 }
 
+// bumpVersion marks that a row shows something new (TaskRow.Version).
+func (m *Model) bumpVersion(slot uint32) {
+	c, i := m.store.at(slot)
+	c.cold[i].ver++
+}
+
+// indexItem is a slot's item in the active sort index.
+func (m *Model) indexItem(slot uint32) (item, bool) { return m.itemFor(&m.idx, slot) }
+
+// indexAdd is called after a slot's fields changed or it was stored, so it
+// also bumps the row's version.
 func (m *Model) indexAdd(slot uint32) {
+	m.bumpVersion(slot)
 	if it, ok := m.indexItem(slot); ok {
 		m.idx.tree.insert(it)
 	}
+	m.build.added(m, slot)
 }
 
 func (m *Model) indexRemove(slot uint32) {
+	m.build.removing(m, slot)
 	if it, ok := m.indexItem(slot); ok {
 		m.idx.tree.remove(it)
 	}
 }
 
-// rebuildIndex orders every stored span by col. The caller holds the write lock.
+// rebuildIndex orders every stored span by col at once. The caller holds
+// the write lock. It is what a query does when no writer runs (tests,
+// tools); with a writer, the writer builds the index in the background
+// (see indexBuild).
 func (m *Model) rebuildIndex(col Column) {
+	m.build.abandon()
 	m.idx.col = col
 	m.idx.strs = m.syms.snapshot()
 	m.idx.tree.strings = nil
@@ -135,18 +167,26 @@ func (m *Model) rebuildIndex(col Column) {
 		m.idx.tree.strings = m.idx.compareStrings
 	}
 	items := make([]item, 0, m.store.live)
-	for ci, c := range m.store.chunks {
-		for i := range chunkSize {
-			if c.id[i] != 0 {
-				if it, ok := m.indexItem(uint32(ci)<<chunkBits | uint32(i)); ok {
-					items = append(items, it)
-				}
+	for ci := range m.store.chunks {
+		items = m.appendChunkItems(items, &m.idx, ci)
+	}
+	slices.SortFunc(items, m.idx.cmp)
+	m.idx.tree = ostree{strings: m.idx.tree.strings}
+	m.idx.tree.build(items)
+	m.settleBudget()
+}
+
+// appendChunkItems appends the items of chunk ci's stored spans for x.
+func (m *Model) appendChunkItems(items []item, x *taskIndex, ci int) []item {
+	c := m.store.chunks[ci]
+	for i := range chunkSize {
+		if c.id[i] != 0 {
+			if it, ok := m.itemFor(x, uint32(ci)<<chunkBits|uint32(i)); ok {
+				items = append(items, it)
 			}
 		}
 	}
-	slices.SortFunc(items, m.idx.cmp)
-	m.idx.tree.build(items)
-	m.settleBudget()
+	return items
 }
 
 // cmp is less as a three-way comparison, for sorting.

@@ -67,6 +67,12 @@ func (m *Model) treeTasks(q Query) Page[TaskRow] {
 	// Siblings are ordered with the sort index's comparison, so the index
 	// must be on the column, with or without a filter.
 	m.mu.RLock()
+	if m.idx.col != col && m.writing.Load() {
+		// The writer builds the index on col; until it is ready the tree
+		// keeps the previous order.
+		m.indexReq.ask(col)
+		col = m.idx.col
+	}
 	for m.idx.col != col {
 		m.mu.RUnlock()
 		m.mu.Lock()
@@ -121,7 +127,7 @@ func (w *treeWalk) match(slot uint32) bool {
 func (w *treeWalk) treeOf(slot uint32) (*traceTree, int32, bool) {
 	c, i := w.m.store.at(slot)
 	key := traceKey(c.cold[i].traceID)
-	t := w.m.traces[key]
+	t := w.m.tr.byKey[key]
 	if c.kind[i] == KindGoroutine {
 		// A goroutine is in no trace: a tree of its own, keyed apart.
 		key, t = ^uint64(slot), &traceRec{head: slot, count: 1}
@@ -350,8 +356,8 @@ func (w *treeWalk) query(q Query) Page[TaskRow] {
 	m := w.m
 	x := &m.idx
 	if x.col == TaskTotal {
-		w.run = make([]item, 0, len(m.running))
-		for _, slot := range m.running {
+		w.run = make([]item, 0, len(m.ret.running))
+		for _, slot := range m.ret.running {
 			c, i := m.store.at(slot)
 			w.run = append(w.run, item{key: durKey(c.dur[i], w.now), idk: c.id[i], slot: slot})
 		}

@@ -2,34 +2,6 @@ package model
 
 import "time"
 
-// Header returns the live figures.
-func (m *Model) Header() Header {
-	now := m.now().UnixNano()
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	return Header{
-		SpansPerSec:     m.applied.rate(now),
-		Received:        m.counters.Received.Load(),
-		Rejected:        m.counters.Rejected.Load(),
-		Refused:         m.counters.Refused.Load(),
-		Dropped:         m.counters.Dropped.Load(),
-		BusyRequests:    m.counters.BusyRequests.Load(),
-		Unauthenticated: m.counters.Unauthenticated.Load(),
-		Evicted:         m.evicted,
-		MemoryUsed:      m.memoryUsed(),
-		MemoryBudget:    m.cfg.MaxMemory,
-		Spans:           m.store.live,
-		Running:         len(m.running) - m.goLive,
-		Goroutines:      m.goLive,
-		Resources:       len(m.resources),
-		Lost:            m.lost,
-		Errors:          m.errors,
-		Traces:          len(m.traces),
-		Operations:      len(m.ops),
-		Services:        len(m.services),
-	}
-}
-
 // Span returns the details of the span with display ID id.
 func (m *Model) Span(id uint64) (SpanDetail, bool) {
 	now := m.now().UnixNano()
@@ -41,7 +13,7 @@ func (m *Model) Span(id uint64) (SpanDetail, bool) {
 	}
 	c, i := m.store.at(slot)
 	cold := &c.cold[i]
-	svc := m.services[c.svc[i]]
+	svc := m.aggs.services[c.svc[i]]
 	d := SpanDetail{
 		ID: id, TraceID: cold.traceID, SpanID: cold.spanID, Parent: cold.parent,
 		Name: m.syms.String(c.name[i]), Kind: c.kind[i], State: c.state[i], Status: cold.status,
@@ -74,7 +46,7 @@ func (m *Model) Span(id uint64) (SpanDetail, bool) {
 }
 
 func (m *Model) traceSpans(id TraceID) int {
-	if t := m.traces[traceKey(id)]; t != nil {
+	if t := m.tr.byKey[traceKey(id)]; t != nil {
 		return int(t.count)
 	}
 	return 0

@@ -1,0 +1,92 @@
+package model
+
+import (
+	"sync/atomic"
+)
+
+// Counters are the totals ingest reports. They are atomics because many
+// receiver goroutines add to them; the model only reads them.
+type Counters struct {
+	// Received counts spans accepted onto the queue.
+	Received atomic.Int64
+	// Rejected counts spans refused as invalid (bad IDs) via partial_success.
+	Rejected atomic.Int64
+	// Refused counts spans turned away because the queue was full.
+	Refused atomic.Int64
+	// Dropped counts spans lost after acceptance (the memory budget was
+	// exhausted by live spans and nothing finished was left to evict).
+	Dropped atomic.Int64
+	// OverBudget is set by the model's writer while it cannot meet its
+	// memory budget; ingest then refuses spans (RESOURCE_EXHAUSTED / 429)
+	// rather than accept spans it would drop.
+	OverBudget atomic.Bool
+	// BusyRequests counts requests refused unread (with a retry delay)
+	// because the bytes of requests already in flight filled ingest's
+	// bound; their spans are not known, so they are counted apart.
+	BusyRequests atomic.Int64
+	// Unauthenticated counts requests refused for a missing or wrong
+	// bearer token.
+	Unauthenticated atomic.Int64
+}
+
+// Header is the live figures shown above every view.
+type Header struct {
+	SpansPerSec float64
+	Received    int64
+	Rejected    int64
+	Refused     int64
+	Dropped     int64
+	// BusyRequests and Unauthenticated count whole requests refused
+	// before they were read (Counters).
+	BusyRequests    int64
+	Unauthenticated int64
+	Evicted         int64
+	MemoryUsed      int64
+	MemoryBudget    int64
+	// Truncated counts names and values cut at ingest (--max-string).
+	Truncated int64
+	// OverBudget is set while the model refuses spans to keep its budget.
+	OverBudget bool
+	// Spans counts stored spans; Running, Lost and Errors are subsets.
+	Spans, Running, Lost, Errors int
+	Traces, Operations, Services int
+	// Goroutines counts live goroutines of agentlib apps; Resources the
+	// sync resources they wait on.
+	Goroutines, Resources int
+	// Trace* describe the execution traces read (see ExecTraces):
+	// generations parsed, breaks in streams, chunks and generations lost
+	// (here or by the sender), corrupt input.
+	TraceGenerations, TraceGaps, TraceDropped, TraceCorrupt uint64
+}
+
+// Header returns the live figures.
+func (m *Model) Header() Header {
+	now := m.now().UnixNano()
+	generations, gaps, dropped, corrupt := m.traceFigures()
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return Header{
+		TraceGenerations: generations, TraceGaps: gaps, TraceDropped: dropped, TraceCorrupt: corrupt,
+		SpansPerSec:     m.applied.rate(now),
+		Received:        m.counters.Received.Load(),
+		Rejected:        m.counters.Rejected.Load(),
+		Refused:         m.counters.Refused.Load(),
+		Dropped:         m.counters.Dropped.Load(),
+		BusyRequests:    m.counters.BusyRequests.Load(),
+		Unauthenticated: m.counters.Unauthenticated.Load(),
+		Evicted:         m.evicted,
+		MemoryUsed:      m.memoryUsed(),
+		MemoryBudget:    m.cfg.MaxMemory,
+		Truncated:       m.syms.Truncated(),
+		OverBudget:      m.counters.OverBudget.Load(),
+		Spans:           m.store.live,
+		Running:         len(m.ret.running) - m.rt.goLive,
+		Goroutines:      m.rt.goLive,
+		Resources:       len(m.rt.resources),
+		Lost:            m.lost,
+		Errors:          m.errors,
+		Traces:          len(m.tr.byKey),
+		Operations:      len(m.aggs.ops),
+		Services:        len(m.aggs.services),
+	}
+}
