@@ -10,13 +10,11 @@ import (
 	"io"
 	"log"
 	"os"
-	"os/signal"
 	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/go-logr/stdr"
@@ -61,15 +59,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 
 	limitHeap(cfg, os.Getenv)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, sigs := watchSignals(context.Background(), stderr)
+	defer sigs.stop()
 	m := NewMain()
 	m.Config = cfg
 	if err := m.Open(); err != nil {
 		fmt.Fprintf(stderr, "spantop: %v\n", err)
 		return 1
 	}
-	if err := m.Run(ctx); err != nil {
+	err = m.Run(ctx)
+	if sig := sigs.received(); sig != nil {
+		return exitStatus(sig)
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "spantop: %v\n", err)
 		return 1
 	}
@@ -94,6 +96,10 @@ type Main struct {
 	Server *ingest.Server
 	// Traces reads the execution traces agentlib apps send.
 	Traces *gotrace.Reader
+
+	// flushes run in the shutdown once the receivers have stopped and
+	// before the queue and the model's writer do (see atStop).
+	flushes []shutdownStep
 
 	// runtimeDropped counts trace generations the queue refused.
 	runtimeDropped atomic.Int64
@@ -163,8 +169,8 @@ func (m *Main) listening() string {
 // Shutdown budgets: quitting must feel immediate, and a stuck client must
 // not hold spantop open.
 const (
-	demoStopWait   = 2 * time.Second
-	serverStopWait = 2 * time.Second
+	demoStopWait   = 1 * time.Second
+	serverStopWait = 500 * time.Millisecond
 )
 
 // Run starts the model's writer (and, for `spantop demo`, the workload),
@@ -198,29 +204,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Log.Printf("ui exited; shutting down")
 
-	// The demo flushes its last spans while the receivers still listen.
-	stopDemo()
-	if demoDone != nil {
-		select {
-		case err := <-demoDone:
-			if err != nil {
-				m.Log.Printf("demo: %v", err)
-			}
-		case <-time.After(demoStopWait):
-			m.Log.Printf("demo: still flushing after %v; not waiting", demoStopWait)
-		}
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), serverStopWait)
-	if err := m.Server.Shutdown(sctx); err != nil {
-		m.Log.Printf("shutdown: %v", err)
-	}
-	cancel()
-	_ = m.Traces.Close() // its workers queue batches: stop them before the queue
-	m.Queue.Close()
-	stopWriter()
-	<-writerDone
-	m.Log.Printf("stopped: %d spans received", m.Model.Counters().Received.Load())
-	m.closeLog()
+	m.shutdown(stopDemo, demoDone, stopWriter, writerDone)
 	return uiErr
 }
 

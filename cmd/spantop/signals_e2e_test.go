@@ -1,0 +1,103 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// signalExitLimit is what issue 13 promises: any of these signals ends
+// spantop within 2 s.
+const signalExitLimit = 2 * time.Second
+
+// TestTmuxSignalsEndSpantop sends SIGTERM, SIGINT and SIGHUP (what a
+// closed terminal sends) 20 times each to the built binary running in a
+// real terminal. Every time spantop must exit within 2 s, leave the
+// alternate screen (the terminal is restored) and close its listeners.
+func TestTmuxSignalsEndSpantop(t *testing.T) {
+	needTmux(t)
+	trials := 20
+	if testing.Short() {
+		trials = 3
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
+			var worst time.Duration
+			for i := range trials {
+				took := signalTrial(t, sig)
+				worst = max(worst, took)
+				if t.Failed() {
+					t.Fatalf("trial %d of %d failed", i+1, trials)
+				}
+			}
+			t.Logf("%d trials, slowest exit %v", trials, worst.Round(time.Millisecond))
+		})
+	}
+}
+
+// signalTrial starts spantop in tmux, sends sig once the first frame is on
+// screen and returns how long spantop took to exit.
+func signalTrial(t *testing.T, sig syscall.Signal) time.Duration {
+	tm := startTerm(t, 100, 30)
+	tm.tmux("set-option", "-t", "e2e", "remain-on-exit", "on")
+	tm.waitFor("the first frame", func(s string) bool { return received(s) == 0 })
+	pid := tm.spantopPID()
+	sent := time.Now()
+	if err := syscall.Kill(pid, sig); err != nil {
+		t.Fatalf("kill %d: %v", pid, err)
+	}
+	var took time.Duration
+	for {
+		took = time.Since(sent)
+		if b, err := os.ReadFile(tm.exitFile); err == nil && len(bytes.TrimSpace(b)) > 0 {
+			break
+		}
+		if took > signalExitLimit {
+			t.Errorf("%v: spantop (pid %d) still running %v after the signal; screen:\n%s", sig, pid, took, tm.screen())
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+			return took
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if s := tm.screen(); strings.Contains(s, "received") || strings.Contains(s, "recv ") {
+		t.Errorf("%v: spantop's screen is still shown after it exited (terminal not restored):\n%s", sig, s)
+	}
+	for _, addr := range []string{tm.grpc, tm.http} {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			_ = c.Close()
+			t.Errorf("%v: %s still accepts connections after spantop exited", sig, addr)
+		}
+	}
+	return took
+}
+
+// spantopPID finds spantop's process: the child of the shell tmux started
+// in the pane.
+func (tm *term) spantopPID() int {
+	tm.t.Helper()
+	shell := strings.TrimSpace(tm.tmux("display-message", "-p", "-t", "e2e", "#{pane_pid}"))
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%s/task/%s/children", shell, shell))
+		if err != nil {
+			tm.t.Fatalf("children of the pane's shell %s: %v", shell, err)
+		}
+		if f := strings.Fields(string(b)); len(f) > 0 {
+			pid, err := strconv.Atoi(f[0])
+			if err != nil {
+				tm.t.Fatal(err)
+			}
+			return pid
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	tm.t.Fatalf("the pane's shell %s has no child", shell)
+	return 0
+}
