@@ -7,6 +7,8 @@ LDFLAGS := -X main.version=$(VERSION)
 # Extra arguments for `make run` / `make demo`, e.g. make demo ARGS="--ascii".
 ARGS    ?=
 BENCHSTAT := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+# staticcheck at a pinned version, fetched through the module proxy.
+STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .DEFAULT_GOAL := help
 .PHONY: help build run demo test bench bench-agentlib bench-all lint fmt screenshots clean
@@ -48,10 +50,12 @@ bench-all: ## Every benchmark (2s each, with allocations).
 	$(GO) test -run '^$$' -bench . -benchtime 2s -benchmem -count 1 ./...
 	cd agentlib && $(GO) test -run '^$$' -bench . -benchtime 2s -benchmem -count 1 ./...
 
-lint: ## go vet and a gofmt check.
+lint: ## gofmt check, go vet and staticcheck (pinned) in both modules.
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt -l found unformatted files:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	cd agentlib && $(GO) vet ./...
-	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt -l found unformatted files:"; echo "$$out"; exit 1; fi
+	$(STATICCHECK) ./...
+	cd agentlib && $(STATICCHECK) ./...
 
 fmt: ## Format the code with gofmt.
 	gofmt -w .

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -168,4 +170,38 @@ func TestShutdownClientsGetUnavailable(t *testing.T) {
 		t.Error("no export succeeded before the shutdown")
 	}
 	t.Logf("%d exports accepted, then UNAVAILABLE", sent.Load())
+}
+
+// TestShutdownFlushesInOrder: a step added with atStop (a recorder's
+// flush) runs once the receivers no longer accept connections, within the
+// shutdown, and before Run returns.
+func TestShutdownFlushesInOrder(t *testing.T) {
+	m := testMain(t)
+	m.UI = func(ctx context.Context, _ ui.Source, _ ui.Options) error { return nil }
+	if err := m.Open(); err != nil {
+		t.Fatal(err)
+	}
+	addr := m.Server.GRPCAddr()
+	var order []string
+	m.atStop("first flush", time.Second, func(ctx context.Context) error {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			_ = c.Close()
+			order = append(order, "receivers still open")
+		}
+		if _, ok := ctx.Deadline(); !ok {
+			order = append(order, "no deadline")
+		}
+		order = append(order, "first")
+		return nil
+	})
+	m.atStop("second flush", time.Second, func(context.Context) error {
+		order = append(order, "second")
+		return nil
+	})
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(order, ", "); got != "first, second" {
+		t.Errorf("flush steps saw %q, want %q", got, "first, second")
+	}
 }
