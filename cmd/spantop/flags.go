@@ -78,6 +78,12 @@ func ParseArgs(args []string, env func(string) string) (Config, error) {
 	if fs.NArg() > 0 {
 		return cfg, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
+	if err := checkListenAddr("grpc", cfg.GRPCAddr); err != nil {
+		return cfg, err
+	}
+	if err := checkListenAddr("http", cfg.HTTPAddr); err != nil {
+		return cfg, err
+	}
 	if cfg.Command == "demo" && cfg.GRPCAddr == "" {
 		return cfg, usageError{"spantop demo sends over OTLP/gRPC: --grpc must not be empty"}
 	}
@@ -154,11 +160,7 @@ Flags:
 		}
 		fmt.Fprintf(w, "%-28s %s\n", line, usage)
 	})
-	fmt.Fprint(w, `
-Keys: t tasks, o operations, enter details, esc back, ←→/h l sort column, i invert,
-      ↑↓/j k move, g/G top/bottom, PgUp/PgDn page, space pause, / filter, ? help, q quit;
-      T tree mode, w a span's trace (←→ fold it), s an operation's spans.
-`)
+	writeKeys(w)
 }
 
 // durationFlag is a positive Go duration with a friendlier error than the

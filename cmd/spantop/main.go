@@ -67,6 +67,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "spantop: %v\n", err)
 		return 1
 	}
+	if err := checkTerminal(); err != nil { // after Open: a taken port is the first thing to hear of
+		_ = m.Close()
+		fmt.Fprintf(stderr, "spantop: %v\n", err)
+		return 1
+	}
 	err = m.Run(ctx)
 	if sig := sigs.received(); sig != nil {
 		return exitStatus(sig)
