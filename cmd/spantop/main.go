@@ -36,7 +36,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == demoWorkloadCommand {
 		return runDemoWorkload(args[1:], stderr)
 	}
-	cfg, err := ParseArgs(args, os.Getenv)
+	cfg, testArgs, err := parseCommandLine(args, os.Getenv)
 	var ue usageError
 	switch {
 	case errors.Is(err, errHelp):
@@ -63,6 +63,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer sigs.stop()
 	m := NewMain()
 	m.Config = cfg
+	m.TestArgs = testArgs
 	if err := m.Open(); err != nil {
 		fmt.Fprintf(stderr, "spantop: %v\n", err)
 		return 1
@@ -80,7 +81,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "spantop: %v\n", err)
 		return 1
 	}
-	return 0
+	return int(m.testExit.Load())
 }
 
 // Main is the program with its parts. Open builds and binds them, Run runs
@@ -88,6 +89,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 // End-to-end tests reuse it with their own UI and demo functions.
 type Main struct {
 	Config Config
+	// TestArgs are go test's arguments under `spantop test`.
+	TestArgs []string
 
 	// UI runs the terminal UI until the user quits or ctx ends; nil means
 	// ui.Run.
@@ -105,6 +108,10 @@ type Main struct {
 	// flushes run in the shutdown once the receivers have stopped and
 	// before the queue and the model's writer do (see atStop).
 	flushes []shutdownStep
+
+	// testExit is go test's exit status under `spantop test`, which
+	// spantop exits with.
+	testExit atomic.Int32
 
 	// runtimeDropped counts trace generations the queue refused.
 	runtimeDropped atomic.Int64
@@ -192,11 +199,9 @@ func (m *Main) Run(ctx context.Context) error {
 	dctx, stopDemo := context.WithCancel(ctx)
 	defer stopDemo()
 	var demoDone chan error
-	if m.Config.Command == "demo" {
+	if run := m.workload(); run != nil {
 		demoDone = make(chan error, 1)
-		endpoint := m.Server.GRPCAddr()
-		m.Log.Printf("demo: exporting to %s", endpoint)
-		go func() { demoDone <- m.Demo(dctx, endpoint) }()
+		go func() { demoDone <- run(dctx) }()
 	}
 
 	uiErr := m.UI(ctx, source{Model: m.Model, traces: m.Traces, queueDrops: &m.runtimeDropped}, ui.Options{

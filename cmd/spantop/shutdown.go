@@ -67,13 +67,13 @@ func (m *Main) atStop(name string, wait time.Duration, stop func(ctx context.Con
 }
 
 // shutdown stops everything Run started, in the data flow's order, within
-// shutdownBudget: the demo workload (it flushes its last spans while the
+// shutdownBudget: the workload (demo or tests; it flushes its last spans while the
 // receivers still listen), the receivers (clients in flight get
 // UNAVAILABLE once their grace is over), the flushes, the trace reader
 // (its workers queue batches), the queue, the model's writer, the log.
 func (m *Main) shutdown(stopDemo context.CancelFunc, demoDone <-chan error, stopWriter context.CancelFunc, writerDone <-chan struct{}) {
 	p := shutdownPlan{budget: shutdownBudget, log: m.Log}
-	p.add("demo workload", demoStopWait, func(ctx context.Context) error {
+	p.add("workload", demoStopWait, func(ctx context.Context) error {
 		stopDemo()
 		if demoDone == nil {
 			return nil
