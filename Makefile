@@ -11,7 +11,7 @@ BENCHSTAT := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .DEFAULT_GOAL := help
-.PHONY: help build run demo test bench bench-agentlib bench-all lint fmt screenshots clean
+.PHONY: help build run demo test bench bench-agentlib bench-all lint fmt screenshots soak clean
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -56,6 +56,12 @@ lint: ## gofmt check, go vet and staticcheck (pinned) in both modules.
 	cd agentlib && $(GO) vet ./...
 	$(STATICCHECK) ./...
 	cd agentlib && $(STATICCHECK) ./...
+
+# The soak's length and spantop's memory budget during it.
+SOAK_TIME   ?= 10m
+SOAK_BUDGET ?= 64MiB
+soak: ## Not in CI: SOAK_TIME (10m) of mixed traffic (SDK traces, logs, metrics, hostile bodies, agentlib apps coming and going) at SOAK_BUDGET; reports peak RSS, refusals, drops and whether the UI kept answering keys.
+	SOAK_TIME=$(SOAK_TIME) SOAK_BUDGET=$(SOAK_BUDGET) $(GO) test -run '^TestSoak$$' -count=1 -timeout 90m -v ./cmd/spantop 2>&1 | grep -v -e '^=== ' -e '^    '
 
 fmt: ## Format the code with gofmt.
 	gofmt -w .
