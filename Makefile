@@ -61,7 +61,7 @@ lint: ## gofmt check, go vet and staticcheck (pinned) in both modules.
 SOAK_TIME   ?= 10m
 SOAK_BUDGET ?= 64MiB
 soak: ## Not in CI: SOAK_TIME (10m) of mixed traffic (SDK traces, logs, metrics, hostile bodies, agentlib apps coming and going) at SOAK_BUDGET; reports peak RSS, refusals, drops and whether the UI kept answering keys.
-	SOAK_TIME=$(SOAK_TIME) SOAK_BUDGET=$(SOAK_BUDGET) $(GO) test -run '^TestSoak$$' -count=1 -timeout 90m -v ./cmd/spantop 2>&1 | grep -v -e '^=== ' -e '^    '
+	SOAK_TIME=$(SOAK_TIME) SOAK_BUDGET=$(SOAK_BUDGET) $(GO) test -run '^TestSoak$$' -count=1 -timeout 90m -v ./cmd/spantop
 
 fmt: ## Format the code with gofmt.
 	gofmt -w .
