@@ -71,9 +71,11 @@ func TestSoak(t *testing.T) {
 	run(func() { soakHostile(ctx, "http://"+tm.http, &st) })
 	run(func() { soakAgentApps(ctx, bin, tm.grpc, &st) })
 
-	// The UI: every 2s a key, and the screen must show its view within 2s.
+	// The UI: every 2s a key, and the screen must show its view within
+	// keyWait; how long each took is reported.
+	const keyWait = 5 * time.Second
 	var peakHWM, lastRSS int64
-	keys, keysOK := 0, 0
+	keys, keysOK, keysSlow := 0, 0, 0
 	var worstKey time.Duration
 	view := "o"
 	tick := time.NewTicker(2 * time.Second)
@@ -95,10 +97,14 @@ loop:
 		sent := time.Now()
 		tm.keys(view)
 		want := view == "o"
-		for time.Since(sent) < 2*time.Second {
+		for time.Since(sent) < keyWait {
 			if strings.Contains(tm.screen(), "p50") == want {
+				took := time.Since(sent)
 				keysOK++
-				worstKey = max(worstKey, time.Since(sent))
+				if took > time.Second {
+					keysSlow++
+				}
+				worstKey = max(worstKey, took)
 				break
 			}
 			time.Sleep(20 * time.Millisecond)
@@ -122,9 +128,10 @@ loop:
 	fmt.Printf("logs/metrics requests %d, answered non-2xx %d\n", st.lmReqs.Load(), st.lmBad.Load())
 	fmt.Printf("hostile requests %d: %s\n", st.hostile.Load(), st.hostileCodes())
 	fmt.Printf("agentlib apps started %d, stopped %d\n", st.appsStarted.Load(), st.appsStopped.Load())
-	fmt.Printf("UI: %d of %d keys answered within 2s, slowest %v; exit status after q: %d\n", keysOK, keys, worstKey.Round(time.Millisecond), code)
+	fmt.Printf("UI: %d of %d keys answered within %v (%d of them after more than 1s), slowest %v; exit status after q: %d\n",
+		keysOK, keys, keyWait, keysSlow, worstKey.Round(time.Millisecond), code)
 	if keysOK < keys {
-		t.Errorf("the UI did not answer %d of %d keys within 2s", keys-keysOK, keys)
+		t.Errorf("the UI did not answer %d of %d keys within %v", keys-keysOK, keys, keyWait)
 	}
 	if code != 0 {
 		t.Errorf("exit status %d after q", code)

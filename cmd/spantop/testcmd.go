@@ -194,7 +194,7 @@ func (r *testRun) startRoot(name string, at time.Time) {
 	ctx := context.WithValue(context.Background(), wantID{}, r.rootID)
 	_, r.root = r.rootTP.Tracer("spantop test").Start(ctx, name, trace.WithTimestamp(at), trace.WithSpanKind(trace.SpanKindInternal))
 	r.mu.Lock()
-	r.live[testKey{pkg: "\x00root"}] = &testSpan{span: r.root, start: at}
+	r.live[rootKey] = &testSpan{span: r.root, start: at}
 	r.mu.Unlock()
 }
 
@@ -237,8 +237,9 @@ func (r *testRun) handle(e testEvent) {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
-	if e.Package == "" {
-		return // build output without a package
+	if e.Action == "build-output" || e.Package == "" {
+		r.rootOutput(e) // a build error says why a package failed
+		return
 	}
 	k := testKey{pkg: e.Package, test: e.Test}
 	switch e.Action {
@@ -275,11 +276,48 @@ func (r *testRun) end(k testKey, s *testSpan, e testEvent) {
 	if e.Action == "fail" {
 		s.span.SetStatus(codes.Error, failureMessage(s.out, k))
 	}
-	end := e.Time
-	if e.Elapsed > 0 && end.Sub(s.start) < 0 {
-		end = s.start.Add(time.Duration(e.Elapsed * float64(time.Second)))
+	s.span.End(trace.WithTimestamp(maxTime(e.Time, s.start)))
+}
+
+// rootKey is the run's own span among the live ones.
+var rootKey = testKey{pkg: "\x00root"}
+
+// rootOutput keeps a line for the run's span: go test's own messages and
+// build errors, shown as its events when the run fails. The caller holds
+// r.mu.
+func (r *testRun) rootOutput(e testEvent) {
+	s := r.live[rootKey]
+	if s == nil || strings.TrimSpace(e.Output) == "" {
+		return
 	}
-	s.span.End(trace.WithTimestamp(end))
+	if len(s.out) == testOutputLines {
+		s.out = append(s.out[:0], s.out[1:]...)
+	}
+	s.out = append(s.out, e)
+}
+
+// stderrLines is go test's stderr: each line goes to the log and to the
+// run's span.
+type stderrLines struct {
+	r   *testRun
+	log io.Writer
+}
+
+func (w stderrLines) Write(p []byte) (int, error) {
+	_, _ = w.log.Write(p)
+	w.r.mu.Lock()
+	for _, l := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		w.r.rootOutput(testEvent{Time: time.Now(), Output: l})
+	}
+	w.r.mu.Unlock()
+	return len(p), nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return b
+	}
+	return a
 }
 
 // failureMessage is the first line a test wrote that says where it
@@ -337,17 +375,20 @@ func (r *testRun) finish(exitErr error) {
 	r.mu.Lock()
 	now := time.Now()
 	for k, s := range r.live {
-		if k.pkg == "\x00root" {
+		if k == rootKey {
 			continue
 		}
 		r.end(k, s, testEvent{Time: now, Action: "fail", Package: k.pkg, Test: k.test})
 	}
 	if r.root != nil {
 		if exitErr != nil {
+			for _, o := range r.live[rootKey].out {
+				r.root.AddEvent(sanitizeLine(strings.TrimRight(o.Output, "\n")), trace.WithTimestamp(o.Time))
+			}
 			r.root.SetStatus(codes.Error, "go test: "+exitErr.Error())
 		}
 		r.root.End(trace.WithTimestamp(now))
-		delete(r.live, testKey{pkg: "\x00root"})
+		delete(r.live, rootKey)
 	}
 	r.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -374,7 +415,7 @@ func (m *Main) runTests(ctx context.Context) error {
 	cmd := exec.Command("go", args...)
 	cmd.Env = childEnv(append(childOTLPEnv(endpoint, m.Server.HTTPAddr()),
 		"TRACEPARENT="+r.traceparent(), testtrace.RunEnv+"="+r.run.String())...)
-	cmd.Stderr = m.Log.Writer()
+	cmd.Stderr = stderrLines{r: r, log: m.Log.Writer()}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
