@@ -101,3 +101,43 @@ func (tm *term) spantopPID() int {
 	tm.t.Fatalf("the pane's shell %s has no child", shell)
 	return 0
 }
+
+// TestTmuxTerminalClosed closes spantop's terminal (tmux kills the pane,
+// the kernel hangs up its session) 5 times: spantop must be gone within
+// 2 s and its listeners closed.
+func TestTmuxTerminalClosed(t *testing.T) {
+	needTmux(t)
+	for i := range 5 {
+		tm := startTerm(t, 100, 30)
+		tm.waitFor("the first frame", func(s string) bool { return received(s) == 0 })
+		pid := tm.spantopPID()
+		closed := time.Now()
+		tm.tmux("kill-pane", "-t", "e2e")
+		for processAlive(pid) {
+			if time.Since(closed) > signalExitLimit {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+				t.Fatalf("trial %d: spantop (pid %d) still running %v after its terminal closed", i+1, pid, signalExitLimit)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		for _, addr := range []string{tm.grpc, tm.http} {
+			if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+				_ = c.Close()
+				t.Errorf("trial %d: %s still accepts connections after spantop exited", i+1, addr)
+			}
+		}
+	}
+}
+
+// processAlive reports whether pid runs (a zombie waiting to be reaped
+// has exited).
+func processAlive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// The state follows the command name in parentheses.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
+}
