@@ -7,9 +7,11 @@ LDFLAGS := -X main.version=$(VERSION)
 # Extra arguments for `make run` / `make demo`, e.g. make demo ARGS="--ascii".
 ARGS    ?=
 BENCHSTAT := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+# staticcheck at a pinned version, fetched through the module proxy.
+STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .DEFAULT_GOAL := help
-.PHONY: help build run demo test bench bench-agentlib bench-all bench-bomb fuzz lint fmt screenshots clean
+.PHONY: help build run demo test bench bench-agentlib bench-all bench-bomb fuzz lint fmt screenshots soak clean
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -68,10 +70,18 @@ bench-all: ## Every benchmark (2s each, with allocations).
 	$(GO) test -run '^$$' -bench . -benchtime 2s -benchmem -count 1 ./...
 	cd agentlib && $(GO) test -run '^$$' -bench . -benchtime 2s -benchmem -count 1 ./...
 
-lint: ## go vet and a gofmt check.
+lint: ## gofmt check, go vet and staticcheck (pinned) in both modules.
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt -l found unformatted files:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	cd agentlib && $(GO) vet ./...
-	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt -l found unformatted files:"; echo "$$out"; exit 1; fi
+	$(STATICCHECK) ./...
+	cd agentlib && $(STATICCHECK) ./...
+
+# The soak's length and spantop's memory budget during it.
+SOAK_TIME   ?= 10m
+SOAK_BUDGET ?= 64MiB
+soak: ## Not in CI: SOAK_TIME (10m) of mixed traffic (SDK traces, logs, metrics, hostile bodies, agentlib apps coming and going) at SOAK_BUDGET; reports peak RSS, refusals, drops and whether the UI kept answering keys.
+	SOAK_TIME=$(SOAK_TIME) SOAK_BUDGET=$(SOAK_BUDGET) $(GO) test -run '^TestSoak$$' -count=1 -timeout 90m -v ./cmd/spantop
 
 fmt: ## Format the code with gofmt.
 	gofmt -w .

@@ -6,7 +6,8 @@ import (
 	"testing"
 )
 
-// agentlib is compiled into applications: it must stay light and must not
+// agentlib is compiled into applications (and spantoptest into their tests):
+// it must stay light and must not
 // pull in spantop itself (DESIGN.md §1). This test lists what the package
 // (not its tests) imports and fails on anything outside the allowed
 // modules: OTel API and SDK, the OTLP protobuf types, gRPC and protobuf, and
@@ -17,7 +18,7 @@ func TestDependencies(t *testing.T) {
 		t.Skip("no go command on PATH")
 	}
 	out, err := exec.Command(goBin, "list", "-deps",
-		"-f", "{{if not .Standard}}{{.ImportPath}} {{with .Module}}{{.Path}}{{end}}{{end}}", ".").CombinedOutput()
+		"-f", "{{if not .Standard}}{{.ImportPath}} {{with .Module}}{{.Path}}{{end}}{{end}}", ".", "./spantoptest", "./testtrace").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}

@@ -307,6 +307,13 @@ func (a *agent) sendSpans(ctx context.Context, batch []due, res map[*resource.Re
 // spanRequest groups the spans by resource and scope. A snapshot of a span
 // that has ended since collect is left out: OnEnd queues its ended version.
 func (a *agent) spanRequest(batch []due, res map[*resource.Resource]*resourcepb.Resource) (*tracepb.TracesData, int) {
+	return spanRequest(a.res, batch, res)
+}
+
+// spanRequest builds one OTLP traces request of batch, each span under its
+// own resource completed with own (agentlib's process attributes); res
+// caches the converted resources.
+func spanRequest(own []attribute.KeyValue, batch []due, res map[*resource.Resource]*resourcepb.Resource) (*tracepb.TracesData, int) {
 	req := &tracepb.TracesData{}
 	type scopeKey struct {
 		res                   *resource.Resource
@@ -327,7 +334,7 @@ func (a *agent) spanRequest(batch []due, res map[*resource.Resource]*resourcepb.
 		if rs == nil {
 			rp, ok := res[r]
 			if !ok {
-				rp = spanResource(a.res, resAttrs(r))
+				rp = spanResource(own, resAttrs(r))
 				res[r] = rp
 			}
 			rs = &tracepb.ResourceSpans{Resource: rp, SchemaUrl: schemaOf(r)}

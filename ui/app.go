@@ -198,12 +198,15 @@ func New(src Source, opts Options) *App {
 	return a
 }
 
-// Run runs the UI on the terminal until the user quits or ctx ends.
+// Run runs the UI on the terminal until the user quits or ctx ends. It
+// installs no signal handler: the caller owns the signals and cancels ctx.
 func Run(ctx context.Context, src Source, opts Options) error {
 	if os.Getenv("NO_COLOR") != "" {
 		opts.NoColor = true
 	}
-	popts := []tea.ProgramOption{tea.WithContext(ctx)}
+	// The caller owns the signals and ends the program through ctx: a
+	// second handler inside bubbletea races it and can hang the shutdown.
+	popts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithoutSignalHandler()}
 	if p := colorprofile.Detect(os.Stdout, os.Environ()); p <= colorprofile.ASCII {
 		opts.NoColor = true
 	}

@@ -58,7 +58,8 @@ func gzipBomb(t *testing.T, lie bool) []byte {
 	return b
 }
 
-// pidOfChild finds spantop's pid: the child of the tmux pane's shell.
+// spantopPID finds spantop's process: the child of the shell tmux started
+// in the pane.
 func (tm *term) spantopPID() int {
 	tm.t.Helper()
 	shell := strings.TrimSpace(tm.tmux("list-panes", "-t", "e2e", "-F", "#{pane_pid}"))

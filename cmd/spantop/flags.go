@@ -16,7 +16,7 @@ import (
 
 // Config is everything the command line sets.
 type Config struct {
-	// Command is "" for plain spantop, "demo", "help" or "version".
+	// Command is "" for plain spantop, "demo", "test", "help" or "version".
 	Command    string
 	GRPCAddr   string
 	HTTPAddr   string
@@ -68,11 +68,11 @@ func ParseArgs(args []string, env func(string) string) (Config, error) {
 	cfg := DefaultConfig()
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		switch args[0] {
-		case "demo", "help", "version":
+		case "demo", "test", "help", "version":
 			cfg.Command = args[0]
 			args = args[1:]
 		default:
-			return cfg, usageError{fmt.Sprintf("unknown command %q (commands: demo, help, version)", args[0])}
+			return cfg, usageError{fmt.Sprintf("unknown command %q (commands: demo, test, help, version)", args[0])}
 		}
 	}
 	if cfg.Command == "help" {
@@ -89,8 +89,14 @@ func ParseArgs(args []string, env func(string) string) (Config, error) {
 	if fs.NArg() > 0 {
 		return cfg, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
-	if cfg.Command == "demo" && cfg.GRPCAddr == "" {
-		return cfg, usageError{"spantop demo sends over OTLP/gRPC: --grpc must not be empty"}
+	if err := checkListenAddr("grpc", cfg.GRPCAddr); err != nil {
+		return cfg, err
+	}
+	if err := checkListenAddr("http", cfg.HTTPAddr); err != nil {
+		return cfg, err
+	}
+	if (cfg.Command == "demo" || cfg.Command == "test") && cfg.GRPCAddr == "" {
+		return cfg, usageError{"spantop " + cfg.Command + " sends over OTLP/gRPC: --grpc must not be empty"}
 	}
 	if cfg.GRPCAddr == "" && cfg.HTTPAddr == "" {
 		return cfg, usageError{"--grpc and --http are both empty: nothing would receive spans"}
@@ -158,6 +164,11 @@ func Usage(w io.Writer) {
 Usage:
   spantop [flags]        receive OTLP on the addresses below and show it live
   spantop demo [flags]   the same, plus a built-in demo workload sending to it
+  spantop test [flags] [go test flags] [packages]
+                         go test -json shown live: each package, test and subtest a
+                         span, the tests' own spans under theirs (TRACEPARENT); spantop's
+                         flags (two dashes) come first, or end them with --; spantop
+                         stays open after the run and exits with go test's status
   spantop help           this help
   spantop version        print the version
 
@@ -187,11 +198,7 @@ Flags:
 		}
 		fmt.Fprintf(w, "%-28s %s\n", line, usage)
 	})
-	fmt.Fprint(w, `
-Keys: t tasks, o operations, enter details, esc back, ←→/h l sort column, i invert,
-      ↑↓/j k move, g/G top/bottom, PgUp/PgDn page, space pause, / filter, ? help, q quit;
-      T tree mode, w a span's trace (←→ fold it), s an operation's spans.
-`)
+	writeKeys(w)
 }
 
 // durationFlag is a positive Go duration with a friendlier error than the

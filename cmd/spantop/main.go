@@ -10,13 +10,11 @@ import (
 	"io"
 	"log"
 	"os"
-	"os/signal"
 	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/go-logr/stdr"
@@ -38,7 +36,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == demoWorkloadCommand {
 		return runDemoWorkload(args[1:], stderr)
 	}
-	cfg, err := ParseArgs(args, os.Getenv)
+	cfg, testArgs, err := parseCommandLine(args, os.Getenv)
 	var ue usageError
 	switch {
 	case errors.Is(err, errHelp):
@@ -61,19 +59,29 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 
 	limitHeap(cfg, os.Getenv)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, sigs := watchSignals(context.Background(), stderr)
+	defer sigs.stop()
 	m := NewMain()
 	m.Config = cfg
+	m.TestArgs = testArgs
 	if err := m.Open(); err != nil {
 		fmt.Fprintf(stderr, "spantop: %v\n", err)
 		return 1
 	}
-	if err := m.Run(ctx); err != nil {
+	if err := checkTerminal(); err != nil { // after Open: a taken port is the first thing to hear of
+		_ = m.Close()
 		fmt.Fprintf(stderr, "spantop: %v\n", err)
 		return 1
 	}
-	return 0
+	err = m.Run(ctx)
+	if sig := sigs.received(); sig != nil {
+		return exitStatus(sig)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "spantop: %v\n", err)
+		return 1
+	}
+	return int(m.testExit.Load())
 }
 
 // Main is the program with its parts. Open builds and binds them, Run runs
@@ -81,6 +89,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 // End-to-end tests reuse it with their own UI and demo functions.
 type Main struct {
 	Config Config
+	// TestArgs are go test's arguments under `spantop test`.
+	TestArgs []string
 
 	// UI runs the terminal UI until the user quits or ctx ends; nil means
 	// ui.Run.
@@ -94,6 +104,14 @@ type Main struct {
 	Server *ingest.Server
 	// Traces reads the execution traces agentlib apps send.
 	Traces *gotrace.Reader
+
+	// flushes run in the shutdown once the receivers have stopped and
+	// before the queue and the model's writer do (see atStop).
+	flushes []shutdownStep
+
+	// testExit is go test's exit status under `spantop test`, which
+	// spantop exits with.
+	testExit atomic.Int32
 
 	// runtimeDropped counts trace generations the queue refused.
 	runtimeDropped atomic.Int64
@@ -195,8 +213,8 @@ func (m *Main) protection() string {
 // Shutdown budgets: quitting must feel immediate, and a stuck client must
 // not hold spantop open.
 const (
-	demoStopWait   = 2 * time.Second
-	serverStopWait = 2 * time.Second
+	demoStopWait   = 1 * time.Second
+	serverStopWait = 500 * time.Millisecond
 )
 
 // Run starts the model's writer (and, for `spantop demo`, the workload),
@@ -213,11 +231,9 @@ func (m *Main) Run(ctx context.Context) error {
 	dctx, stopDemo := context.WithCancel(ctx)
 	defer stopDemo()
 	var demoDone chan error
-	if m.Config.Command == "demo" {
+	if run := m.workload(); run != nil {
 		demoDone = make(chan error, 1)
-		endpoint := m.Server.GRPCAddr()
-		m.Log.Printf("demo: exporting to %s", endpoint)
-		go func() { demoDone <- m.Demo(dctx, endpoint) }()
+		go func() { demoDone <- run(dctx) }()
 	}
 
 	uiErr := m.UI(ctx, source{Model: m.Model, traces: m.Traces}, ui.Options{
@@ -230,29 +246,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Log.Printf("ui exited; shutting down")
 
-	// The demo flushes its last spans while the receivers still listen.
-	stopDemo()
-	if demoDone != nil {
-		select {
-		case err := <-demoDone:
-			if err != nil {
-				m.Log.Printf("demo: %v", err)
-			}
-		case <-time.After(demoStopWait):
-			m.Log.Printf("demo: still flushing after %v; not waiting", demoStopWait)
-		}
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), serverStopWait)
-	if err := m.Server.Shutdown(sctx); err != nil {
-		m.Log.Printf("shutdown: %v", err)
-	}
-	cancel()
-	_ = m.Traces.Close() // its workers queue batches: stop them before the queue
-	m.Queue.Close()
-	stopWriter()
-	<-writerDone
-	m.Log.Printf("stopped: %d spans received", m.Model.Counters().Received.Load())
-	m.closeLog()
+	m.shutdown(stopDemo, demoDone, stopWriter, writerDone)
 	return uiErr
 }
 
