@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -34,8 +37,8 @@ func newOpDetailsView(id uint64) *opDetailsView { return &opDetailsView{id: id} 
 // histWidth is the mini histogram's width for the view's width.
 func (v *opDetailsView) histWidth() int { return min(max(v.width-4, 20), 100) }
 
-// refresh queries the operation and rebuilds the lines.
-func (v *opDetailsView) refresh(src Source, st *styles, now time.Time) {
+// refreshFrom queries the operation and rebuilds the lines.
+func (v *opDetailsView) refreshFrom(src Source, st *styles, now time.Time) {
 	d, ok := src.Operation(v.id, histBuckets(v.histWidth()))
 	v.set(d, ok)
 	v.spans = append(append(v.spans[:0], v.d.Slowest...), v.d.Running...)
@@ -259,8 +262,8 @@ func (v *opDetailsView) flow(items []string, indent string, st *styles, w int) {
 	v.lines = append(v.lines, st.padLine(line, w))
 }
 
-// title describes the operation for the title line.
-func (v *opDetailsView) title(st *styles) string {
+// describe describes the operation for the title line.
+func (v *opDetailsView) describe(st *styles) string {
 	if !v.found {
 		return st.bold.r("operation " + strconv.FormatUint(v.id, 10))
 	}
@@ -298,5 +301,96 @@ func fmtSpan(d time.Duration) string {
 		return strconv.Itoa(m) + "m" + strconv.Itoa(s) + "s"
 	default:
 		return strconv.Itoa(int(d/time.Hour)) + "h" + strconv.Itoa(int(d%time.Hour/time.Minute)) + "m"
+	}
+}
+
+// The operation details as a screen.
+
+var opDetailsKeys = &keySet{name: "operation details",
+	bindings: []binding{keyMoveSelect, keyPage, keyEnds,
+		{keys: []string{"enter"}, acts: []action{actEnter}, label: "enter", desc: "open the selected span (its details and trace)",
+			foot: "open span", footPrio: 70},
+		keyOpSpans, keyEscBack},
+	mouse: "click a span: select (again: open); wheel: move"}
+
+func (v *opDetailsView) keys() *keySet { return opDetailsKeys }
+
+func (v *opDetailsView) refresh(a *App, _ nav) {
+	v.width, v.height = a.width, a.detailRows()
+	v.refreshFrom(a.src, a.st, a.now())
+}
+
+func (v *opDetailsView) layout(a *App) {
+	v.width, v.height = a.width, a.detailRows()
+	if v.found {
+		v.build(a.st, a.now())
+	}
+}
+
+func (v *opDetailsView) title(a *App) string { return v.describe(a.st) }
+
+func (v *opDetailsView) status(a *App) string {
+	if v.gone {
+		return a.st.warn.r("the operation is no longer known; showing the last copy")
+	}
+	return ""
+}
+
+func (v *opDetailsView) body(_ *App, h int, line func(string)) {
+	for i := range h {
+		if j := v.scroll + i; j < len(v.lines) {
+			line(v.lines[j])
+		} else {
+			line("")
+		}
+	}
+}
+
+func (v *opDetailsView) moveBy(a *App, n int) { v.move(n, a.st, a.now()) }
+
+func (v *opDetailsView) act(a *App, act action) (tea.Cmd, bool) {
+	switch act {
+	case actUp:
+		v.move(-1, a.st, a.now())
+	case actDown:
+		v.move(1, a.st, a.now())
+	case actPageUp:
+		v.move(-a.rows(), a.st, a.now())
+	case actPageDown:
+		v.move(a.rows(), a.st, a.now())
+	case actTop:
+		v.move(math.MinInt32/2, a.st, a.now())
+		v.scroll = 0
+	case actBottom:
+		v.move(math.MaxInt32/2, a.st, a.now())
+		v.scrollBy(len(v.lines))
+	case actSpans:
+		if v.found {
+			r := &v.d.Row
+			a.showOpSpans(r.Service, r.Name, r.Kind)
+		}
+	case actEnter:
+		s, ok := v.selected()
+		switch {
+		case !ok:
+			a.statusf(false, "no span to open")
+		case !s.Stored:
+			a.statusf(false, "that span is no longer stored (retention or the memory budget removed it)")
+		default:
+			a.open(target{linkSpan, s.ID})
+		}
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+func (v *opDetailsView) click(a *App, _, y int) {
+	if k, ok := v.spanAt(v.scroll + y); ok {
+		if k == v.sel {
+			a.do(actEnter)
+		} else {
+			v.move(k-v.sel, a.st, a.now())
+		}
 	}
 }

@@ -4,14 +4,10 @@ import (
 	"strconv"
 	"strings"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/charmbracelet/x/ansi"
 )
-
-// target is where a link of a details view leads.
-type target struct {
-	view viewID // viewDetails (a span), viewGoroutine or viewResource
-	id   uint64
-}
 
 // pageLink is a line of a page that leads somewhere.
 type pageLink struct {
@@ -215,4 +211,83 @@ func (l *latest[T]) set(d T, ok bool) {
 	case l.found:
 		l.gone = true
 	}
+}
+
+// The keys and mouse of a page with links, which every such screen shares.
+
+// pageKeys builds the key set of a page with links; jumps are its own
+// keys after the shared ones.
+func pageKeys(name string, jumps ...binding) *keySet {
+	return &keySet{name: name,
+		bindings: append([]binding{keyMoveScroll, keyPage, keyEnds, keyOpenLink, keyEscBack}, jumps...),
+		mouse:    "click a link: select (again: open); wheel: scroll"}
+}
+
+func (p *page) body(_ *App, h int, line func(string)) {
+	for i := range h {
+		if j := p.scroll + i; j < len(p.lines) {
+			line(p.lines[j])
+		} else {
+			line("")
+		}
+	}
+}
+
+// act moves through the page's links (one line at a time), scrolls it, or
+// opens the selected link.
+func (p *page) act(a *App, act action) (tea.Cmd, bool) {
+	h := a.detailRows()
+	switch act {
+	case actUp:
+		p.step(a.st, -1, h)
+	case actDown:
+		p.step(a.st, 1, h)
+	case actPageUp:
+		p.scrollBy(-h, h)
+	case actPageDown:
+		p.scrollBy(h, h)
+	case actTop:
+		p.scrollBy(-1<<30, h)
+	case actBottom:
+		p.scrollBy(1<<30, h)
+	case actEnter:
+		t, ok := p.selected()
+		if !ok {
+			a.statusf(false, "nothing here leads anywhere")
+			break
+		}
+		a.open(t)
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+func (p *page) moveBy(a *App, n int) { p.scrollBy(n, a.detailRows()) }
+
+// click selects the link on line y of the body, and opens it when it
+// already was selected.
+func (p *page) click(a *App, _, y int) {
+	if y < 0 {
+		return
+	}
+	i := p.linkAt(p.scroll + y)
+	switch {
+	case i < 0:
+	case i == p.sel:
+		a.open(p.links[i].to)
+	default:
+		p.highlight(a.st, i)
+	}
+}
+
+// pageTitle is the title of a page: its name, the lines shown and how
+// far back esc goes.
+func (a *App) pageTitle(name string, p *page) string {
+	st := a.st
+	s := st.bold.r(name) + a.lineRange(p.scroll, len(p.lines), a.detailRows())
+	if n := len(a.stack) - 1; n > 0 {
+		s += st.muted.r("  " + st.sym.bullet + " " + strconv.Itoa(n) + " back")
+	}
+	return s
 }
