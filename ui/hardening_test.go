@@ -147,7 +147,6 @@ func BenchmarkDetailsHugeSpanKey(b *testing.B) {
 	press(a, "j", "j")
 	hugeSpan(f, a.tasks.selID)
 	press(a, "enter")
-	msg := tickMsg(time.Now())
 	i := 0
 	for b.Loop() {
 		if i%2 == 0 {
@@ -156,7 +155,79 @@ func BenchmarkDetailsHugeSpanKey(b *testing.B) {
 			press(a, "k")
 		}
 		i++
-		a.Update(msg)
+		a.Update(nextTick(a))
 		_ = a.View()
+	}
+}
+
+// Ticks that find nothing changed in the model query nothing and draw
+// nothing new; a change in the counters is queried and drawn, the rows at
+// most every liveEvery and the header's figures at most every
+// figuresEvery.
+func TestQuietTicksCostNothing(t *testing.T) {
+	f := newFake(300)
+	f.hdr.Running, f.hdr.Goroutines = 0, 0 // nothing on screen moves with the clock
+	a := newApp(t, f, Options{}, 120, 40)
+	t0 := time.Now()
+	a.Update(tickMsg(t0))
+	queries := func() int { f.mu.Lock(); defer f.mu.Unlock(); return len(f.tq) }
+	q0, v0 := queries(), frame(a)
+	for i := 1; i <= 9; i++ {
+		a.Update(tickMsg(t0.Add(time.Duration(i) * 100 * time.Millisecond)))
+	}
+	if q := queries(); q != q0 {
+		t.Errorf("%d queries in quiet ticks", q-q0)
+	}
+	if frame(a) != v0 {
+		t.Error("a quiet tick changed the frame")
+	}
+	// Ticks slow down once nothing has changed for a while.
+	for i := 10; i <= 40; i++ {
+		a.Update(tickMsg(t0.Add(time.Duration(i) * 100 * time.Millisecond)))
+	}
+	if d := a.pace.every(a.opts.Tick); d != quietTick {
+		t.Errorf("quiet tick every %v", d)
+	}
+	// New spans arrive: the rows are queried again within liveEvery, and
+	// the ticks speed up.
+	at := t0.Add(4 * time.Second)
+	f.mu.Lock()
+	f.hdr.Received += 100
+	f.hdr.SpansPerSec = 1000
+	f.mu.Unlock()
+	q1 := queries()
+	for i := 1; i <= int(liveEvery/(100*time.Millisecond))+1; i++ {
+		a.Update(tickMsg(at.Add(time.Duration(i) * 100 * time.Millisecond)))
+	}
+	if queries() == q1 {
+		t.Error("a change in the counters was not queried")
+	}
+	if d := a.pace.every(a.opts.Tick); d != a.opts.Tick {
+		t.Errorf("busy tick every %v", d)
+	}
+	// A steady stream: every tick changes the counters, the rows are
+	// queried at most every liveEvery, the header redrawn once a second.
+	q2 := queries()
+	heads := map[string]bool{}
+	at = at.Add(time.Second)
+	for i := 1; i <= 10; i++ {
+		f.mu.Lock()
+		f.hdr.Received += 100
+		f.hdr.SpansPerSec += 1
+		f.mu.Unlock()
+		a.Update(tickMsg(at.Add(time.Duration(i) * 100 * time.Millisecond)))
+		heads[a.head[0]+a.head[1]] = true
+	}
+	if n := queries() - q2; n < 3 || n > 5 {
+		t.Errorf("%d queries in a second of ticks, want one every %v", n, liveEvery)
+	}
+	if len(heads) > 2 {
+		t.Errorf("the header changed %d times in a second", len(heads))
+	}
+	// A key is answered at once.
+	q3 := queries()
+	press(a, "j")
+	if queries() == q3 {
+		t.Error("a key was not answered at once")
 	}
 }

@@ -809,10 +809,9 @@ func BenchmarkGoroutineFrame(b *testing.B) {
 	f := newFake(2000)
 	a := newApp(b, f, Options{}, 200, 50)
 	a.open(target{linkGoroutine, 4})
-	msg := tickMsg(time.Now())
 	b.ReportAllocs()
 	for b.Loop() {
-		a.Update(msg)
+		a.Update(nextTick(a))
 		_ = a.View()
 	}
 }
@@ -823,10 +822,9 @@ func BenchmarkResourcesFrame(b *testing.B) {
 	f := newFake(2000)
 	a := newApp(b, f, Options{}, 200, 50)
 	press(a, "r")
-	msg := tickMsg(time.Now())
 	b.ReportAllocs()
 	for b.Loop() {
-		a.Update(msg)
+		a.Update(nextTick(a))
 		_ = a.View()
 	}
 }

@@ -1,5 +1,7 @@
 package ui
 
+import "time"
+
 // Helpers that find the screens of the App the tests look into.
 
 // viewName names the screen on top, as its help does.
@@ -54,3 +56,13 @@ func linkView(t target) string { return screenFor(t).keys().name }
 
 // keySets are the key sets of every screen.
 var keySets = []*keySet{tasksKeys, opsKeys, resourcesKeys, detailsKeys, traceKeys, opDetailsKeys, goroutineKeys, resourceKeys, pagerKeys}
+
+// nextTick is a tick a second after the last one: every tick in a test
+// refreshes, as it would in a second of real time.
+func nextTick(a *App) tickMsg {
+	last := a.pace.last
+	if last.IsZero() {
+		last = time.Now()
+	}
+	return tickMsg(last.Add(time.Second))
+}

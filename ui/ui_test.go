@@ -34,7 +34,7 @@ func press(a *App, keys ...string) tea.Cmd {
 }
 
 func tick(a *App) tea.Cmd {
-	_, cmd := a.Update(tickMsg(time.Now()))
+	_, cmd := a.Update(nextTick(a))
 	return cmd
 }
 
@@ -768,7 +768,7 @@ func TestWarningsLineAndPanel(t *testing.T) {
 	f.mu.Lock()
 	f.warns = nil
 	f.mu.Unlock()
-	a.Update(tickMsg(time.Now()))
+	a.Update(nextTick(a))
 	if head := ansi.Strip(strings.Split(frame(a), "\n")[headerLines-1]); !strings.Contains(head, "no warnings") {
 		t.Errorf("calm warnings line = %q", head)
 	}
