@@ -32,10 +32,10 @@ func (probeKind) dimmed(*model.OpRow) bool                 { return false }
 func (probeKind) fetch(src Source, q model.Query) model.Page[model.OpRow] {
 	return src.Operations(q)
 }
-func (probeKind) keys() *keySet                 { return probeKeys }
-func (probeKind) noun() string                  { return "probes" }
+func (probeKind) keys() *keySet                  { return probeKeys }
+func (probeKind) noun() string                   { return "probes" }
 func (probeKind) figures(*App, *strings.Builder) {}
-func (probeKind) empty(*App) string             { return "no probes" }
+func (probeKind) empty(*App) string              { return "no probes" }
 func (probeKind) act(a *App, t *table[model.OpRow], act action) (tea.Cmd, bool) {
 	if act == actEnter {
 		a.statusf(false, "probe "+t.rows[t.selRow].Name)
