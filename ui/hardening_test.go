@@ -69,6 +69,25 @@ func TestWarningsPanelKeepsRowsAround(t *testing.T) {
 	}
 }
 
+// The open warnings panel shows warnings that arrive after it opened.
+func TestWarningsPanelFollowsTheModel(t *testing.T) {
+	f := newFake(300)
+	f.warns = nil
+	a := newApp(t, f, Options{}, 120, 40)
+	press(a, "W")
+	if !strings.Contains(plain(a), "no warnings: nothing has crossed a threshold") {
+		t.Fatalf("panel without warnings:\n%s", plain(a))
+	}
+	f.mu.Lock()
+	f.warns = []model.Warning{{Kind: model.WarnLost, Count: 3, Text: "3 spans were never ended", Flag: "--warn-lost"}}
+	f.hdr.Received++
+	f.mu.Unlock()
+	tick(a)
+	if s := plain(a); !strings.Contains(s, "3 spans were never ended [--warn-lost]") {
+		t.Errorf("the open panel did not follow the model:\n%s", s)
+	}
+}
+
 // hugeSpan gives span id of f a 1 MB name and a 10 MB attribute value.
 func hugeSpan(f *fakeSource, id uint64) (name, value string) {
 	name = strings.Repeat("n", 1<<20)

@@ -78,6 +78,7 @@ func (a *App) tickRefresh(now time.Time) {
 	p.lastData = now
 	a.hdr = h
 	a.warns = a.src.Warnings()
+	a.prepareWarnings()
 	a.top.refresh(a, a.keepNav())
 	if now.Sub(p.lastFigures) >= figuresEvery || due {
 		p.lastFigures = now
