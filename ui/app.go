@@ -76,7 +76,6 @@ type tableState struct {
 	filterErr string
 	header    string
 	lines     []string
-	lastQuery model.Query
 	// tree lists the rows as a tree (the tasks view's tree mode).
 	tree bool
 }
@@ -130,7 +129,6 @@ type App struct {
 	warnPanel bool
 	warnBox   []string
 	tabHits   []tabHit
-	quitting  bool
 	pace      pace
 }
 
@@ -252,7 +250,6 @@ func (a *App) keys() []binding { return a.allKeys(a.top.keys()) }
 func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := msg.String()
 	if k == "ctrl+c" {
-		a.quitting = true
 		return tea.Quit
 	}
 	a.status, a.statusBad = "", false
@@ -264,7 +261,6 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	if a.help {
 		// Any key closes the help; q still quits.
 		if k == "q" {
-			a.quitting = true
 			return tea.Quit
 		}
 		a.help = false
@@ -286,7 +282,6 @@ func (a *App) do(act action) tea.Cmd {
 	}
 	switch {
 	case act == actQuit:
-		a.quitting = true
 		return tea.Quit
 	case act == actHelp:
 		a.help, a.warnPanel = !a.help, false

@@ -1,6 +1,10 @@
 package ui
 
-import "time"
+import (
+	"time"
+
+	"github.com/spantop/spantop/model"
+)
 
 // Helpers that find the screens of the App the tests look into.
 
@@ -65,4 +69,15 @@ func nextTick(a *App) tickMsg {
 		last = time.Now()
 	}
 	return tickMsg(last.Add(time.Second))
+}
+
+// queryLog is a Source that keeps the last tasks query it answered.
+type queryLog struct {
+	Source
+	last model.Query
+}
+
+func (q *queryLog) Tasks(x model.Query) model.Page[model.TaskRow] {
+	q.last = x
+	return q.Source.Tasks(x)
 }

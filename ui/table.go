@@ -132,7 +132,6 @@ func (t *table[T]) query(limit int, n nav) model.Query {
 // prepares its rows.
 func (t *table[T]) fetch(src Source, limit int, n nav, st *styles) {
 	q := t.query(limit, n)
-	t.lastQuery = q
 	t.apply(t.kind.fetch(src, q), st)
 }
 

@@ -232,9 +232,10 @@ func TestOperationDetailsView(t *testing.T) {
 
 func TestTreeModeView(t *testing.T) {
 	for _, opts := range []Options{{}, {ASCII: true}} {
-		a := newApp(t, modelSource{demoModel()}, opts, 120, 40)
+		src := &queryLog{Source: modelSource{demoModel()}}
+		a := newApp(t, src, opts, 120, 40)
 		press(a, "T")
-		if !a.tasks.tree || !a.tasks.lastQuery.Tree {
+		if !a.tasks.tree || !src.last.Tree {
 			t.Fatal("T did not turn tree mode on")
 		}
 		s := plain(a)
@@ -266,14 +267,15 @@ func TestTreeModeView(t *testing.T) {
 			t.Errorf("orphan not marked:\n%s", s)
 		}
 		press(a, "esc", "T")
-		if a.tasks.tree || a.tasks.lastQuery.Tree || strings.Contains(plain(a), "├─") {
+		if a.tasks.tree || src.last.Tree || strings.Contains(plain(a), "├─") {
 			t.Error("T again did not turn tree mode off")
 		}
 	}
 }
 
 func TestRegexpFilterLive(t *testing.T) {
-	a := newApp(t, modelSource{demoModel()}, Options{}, 120, 40)
+	src := &queryLog{Source: modelSource{demoModel()}}
+	a := newApp(t, src, Options{}, 120, 40)
 	total := a.tasks.total
 	press(a, "/")
 	typed := ""
@@ -281,8 +283,8 @@ func TestRegexpFilterLive(t *testing.T) {
 		press(a, string(k))
 		typed += string(k)
 		// Every key press queries with what is typed so far.
-		if a.tasks.lastQuery.Filter != typed {
-			t.Fatalf("after %q the query's filter is %q", typed, a.tasks.lastQuery.Filter)
+		if src.last.Filter != typed {
+			t.Fatalf("after %q the query's filter is %q", typed, src.last.Filter)
 		}
 	}
 	if a.tasks.total != 270+4+3 || a.tasks.filterErr != "" { // the history, the trace's charges and checkouts
@@ -365,7 +367,8 @@ func TestBackgroundColour(t *testing.T) {
 }
 
 func TestMouseInEveryView(t *testing.T) {
-	a := newApp(t, modelSource{demoModel()}, Options{}, 120, 40)
+	src := &queryLog{Source: modelSource{demoModel()}}
+	a := newApp(t, src, Options{}, 120, 40)
 	click := func(x, y int) { a.Update(tea.MouseClickMsg{X: x, Y: y, Button: tea.MouseLeft}) }
 	wheel := func(b tea.MouseButton) { a.Update(tea.MouseWheelMsg{X: 10, Y: 10, Button: b}) }
 
@@ -377,12 +380,12 @@ func TestMouseInEveryView(t *testing.T) {
 	}
 	x := strings.Index(ansi.Strip(a.tasks.header), "Name")
 	click(x+1, colHeaderY)
-	if q := a.tasks.lastQuery; q.Sort != model.TaskName || !q.Tree {
+	if q := src.last; q.Sort != model.TaskName || !q.Tree {
 		t.Errorf("tree: header click sorted by %v tree %v", q.Sort, q.Tree)
 	}
 	before := a.tasks.selRow
 	wheel(tea.MouseWheelUp)
-	if a.tasks.selRow != before-3 || !a.tasks.lastQuery.Tree {
+	if a.tasks.selRow != before-3 || !src.last.Tree {
 		t.Errorf("tree: wheel from %d to %d", before, a.tasks.selRow)
 	}
 
