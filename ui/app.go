@@ -65,14 +65,8 @@ type tickMsg time.Time
 
 // tableState is the part of a table the App reads directly.
 type tableState struct {
-	filter string
-	// follow keeps the selection on the first row while it is there, so a
-	// live table shows its top instead of following a span that sinks.
-	follow    bool
-	selRow    int
-	selID     uint64
-	offset    int
-	total     int
+	window
+	filter    string
 	filterErr string
 	header    string
 	lines     []string

@@ -50,13 +50,6 @@ type cached struct {
 	s    string
 }
 
-// nav is a navigation request: move the selection by move ranks and show it
-// at screen row row; or go to the top or the bottom.
-type nav struct {
-	move, row   int
-	top, bottom bool
-}
-
 // tableKind is what makes a table view: its columns, how its rows are
 // fetched, identified, cached and dimmed, its key set and what its own keys
 // do. A table view is one file with one tableKind; a kind that lacks a part
@@ -108,7 +101,7 @@ type table[T any] struct {
 func newTable[T any](kind tableKind[T]) *table[T] {
 	t := &table[T]{kind: kind, cols: kind.columns(), cache: map[uint64]cached{}, spare: map[uint64]cached{}}
 	t.sort, t.desc = kind.defaultSort()
-	t.follow = true
+	t.follow, t.live = true, true
 	t.h.SetSeed(maphash.MakeSeed())
 	return t
 }
@@ -116,76 +109,38 @@ func newTable[T any](kind tableKind[T]) *table[T] {
 // query builds the Query for a window of limit rows after navigation n.
 func (t *table[T]) query(limit int, n nav) model.Query {
 	q := model.Query{Sort: t.sort, Desc: t.desc, Filter: t.filter, Limit: limit, Tree: t.tree}
-	switch {
-	case n.top, t.follow && n.move == 0 && !n.bottom:
-		q.Row = 0
-	case n.bottom:
-		q.Offset, q.Row = math.MaxInt32, limit-1
-	default:
-		q.Anchor, q.Move, q.Offset = t.selID, n.move, t.offset
-		q.Row = min(max(n.row, 0), max(limit-1, 0))
-	}
+	q.Anchor, q.Move, q.Row, q.Offset = t.place(limit, n)
 	return q
 }
 
 // fetch queries the source for the window after navigation n and
 // prepares its rows.
 func (t *table[T]) fetch(src Source, limit int, n nav, st *styles) {
-	q := t.query(limit, n)
-	t.apply(t.kind.fetch(src, q), st)
+	t.apply(t.kind.fetch(src, t.query(limit, n)), st)
 }
 
 func (t *table[T]) state() *tableState { return &t.tableState }
 
+// idAt is the ID of row i on screen.
+func (t *table[T]) idAt(i int) uint64 { return t.kind.rowID(&t.rows[i]) }
+
 // local applies a navigation within the rows already fetched; it reports
 // false when the target lies outside them (a query is needed).
-func (t *table[T]) local(n nav) bool {
-	var i int
-	switch {
-	case n.top:
-		if t.offset != 0 {
-			return false
-		}
-		i = 0
-	case n.bottom:
-		if t.offset+len(t.rows) < t.total {
-			return false
-		}
-		i = len(t.rows) - 1
-	default:
-		i = t.selRow + n.move
-	}
-	if i < 0 || i >= len(t.rows) {
-		return false
-	}
-	t.selRow, t.selID = i, t.kind.rowID(&t.rows[i])
-	t.follow = t.offset == 0 && i == 0
-	return true
-}
+func (t *table[T]) local(n nav) bool { return t.window.local(n, len(t.rows), t.idAt) }
 
 // selectRow selects the i-th row on screen, if there is one.
 func (t *table[T]) selectRow(i int) bool {
 	if i < 0 || i >= len(t.rows) {
 		return false
 	}
-	t.selRow, t.selID = i, t.kind.rowID(&t.rows[i])
-	t.follow = t.offset == 0 && i == 0
+	t.pick(i, t.idAt)
 	return true
 }
 
 // apply takes a page from the source and prepares its rows.
 func (t *table[T]) apply(p model.Page[T], st *styles) {
-	t.rows, t.total, t.offset, t.filterErr = p.Rows, p.Total, p.Offset, p.FilterErr
-	if len(t.rows) == 0 {
-		t.selID, t.selRow = 0, 0
-	} else {
-		s := p.Selected
-		if s < 0 || s >= len(t.rows) {
-			s = min(max(t.selRow, 0), len(t.rows)-1)
-		}
-		t.selRow, t.selID = s, t.kind.rowID(&t.rows[s])
-	}
-	t.follow = t.offset == 0 && t.selRow == 0
+	t.rows, t.filterErr = p.Rows, p.FilterErr
+	t.settle(len(p.Rows), p.Total, p.Offset, p.Selected, t.idAt)
 	if absent := t.absentCols(); absent != t.absent {
 		t.absent = absent
 		t.gen++

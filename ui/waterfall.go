@@ -212,10 +212,9 @@ type traceView struct {
 	// collapsed holds the IDs of the folded rows, in folding order.
 	collapsed []uint64
 
+	window
 	v                model.TraceView
 	found, gone      bool
-	selID            uint64
-	selRow, offset   int
 	lay              wfLayout
 	lines            []string
 	header, services string
@@ -224,7 +223,7 @@ type traceView struct {
 }
 
 func newTraceView(id model.TraceID, span uint64) *traceView {
-	return &traceView{traceID: id, span: span, selID: span}
+	return &traceView{traceID: id, span: span, window: window{selID: span}}
 }
 
 // query builds the TraceQuery for a window of limit rows after n.
@@ -233,14 +232,7 @@ func (t *traceView) query(limit int, n nav) model.TraceQuery {
 	if t.traceID.IsZero() {
 		q.Span = t.span
 	}
-	switch {
-	case n.top:
-	case n.bottom:
-		q.Offset, q.Row = math.MaxInt32, limit-1
-	default:
-		q.Anchor, q.Move, q.Offset = t.selID, n.move, t.offset
-		q.Row = min(max(n.row, 0), max(limit-1, 0))
-	}
+	q.Anchor, q.Move, q.Row, q.Offset = t.place(limit, n)
 	return q
 }
 
@@ -255,36 +247,16 @@ func (t *traceView) fetch(src Source, limit int, n nav, st *styles, w int) {
 		t.gone = true // keep showing the last copy
 	}
 	if len(t.v.Rows) > 0 {
-		s := t.v.Selected
-		if s < 0 || s >= len(t.v.Rows) {
-			s = min(max(t.selRow, 0), len(t.v.Rows)-1)
-		}
-		t.selRow, t.selID, t.offset = s, t.v.Rows[s].ID, t.v.Offset
+		t.settle(len(t.v.Rows), t.v.Total, t.v.Offset, t.v.Selected, t.idAt)
 	}
 	t.prepare(st, w)
 }
 
+// idAt is the ID of row i on screen.
+func (t *traceView) idAt(i int) uint64 { return t.v.Rows[i].ID }
+
 // local moves the selection within the rows already fetched (paused).
-func (t *traceView) local(n nav) bool {
-	i := t.selRow + n.move
-	switch {
-	case n.top:
-		if t.offset != 0 {
-			return false
-		}
-		i = 0
-	case n.bottom:
-		if t.offset+len(t.v.Rows) < t.v.Total {
-			return false
-		}
-		i = len(t.v.Rows) - 1
-	}
-	if i < 0 || i >= len(t.v.Rows) {
-		return false
-	}
-	t.selRow, t.selID = i, t.v.Rows[i].ID
-	return true
-}
+func (t *traceView) local(n nav) bool { return t.window.local(n, len(t.v.Rows), t.idAt) }
 
 // prepare renders the rows, the header and the legend for width w.
 func (t *traceView) prepare(st *styles, w int) {
