@@ -79,7 +79,7 @@ func TestGoldenRuntime(t *testing.T) {
 				a := newApp(t, newFake(300), Options{Listen: "grpc 127.0.0.1:4317  http 127.0.0.1:4318"}, sz[0], sz[1])
 				v.open(t, a)
 				checkFrame(t, a, sz[0], sz[1])
-				golden.RequireEqual(t, trimmed(plain(a)))
+				golden.RequireEqual(t, viewPart(a))
 				if v.page {
 					lines := pageLines(a)
 					t.Run("page", func(t *testing.T) {
