@@ -34,12 +34,9 @@ type opDetailsView struct {
 
 func newOpDetailsView(id uint64) *opDetailsView { return &opDetailsView{id: id} }
 
-// histWidth is the mini histogram's width for the view's width.
-func (v *opDetailsView) histWidth() int { return min(max(v.width-4, 20), 100) }
-
 // refreshFrom queries the operation and rebuilds the lines.
 func (v *opDetailsView) refreshFrom(src Source, st *styles, now time.Time) {
-	d, ok := src.Operation(v.id, histBuckets(v.histWidth()))
+	d, ok := src.Operation(v.id, histChartWidth(max(v.width, 20)))
 	v.set(d, ok)
 	v.spans = append(append(v.spans[:0], v.d.Slowest...), v.d.Running...)
 	v.sel = min(max(v.sel, 0), max(len(v.spans)-1, 0))
@@ -144,21 +141,9 @@ func (v *opDetailsView) build(st *styles, now time.Time) {
 	fig("max", st.fmtDur(r.Max), st.durStyle(r.Max))
 	v.flow(figs, "  ", st, w)
 
-	section("Latency (" + plural(int(d.Latency.Count), "span") + ")")
-	var ps []string
-	for k, p := range model.PercentileRanks {
-		if k < len(d.Latency.Percentiles) {
-			pd := d.Latency.Percentiles[k]
-			ps = append(ps, st.muted.r(percentileLabel(p)+" ")+st.durStyle(pd).r(st.fmtDur(pd)))
-		}
-	}
-	v.flow(ps, "  ", st, w)
-	rows := 3
-	if v.height >= 30 {
-		rows = 6
-	}
-	for _, l := range st.miniHistogram(&d.Latency, v.histWidth(), rows, st.accent) {
-		add("  " + l)
+	add("")
+	for _, l := range histLines(st, "Latency", "spans", &d.Latency, w) {
+		add(l)
 	}
 
 	steps := len(d.Rate)

@@ -187,7 +187,7 @@ func TestOperationDetailsView(t *testing.T) {
 	s := plain(a)
 	for _, want := range []string{
 		"operation POST /charge", "count 272", "errors 2.9% (8)",
-		"Latency (272 spans)", "p10 ", "p25 ", "p50 ", "p75 ", "p90 ", "p95 ", "p99 ", "p99.9 344.00ms",
+		"Latency · 272 spans", "p10 ", "p25 ", "p50 ", "p75 ", "p90 ", "p95 ", "p99 ", "p99.9  344.00ms",
 		"Last 5m (one column per 5s", "rate/s", "p99  ", "errors", "Slowest recent spans", "344.00ms", "2m25s ago", "In flight now",
 	} {
 		if !strings.Contains(s, want) {
