@@ -46,6 +46,7 @@ const (
 	linkGoroutine
 	linkResource
 	linkOperation
+	linkValue // a value cut short on the page, by its index
 )
 
 // target is where a link leads.

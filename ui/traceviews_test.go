@@ -200,7 +200,7 @@ func TestOperationDetailsView(t *testing.T) {
 	}
 	// j moves among the slowest spans; enter opens one; esc comes back to it.
 	press(a, "j", "j")
-	sp, _ := opd(a).selected()
+	sp, _ := opd(a).selectedSpan()
 	if opd(a).sel != 2 || sp.Duration != opd(a).d.Slowest[2].Duration {
 		t.Fatalf("selection %d", opd(a).sel)
 	}
@@ -223,7 +223,7 @@ func TestOperationDetailsView(t *testing.T) {
 	}
 	// Unknown operations say so.
 	v := newOpDetailsView(999)
-	v.width, v.height = 80, 17
+	v.width = 80
 	v.refreshFrom(a.src, a.st, demoNow)
 	if v.found || !strings.Contains(ansi.Strip(strings.Join(v.lines, "\n")), "not known") {
 		t.Error("unknown operation")
@@ -419,9 +419,21 @@ func TestMouseInEveryView(t *testing.T) {
 	if viewName(a) != "span details" || det(a).id != id {
 		t.Errorf("trace: double click: view %v", viewName(a))
 	}
-	// Details: a click on a span of the trace opens it; the wheel scrolls.
-	parent := det(a).trace.Rows[0]
-	click(30, colHeaderY+det(a).wfLine[0])
+	// Details: a click on a span of the trace selects it, a second opens
+	// it, as every link of a page; the wheel scrolls.
+	var parent model.TraceRow // another span of the trace
+	for _, r := range det(a).trace.Rows {
+		if r.ID != det(a).id && !r.Missing {
+			parent = r
+			break
+		}
+	}
+	at := det(a).links[det(a).linkTo(target{linkSpan, parent.ID})].line
+	click(30, colHeaderY+at)
+	if to, _ := det(a).selected(); to != (target{linkSpan, parent.ID}) || det(a).id == parent.ID {
+		t.Errorf("details: a click on the trace selected %v (showing %d, parent %d)", to, det(a).id, parent.ID)
+	}
+	click(30, colHeaderY+at)
 	if viewName(a) != "span details" || det(a).id != parent.ID || len(a.stack) != 3 {
 		t.Errorf("details: click on the trace opened %d (stack %d), want %d", det(a).id, len(a.stack), parent.ID)
 	}
@@ -433,13 +445,13 @@ func TestMouseInEveryView(t *testing.T) {
 
 	// Operation details: click a span to select it, again to open it.
 	press(a, "o", "enter")
-	line := opd(a).spanLine[3] - opd(a).scroll
+	line := opd(a).links[3].line - opd(a).scroll
 	click(10, firstRowY-1+line)
 	if opd(a).sel != 3 {
 		t.Fatalf("op details: click selected %d", opd(a).sel)
 	}
-	want, _ := opd(a).selected()
-	click(10, firstRowY-1+opd(a).spanLine[3]-opd(a).scroll)
+	want, _ := opd(a).selectedSpan()
+	click(10, firstRowY-1+opd(a).links[3].line-opd(a).scroll)
 	if viewName(a) != "span details" || det(a).id != want.ID {
 		t.Errorf("op details: second click: view %v det %d want %d", viewName(a), det(a).id, want.ID)
 	}

@@ -413,11 +413,20 @@ func TestDetailsView(t *testing.T) {
 	if !strings.Contains(s, "LIMIT 100") {
 		t.Error("long attribute value was cut")
 	}
-	// Scrolling.
+	// Scrolling: j stops at each link on screen (the rows of the trace),
+	// then scrolls a line at a time.
 	a.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	links := 0
+	for ; links < 50 && det(a).scroll == 0; links++ {
+		press(a, "j")
+	}
+	if links < 2 || links > 1+len(det(a).links) {
+		t.Errorf("j scrolled after %d presses with %d links", links, len(det(a).links))
+	}
+	s0 := det(a).scroll
 	press(a, "j", "j")
-	if det(a).scroll != 2 {
-		t.Errorf("scroll %d, want 2", det(a).scroll)
+	if det(a).scroll != s0+2 {
+		t.Errorf("scroll %d, want %d", det(a).scroll, s0+2)
 	}
 	press(a, "G")
 	if !strings.Contains(plain(a), "host.name = box") {
