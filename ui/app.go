@@ -454,6 +454,10 @@ func (a *App) restyle() {
 	}
 	a.footerFor = footerKey{}
 	a.layout()
+	// A page is built with its styles: build the one on show again (the
+	// others are when esc comes back to them).
+	a.top.refresh(a, a.keepNav())
+	a.prepareChrome()
 }
 
 // View joins the prepared lines: exactly height lines, none wider than width.

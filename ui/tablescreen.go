@@ -21,7 +21,7 @@ func (t *table[T]) refetch(a *App) { t.fetch(a.src, a.rows(), nav{row: t.selRow}
 
 func (t *table[T]) layout(a *App) { t.setWidth(a.width, a.st) }
 
-// go moves after navigation n: within the rows already fetched while
+// goTo moves after navigation n: within the rows already fetched while
 // paused, else by a query.
 func (t *table[T]) goTo(a *App, n nav) {
 	if a.paused && t.local(n) {
