@@ -209,7 +209,7 @@ func (b *pageBuilder) long(label, value string, sty style) {
 // way to see it whole: the line is a link to the value.
 func (b *pageBuilder) cut(prefix, label, value string) {
 	st := b.st
-	note := st.muted.r(" " + st.sym.ellipsis + " " + fmtBytes(int64(len(value))) + ", enter shows it whole")
+	note := st.muted.r(" (" + fmtBytes(int64(len(value))) + ", enter shows it whole)")
 	room := max(b.w-ansi.StringWidth(prefix)-ansi.StringWidth(note), 8)
 	head := firstLine(clip(value, 4*room))
 	b.link(prefix+st.truncate(sanitize(head), room)+note, target{linkValue, uint64(len(b.values))})
