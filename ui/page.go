@@ -334,14 +334,8 @@ func (p *page) act(a *App, act action) (tea.Cmd, bool) {
 			p.step(a.st, -1, h)
 		case actDown:
 			p.step(a.st, 1, h)
-		case actPageUp:
-			p.scrollBy(-h, h)
-		case actPageDown:
-			p.scrollBy(h, h)
-		case actTop:
-			p.scrollBy(-1<<30, h)
-		case actBottom:
-			p.scrollBy(1<<30, h)
+		default:
+			scrollAct(act, h, p.scrollBy)
 		}
 	case actEnter:
 		if p.sel < 0 || p.sel >= len(p.links) {
@@ -458,4 +452,26 @@ func (a *App) pageTitle(name string, p *page) string {
 		s += st.muted.r("  " + st.sym.bullet + " " + strconv.Itoa(n) + " back")
 	}
 	return s
+}
+
+// scrollAct carries out a scrolling action on a text h lines high; it
+// reports false for any other action.
+func scrollAct(act action, h int, scrollBy func(n, h int)) bool {
+	switch act {
+	case actUp:
+		scrollBy(-1, h)
+	case actDown:
+		scrollBy(1, h)
+	case actPageUp:
+		scrollBy(-h, h)
+	case actPageDown:
+		scrollBy(h, h)
+	case actTop:
+		scrollBy(-1<<30, h)
+	case actBottom:
+		scrollBy(1<<30, h)
+	default:
+		return false
+	}
+	return true
 }

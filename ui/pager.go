@@ -91,24 +91,7 @@ func (p *pager) body(a *App, h int, line func(string)) {
 func (p *pager) moveBy(a *App, n int) { p.scrollBy(n, a.detailRows()) }
 
 func (p *pager) act(a *App, act action) (tea.Cmd, bool) {
-	h := a.detailRows()
-	switch act {
-	case actUp:
-		p.scrollBy(-1, h)
-	case actDown:
-		p.scrollBy(1, h)
-	case actPageUp:
-		p.scrollBy(-h, h)
-	case actPageDown:
-		p.scrollBy(h, h)
-	case actTop:
-		p.scrollBy(-1<<30, h)
-	case actBottom:
-		p.scrollBy(1<<30, h)
-	default:
-		return nil, false
-	}
-	return nil, true
+	return nil, scrollAct(act, a.detailRows(), p.scrollBy)
 }
 
 func (p *pager) click(*App, int, int) {}

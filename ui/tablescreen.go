@@ -87,19 +87,25 @@ func (t *table[T]) click(a *App, x, y int) {
 }
 
 func (t *table[T]) body(a *App, h int, line func(string)) {
-	line(t.header)
+	listBody(a, h, t.header, t.lines, t.selRow, t.emptyText(a), line)
+}
+
+// listBody draws a list: its column header, then its rows, the selected
+// one in reverse video, or what to say when there are none.
+func listBody(a *App, h int, header string, lines []string, sel int, empty string, line func(string)) {
+	line(header)
 	for i := range h - 1 {
 		switch {
-		case i == 0 && len(t.lines) == 0:
-			line(a.st.padLine(a.st.muted.r(t.emptyText(a)), a.width))
-		case i >= len(t.lines):
+		case i == 0 && len(lines) == 0:
+			line(a.st.padLine(a.st.muted.r(empty), a.width))
+		case i >= len(lines):
 			line("")
-		case i == t.selRow:
+		case i == sel:
 			// One uniform bar: colours inside reverse video would turn
 			// into patches of another background.
-			line(a.st.reverse.r(ansi.Strip(t.lines[i])))
+			line(a.st.reverse.r(ansi.Strip(lines[i])))
 		default:
-			line(t.lines[i])
+			line(lines[i])
 		}
 	}
 }

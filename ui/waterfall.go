@@ -7,7 +7,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/spantop/spantop/model"
 )
@@ -378,19 +377,7 @@ func (t *traceView) status(a *App) string {
 }
 
 func (t *traceView) body(a *App, h int, line func(string)) {
-	line(t.header)
-	for i := range h - 1 {
-		switch {
-		case i == 0 && len(t.lines) == 0:
-			line(a.st.padLine(a.st.muted.r("  no span of this trace is stored"), a.width))
-		case i >= len(t.lines):
-			line("")
-		case i == t.selRow:
-			line(a.st.reverse.r(ansi.Strip(t.lines[i])))
-		default:
-			line(t.lines[i])
-		}
-	}
+	listBody(a, h, t.header, t.lines, t.selRow, "  no span of this trace is stored", line)
 }
 
 // goTo moves after navigation n: within the rows already fetched while
