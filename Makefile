@@ -11,7 +11,7 @@ BENCHSTAT := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .DEFAULT_GOAL := help
-.PHONY: help build run demo test bench bench-agentlib bench-all bench-bomb fuzz lint fmt screenshots soak clean
+.PHONY: help build run demo test bench bench-steady bench-agentlib bench-all bench-bomb fuzz lint fmt screenshots soak clean
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -35,6 +35,13 @@ bench: ## The headline figures: ingest vs a count-only ceiling, memory per span,
 	$(GO) test -run '^$$' -bench 'TasksQuery1M|ApplySteady' -benchtime 2000x ./model
 	$(GO) test -run '^$$' -bench 'TasksFrame1M' -benchtime 300x -count 3 ./ui
 	@echo "The cost of agentlib to the application it runs in: make bench-agentlib"
+
+# The whole process with its UI in tmux at a fixed rate, next to a receiver
+# that only counts spans, in the same run. BEFORE=path/to/another/spantop
+# measures that binary in the same run too (e.g. a build of main).
+bench-steady: build ## CPU of the whole process with the UI on (tmux 200x50) at 10k spans/s and idle, vs a count-only receiver.
+	$(GO) build -o bin/benchsteady ./scripts/benchsteady
+	./bin/benchsteady $(BENCH_STEADY_ARGS) $(BEFORE) $(BIN)
 
 # Off and on run side by side in each of several processes, so that drift in
 # the machine's speed falls on both; benchstat compares them.

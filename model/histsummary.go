@@ -51,11 +51,21 @@ func (h *smallHist) record(v int64) {
 	h.count++
 }
 
-// summarize builds a HistSummary from any histogram that can tell how many
-// values lie at or below a value and its quantiles.
-func summarize(count uint64, lo, hi int64, quantile func(q float64) time.Duration, atOrBelow func(v int64) uint64) HistSummary {
+// SummaryBuckets is how many buckets a summary has when its reader does
+// not ask for a number.
+const SummaryBuckets = 24
+
+// summarize builds the one HistSummary every histogram gives: its
+// percentiles at PercentileRanks and n buckets, linear from the minimum to
+// the top of the bulk as in tokio-console, each counting the values in its
+// range. each yields every bucket of the histogram: a value standing for
+// it and its count. A long tail would squeeze the bulk into the first
+// bucket, so when the maximum is more than twice the p99 the buckets stop
+// there and what lies above them counts as outliers (Count minus the
+// buckets' sum).
+func summarize(count uint64, lo, hi int64, quantile func(q float64) time.Duration, each func(yield func(v int64, c uint64)), n int) HistSummary {
 	s := HistSummary{Count: count}
-	if count == 0 {
+	if count == 0 || n <= 0 {
 		return s
 	}
 	s.Min, s.Max = time.Duration(lo), time.Duration(hi)
@@ -63,32 +73,23 @@ func summarize(count uint64, lo, hi int64, quantile func(q float64) time.Duratio
 	for i, p := range PercentileRanks {
 		s.Percentiles[i] = quantile(p / 100)
 	}
-	// The mini histogram: miniBuckets bars, linear between min and max as
-	// in tokio-console, each counting the values in its range.
-	const miniBuckets = 24
-	width := (hi - lo) / miniBuckets
-	if width < 1 {
-		width = 1
+	top := hi
+	if p99 := int64(quantile(0.99)); hi > 2*p99 {
+		top = 2 * p99
 	}
-	prev := uint64(0)
-	if lo > 0 {
-		prev = atOrBelow(lo - 1)
+	width := max((top-lo+int64(n))/int64(n), 1) // ceil((top-lo+1)/n)
+	s.Buckets = make([]uint64, n)
+	s.BucketEdges = make([]time.Duration, n+1)
+	for k := range s.BucketEdges {
+		s.BucketEdges[k] = time.Duration(lo + int64(k)*width)
 	}
-	for b := 0; b < miniBuckets; b++ {
-		from := lo + int64(b)*width
-		to := from + width - 1
-		if b == miniBuckets-1 || to >= hi {
-			to = hi
+	each(func(v int64, c uint64) {
+		v = min(max(v, lo), hi)
+		if c == 0 || v > top {
+			return // an outlier
 		}
-		n := atOrBelow(to)
-		s.BucketEdges = append(s.BucketEdges, time.Duration(from))
-		s.Buckets = append(s.Buckets, n-min(prev, n))
-		prev = n
-		if to >= hi {
-			break
-		}
-	}
-	s.BucketEdges = append(s.BucketEdges, time.Duration(hi))
+		s.Buckets[min(int((v-lo)/width), n-1)] += c
+	})
 	return s
 }
 
@@ -96,7 +97,7 @@ func (h *smallHist) summary() HistSummary {
 	if h == nil {
 		return HistSummary{}
 	}
-	return summarize(h.count, h.min, h.max, h.quantile, h.atOrBelow)
+	return summarize(h.count, h.min, h.max, h.quantile, h.each, SummaryBuckets)
 }
 
 func (h *smallHist) quantile(q float64) time.Duration {
@@ -112,43 +113,37 @@ func (h *smallHist) quantile(q float64) time.Duration {
 	return time.Duration(h.max)
 }
 
-// atOrBelow counts values in buckets that end at or below v, plus the part
-// of v's own bucket below it, assuming values spread evenly in a bucket.
-func (h *smallHist) atOrBelow(v int64) uint64 {
-	if v >= h.max {
-		return h.count
+// each yields every bucket that holds values: its middle, within the
+// values seen, and its count.
+func (h *smallHist) each(yield func(v int64, c uint64)) {
+	for b, n := range h.buckets {
+		if n > 0 {
+			lo, hi := smallRange(b)
+			yield(lo+(hi-lo)/2, uint64(n))
+		}
 	}
-	var n uint64
-	vb := smallBucket(v)
-	for b := 0; b < vb; b++ {
-		n += uint64(h.buckets[b])
-	}
-	lo, hi := smallRange(vb)
-	n += uint64(float64(h.buckets[vb]) * float64(v-lo+1) / float64(hi-lo+1))
-	return n
 }
 
-// Summary describes the histogram for a details view.
-func (h *Histogram) Summary() HistSummary {
-	return summarize(h.count, h.min, h.max, h.Quantile, h.atOrBelow)
+// Summary describes the histogram for a details view in SummaryBuckets
+// buckets.
+func (h *Histogram) Summary() HistSummary { return h.SummaryIn(SummaryBuckets) }
+
+// SummaryIn describes the histogram for a details view in n buckets.
+func (h *Histogram) SummaryIn(n int) HistSummary {
+	return summarize(h.count, h.min, h.max, h.Quantile, h.each, n)
 }
 
-func (h *Histogram) atOrBelow(v int64) uint64 {
-	if v >= h.max {
-		return h.count
-	}
-	var n uint64
-	vg, vs := bucketOf(max(v, 0))
+// each yields every bucket that holds values: its middle and its count.
+func (h *Histogram) each(yield func(v int64, c uint64)) {
 	for g, grp := range h.groups {
-		if grp == nil || g > vg {
+		if grp == nil {
 			continue
 		}
-		for s, c := range grp {
-			if g == vg && s > vs {
-				break
+		for sub, c := range grp {
+			if c > 0 {
+				lo, hi := bucketRange(g, sub)
+				yield(lo+(hi-lo)/2, uint64(c))
 			}
-			n += uint64(c)
 		}
 	}
-	return n
 }

@@ -177,7 +177,7 @@ func (m *Model) Operation(id uint64, buckets int) (OpDetail, bool) {
 	buckets = min(buckets, maxOpBuckets)
 	s := opStats{op: op, rate: op.rate.rate(now),
 		p50: int64(op.hist.Quantile(0.50)), p95: int64(op.hist.Quantile(0.95)), p99: int64(op.hist.Quantile(0.99))}
-	d := OpDetail{Row: m.opRow(&s, now), Latency: op.hist.miniSummary(buckets), Step: OpStep}
+	d := OpDetail{Row: m.opRow(&s, now), Latency: op.hist.SummaryIn(min(buckets, maxOpBuckets)), Step: OpStep}
 
 	d.Rate = make([]float64, opSteps)
 	d.Errors = make([]uint32, opSteps)
@@ -253,47 +253,4 @@ func (m *Model) Operation(id uint64, buckets int) (OpDetail, bool) {
 		m.recent.put(o.ID, o.slot)
 	}
 	return d, true
-}
-
-// miniSummary summarises a histogram: percentiles at PercentileRanks and a
-// mini histogram of n linear buckets from the minimum to the top of the
-// bulk. A long tail would squeeze the bulk into the first bucket, so when
-// the maximum is more than twice the p99 the buckets stop at the p99 and
-// what lies above counts as outliers.
-func (h *Histogram) miniSummary(n int) HistSummary {
-	s := HistSummary{Count: h.count, Min: time.Duration(h.min), Max: time.Duration(h.max)}
-	s.Percentiles = make([]time.Duration, len(PercentileRanks))
-	for k, p := range PercentileRanks {
-		s.Percentiles[k] = h.Quantile(p / 100)
-	}
-	if h.count == 0 || n <= 0 {
-		return s
-	}
-	lo, hi := h.min, h.max
-	if p99 := int64(h.Quantile(0.99)); hi > 2*p99 {
-		hi = p99
-	}
-	width := max((hi-lo+int64(n))/int64(n), 1) // ceil((hi-lo+1)/n)
-	s.Buckets = make([]uint64, n)
-	s.BucketEdges = make([]time.Duration, n+1)
-	for k := range s.BucketEdges {
-		s.BucketEdges[k] = time.Duration(lo + int64(k)*width)
-	}
-	for g, grp := range h.groups {
-		if grp == nil {
-			continue
-		}
-		for sub, c := range grp {
-			if c == 0 {
-				continue
-			}
-			blo, bhi := bucketRange(g, sub)
-			v := min(max(blo+(bhi-blo)/2, h.min), h.max)
-			if v > hi {
-				continue // an outlier
-			}
-			s.Buckets[min(int((v-lo)/width), n-1)] += uint64(c)
-		}
-	}
-	return s
 }

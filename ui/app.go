@@ -14,7 +14,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/spantop/spantop/model"
 )
@@ -51,40 +50,6 @@ type Options struct {
 	Tick time.Duration
 }
 
-// viewID names a screen.
-type viewID int
-
-const (
-	viewTasks viewID = iota
-	viewOps
-	viewDetails
-	viewResources
-	viewGoroutine // a goroutine's details
-	viewResource  // a resource's (or a service's) details
-	viewTrace
-	viewOpDetails
-)
-
-func (v viewID) mask() viewMask {
-	switch v {
-	case viewOps:
-		return inOps
-	case viewDetails:
-		return inDetails
-	case viewResources:
-		return inResources
-	case viewGoroutine:
-		return inGoroutine
-	case viewResource:
-		return inResource
-	case viewTrace:
-		return inTrace
-	case viewOpDetails:
-		return inOpDetails
-	}
-	return inTasks
-}
-
 // Screen layout: four header lines (the last one the warnings), the title line, the column header,
 // the rows, the status line and the footer.
 const (
@@ -98,47 +63,31 @@ const (
 // tickMsg drives the refresh.
 type tickMsg time.Time
 
-// tableUI is what the App needs of a table, whatever its row type.
-type tableUI interface {
-	fetch(src Source, limit int, n nav, st *styles)
-	local(n nav) bool
-	selectRow(i int) bool
-	setWidth(w int, st *styles)
-	stepSort(dir int, st *styles)
-	invert(st *styles)
-	setSort(key model.Column, st *styles)
-	columnAt(x int) (model.Column, bool)
-	sortTitle(st *styles) string
-	state() *tableState
-}
-
 // tableState is the part of a table the App reads directly.
 type tableState struct {
-	filter string
-	// follow keeps the selection on the first row while it is there, so a
-	// live table shows its top instead of following a span that sinks.
-	follow    bool
-	selRow    int
-	selID     uint64
-	offset    int
-	total     int
+	window
+	filter    string
 	filterErr string
 	header    string
 	lines     []string
-	lastQuery model.Query
 	// tree lists the rows as a tree (the tasks view's tree mode).
 	tree bool
 }
 
-// App is spantop's root bubbletea model. It routes every message; the
-// tables and the details view are plain structs with methods.
+// filterable is a screen with a filter typed after `/`.
+type filterable interface {
+	state() *tableState
+	refetch(a *App)
+}
+
+// App is spantop's root bubbletea model. It routes every message to the
+// screen on top; the screens are plain structs with methods.
 type App struct {
 	src  Source
 	opts Options
 	st   *styles
 
 	width, height int
-	view          viewID
 	paused        bool
 	help          bool
 	editing       bool
@@ -147,17 +96,15 @@ type App struct {
 
 	hdr model.Header
 
+	// The tabs' tables: the screens the user starts from.
 	tasks *taskTable
 	ops   *opTable
-	det   detailsView
 	res   *resTable
-	gor   goroutineView
-	rsd   resourceView
-	wf    *traceView
-	opd   *opDetailsView
-	// stack holds the views esc goes back to; its first entry is the
-	// table the user started from.
-	stack []stackEntry
+	tabs  []tab
+	// top is the screen on show; stack holds the screens esc goes back
+	// to, the tab the user started from first.
+	top   screen
+	stack []screen
 	// dark is the terminal's background (assumed dark until it answers).
 	dark bool
 	now  func() time.Time
@@ -169,20 +116,20 @@ type App struct {
 	footerFor footerKey
 	statusLn  string
 	helpBox   []string
+	keyCache  map[*keySet][]binding
 	// warns is the warnings panel's content as of the last refresh;
-	// warnPanel shows it instead of the view.
+	// warnPanel shows it over the view.
 	warns     []model.Warning
 	warnPanel bool
 	warnBox   []string
-	empty     string // shown in place of rows when there are none
-	tabs      []tabHit
-	quitting  bool
+	tabHits   []tabHit
+	pace      pace
 }
 
-// tabHit is where a view's tab sits on the title line, for mouse clicks.
+// tabHit is where a tab sits on the title line, for mouse clicks.
 type tabHit struct {
 	x0, x1 int
-	view   viewID
+	s      screen
 }
 
 // New returns the UI's root model reading from src.
@@ -190,10 +137,14 @@ func New(src Source, opts Options) *App {
 	if opts.Tick <= 0 {
 		opts.Tick = 100 * time.Millisecond
 	}
-	a := &App{src: src, opts: opts, st: newStyles(opts), width: 80, height: 24, dark: true, now: time.Now}
+	a := &App{src: src, opts: opts, st: newStyles(opts), width: 80, height: 24, dark: true, now: time.Now,
+		keyCache: map[*keySet][]binding{}}
 	a.tasks = newTaskTable()
 	a.ops = newOpTable()
 	a.res = newResTable()
+	// A tab is one line here: its key and its screen.
+	a.tabs = []tab{{"t", a.tasks}, {"o", a.ops}, {"r", a.res}}
+	a.top = a.tasks
 	a.layout()
 	return a
 }
@@ -206,7 +157,9 @@ func Run(ctx context.Context, src Source, opts Options) error {
 	}
 	// The caller owns the signals and ends the program through ctx: a
 	// second handler inside bubbletea races it and can hang the shutdown.
-	popts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithoutSignalHandler()}
+	// The renderer wakes up FPS times a second even when nothing changed;
+	// 20 answers a key within 50 ms and keeps an idle screen cheap.
+	popts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithFPS(20)}
 	if p := colorprofile.Detect(os.Stdout, os.Environ()); p <= colorprofile.ASCII {
 		opts.NoColor = true
 	}
@@ -223,44 +176,33 @@ func Run(ctx context.Context, src Source, opts Options) error {
 // Init starts the refresh ticks and asks the terminal for its background
 // colour, to pick the palette.
 func (a *App) Init() tea.Cmd {
-	a.refresh(nav{row: a.cur().state().selRow})
+	a.refresh(a.keepNav())
 	return tea.Batch(a.tick(), tea.RequestBackgroundColor)
 }
 
 func (a *App) tick() tea.Cmd {
-	return tea.Tick(a.opts.Tick, func(t time.Time) tea.Msg { return tickMsg(t) })
+	return tea.Tick(a.pace.every(a.opts.Tick), func(t time.Time) tea.Msg { return tickMsg(t) })
 }
 
 // rows is how many table rows fit.
 func (a *App) rows() int { return max(a.height-chromeLines, 1) }
 
-// detailRows is how many content lines the details view shows.
+// detailRows is how many content lines a details page shows.
 func (a *App) detailRows() int { return max(a.height-chromeLines+1, 1) }
-
-// cur returns the table on screen (or the one the user started from).
-func (a *App) cur() tableUI {
-	switch a.base() {
-	case viewOps:
-		return a.ops
-	case viewResources:
-		return a.res
-	}
-	return a.tasks
-}
 
 // Update handles one message.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tickMsg:
 		if !a.paused {
-			a.refresh(nav{row: a.cur().state().selRow})
+			a.tickRefresh(time.Time(msg))
 		}
 		return a, a.tick()
 	case tea.WindowSizeMsg:
 		a.width, a.height = max(msg.Width, 1), max(msg.Height, 1)
 		a.layout()
 		if !a.paused {
-			a.refresh(nav{row: a.cur().state().selRow})
+			a.refresh(a.keepNav())
 		}
 		return a, nil
 	case tea.BackgroundColorMsg:
@@ -275,11 +217,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.traceSaved(msg)
 		return a, nil
 	case tea.PasteMsg:
-		if a.editing {
-			t := a.cur()
-			ts := t.state()
-			ts.filter += sanitize(msg.Content)
-			t.fetch(a.src, a.rows(), nav{row: ts.selRow}, a.st)
+		if f, ok := a.top.(filterable); ok && a.editing {
+			f.state().filter += sanitize(msg.Content)
+			f.refetch(a)
 			a.prepareChrome()
 		}
 		return a, nil
@@ -300,14 +240,17 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return a, nil
 }
 
+// keys is the key set on screen, with the shared keys.
+func (a *App) keys() []binding { return a.allKeys(a.top.keys()) }
+
 // key handles a key press.
 func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := msg.String()
 	if k == "ctrl+c" {
-		a.quitting = true
 		return tea.Quit
 	}
 	a.status, a.statusBad = "", false
+	a.pace.acted = true
 	defer a.prepareChrome()
 	if a.editing {
 		return a.editKey(msg, k)
@@ -315,146 +258,60 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	if a.help {
 		// Any key closes the help; q still quits.
 		if k == "q" {
-			a.quitting = true
 			return tea.Quit
 		}
 		a.help = false
 		return nil
 	}
-	return a.do(lookup(a.view.mask(), k))
+	return a.do(lookup(a.keys(), k))
 }
 
-// do carries out an action.
+// do carries out an action: the screen on top first, then the App's own.
 func (a *App) do(act action) tea.Cmd {
-	t := a.cur()
-	ts := t.state()
-	switch act {
-	case actQuit:
-		a.quitting = true
+	if act == actNone {
+		return nil
+	}
+	if act == actBack && a.pop() {
+		return nil
+	}
+	if cmd, ok := a.top.act(a, act); ok {
+		return cmd
+	}
+	switch {
+	case act == actQuit:
 		return tea.Quit
-	case actHelp:
+	case act == actHelp:
 		a.help, a.warnPanel = !a.help, false
-		a.helpBox = helpLines(a.st, a.view.mask(), a.width, a.rows()+1)
-	case actWarnings:
+		a.prepareHelp()
+	case act == actWarnings:
 		a.warnPanel, a.help = !a.warnPanel, false
 		a.prepareWarnings()
-	case actPause:
+	case act == actPause:
 		a.paused = !a.paused
 		if !a.paused {
-			a.refresh(nav{row: ts.selRow})
+			a.refresh(a.keepNav())
 		}
-	case actTasks, actOps, actResources:
-		a.switchTo(tableFor(act))
-	case actUp:
-		a.move(-1)
-	case actDown:
-		a.move(1)
-	case actPageUp:
-		a.page(-1)
-	case actPageDown:
-		a.page(1)
-	case actTop, actBottom:
-		if a.navOther(act) {
-			return nil
+	case act == actFilter:
+		if _, ok := a.top.(filterable); ok {
+			a.editing = true
 		}
-		if p := a.curPage(); p != nil {
-			if act == actTop {
-				p.scrollBy(-1<<30, a.detailRows())
-			} else {
-				p.scrollBy(1<<30, a.detailRows())
-			}
-			return nil
-		}
-		n := nav{top: act == actTop, bottom: act == actBottom}
-		if !(a.paused && t.local(n)) {
-			t.fetch(a.src, a.rows(), n, a.st)
-		}
-	case actTrace, actTree, actSpans, actCollapse, actExpand, actFold:
-		a.doOther(act)
-	case actSortLeft, actSortRight:
-		dir := 1
-		if act == actSortLeft {
-			dir = -1
-		}
-		t.stepSort(dir, a.st)
-		t.fetch(a.src, a.rows(), nav{row: ts.selRow}, a.st)
-	case actInvert:
-		t.invert(a.st)
-		t.fetch(a.src, a.rows(), nav{row: ts.selRow}, a.st)
-	case actEnter:
-		a.enter()
-	case actBack:
-		if a.pop() {
-			return nil
-		}
-		if ts.filter != "" {
-			ts.filter = ""
-			t.fetch(a.src, a.rows(), nav{row: ts.selRow}, a.st)
-		}
-	case actFilter:
-		a.editing = true
-	default:
-		return a.doRuntime(act)
+	case act >= actTab && int(act-actTab) < len(a.tabs):
+		a.switchTo(a.tabs[act-actTab].s)
 	}
 	return nil
 }
 
-// move moves the selection (or scrolls the details) by n rows.
+// move moves the selection (or scrolls a page) by n rows.
 func (a *App) move(n int) {
-	if a.moveOther(n) || a.movePage(n) {
-		return
-	}
-	t := a.cur()
-	ts := t.state()
-	nv := nav{move: n, row: ts.selRow + n}
-	if a.paused && t.local(nv) {
-		return
-	}
-	t.fetch(a.src, a.rows(), nv, a.st)
-}
-
-// page moves by a screenful, keeping the selection's screen row.
-func (a *App) page(dir int) {
-	if a.moveOther(dir * a.rows()) {
-		return
-	}
-	if p := a.curPage(); p != nil {
-		p.scrollBy(dir*a.detailRows(), a.detailRows())
-		return
-	}
-	t := a.cur()
-	ts := t.state()
-	nv := nav{move: dir * a.rows(), row: ts.selRow}
-	if a.paused && t.local(nv) {
-		return
-	}
-	t.fetch(a.src, a.rows(), nv, a.st)
-}
-
-// enter opens the details of what is selected: a span's (with its trace)
-// or a goroutine's, an operation's, a resource's, or where a link leads.
-func (a *App) enter() {
-	switch a.view {
-	case viewTasks:
-		id := a.tasks.selID
-		if id == 0 {
-			a.statusf(false, "no span selected")
-			return
-		}
-		a.open(a.taskTarget(id))
-	case viewResources, viewGoroutine, viewResource:
-		a.enterRuntime()
-	case viewOps:
-		id := a.ops.selID
-		if id == 0 || len(a.ops.rows) == 0 {
-			a.statusf(false, "no operation selected")
-			return
-		}
-		a.push(viewOpDetails)
-		a.opd = newOpDetailsView(id)
-		a.refresh(nav{})
+	switch n {
+	case -1:
+		a.top.act(a, actUp)
+	case 1:
+		a.top.act(a, actDown)
 	default:
-		a.enterOther()
+		if m, ok := a.top.(interface{ moveBy(*App, int) }); ok {
+			m.moveBy(a, n)
+		}
 	}
 }
 
@@ -464,7 +321,8 @@ func (a *App) showOpSpans(service, name string, kind model.SpanKind) {
 	a.stack = a.stack[:0]
 	a.tasks.filter = filterTerm("service", service) + " " + filterTerm("name", name) + " kind=" + kind.String()
 	a.tasks.selID, a.tasks.selRow, a.tasks.offset = 0, 0, 0
-	a.view = viewTasks
+	a.top = a.tasks
+	a.tasks.layout(a)
 	a.tasks.fetch(a.src, a.rows(), nav{top: true}, a.st)
 }
 
@@ -491,8 +349,12 @@ func filterTerm(key, value string) string {
 // editKey handles a key while the filter is being typed; the filter applies
 // as it is typed.
 func (a *App) editKey(msg tea.KeyPressMsg, k string) tea.Cmd {
-	t := a.cur()
-	ts := t.state()
+	f, ok := a.top.(filterable)
+	if !ok {
+		a.editing = false
+		return nil
+	}
+	ts := f.state()
 	old := ts.filter
 	switch k {
 	case "esc":
@@ -515,9 +377,9 @@ func (a *App) editKey(msg tea.KeyPressMsg, k string) tea.Cmd {
 		return nil
 	case "pgup", "pgdown":
 		if k == "pgup" {
-			a.page(-1)
+			a.top.act(a, actPageUp)
 		} else {
-			a.page(1)
+			a.top.act(a, actPageDown)
 		}
 		return nil
 	default:
@@ -526,13 +388,13 @@ func (a *App) editKey(msg tea.KeyPressMsg, k string) tea.Cmd {
 		}
 	}
 	if ts.filter != old {
-		t.fetch(a.src, a.rows(), nav{row: ts.selRow}, a.st)
+		f.refetch(a)
 	}
 	return nil
 }
 
-// click handles a left click: select a row (again: open it), sort by a
-// header, switch views by their tab.
+// click handles a left click: switch views by their tab, or let the
+// screen handle it.
 func (a *App) click(m tea.Mouse) {
 	defer a.prepareChrome()
 	if m.Button != tea.MouseLeft {
@@ -543,73 +405,61 @@ func (a *App) click(m tea.Mouse) {
 		return
 	}
 	if m.Y == titleY {
-		for _, h := range a.tabs {
+		for _, h := range a.tabHits {
 			if m.X >= h.x0 && m.X < h.x1 {
-				a.switchTo(h.view)
+				a.switchTo(h.s)
 			}
 		}
 		return
 	}
-	if a.clickOther(m) {
-		return
-	}
-	if a.curPage() != nil {
-		a.clickPage(m.Y - colHeaderY)
-		return
-	}
-	t := a.cur()
-	ts := t.state()
-	switch {
-	case m.Y == colHeaderY:
-		if key, ok := t.columnAt(m.X); ok {
-			t.setSort(key, a.st)
-			t.fetch(a.src, a.rows(), nav{row: ts.selRow}, a.st)
-		}
-	case m.Y >= firstRowY && m.Y < firstRowY+a.rows():
-		i := m.Y - firstRowY
-		if i == ts.selRow && i < len(ts.lines) {
-			a.enter()
-			return
-		}
-		t.selectRow(i)
+	if m.Y > titleY {
+		a.top.click(a, m.X, m.Y-colHeaderY)
 	}
 }
 
-// refresh queries the source for the visible window of the current view
-// and the header, and prepares everything View draws.
+// refresh queries the source for the header and what the screen on top
+// shows, and prepares everything View draws.
 func (a *App) refresh(n nav) {
 	a.hdr = a.src.Header()
 	a.warns = a.src.Warnings()
 	a.prepareWarnings()
-	switch {
-	case a.refreshOther(n):
-	case a.view == viewDetails:
-		a.det.wfRows = a.detailTraceRows()
-		a.det.refresh(a.src, a.st)
-		a.det.scrollBy(0, a.detailRows())
-	case a.view == viewGoroutine, a.view == viewResource:
-		a.refreshPage()
-	default:
-		a.cur().fetch(a.src, a.rows(), n, a.st)
-	}
+	a.top.refresh(a, n)
 	a.prepareChrome()
 }
 
 // layout recomputes everything that depends on the terminal size.
 func (a *App) layout() {
-	a.tasks.setWidth(a.width, a.st)
-	a.ops.setWidth(a.width, a.st)
-	a.res.setWidth(a.width, a.st)
-	a.layoutPages()
-	if a.det.width != a.width {
-		a.det.width = a.width
-		if a.view == viewDetails {
-			a.det.build(a.st)
-			a.det.scrollBy(0, a.detailRows())
+	for _, t := range a.tabs {
+		t.s.layout(a)
+	}
+	if a.top != nil {
+		a.top.layout(a)
+	}
+	a.prepareHelp()
+	a.prepareChrome()
+}
+
+// prepareHelp renders the help overlay of the screen on top.
+func (a *App) prepareHelp() {
+	ks := a.top.keys()
+	a.helpBox = helpLines(a.st, ks.name, ks.mouse, a.keys(), a.width, a.rows()+1)
+}
+
+// restyle renders everything again with styles for the background.
+func (a *App) restyle() {
+	svc := a.st.svcColours
+	a.st = newStylesFor(a.opts, a.dark)
+	a.st.svcColours = svc // a service keeps its colour
+	for _, t := range a.tabs {
+		if r, ok := t.s.(interface{ restyle(*styles) }); ok {
+			r.restyle(a.st)
 		}
 	}
-	a.layoutOther()
-	a.helpBox = helpLines(a.st, a.view.mask(), a.width, a.rows()+1)
+	a.footerFor = footerKey{}
+	a.layout()
+	// A page is built with its styles: build the one on show again (the
+	// others are when esc comes back to them).
+	a.top.refresh(a, a.keepNav())
 	a.prepareChrome()
 }
 
@@ -634,45 +484,18 @@ func (a *App) View() tea.View {
 	}
 	line(a.title)
 	switch {
-	case a.help || a.warnPanel:
-		overlay := a.helpBox
-		if a.warnPanel {
-			overlay = a.warnBox
-		}
+	case a.help:
 		for i := range body {
-			if i < len(overlay) {
-				line(overlay[i])
+			if i < len(a.helpBox) {
+				line(a.helpBox[i])
 			} else {
 				line("")
 			}
 		}
-	case a.viewOther(body, line):
-	case a.curPage() != nil:
-		lines, scroll := a.curPage().content()
-		for i := range body {
-			if j := scroll + i; j < len(lines) {
-				line(lines[j])
-			} else {
-				line("")
-			}
-		}
+	case a.warnPanel:
+		a.overlay(body, a.warnBox, line)
 	default:
-		ts := a.cur().state()
-		line(ts.header)
-		for i := range body - 1 {
-			switch {
-			case i == 0 && len(ts.lines) == 0:
-				line(a.empty)
-			case i >= len(ts.lines):
-				line("")
-			case i == ts.selRow:
-				// One uniform bar: colours inside reverse video would turn
-				// into patches of another background.
-				line(a.st.reverse.r(ansi.Strip(ts.lines[i])))
-			default:
-				line(ts.lines[i])
-			}
-		}
+		a.top.body(a, body, line)
 	}
 	// The footer must stay visible even on a tiny terminal.
 	for n < a.height-2 {
@@ -700,4 +523,30 @@ func (a *App) View() tea.View {
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "spantop"
 	return v
+}
+
+// overlay draws box over the screen's body: the body's lines show above
+// and below it, so the rows around a panel stay in view.
+func (a *App) overlay(h int, box []string, line func(string)) {
+	var under []string
+	a.top.body(a, h, func(s string) { under = append(under, s) })
+	first, last := -1, -1
+	for i, l := range box {
+		if l != "" {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	for i := range h {
+		switch {
+		case i >= first && i <= last && first >= 0:
+			line(box[i])
+		case i < len(under):
+			line(under[i])
+		default:
+			line("")
+		}
+	}
 }

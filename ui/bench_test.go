@@ -14,7 +14,6 @@ import (
 func BenchmarkTasksFrame(b *testing.B) {
 	f := newFake(2000)
 	a := newApp(b, f, Options{}, 200, 50)
-	msg := tickMsg(time.Now())
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -25,7 +24,7 @@ func BenchmarkTasksFrame(b *testing.B) {
 		}
 		f.mu.Unlock()
 		i++
-		a.Update(msg)
+		a.Update(nextTick(a))
 		_ = a.View()
 	}
 }
@@ -58,8 +57,7 @@ func BenchmarkTasksFrame1M(b *testing.B) {
 	m := model.New(model.Config{MaxMemory: 4 << 30, Retain: time.Hour})
 	modeltest.Fill(m, 1_000_000, time.Now().Add(-time.Minute))
 	a := newApp(b, modelSource{m}, Options{}, 200, 50)
-	msg := tickMsg(time.Now())
-	a.Update(msg)
+	a.Update(nextTick(a))
 	press(a, "j", "j", "j") // select by ID from here on, as a user who moved does
 	b.ReportAllocs()
 	i := 0
@@ -68,7 +66,7 @@ func BenchmarkTasksFrame1M(b *testing.B) {
 			press(a, "j")
 		}
 		i++
-		a.Update(msg)
+		a.Update(nextTick(a))
 		_ = a.View()
 	}
 	if !strings.Contains(plain(a), "of 1000000 spans") && !strings.Contains(plain(a), "1,000,000") {
@@ -83,10 +81,8 @@ func BenchmarkTraceFrame10k(b *testing.B) {
 	m := model.New(model.Config{MaxMemory: 1 << 30, Retain: time.Hour})
 	tid := modeltest.BigTrace(m, 10_000, time.Now().Add(-time.Minute))
 	a := newApp(b, modelSource{m}, Options{}, 200, 50)
-	a.stack = append(a.stack, stackEntry{view: viewTasks})
-	a.view, a.wf = viewTrace, newTraceView(tid, 0)
-	msg := tickMsg(time.Now())
-	a.Update(msg)
+	a.push(newTraceView(tid, 0))
+	a.Update(nextTick(a))
 	press(a, "j", "j", "j")
 	if !strings.Contains(plain(a), "10000 spans") {
 		b.Fatalf("frame does not show the trace:\n%s", plain(a))
@@ -98,7 +94,7 @@ func BenchmarkTraceFrame10k(b *testing.B) {
 			press(a, "j")
 		}
 		i++
-		a.Update(msg)
+		a.Update(nextTick(a))
 		_ = a.View()
 	}
 }
@@ -110,7 +106,6 @@ func BenchmarkTreeFrame1M(b *testing.B) {
 	modeltest.Fill(m, 1_000_000, time.Now().Add(-time.Minute))
 	a := newApp(b, modelSource{m}, Options{}, 200, 50)
 	press(a, "T", "j", "j", "j")
-	msg := tickMsg(time.Now())
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -118,7 +113,7 @@ func BenchmarkTreeFrame1M(b *testing.B) {
 			press(a, "j")
 		}
 		i++
-		a.Update(msg)
+		a.Update(nextTick(a))
 		_ = a.View()
 	}
 	if !strings.Contains(plain(a), "· tree") {

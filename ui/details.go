@@ -2,117 +2,100 @@ package ui
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/spantop/spantop/model"
 )
 
-// detailsView shows everything known about one span.
+// detailsView shows everything known about one span: the part of its
+// trace around it (each row a link to its span), its fields, attributes,
+// events, links and resource. It is a page like every details view.
 type detailsView struct {
-	id   uint64
-	from viewID // the table esc returns to
+	id uint64
 	latest[model.SpanDetail]
-	// lines are the prepared content lines, each exactly width cells.
-	lines  []string
-	scroll int
-	width  int
-	// trace is the waterfall around the span, wfRows rows of it; wfLine
-	// holds the line of each of its rows.
+	width int
+	// trace is the waterfall around the span, wfRows rows of it.
 	trace  model.TraceView
 	wfRows int
-	wfLine []int
+	page
+	// placed is set once the span's own row was selected, when the span
+	// was first shown.
+	placed bool
 }
 
-// open starts showing span id.
-func (v *detailsView) open(id uint64, from viewID) {
-	*v = detailsView{id: id, from: from, width: v.width, wfRows: v.wfRows}
+func newDetailsView(id uint64) *detailsView {
+	return &detailsView{id: id, page: page{sel: -1}}
 }
 
-// refresh fetches the span again and rebuilds the lines.
-func (v *detailsView) refresh(src Source, st *styles) {
+// refreshFrom fetches the span again and rebuilds the page.
+func (v *detailsView) refreshFrom(src Source, st *styles) {
 	d, ok := src.Span(v.id)
 	v.set(d, ok)
 	v.fetchTrace(src)
 	v.build(st)
 }
 
-// scrollBy moves the view by n lines within [0, len-height].
-func (v *detailsView) scrollBy(n, height int) {
-	v.scroll = min(max(v.scroll+n, 0), max(len(v.lines)-height, 0))
-}
-
-// build prepares the content lines for the current width.
+// build prepares the page for the current width. The span's own row of
+// the trace is selected when the page is first built.
 func (v *detailsView) build(st *styles) {
 	w := max(v.width, 20)
-	v.lines = v.lines[:0]
-	add := func(s string) { v.lines = append(v.lines, st.padLine(s, w)) }
+	b := pageBuilder{st: st, w: w}
 	if !v.found {
-		add("")
-		add(st.warn.r("  span " + strconv.FormatUint(v.id, 10) + " is no longer stored (retention or the memory budget removed it)."))
-		add("  esc goes back.")
+		b.add("")
+		b.add(st.warn.r("  span " + strconv.FormatUint(v.id, 10) + " is no longer stored (retention or the memory budget removed it)."))
+		b.add("  esc goes back.")
+		b.finish(&v.page)
 		return
 	}
 	d := &v.d
-	const labelW = 13
-	field := func(label, value string, sty style) {
-		if value == "" {
-			value, sty = "-", st.muted
-		}
-		v.wrapped("  "+st.muted.r(st.fit(label, labelW, false))+" ", value, sty, st, w)
-	}
-	section := func(title string, n int) {
-		add("")
-		add(st.title.r(st.bold.r(title + " (" + strconv.Itoa(n) + ")")))
-	}
-	v.traceSection(st, w)
-	field("name", sanitize(d.Name), st.bold)
-	field("trace id", d.TraceID.String(), style{})
-	field("span id", d.SpanID.String(), style{})
+	v.traceSection(&b)
+	b.long("name", d.Name, st.bold)
+	b.field("trace id", d.TraceID.String(), style{})
+	b.field("span id", d.SpanID.String(), style{})
 	parent := d.Parent.String()
 	if d.Parent.IsZero() {
 		parent = "(root span)"
 	}
-	field("parent id", parent, style{})
-	field("display id", strconv.FormatUint(d.ID, 10), style{})
-	field("kind", d.Kind.String(), style{})
+	b.field("parent id", parent, style{})
+	b.field("display id", strconv.FormatUint(d.ID, 10), style{})
+	b.field("kind", d.Kind.String(), style{})
 	sym, ssty := st.stateSymbol(d.State)
-	field("state", sym+" "+d.State.String(), ssty)
+	b.field("state", sym+" "+d.State.String(), ssty)
 	status := d.Status.String()
 	if d.StatusMsg != "" {
-		status += ": " + sanitize(d.StatusMsg)
+		status += ": " + sanitize(clip(d.StatusMsg, maxShown))
 	}
 	stSty := style{}
 	if d.Status == model.StatusError {
 		stSty = st.bad
 	}
-	field("status", status, stSty)
+	b.field("status", status, stSty)
 	for _, w := range d.Warnings {
-		field(st.sym.warn+" warning", sanitize(w), st.warn)
+		b.field(st.sym.warn+" warning", sanitize(w), st.warn)
 	}
-	field("start", fmtTime(d.Start), style{})
+	b.field("start", fmtTime(d.Start), style{})
 	if d.End.IsZero() {
-		field("end", "(in flight)", st.good)
+		b.field("end", "(in flight)", st.good)
 	} else {
-		field("end", fmtTime(d.End), style{})
+		b.field("end", fmtTime(d.End), style{})
 	}
-	field("duration", st.fmtDur(d.Duration), st.durStyle(d.Duration))
-	field("service", sanitize(d.Service), style{})
+	b.field("duration", st.fmtDur(d.Duration), st.durStyle(d.Duration))
+	b.field("service", sanitize(d.Service), style{})
 	scope := sanitize(d.Scope)
 	if d.ScopeVersion != "" {
 		scope += " " + sanitize(d.ScopeVersion)
 	}
-	field("scope", scope, style{})
-	field("location", sanitize(d.Location), style{})
-	field("trace state", sanitize(d.TraceState), style{})
+	b.field("scope", scope, style{})
+	b.field("location", sanitize(d.Location), style{})
+	b.field("trace state", sanitize(d.TraceState), style{})
 	seq := "none (not an in-flight snapshot)"
 	if d.SnapshotSeq > 0 {
 		seq = strconv.FormatUint(uint64(d.SnapshotSeq), 10)
 	}
-	field("snapshot seq", seq, style{})
-	field("trace spans", strconv.Itoa(d.TraceSpans)+" stored", style{})
+	b.field("snapshot seq", seq, style{})
+	b.field("trace spans", strconv.Itoa(d.TraceSpans)+" stored", style{})
 	dropped := "attributes " + strconv.FormatUint(uint64(d.DroppedAttrs), 10) +
 		", events " + strconv.FormatUint(uint64(d.DroppedEvents), 10) +
 		", links " + strconv.FormatUint(uint64(d.DroppedLinks), 10)
@@ -120,12 +103,12 @@ func (v *detailsView) build(st *styles) {
 	if d.DroppedAttrs+d.DroppedEvents+d.DroppedLinks > 0 {
 		dsty = st.warn
 	}
-	field("dropped", dropped, dsty)
+	b.field("dropped", dropped, dsty)
 
-	section("Attributes", len(d.Attrs))
-	v.attrs(d.Attrs, "  ", st, w)
+	b.section("Attributes", len(d.Attrs))
+	b.attrs(d.Attrs, "  ")
 
-	section("Events", len(d.Events))
+	b.section("Events", len(d.Events))
 	for i := range d.Events {
 		e := &d.Events[i]
 		off := e.Time.Sub(d.Start)
@@ -133,53 +116,23 @@ func (v *detailsView) build(st *styles) {
 		if off < 0 {
 			sign, off = "-", -off
 		}
-		v.wrapped("  "+st.durStyle(off).r(st.fit(sign+st.fmtDur(off), 10, true))+"  ", sanitize(e.Name), st.bold, st, w)
-		v.attrs(e.Attrs, "      ", st, w)
+		b.wrapped("  "+st.durStyle(off).r(st.fit(sign+st.fmtDur(off), 10, true))+"  ", st.bold.r(sanitize(clip(e.Name, maxShown))))
+		b.attrs(e.Attrs, "      ")
 	}
 
-	section("Links", len(d.Links))
+	b.section("Links", len(d.Links))
 	for i := range d.Links {
 		l := &d.Links[i]
-		v.wrapped("  ", "trace "+l.TraceID.String()+" span "+l.SpanID.String(), style{}, st, w)
-		v.attrs(l.Attrs, "      ", st, w)
+		b.wrapped("  ", "trace "+l.TraceID.String()+" span "+l.SpanID.String())
+		b.attrs(l.Attrs, "      ")
 	}
 
-	section("Resource", len(d.Resource))
-	v.attrs(d.Resource, "  ", st, w)
-}
-
-// attrs adds one "key = value" line per attribute.
-func (v *detailsView) attrs(attrs []model.Attr, indent string, st *styles, w int) {
-	for i := range attrs {
-		a := &attrs[i]
-		prefix := indent + st.key.r(sanitize(a.Key)) + " = "
-		// A multi-line value (a stack trace, a query) keeps its lines.
-		for j, line := range strings.Split(strings.TrimRight(a.Value.String(), "\r\n"), "\n") {
-			if j == 1 {
-				prefix = strings.Repeat(" ", ansi.StringWidth(prefix))
-			}
-			v.wrapped(prefix, sanitize(strings.TrimSuffix(line, "\r")), style{}, st, w)
-		}
-	}
-}
-
-// wrapped adds prefix+value, wrapping a long value onto indented lines
-// rather than cutting it.
-func (v *detailsView) wrapped(prefix, value string, sty style, st *styles, w int) {
-	pw := ansi.StringWidth(prefix)
-	room := w - pw
-	if room < 10 || width(value) <= room {
-		v.lines = append(v.lines, st.padLine(prefix+sty.r(value), w))
-		return
-	}
-	parts := strings.Split(ansi.Hardwrap(value, room, true), "\n")
-	indent := strings.Repeat(" ", pw)
-	for i, p := range parts {
-		if i == 0 {
-			v.lines = append(v.lines, st.padLine(prefix+sty.r(p), w))
-		} else {
-			v.lines = append(v.lines, st.padLine(indent+sty.r(p), w))
-		}
+	b.section("Resource", len(d.Resource))
+	b.attrs(d.Resource, "  ")
+	b.finish(&v.page)
+	if !v.placed {
+		v.placed = true
+		v.highlight(st, v.linkTo(target{linkSpan, v.id}))
 	}
 }
 
@@ -188,4 +141,52 @@ func fmtTime(t time.Time) string {
 		return "-"
 	}
 	return t.Local().Format("2006-01-02 15:04:05.000000 MST")
+}
+
+// The span details as a screen.
+
+var detailsKeys = pageKeys("span details", keyWholeTrace)
+
+func (v *detailsView) keys() *keySet { return detailsKeys }
+
+func (v *detailsView) refresh(a *App, _ nav) {
+	v.wfRows = min(max(a.detailRows()/3, 3), 15)
+	v.width = a.width
+	v.refreshFrom(a.src, a.st)
+	v.scrollBy(0, a.detailRows())
+}
+
+func (v *detailsView) layout(a *App) {
+	if v.width != a.width {
+		v.width = a.width
+		v.build(a.st)
+		v.scrollBy(0, a.detailRows())
+	}
+}
+
+func (v *detailsView) title(a *App) string {
+	name := "span " + strconv.FormatUint(v.id, 10)
+	if v.found {
+		name += " " + sanitize(clip(v.d.Name, 4*a.width))
+	}
+	return a.pageTitle(name, &v.page)
+}
+
+func (v *detailsView) status(a *App) string {
+	if v.gone {
+		return a.st.warn.r("span " + strconv.FormatUint(v.id, 10) + " is no longer stored; showing the last copy")
+	}
+	return ""
+}
+
+func (v *detailsView) act(a *App, act action) (tea.Cmd, bool) {
+	if act != actTrace {
+		return v.page.act(a, act)
+	}
+	if !v.found {
+		a.statusf(false, "the span is not stored")
+	} else {
+		a.push(newTraceView(v.d.TraceID, v.id))
+	}
+	return nil, true
 }

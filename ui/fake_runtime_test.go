@@ -216,7 +216,7 @@ func (f *fakeSource) Resources(q model.Query) model.Page[model.ResourceRow] {
 		}
 		return c
 	})
-	p := window(rows, q, func(r *model.ResourceRow) uint64 { return r.ID })
+	p := fakeWindow(rows, q, func(r *model.ResourceRow) uint64 { return r.ID })
 	p.FilterErr = ferr
 	return p
 }

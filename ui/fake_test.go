@@ -194,7 +194,7 @@ func (f *fakeSource) Tasks(q model.Query) model.Page[model.TaskRow] {
 		}
 		return c
 	})
-	ip := window(idx, q, func(i *int32) uint64 { return f.tasks[*i].ID })
+	ip := fakeWindow(idx, q, func(i *int32) uint64 { return f.tasks[*i].ID })
 	p := model.Page[model.TaskRow]{Total: ip.Total, Offset: ip.Offset, Selected: ip.Selected, FilterErr: ferr}
 	for _, i := range ip.Rows {
 		p.Rows = append(p.Rows, f.tasks[i])
@@ -226,7 +226,7 @@ func (f *fakeSource) Operations(q model.Query) model.Page[model.OpRow] {
 		}
 		return c
 	})
-	p := window(rows, q, func(r *model.OpRow) uint64 { return r.ID })
+	p := fakeWindow(rows, q, func(r *model.OpRow) uint64 { return r.ID })
 	p.FilterErr = ferr
 	return p
 }
@@ -248,8 +248,8 @@ func filterRows[T any](all []T, filter string, text func(*T) string) ([]T, strin
 	return out, ""
 }
 
-// window places the page as model.planWindow does.
-func window[T any](rows []T, q model.Query, id func(*T) uint64) model.Page[T] {
+// fakeWindow places the page as model.planWindow does.
+func fakeWindow[T any](rows []T, q model.Query, id func(*T) uint64) model.Page[T] {
 	total := len(rows)
 	limit := max(q.Limit, 0)
 	maxOff := max(total-limit, 0)

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/spantop/spantop/model"
@@ -20,21 +22,83 @@ type goroutineView struct {
 	page
 }
 
-// open starts showing goroutine id.
-func (v *goroutineView) open(id uint64) {
-	*v = goroutineView{id: id, width: v.width, page: page{sel: -1}}
+func newGoroutineView(id uint64) *goroutineView {
+	return &goroutineView{id: id, page: page{sel: -1}}
 }
 
+var goroutineKeys = pageKeys("goroutine details",
+	binding{keys: []string{"p", "w", "b"}, acts: []action{actParent, actWaker, actBlockedOn}, label: "p w b",
+		desc: "goroutine: go to its parent / waker / the resource it waits on", foot: "jump", footPrio: 30},
+	binding{keys: []string{"s"}, acts: []action{actSaveTrace}, label: "s",
+		desc: "goroutine: save its process's execution trace (go tool trace)", foot: "save trace", footPrio: 45})
+
+func (v *goroutineView) keys() *keySet { return goroutineKeys }
+
 // refresh fetches the goroutine again and rebuilds the page.
-func (v *goroutineView) refresh(src Source, st *styles) {
-	d, ok := src.Goroutine(v.id)
+func (v *goroutineView) refresh(a *App, _ nav) {
+	d, ok := a.src.Goroutine(v.id)
 	v.set(d, ok)
-	v.build(st)
+	v.width = a.width
+	v.build(a.st)
+	v.scrollBy(0, a.detailRows())
+}
+
+func (v *goroutineView) layout(a *App) {
+	if v.width != a.width {
+		v.width = a.width
+		v.build(a.st)
+		v.scrollBy(0, a.detailRows())
+	}
+}
+
+func (v *goroutineView) title(a *App) string { return a.pageTitle(v.name(a.st), &v.page) }
+
+func (v *goroutineView) status(a *App) string {
+	if v.gone {
+		return a.st.warn.r("goroutine " + strconv.FormatUint(v.id, 10) + " is no longer stored; showing the last copy")
+	}
+	return ""
+}
+
+// act carries out the goroutine's jumps, and the page's keys.
+func (v *goroutineView) act(a *App, act action) (tea.Cmd, bool) {
+	switch act {
+	case actParent, actWaker, actBlockedOn, actSaveTrace:
+	default:
+		return v.page.act(a, act)
+	}
+	if !v.found {
+		return nil, true
+	}
+	d := &v.d
+	switch act {
+	case actParent:
+		if d.Parent.ID == 0 {
+			a.statusf(false, "its parent is not known or no longer stored")
+			break
+		}
+		a.open(target{linkGoroutine, d.Parent.ID})
+	case actWaker:
+		if d.Waker.ID == 0 {
+			a.statusf(false, "the goroutine that woke it is not known or no longer stored")
+			break
+		}
+		a.open(target{linkGoroutine, d.Waker.ID})
+	case actBlockedOn:
+		if d.Resource == 0 {
+			a.statusf(false, "it waits on no known resource")
+			break
+		}
+		a.open(target{linkResource, d.Resource})
+	case actSaveTrace:
+		return v.saveTrace(a), true
+	}
+	return nil, true
 }
 
 // title names the goroutine on the title line: by its runtime ID, as Go
 // prints it, its name, and its display ID (the tasks view's ID column).
-func (v *goroutineView) title(st *styles) string {
+func (v *goroutineView) name(st *styles) string {
 	if !v.found {
 		return "goroutine id " + strconv.FormatUint(v.id, 10)
 	}
@@ -112,13 +176,13 @@ func (v *goroutineView) build(st *styles) {
 	switch {
 	case d.Resource != 0:
 		b.linkField("waits on", "resource "+strconv.FormatUint(d.Resource, 10)+st.muted.r(st.dot())+d.Wait.String(),
-			target{viewResource, d.Resource})
+			target{linkResource, d.Resource})
 	case d.GoState == model.GoWaiting:
 		b.field("waits on", d.Wait.String()+st.muted.r(" (no resource recorded)"), style{})
 	}
 	switch {
 	case d.Parent.ID != 0:
-		b.linkField("parent", goRef(st, &d.Parent), target{viewGoroutine, d.Parent.ID})
+		b.linkField("parent", goRef(st, &d.Parent), target{linkGoroutine, d.Parent.ID})
 	case d.Parent.GoID != 0:
 		b.field("parent", goRef(st, &d.Parent), style{})
 	default:
@@ -130,7 +194,7 @@ func (v *goroutineView) build(st *styles) {
 	}
 	switch {
 	case d.Waker.ID != 0:
-		b.linkField("woken by", waker, target{viewGoroutine, d.Waker.ID})
+		b.linkField("woken by", waker, target{linkGoroutine, d.Waker.ID})
 	case d.Waker.GoID != 0:
 		b.field("woken by", waker, style{})
 	default:
@@ -295,7 +359,7 @@ func spanRefs(b *pageBuilder, spans []model.SpanRef) {
 			l += " " + st.durStyle(d).r(st.fit(st.fmtDur(d), durW, true))
 		}
 		if s.ID != 0 {
-			b.link(l+st.muted.r(" "+st.arrow()), target{viewDetails, s.ID})
+			b.link(l+st.muted.r(" "+st.arrow()), target{linkSpan, s.ID})
 		} else {
 			b.add(st.muted.r(ansi.Strip(l)))
 		}

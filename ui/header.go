@@ -101,108 +101,52 @@ func (a *App) prepareChrome() {
 
 	a.prepareTitle()
 	a.prepareStatus()
-	a.prepareEmpty()
-	if k := (footerKey{a.view.mask(), w}); k != a.footerFor {
-		a.footer, a.footerFor = footerLine(st, k.view, w), k
+	if k := (footerKey{a.top.keys(), w}); k != a.footerFor {
+		a.footer, a.footerFor = footerLine(st, a.keys(), w), k
 	}
 }
 
-// prepareTitle renders the tabs and the current view's counts.
+// prepareTitle renders the tabs and what the screen on top says of itself.
 func (a *App) prepareTitle() {
 	st := a.st
 	var b strings.Builder
-	a.tabs = a.tabs[:0]
+	a.tabHits = a.tabHits[:0]
 	x := 0
-	tab := func(name string, v viewID) {
-		label := " " + name + " "
-		if v == a.base() {
+	base := a.base()
+	for _, t := range a.tabs {
+		name := t.s.keys().name
+		label := " " + strings.ToUpper(name[:1]) + name[1:] + " "
+		if t.s == base {
 			b.WriteString(st.reverse.r(st.bold.r(label)))
 		} else {
 			b.WriteString(st.muted.r(label))
 		}
-		a.tabs = append(a.tabs, tabHit{x, x + width(label), v})
+		a.tabHits = append(a.tabHits, tabHit{x, x + width(label), t.s})
 		x += width(label)
 		b.WriteByte(' ')
 		x++
 	}
-	tab("Tasks", viewTasks)
-	tab("Operations", viewOps)
-	tab("Resources", viewResources)
 	b.WriteString(st.muted.r(st.sym.sep))
 	b.WriteByte(' ')
-	switch a.view {
-	case viewTrace:
-		b.WriteString(a.wf.title(st))
-	case viewOpDetails:
-		b.WriteString(a.opd.title(st))
-	case viewDetails:
-		d := &a.det
-		b.WriteString(st.bold.r("span " + strconv.FormatUint(d.id, 10)))
-		if d.found {
-			b.WriteString(" " + sanitize(d.d.Name))
-		}
-		if n := len(d.lines); n > a.detailRows() {
-			b.WriteString(st.muted.r("  lines " + strconv.Itoa(d.scroll+1) + "-" +
-				strconv.Itoa(min(d.scroll+a.detailRows(), n)) + " of " + strconv.Itoa(n)))
-		}
-	case viewGoroutine, viewResource:
-		a.pageTitle(&b)
-	default:
-		t := a.cur()
-		ts := t.state()
-		noun := a.noun()
-		if ts.filter != "" {
-			noun += " matching"
-		}
-		first, last := 0, 0
-		if len(ts.lines) > 0 {
-			first, last = ts.offset+1, ts.offset+len(ts.lines)
-		}
-		b.WriteString(strconv.Itoa(first) + "-" + strconv.Itoa(last) + " of " + st.bold.r(strconv.Itoa(ts.total)) + " " + noun)
-		b.WriteString(st.muted.r(" " + st.sym.bullet + " sort "))
-		b.WriteString(t.sortTitle(st))
-		if ts.tree {
-			b.WriteString(st.muted.r(" " + st.sym.bullet + " "))
-			b.WriteString(st.accent.r("tree"))
-		}
-		if ts.filter != "" {
-			b.WriteString(st.muted.r(" " + st.sym.bullet + " filter "))
-			b.WriteString(st.key.r(sanitize(ts.filter)))
-		}
-		h := a.hdr
-		dot := func() { b.WriteString(st.muted.r(" " + st.sym.bullet + " ")) }
-		if a.view == viewTasks {
-			dot()
-			b.WriteString(strconv.Itoa(h.Running) + " running")
-			if h.Lost > 0 {
-				dot()
-				b.WriteString(st.accent.r(strconv.Itoa(h.Lost) + " lost"))
-			}
-			if h.Errors > 0 {
-				dot()
-				b.WriteString(st.bad.r(plural(h.Errors, "error")))
-			}
-		} else {
-			dot()
-			b.WriteString(plural(h.Services, "service"))
-		}
-	}
+	b.WriteString(a.top.title(a))
 	a.title = st.padLine(b.String(), a.width)
 }
 
-// prepareStatus renders the status line: the filter being typed, a filter
-// error, a message, or the active filter.
+// prepareStatus renders the status line: the filter being typed, a
+// message, or what the screen on top says there.
 func (a *App) prepareStatus() {
 	st := a.st
 	var s string
-	ts := a.cur().state()
 	switch {
 	case a.editing:
-		s = st.key.r(st.bold.r("/")) + ts.filter + st.reverse.r(" ")
-		if ts.filterErr != "" {
-			s += "  " + st.bad.r(sanitize(ts.filterErr))
-		} else {
-			s += st.muted.r("  enter keeps it, esc clears it")
+		if f, ok := a.top.(filterable); ok {
+			ts := f.state()
+			s = st.key.r(st.bold.r("/")) + ts.filter + st.reverse.r(" ")
+			if ts.filterErr != "" {
+				s += "  " + st.bad.r(sanitize(ts.filterErr))
+			} else {
+				s += st.muted.r("  enter keeps it, esc clears it")
+			}
 		}
 	case a.status != "":
 		if a.statusBad {
@@ -210,23 +154,8 @@ func (a *App) prepareStatus() {
 		} else {
 			s = a.status
 		}
-	case a.view == viewDetails && a.det.gone:
-		s = st.warn.r("span " + strconv.FormatUint(a.det.id, 10) + " is no longer stored; showing the last copy")
-	case a.pageGone() != "":
-		s = st.warn.r(a.pageGone())
-	case a.view == viewTrace && a.wf.gone:
-		s = st.warn.r("the trace is no longer stored; showing the last copy")
-	case a.view == viewOpDetails && a.opd.gone:
-		s = st.warn.r("the operation is no longer known; showing the last copy")
-	case a.view == viewTrace:
-		s = a.wf.services
-	case a.view == viewOpDetails, a.curPage() != nil:
-	case ts.filterErr != "":
-		s = st.bad.r("filter: " + sanitize(ts.filterErr))
-	case ts.filter != "":
-		s = st.muted.r("filter: ") + sanitize(ts.filter) + st.muted.r("  (/ edits, esc clears)")
-	case a.paused:
-		s = st.paused.r("paused: the screen is frozen, ingest goes on; space resumes")
+	default:
+		s = a.top.status(a)
 	}
 	a.statusLn = st.padLine(s, a.width)
 }
@@ -237,20 +166,12 @@ func (a *App) statusf(bad bool, msg string) {
 	a.prepareStatus()
 }
 
-// prepareEmpty says why a table has no rows.
-func (a *App) prepareEmpty() {
-	ts := a.cur().state()
-	noun := a.noun()
-	msg := "  no " + noun + " yet"
-	switch {
-	case ts.filter != "":
-		msg = "  no " + noun + " match the filter"
-	case a.view == viewResources:
-		msg += ": services and the resources goroutines wait on come from Go apps running agentlib"
-	case a.opts.Listen != "":
-		msg += ": point an OTLP exporter at " + sanitize(a.opts.Listen)
+// lineRange is a page's "lines a-b of n" when it does not fit.
+func (a *App) lineRange(scroll, n, h int) string {
+	if n <= h {
+		return ""
 	}
-	a.empty = a.st.padLine(a.st.muted.r(msg), a.width)
+	return a.st.muted.r("  lines " + strconv.Itoa(scroll+1) + "-" + strconv.Itoa(min(scroll+h, n)) + " of " + strconv.Itoa(n))
 }
 
 func plural(n int, noun string) string {
@@ -262,6 +183,6 @@ func plural(n int, noun string) string {
 
 // footerKey is what the footer depends on.
 type footerKey struct {
-	view  viewMask
+	keys  *keySet
 	width int
 }

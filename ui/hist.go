@@ -38,15 +38,7 @@ func histLines(st *styles, title, noun string, h *model.HistSummary, w int) []st
 		}
 		pcts[i] = s
 	}
-	// Bars wider than three cells tell nothing more; a wide block leaves
-	// the rest blank.
-	const gap, maxChart = 3, 72
-	chartW := w - pctW - gap
-	side := chartW >= 16
-	if !side {
-		chartW = w - 4
-	}
-	chartW = min(chartW, maxChart)
+	chartW, side := histChartLayout(w)
 	bars, axis := histChart(st, h, chartW, len(pcts))
 	if side {
 		for i := range max(len(pcts), len(bars)) {
@@ -55,12 +47,12 @@ func histLines(st *styles, title, noun string, h *model.HistSummary, w int) []st
 				l = pcts[i]
 			}
 			if i < len(bars) {
-				l += strings.Repeat(" ", gap) + bars[i]
+				l += strings.Repeat(" ", histGap) + bars[i]
 			}
 			add(l)
 		}
 		if axis != "" {
-			add(strings.Repeat(" ", pctW+gap) + axis)
+			add(strings.Repeat(" ", pctW+histGap) + axis)
 		}
 		return out
 	}
@@ -74,6 +66,27 @@ func histLines(st *styles, title, noun string, h *model.HistSummary, w int) []st
 		add("    " + axis)
 	}
 	return out
+}
+
+// The chart's layout: beside the percentiles when there is room, else
+// under them. Bars wider than three cells tell nothing more; a wide block
+// leaves the rest blank.
+const histGap, histMaxChart = 3, 72
+
+func histChartLayout(w int) (chartW int, side bool) {
+	chartW = w - pctW - histGap
+	side = chartW >= 16
+	if !side {
+		chartW = w - 4
+	}
+	return min(chartW, histMaxChart), side
+}
+
+// histChartWidth is how many buckets a histogram w cells wide can draw:
+// one per cell of its chart.
+func histChartWidth(w int) int {
+	cw, _ := histChartLayout(w)
+	return max(cw, 1)
 }
 
 // histChart draws the buckets of h as vertical bars height lines tall in
@@ -135,6 +148,13 @@ func histChart(st *styles, h *model.HistSummary, w, height int) (rows []string, 
 	los, his := st.fmtDur(lo), st.fmtDur(hi)
 	used := cols*bw - gap
 	axis = st.muted.r(los + strings.Repeat(" ", max(used-width(los)-width(his), 1)) + his)
+	var sum uint64
+	for _, n := range h.Buckets {
+		sum += n
+	}
+	if out := h.Count - min(sum, h.Count); out > 0 {
+		axis += st.muted.r("  " + fmtCount(int64(min(out, 1<<62))) + " above")
+	}
 	return rows, axis
 }
 

@@ -2,30 +2,48 @@ package ui
 
 import "strings"
 
+// allKeySets are the key sets of every screen, in the order `spantop help`
+// lists their keys.
+var allKeySets = []*keySet{tasksKeys, opsKeys, resourcesKeys, detailsKeys, traceKeys, opDetailsKeys, goroutineKeys, resourceKeys, pagerKeys}
+
 // KeyHelp is one key binding as `spantop help` prints it.
 type KeyHelp struct {
 	Keys  string // as the `?` help shows them
 	Does  string
-	Where string // the views it works in, "" for all of them
+	Where string // the screens it works in, "" for all of them
 }
 
-// KeyHelpLines lists every key binding from the table the footer, the `?`
-// help and Update use, so the command line's help cannot differ from it.
+// KeyHelpLines lists every key binding of every screen from the key sets
+// the footer, the `?` help and Update use, so the command line's help
+// cannot differ from them. A binding several screens share is listed once,
+// with the screens it works in.
 func KeyHelpLines(ascii bool) []KeyHelp {
-	out := make([]KeyHelp, 0, len(bindings))
-	for i := range bindings {
-		b := &bindings[i]
-		k := KeyHelp{Keys: b.shown(ascii), Does: b.desc}
-		if b.views != inAll {
-			var names []string
-			for v := viewMask(1); v <= b.views && v != 0; v <<= 1 {
-				if b.views&v != 0 {
-					names = append(names, viewName(v))
-				}
-			}
-			k.Where = strings.Join(names, ", ")
-		}
-		out = append(out, k)
+	a := New(nil, Options{ASCII: ascii})
+	type entry struct {
+		help  KeyHelp
+		where []string
 	}
-	return out
+	var out []*entry
+	seen := map[string]*entry{}
+	for _, ks := range allKeySets {
+		for _, b := range a.allKeys(ks) {
+			k := KeyHelp{Keys: b.shown(ascii), Does: b.desc}
+			id := k.Keys + "\x00" + k.Does
+			e := seen[id]
+			if e == nil {
+				e = &entry{help: k}
+				seen[id] = e
+				out = append(out, e)
+			}
+			e.where = append(e.where, ks.name)
+		}
+	}
+	lines := make([]KeyHelp, len(out))
+	for i, e := range out {
+		lines[i] = e.help
+		if len(e.where) < len(allKeySets) {
+			lines[i].Where = strings.Join(e.where, ", ")
+		}
+	}
+	return lines
 }

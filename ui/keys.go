@@ -7,7 +7,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-// action is what a key asks for; Update carries it out in one place.
+// action is what a key asks for; a screen (or, for the keys every screen
+// shares, the App) carries it out.
 type action int
 
 const (
@@ -28,9 +29,6 @@ const (
 	actHelp
 	actWarnings
 	actQuit
-	actTasks
-	actOps
-	actResources
 	actParent    // a goroutine's parent
 	actWaker     // the goroutine that last woke it
 	actBlockedOn // the resource it waits on
@@ -41,115 +39,117 @@ const (
 	actCollapse // trace: fold, or go to the parent
 	actExpand   // trace: unfold, or go to the first child
 	actFold     // trace: fold / unfold
+	// actTab is the first of the actions that show a tab: actTab+i shows
+	// the App's i-th tab.
+	actTab
 )
 
-// viewMask says in which views a binding applies.
-type viewMask uint16
-
-const (
-	inTasks viewMask = 1 << iota
-	inOps
-	inDetails
-	inResources
-	inGoroutine
-	inResource
-	inTrace
-	inOpDetails
-	inTables = inTasks | inOps | inResources
-	// inPages are the details views: they scroll rather than select rows.
-	inPages = inDetails | inGoroutine | inResource
-	inAll   = inTables | inPages | inTrace | inOpDetails
-)
-
-// binding is one line of the key table. The footer and the help overlay are
-// both rendered from this table, and Update dispatches through it, so the
-// help can never list a key that does nothing.
+// binding is one line of a key set. The footer and the help overlay are
+// both rendered from a screen's key set, and keys are dispatched through
+// it, so the help can never list a key that does nothing.
 type binding struct {
 	keys  []string // as tea.KeyPressMsg.String() reports them
 	acts  []action // parallel to keys
 	label string   // how the keys are shown
 	ascii string   // label under --ascii (empty: same)
 	desc  string   // help overlay text
-	views viewMask
-	// foot is the footer's short text ("" keeps it out of the footer);
-	// footDetails replaces it in the span details, footNav in the trace
-	// and operation views. Lower footPrio entries leave the footer first
-	// when it does not fit.
-	foot, footDetails, footNav string
-	footPrio                   int
+	// foot is the footer's short text ("" keeps it out of the footer).
+	// Lower footPrio entries leave the footer first when it does not fit.
+	foot     string
+	footPrio int
 }
 
-var bindings = []binding{
-	{keys: []string{"up", "k", "down", "j"}, acts: []action{actUp, actUp, actDown, actDown},
-		label: "↑↓ j k", ascii: "up/down j k", desc: "move the selection (details: scroll, stopping at each link)", views: inAll,
-		foot: "select", footDetails: "scroll", footPrio: 90},
-	{keys: []string{"pgup", "pgdown", "ctrl+b", "ctrl+f"}, acts: []action{actPageUp, actPageDown, actPageUp, actPageDown},
-		label: "PgUp PgDn", desc: "move by a page (also ctrl+b ctrl+f)", views: inAll, foot: "page", footPrio: 20},
-	{keys: []string{"g", "home", "G", "end"}, acts: []action{actTop, actTop, actBottom, actBottom},
-		label: "g G", desc: "go to the top (and follow it) / the bottom (also home end)", views: inAll, foot: "top/end", footPrio: 10},
-	{keys: []string{"left", "h", "right", "l"}, acts: []action{actSortLeft, actSortLeft, actSortRight, actSortRight},
-		label: "←→ h l", ascii: "left/right h l", desc: "sort by the previous / next column", views: inTables,
-		foot: "sort", footPrio: 80},
-	{keys: []string{"left", "h", "right", "l"}, acts: []action{actCollapse, actCollapse, actExpand, actExpand},
-		label: "←→ h l", ascii: "left/right h l",
-		desc:  "fold the span's children (folded or a leaf: go to the parent) / unfold them (unfolded: go down)",
-		views: inTrace, foot: "fold", footPrio: 80},
-	{keys: []string{"c"}, acts: []action{actFold}, label: "c", desc: "fold / unfold the selected span's children",
-		views: inTrace, foot: "", footPrio: 30},
-	{keys: []string{"i"}, acts: []action{actInvert}, label: "i", desc: "invert the sort order", views: inTables,
-		foot: "invert", footPrio: 50},
-	{keys: []string{"T"}, acts: []action{actTree}, label: "T",
-		desc: "tree mode: children under their parents (again: a flat table)", views: inTasks,
-		foot: "tree", footPrio: 65},
-	{keys: []string{"enter"}, acts: []action{actEnter}, label: "enter", desc: "the selected span's details (its trace on top) or goroutine's",
-		views: inTasks | inTrace, foot: "details", footPrio: 70},
-	{keys: []string{"enter"}, acts: []action{actEnter}, label: "enter",
-		desc: "the operation's details: percentiles, histogram, recent history, slowest spans", views: inOps,
-		foot: "details", footPrio: 70},
-	{keys: []string{"enter"}, acts: []action{actEnter}, label: "enter", desc: "details of the selected resource, or where the selected link leads",
-		views: inResources | inGoroutine | inResource, foot: "details", footDetails: "open", footPrio: 70},
-	{keys: []string{"enter"}, acts: []action{actEnter}, label: "enter", desc: "open the selected span (its details and trace)",
-		views: inOpDetails, foot: "open span", footPrio: 70},
-	{keys: []string{"w"}, acts: []action{actTrace}, label: "w", desc: "the span's whole trace as a waterfall",
-		views: inTasks | inDetails, foot: "trace", footPrio: 68},
-	{keys: []string{"s"}, acts: []action{actSpans}, label: "s", desc: "the operation's spans in the tasks view",
-		views: inOps | inOpDetails, foot: "spans", footPrio: 45},
-	{keys: []string{"esc"}, acts: []action{actBack}, label: "esc",
-		desc: "back to the previous view; in a table, clear the filter", views: inAll, footDetails: "back", footNav: "back", footPrio: 95},
-	{keys: []string{"/"}, acts: []action{actFilter}, label: "/",
-		desc: "filter as you type: text name=x dur>100ms name~^GET (regexp)", views: inTables,
-		foot: "filter", footPrio: 60},
-	{keys: []string{"space"}, acts: []action{actPause}, label: "space",
-		desc: "pause / resume the screen (ingest goes on)", views: inAll, foot: "pause", footPrio: 55},
-	{keys: []string{"t", "o", "r"}, acts: []action{actTasks, actOps, actResources}, label: "t o r",
-		desc: "tasks / operations / resources view", views: inAll, foot: "views", footPrio: 40},
-	{keys: []string{"p", "w", "b"}, acts: []action{actParent, actWaker, actBlockedOn}, label: "p w b",
-		desc: "goroutine: go to its parent / waker / the resource it waits on", views: inGoroutine,
-		foot: "jump", footPrio: 30},
-	{keys: []string{"s"}, acts: []action{actSaveTrace}, label: "s",
-		desc: "goroutine: save its process's execution trace (go tool trace)", views: inGoroutine,
-		foot: "save trace", footPrio: 45},
-	{keys: []string{"W"}, acts: []action{actWarnings}, label: "W", desc: "show / hide the warnings panel (each warning, its count and the flag that sets its threshold)",
-		views: inAll, foot: "warnings", footPrio: 35},
-	{keys: []string{"?"}, acts: []action{actHelp}, label: "?", desc: "show / hide this help", views: inAll,
-		foot: "help", footPrio: 100},
-	{keys: []string{"q", "ctrl+c"}, acts: []action{actQuit, actQuit}, label: "q", desc: "quit (also ctrl+c)",
-		views: inAll, foot: "quit", footPrio: 100},
+// keySet is what the keys of one screen do: its name in the help, its
+// bindings in the order the help lists them, and what the mouse does.
+type keySet struct {
+	name     string
+	bindings []binding
+	mouse    string
 }
 
-// mouseHelp is shown under the key table in the help overlay.
-func mouseHelp(v viewMask) string {
-	switch v {
-	case inDetails:
-		return "click a span of the trace: its details; wheel: scroll"
-	case inTrace:
-		return "click: select (again: open), its fold mark: fold; wheel: scroll"
-	case inOpDetails:
-		return "click a span: select (again: open); wheel: move"
-	case inGoroutine, inResource:
-		return "click a link: select (again: open); wheel: scroll"
+// The bindings screens are made of.
+var (
+	keyMoveSelect = binding{keys: []string{"up", "k", "down", "j"}, acts: []action{actUp, actUp, actDown, actDown},
+		label: "↑↓ j k", ascii: "up/down j k", desc: "move the selection (details: scroll, stopping at each link)",
+		foot: "select", footPrio: 90}
+	keyMoveScroll = with(keyMoveSelect, "scroll")
+	keyPage       = binding{keys: []string{"pgup", "pgdown", "ctrl+b", "ctrl+f"}, acts: []action{actPageUp, actPageDown, actPageUp, actPageDown},
+		label: "PgUp PgDn", desc: "move by a page (also ctrl+b ctrl+f)", foot: "page", footPrio: 20}
+	keyEnds = binding{keys: []string{"g", "home", "G", "end"}, acts: []action{actTop, actTop, actBottom, actBottom},
+		label: "g G", desc: "go to the top (and follow it) / the bottom (also home end)", foot: "top/end", footPrio: 10}
+	keySort = binding{keys: []string{"left", "h", "right", "l"}, acts: []action{actSortLeft, actSortLeft, actSortRight, actSortRight},
+		label: "←→ h l", ascii: "left/right h l", desc: "sort by the previous / next column", foot: "sort", footPrio: 80}
+	keyInvert = binding{keys: []string{"i"}, acts: []action{actInvert}, label: "i", desc: "invert the sort order",
+		foot: "invert", footPrio: 50}
+	keyFilter = binding{keys: []string{"/"}, acts: []action{actFilter}, label: "/",
+		desc: "filter as you type: text name=x dur>100ms name~^GET (regexp)", foot: "filter", footPrio: 60}
+	keyEscTable = binding{keys: []string{"esc"}, acts: []action{actBack}, label: "esc",
+		desc: "back to the previous view; in a table, clear the filter", footPrio: 95}
+	keyEscBack  = with(keyEscTable, "back")
+	keyOpenSpan = binding{keys: []string{"enter"}, acts: []action{actEnter}, label: "enter",
+		desc: "the selected span's details (its trace on top) or goroutine's", foot: "details", footPrio: 70}
+	keyWholeTrace = binding{keys: []string{"w"}, acts: []action{actTrace}, label: "w", desc: "the span's whole trace as a waterfall",
+		foot: "trace", footPrio: 68}
+	keyOpSpans = binding{keys: []string{"s"}, acts: []action{actSpans}, label: "s", desc: "the operation's spans in the tasks view",
+		foot: "spans", footPrio: 45}
+	keyOpenLink = binding{keys: []string{"enter"}, acts: []action{actEnter}, label: "enter",
+		desc: "details of the selected resource, or where the selected link leads", foot: "open", footPrio: 70}
+)
+
+// with returns b with another footer text.
+func with(b binding, foot string) binding {
+	b.foot = foot
+	return b
+}
+
+// sharedKeys are the keys every screen has, after its own.
+func sharedKeys(tabs []tab) []binding {
+	b := binding{label: "", desc: "", foot: "views", footPrio: 40}
+	var names []string
+	for i, t := range tabs {
+		b.keys = append(b.keys, t.key)
+		b.acts = append(b.acts, actTab+action(i))
+		names = append(names, t.s.keys().name)
 	}
-	return "click: select (again: open), a header: sort; wheel: scroll"
+	b.label = strings.Join(b.keys, " ")
+	b.desc = strings.Join(names, " / ") + " view"
+	return []binding{
+		{keys: []string{"space"}, acts: []action{actPause}, label: "space",
+			desc: "pause / resume the screen (ingest goes on)", foot: "pause", footPrio: 55},
+		b,
+	}
+}
+
+// lastKeys close every screen's key set.
+var lastKeys = []binding{
+	{keys: []string{"W"}, acts: []action{actWarnings}, label: "W", desc: "show / hide the warnings panel (each warning, its count and the flag that sets its threshold)",
+		foot: "warnings", footPrio: 35},
+	{keys: []string{"?"}, acts: []action{actHelp}, label: "?", desc: "show / hide this help", foot: "help", footPrio: 100},
+	{keys: []string{"q", "ctrl+c"}, acts: []action{actQuit, actQuit}, label: "q", desc: "quit (also ctrl+c)",
+		foot: "quit", footPrio: 100},
+}
+
+// allKeys is a screen's key set with the shared keys: its own bindings
+// up to esc and the filter, the shared ones, the rest of its own (its
+// jumps), then W ? q.
+func (a *App) allKeys(ks *keySet) []binding {
+	if k, ok := a.keyCache[ks]; ok {
+		return k
+	}
+	own := ks.bindings
+	cut := len(own)
+	for i := range own {
+		if slices.Contains(own[i].keys, "esc") || slices.Contains(own[i].keys, "/") {
+			cut = i + 1
+		}
+	}
+	var out []binding
+	out = append(out, own[:cut]...)
+	out = append(out, sharedKeys(a.tabs)...)
+	out = append(out, own[cut:]...)
+	out = append(out, lastKeys...)
+	a.keyCache[ks] = out
+	return out
 }
 
 func (b *binding) shown(ascii bool) string {
@@ -159,23 +159,19 @@ func (b *binding) shown(ascii bool) string {
 	return b.label
 }
 
-// lookup finds the action of key in view v.
-func lookup(v viewMask, key string) action {
+// lookup finds the action of key among bindings.
+func lookup(bindings []binding, key string) action {
 	for i := range bindings {
-		b := &bindings[i]
-		if b.views&v == 0 {
-			continue
-		}
-		if k := slices.Index(b.keys, key); k >= 0 {
-			return b.acts[k]
+		if k := slices.Index(bindings[i].keys, key); k >= 0 {
+			return bindings[i].acts[k]
 		}
 	}
 	return actNone
 }
 
-// footerLine renders the one-line key help for view v in at most w cells,
-// leaving out the least important entries first.
-func footerLine(st *styles, v viewMask, w int) string {
+// footerLine renders the one-line key help of bindings in at most w
+// cells, leaving out the least important entries first.
+func footerLine(st *styles, bindings []binding, w int) string {
 	type entry struct {
 		key, text string
 		prio      int
@@ -183,20 +179,10 @@ func footerLine(st *styles, v viewMask, w int) string {
 	var es []entry
 	for i := range bindings {
 		b := &bindings[i]
-		if b.views&v == 0 {
+		if b.foot == "" {
 			continue
 		}
-		text := b.foot
-		switch {
-		case v&inPages != 0 && b.footDetails != "":
-			text = b.footDetails
-		case v&(inTrace|inOpDetails) != 0 && b.footNav != "":
-			text = b.footNav
-		}
-		if text == "" {
-			continue
-		}
-		es = append(es, entry{b.shown(st.ascii), text, b.footPrio})
+		es = append(es, entry{b.shown(st.ascii), b.foot, b.footPrio})
 	}
 	render := func() (string, int) {
 		var b strings.Builder
@@ -228,18 +214,16 @@ func footerLine(st *styles, v viewMask, w int) string {
 	}
 }
 
-// helpLines renders the help overlay: a box listing every binding of view
-// v, centred in w cells and h lines.
-func helpLines(st *styles, v viewMask, w, h int) []string {
+// helpLines renders the help overlay: a box listing every binding of a
+// screen, centred in w cells and h lines.
+func helpLines(st *styles, name, mouse string, bindings []binding, w, h int) []string {
 	ascii := st.ascii
 	var body []boxLine
 	for i := range bindings {
-		if bindings[i].views&v != 0 {
-			body = append(body, boxLine{bindings[i].shown(ascii), bindings[i].desc})
-		}
+		body = append(body, boxLine{bindings[i].shown(ascii), bindings[i].desc})
 	}
-	body = append(body, boxLine{}, boxLine{"mouse", mouseHelp(v)})
-	return box(st, " keys: "+viewName(v)+" ", body, w, h)
+	body = append(body, boxLine{}, boxLine{"mouse", mouse})
+	return box(st, " keys: "+name+" ", body, w, h)
 }
 
 // boxLine is one line of an overlay box: a bold key column and its text.
@@ -296,27 +280,4 @@ func box(st *styles, title string, body []boxLine, w, h int) []string {
 		res = append(res, "")
 	}
 	return res
-}
-
-// viewName names a view in the help.
-func viewName(v viewMask) string {
-	switch v {
-	case inTasks:
-		return "tasks"
-	case inOps:
-		return "operations"
-	case inDetails:
-		return "span details"
-	case inTrace:
-		return "trace"
-	case inOpDetails:
-		return "operation details"
-	case inResources:
-		return "resources"
-	case inGoroutine:
-		return "goroutine details"
-	case inResource:
-		return "resource details"
-	}
-	return "all views"
 }

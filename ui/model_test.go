@@ -49,12 +49,12 @@ func TestWithRealModel(t *testing.T) {
 	if a.tasks.total != 57 || len(a.tasks.rows) != a.rows() {
 		t.Fatalf("total %d rows %d", a.tasks.total, len(a.tasks.rows))
 	}
-	s := screen(a)
+	s := frame(a)
 	if !strings.Contains(s, "span\uFFFD") || strings.Contains(s, "\x1b[2J") || strings.Contains(s, "\r") {
 		t.Error("model strings not sanitised")
 	}
 	press(a, "j", "j", "enter")
-	if a.view != viewDetails || !a.det.found {
+	if viewName(a) != "span details" || !det(a).found {
 		t.Fatal("details of a real span not found")
 	}
 	checkFrame(t, a, 120, 30)
@@ -65,7 +65,7 @@ func TestWithRealModel(t *testing.T) {
 	checkFrame(t, a, 120, 30)
 	// s on the slowest operation lists its spans.
 	press(a, "g", "s")
-	if a.view != viewTasks || a.tasks.total != 7 || a.tasks.filterErr != "" {
+	if viewName(a) != "tasks" || a.tasks.total != 7 || a.tasks.filterErr != "" {
 		t.Errorf("operation's spans: filter %q total %d err %q", a.tasks.filter, a.tasks.total, a.tasks.filterErr)
 	}
 }

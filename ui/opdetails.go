@@ -5,102 +5,56 @@ import (
 	"strings"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/spantop/spantop/model"
 )
 
-// opDetailsView shows one operation: its figures, percentiles, a mini
-// histogram of its latencies, its rate and p99 over the last minutes, and
-// its slowest recent spans and those in flight, which open on enter.
+// opDetailsView shows one operation: its figures, its latency histogram,
+// its rate and p99 over the last minutes, and its slowest recent spans and
+// those in flight, each a link that opens on enter. It is a page like
+// every details view; ↑↓ go from span to span.
 type opDetailsView struct {
 	id uint64
 	latest[model.OpDetail]
-	// spans are the selectable spans (slowest, then in flight); sel
-	// indexes them, selID keeps the selection by ID across refreshes.
+	// spans are the spans listed (slowest, then in flight), one per link.
 	spans []model.OpSpan
-	sel   int
-	selID uint64
-	// spanLine is the line of each selectable span.
-	spanLine []int
-	lines    []string
-	scroll   int
-	width    int
-	height   int // content lines on screen
+	width int
+	page
 }
 
-func newOpDetailsView(id uint64) *opDetailsView { return &opDetailsView{id: id} }
+func newOpDetailsView(id uint64) *opDetailsView {
+	return &opDetailsView{id: id, page: page{sel: -1, jump: true}}
+}
 
-// histWidth is the mini histogram's width for the view's width.
-func (v *opDetailsView) histWidth() int { return min(max(v.width-4, 20), 100) }
-
-// refresh queries the operation and rebuilds the lines.
-func (v *opDetailsView) refresh(src Source, st *styles, now time.Time) {
-	d, ok := src.Operation(v.id, histBuckets(v.histWidth()))
+// refreshFrom queries the operation and rebuilds the page.
+func (v *opDetailsView) refreshFrom(src Source, st *styles, now time.Time) {
+	d, ok := src.Operation(v.id, histChartWidth(max(v.width, 20)))
 	v.set(d, ok)
-	v.spans = append(append(v.spans[:0], v.d.Slowest...), v.d.Running...)
-	v.sel = min(max(v.sel, 0), max(len(v.spans)-1, 0))
-	for i := range v.spans {
-		if v.spans[i].ID == v.selID && v.selID != 0 {
-			v.sel = i
-		}
-	}
-	if v.sel < len(v.spans) {
-		v.selID = v.spans[v.sel].ID
-	}
 	v.build(st, now)
 }
 
-// move moves the selection among the spans, or scrolls without any.
-func (v *opDetailsView) move(n int, st *styles, now time.Time) {
-	if len(v.spans) == 0 {
-		v.scrollBy(n)
-		return
-	}
-	v.sel = min(max(v.sel+n, 0), len(v.spans)-1)
-	v.selID = v.spans[v.sel].ID
-	v.build(st, now)
-	v.showSelected()
-}
-
-// showSelected scrolls so that the selected span is on screen. Only a
-// move does: a refresh leaves the figures at the top in view.
-func (v *opDetailsView) showSelected() {
-	if v.sel >= len(v.spanLine) {
-		return
-	}
-	l := v.spanLine[v.sel]
-	if l < v.scroll {
-		v.scroll = max(l-1, 0)
-	}
-	if l >= v.scroll+v.height {
-		v.scroll = l - v.height + 1
-	}
-	v.scrollBy(0)
-}
-
-func (v *opDetailsView) scrollBy(n int) {
-	v.scroll = min(max(v.scroll+n, 0), max(len(v.lines)-v.height, 0))
-}
-
-// selected returns the selected span, if any.
-func (v *opDetailsView) selected() (model.OpSpan, bool) {
+// selectedSpan returns the selected span, if any.
+func (v *opDetailsView) selectedSpan() (model.OpSpan, bool) {
 	if v.sel < 0 || v.sel >= len(v.spans) {
 		return model.OpSpan{}, false
 	}
 	return v.spans[v.sel], true
 }
 
-// build prepares the lines and keeps the selection on screen.
+// build prepares the page.
 func (v *opDetailsView) build(st *styles, now time.Time) {
 	w := max(v.width, 20)
-	v.lines = v.lines[:0]
-	v.spanLine = v.spanLine[:0]
-	add := func(s string) { v.lines = append(v.lines, st.padLine(s, w)) }
+	b := pageBuilder{st: st, w: w}
+	add := b.add
+	v.spans = v.spans[:0]
 	if !v.found {
 		add("")
 		add(st.warn.r("  operation " + strconv.FormatUint(v.id, 10) + " is not known."))
 		add("  esc goes back.")
+		b.finish(&v.page)
 		return
 	}
 	d := &v.d
@@ -139,23 +93,11 @@ func (v *opDetailsView) build(st *styles, now time.Time) {
 	fig("errors", fmtPercent(r.Errors, r.Count)+" ("+fmtCount(r.Errors)+")", errSty)
 	fig("time", st.fmtDur(r.Total), st.durStyle(r.Total))
 	fig("max", st.fmtDur(r.Max), st.durStyle(r.Max))
-	v.flow(figs, "  ", st, w)
+	b.flow(figs, "  ")
 
-	section("Latency (" + plural(int(d.Latency.Count), "span") + ")")
-	var ps []string
-	for k, p := range model.PercentileRanks {
-		if k < len(d.Latency.Percentiles) {
-			pd := d.Latency.Percentiles[k]
-			ps = append(ps, st.muted.r(percentileLabel(p)+" ")+st.durStyle(pd).r(st.fmtDur(pd)))
-		}
-	}
-	v.flow(ps, "  ", st, w)
-	rows := 3
-	if v.height >= 30 {
-		rows = 6
-	}
-	for _, l := range st.miniHistogram(&d.Latency, v.histWidth(), rows, st.accent) {
-		add("  " + l)
+	add("")
+	for _, l := range histLines(st, "Latency", "spans", &d.Latency, w) {
+		add(l)
 	}
 
 	steps := len(d.Rate)
@@ -189,33 +131,30 @@ func (v *opDetailsView) build(st *styles, now time.Time) {
 		}
 	}
 
-	spanRow := func(i int, s *model.OpSpan) {
+	spanRow := func(s *model.OpSpan) {
 		sym, ssty := st.stateSymbol(s.State)
-		var b strings.Builder
-		b.WriteString("  ")
-		b.WriteString(ssty.r(st.fit(sym, 2, false)))
-		b.WriteString(st.fit(strconv.FormatUint(s.ID, 10), 8, true))
-		b.WriteString("  ")
-		b.WriteString(st.durStyle(s.Duration).r(st.fit(st.fmtDur(s.Duration), 9, true)))
-		b.WriteString("  ")
+		var l strings.Builder
+		l.WriteString("  ")
+		l.WriteString(ssty.r(st.fit(sym, 2, false)))
+		l.WriteString(st.fit(strconv.FormatUint(s.ID, 10), 8, true))
+		l.WriteString("  ")
+		l.WriteString(st.durStyle(s.Duration).r(st.fit(st.fmtDur(s.Duration), 9, true)))
+		l.WriteString("  ")
 		when := "in flight"
 		if !s.Ended.IsZero() {
 			when = fmtSpan(now.Sub(s.Ended)) + " ago"
 		}
-		b.WriteString(st.fit(when, 12, false))
-		b.WriteString(st.muted.r("trace " + s.TraceID.String()[:16] + st.sym.ellipsis))
+		l.WriteString(st.fit(when, 12, false))
+		l.WriteString(st.muted.r("trace " + s.TraceID.String()[:16] + st.sym.ellipsis))
 		if !s.Stored {
-			b.WriteString(st.muted.r("  (no longer stored)"))
+			l.WriteString(st.muted.r("  (no longer stored)"))
 		}
-		line := st.padLine(b.String(), w)
-		switch {
-		case i == v.sel:
-			line = st.reverse.r(st.padLine(ansi.Strip(b.String()), w))
-		case !s.Stored:
+		line := st.padLine(l.String(), w)
+		if !s.Stored {
 			line = st.dim.r(line)
 		}
-		v.spanLine = append(v.spanLine, len(v.lines))
-		v.lines = append(v.lines, line)
+		v.spans = append(v.spans, *s)
+		b.link(line, target{linkSpan, s.ID})
 	}
 	colHead := "  " + st.bold.r(st.fit("", 2, false)+st.fit("ID", 8, true)+"  "+st.fit("Duration", 9, true)+"  "+
 		st.fit("Ended", 12, false)+"Trace")
@@ -225,7 +164,7 @@ func (v *opDetailsView) build(st *styles, now time.Time) {
 	} else {
 		add(colHead)
 		for i := range d.Slowest {
-			spanRow(i, &d.Slowest[i])
+			spanRow(&d.Slowest[i])
 		}
 	}
 	section("In flight now, longest first")
@@ -234,19 +173,19 @@ func (v *opDetailsView) build(st *styles, now time.Time) {
 	} else {
 		add(colHead)
 		for i := range d.Running {
-			spanRow(len(d.Slowest)+i, &d.Running[i])
+			spanRow(&d.Running[i])
 		}
 	}
-	v.scrollBy(0)
+	b.finish(&v.page)
 }
 
 // flow adds items separated by two spaces, wrapping onto new lines.
-func (v *opDetailsView) flow(items []string, indent string, st *styles, w int) {
+func (b *pageBuilder) flow(items []string, indent string) {
 	line, lw := indent, width(indent)
 	for _, it := range items {
 		iw := ansi.StringWidth(it)
-		if lw > width(indent) && lw+2+iw > w {
-			v.lines = append(v.lines, st.padLine(line, w))
+		if lw > width(indent) && lw+2+iw > b.w {
+			b.add(line)
 			line, lw = indent, width(indent)
 		}
 		if lw > width(indent) {
@@ -256,31 +195,16 @@ func (v *opDetailsView) flow(items []string, indent string, st *styles, w int) {
 		line += it
 		lw += iw
 	}
-	v.lines = append(v.lines, st.padLine(line, w))
+	b.add(line)
 }
 
-// title describes the operation for the title line.
-func (v *opDetailsView) title(st *styles) string {
+// describe describes the operation for the title line.
+func (v *opDetailsView) describe(st *styles) string {
 	if !v.found {
 		return st.bold.r("operation " + strconv.FormatUint(v.id, 10))
 	}
 	r := &v.d.Row
-	s := st.bold.r("operation "+sanitize(r.Name)) + st.muted.r(" "+st.sym.bullet+" ") + sanitize(r.Service)
-	if n := len(v.lines); n > v.height {
-		s += st.muted.r("  lines " + strconv.Itoa(v.scroll+1) + "-" + strconv.Itoa(min(v.scroll+v.height, n)) +
-			" of " + strconv.Itoa(n))
-	}
-	return s
-}
-
-// lineAt maps a content line to the selectable span on it.
-func (v *opDetailsView) spanAt(line int) (int, bool) {
-	for i, l := range v.spanLine {
-		if l == line {
-			return i, true
-		}
-	}
-	return 0, false
+	return st.bold.r("operation "+sanitize(r.Name)) + st.muted.r(" "+st.sym.bullet+" ") + sanitize(r.Service)
 }
 
 // fmtSpan formats a span of time coarsely: 5s, 5m, 2h.
@@ -298,5 +222,76 @@ func fmtSpan(d time.Duration) string {
 		return strconv.Itoa(m) + "m" + strconv.Itoa(s) + "s"
 	default:
 		return strconv.Itoa(int(d/time.Hour)) + "h" + strconv.Itoa(int(d%time.Hour/time.Minute)) + "m"
+	}
+}
+
+// The operation details as a screen.
+
+var opDetailsKeys = &keySet{name: "operation details",
+	bindings: []binding{keyMoveSelect, keyPage, keyEnds,
+		{keys: []string{"enter"}, acts: []action{actEnter}, label: "enter", desc: "open the selected span (its details and trace)",
+			foot: "open span", footPrio: 70},
+		keyOpSpans, keyEscBack},
+	mouse: "click a span: select (again: open); wheel: move"}
+
+func (v *opDetailsView) keys() *keySet { return opDetailsKeys }
+
+func (v *opDetailsView) refresh(a *App, _ nav) {
+	v.width = a.width
+	v.refreshFrom(a.src, a.st, a.now())
+	v.scrollBy(0, a.detailRows())
+}
+
+func (v *opDetailsView) layout(a *App) {
+	if v.width != a.width {
+		v.width = a.width
+		v.build(a.st, a.now())
+		v.scrollBy(0, a.detailRows())
+	}
+}
+
+func (v *opDetailsView) title(a *App) string {
+	return v.describe(a.st) + a.lineRange(v.scroll, len(v.lines), a.detailRows())
+}
+
+func (v *opDetailsView) status(a *App) string {
+	if v.gone {
+		return a.st.warn.r("the operation is no longer known; showing the last copy")
+	}
+	return ""
+}
+
+func (v *opDetailsView) act(a *App, act action) (tea.Cmd, bool) {
+	switch act {
+	case actSpans:
+		if v.found {
+			r := &v.d.Row
+			a.showOpSpans(r.Service, r.Name, r.Kind)
+		}
+	case actEnter:
+		s, ok := v.selectedSpan()
+		switch {
+		case !ok:
+			a.statusf(false, "no span to open")
+		case !s.Stored:
+			a.statusf(false, "that span is no longer stored (retention or the memory budget removed it)")
+		default:
+			a.open(target{linkSpan, s.ID})
+		}
+	default:
+		return v.page.act(a, act)
+	}
+	return nil, true
+}
+
+// click selects the span on line y of the body; a second click opens it.
+func (v *opDetailsView) click(a *App, _, y int) {
+	i := v.linkAt(v.scroll + y)
+	switch {
+	case y < 0 || i < 0:
+	case i == v.sel:
+		v.act(a, actEnter)
+	default:
+		v.highlight(a.st, i)
 	}
 }

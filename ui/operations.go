@@ -2,6 +2,9 @@ package ui
 
 import (
 	"hash/maphash"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
 	"time"
 
 	"github.com/spantop/spantop/model"
@@ -59,12 +62,56 @@ func opColumns() []column[model.OpRow] {
 // opTable is the operations view.
 type opTable = table[model.OpRow]
 
-func newOpTable() *opTable {
-	return newTable(opColumns(), model.OpTotal, true,
-		func(r *model.OpRow) uint64 { return r.ID },
-		hashOp,
-		func(*model.OpRow) bool { return false },
-		func(src Source, q model.Query) model.Page[model.OpRow] { return src.Operations(q) })
+// opsKind makes the operations view: the top of the system.
+type opsKind struct{}
+
+func newOpTable() *opTable { return newTable[model.OpRow](opsKind{}) }
+
+func (opsKind) columns() []column[model.OpRow]           { return opColumns() }
+func (opsKind) defaultSort() (model.Column, bool)        { return model.OpTotal, true }
+func (opsKind) rowID(r *model.OpRow) uint64              { return r.ID }
+func (opsKind) dimmed(*model.OpRow) bool                 { return false }
+func (opsKind) noun() string                             { return "operations" }
+func (opsKind) keys() *keySet                            { return opsKeys }
+func (opsKind) cacheKey(h *maphash.Hash, r *model.OpRow) { hashOp(h, r) }
+func (opsKind) fetch(src Source, q model.Query) model.Page[model.OpRow] {
+	return src.Operations(q)
+}
+
+var opsKeys = tableKeySet("operations",
+	binding{keys: []string{"enter"}, acts: []action{actEnter}, label: "enter",
+		desc: "the operation's details: percentiles, histogram, recent history, slowest spans", foot: "details", footPrio: 70},
+	keyOpSpans)
+
+func (opsKind) figures(a *App, b *strings.Builder) {
+	b.WriteString(a.st.muted.r(" " + a.st.sym.bullet + " "))
+	b.WriteString(plural(a.hdr.Services, "service"))
+}
+
+func (opsKind) empty(a *App) string {
+	if a.opts.Listen != "" {
+		return "no operations yet: point an OTLP exporter at " + sanitize(a.opts.Listen)
+	}
+	return "no operations yet"
+}
+
+func (opsKind) act(a *App, t *opTable, act action) (tea.Cmd, bool) {
+	switch act {
+	case actEnter:
+		if t.selID == 0 || len(t.rows) == 0 {
+			a.statusf(false, "no operation selected")
+			break
+		}
+		a.open(target{linkOperation, t.selID})
+	case actSpans:
+		if t.selRow < len(t.rows) {
+			r := &t.rows[t.selRow]
+			a.showOpSpans(r.Service, r.Name, r.Kind)
+		}
+	default:
+		return nil, false
+	}
+	return nil, true
 }
 
 func hashOp(h *maphash.Hash, r *model.OpRow) {

@@ -17,22 +17,44 @@ type resourceView struct {
 	page
 }
 
-// open starts showing resource id.
-func (v *resourceView) open(id uint64) {
-	*v = resourceView{id: id, width: v.width, page: page{sel: -1}}
+func newResourceView(id uint64) *resourceView {
+	return &resourceView{id: id, page: page{sel: -1}}
 }
 
+var resourceKeys = pageKeys("resource details")
+
+func (v *resourceView) keys() *keySet { return resourceKeys }
+
 // refresh fetches the resource again and rebuilds the page.
-func (v *resourceView) refresh(src Source, st *styles) {
-	d, ok := src.Resource(v.id)
+func (v *resourceView) refresh(a *App, _ nav) {
+	d, ok := a.src.Resource(v.id)
 	v.set(d, ok)
-	v.build(st)
+	v.width = a.width
+	v.build(a.st)
+	v.scrollBy(0, a.detailRows())
+}
+
+func (v *resourceView) layout(a *App) {
+	if v.width != a.width {
+		v.width = a.width
+		v.build(a.st)
+		v.scrollBy(0, a.detailRows())
+	}
+}
+
+func (v *resourceView) title(a *App) string { return a.pageTitle(v.name(), &v.page) }
+
+func (v *resourceView) status(a *App) string {
+	if v.gone {
+		return a.st.warn.r("resource " + strconv.FormatUint(v.id, 10) + " is no longer stored; showing the last copy")
+	}
+	return ""
 }
 
 func (v *resourceView) isService() bool { return v.d.Row.Kind == "service" }
 
 // title names the resource on the title line.
-func (v *resourceView) title() string {
+func (v *resourceView) name() string {
 	noun := "resource "
 	if v.found && v.isService() {
 		noun = "service "
@@ -69,7 +91,7 @@ func (v *resourceView) build(st *styles) {
 		b.field("resource", strconv.FormatUint(r.ID, 10)+st.muted.r(st.dot())+sanitize(r.Kind), st.bold)
 		if r.Parent != 0 {
 			b.linkField("service", sanitize(r.ParentName)+st.muted.r(" (id "+strconv.FormatUint(r.Parent, 10)+")"),
-				target{viewResource, r.Parent})
+				target{linkResource, r.Parent})
 		} else {
 			b.field("service", sanitize(r.Target), style{})
 		}
@@ -155,7 +177,7 @@ func refs(b *pageBuilder, gs []model.GoroutineRef, figure func(*model.GoroutineR
 		text, sty := figure(g)
 		l := "  " + sty.r(st.fit(text, 12, true)) + "  " + goRef(st, g)
 		if g.ID != 0 {
-			b.link(l+st.muted.r(" "+st.arrow()), target{viewGoroutine, g.ID})
+			b.link(l+st.muted.r(" "+st.arrow()), target{linkGoroutine, g.ID})
 		} else {
 			b.add(l)
 		}

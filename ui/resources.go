@@ -2,6 +2,9 @@ package ui
 
 import (
 	"hash/maphash"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
 	"strconv"
 	"time"
 
@@ -79,12 +82,43 @@ func resColumns() []column[model.ResourceRow] {
 // goroutines wait on.
 type resTable = table[model.ResourceRow]
 
-func newResTable() *resTable {
-	return newTable(resColumns(), model.ResWaitTotal, true,
-		func(r *model.ResourceRow) uint64 { return r.ID },
-		hashRes,
-		func(r *model.ResourceRow) bool { return r.Finished },
-		func(src Source, q model.Query) model.Page[model.ResourceRow] { return src.Resources(q) })
+// resourcesKind makes the resources view.
+type resourcesKind struct{}
+
+func newResTable() *resTable { return newTable[model.ResourceRow](resourcesKind{}) }
+
+func (resourcesKind) columns() []column[model.ResourceRow]           { return resColumns() }
+func (resourcesKind) defaultSort() (model.Column, bool)              { return model.ResWaitTotal, true }
+func (resourcesKind) rowID(r *model.ResourceRow) uint64              { return r.ID }
+func (resourcesKind) dimmed(r *model.ResourceRow) bool               { return r.Finished }
+func (resourcesKind) noun() string                                   { return "resources" }
+func (resourcesKind) keys() *keySet                                  { return resourcesKeys }
+func (resourcesKind) cacheKey(h *maphash.Hash, r *model.ResourceRow) { hashRes(h, r) }
+func (resourcesKind) fetch(src Source, q model.Query) model.Page[model.ResourceRow] {
+	return src.Resources(q)
+}
+
+var resourcesKeys = tableKeySet("resources", with(keyOpenLink, "details"))
+
+func (resourcesKind) figures(a *App, b *strings.Builder) {
+	b.WriteString(a.st.muted.r(" " + a.st.sym.bullet + " "))
+	b.WriteString(plural(a.hdr.Services, "service"))
+}
+
+func (resourcesKind) empty(*App) string {
+	return "no resources yet: services and the resources goroutines wait on come from Go apps running agentlib"
+}
+
+func (resourcesKind) act(a *App, t *resTable, act action) (tea.Cmd, bool) {
+	if act != actEnter {
+		return nil, false
+	}
+	if t.selID == 0 {
+		a.statusf(false, "no resource selected")
+	} else {
+		a.open(target{linkResource, t.selID})
+	}
+	return nil, true
 }
 
 func hashRes(h *maphash.Hash, r *model.ResourceRow) {

@@ -45,8 +45,8 @@ func openGoroutine(t *testing.T, a *App) uint64 {
 	for range 50 {
 		if r := a.tasks.rows[a.tasks.selRow]; r.Kind == model.KindGoroutine {
 			press(a, "enter")
-			if a.view != viewGoroutine {
-				t.Fatalf("enter on goroutine %d: view %v", r.ID, a.view)
+			if viewName(a) != "goroutine details" {
+				t.Fatalf("enter on goroutine %d: view %v", r.ID, viewName(a))
 			}
 			return r.ID
 		}
@@ -79,9 +79,9 @@ func TestGoldenRuntime(t *testing.T) {
 				a := newApp(t, newFake(300), Options{Listen: "grpc 127.0.0.1:4317  http 127.0.0.1:4318"}, sz[0], sz[1])
 				v.open(t, a)
 				checkFrame(t, a, sz[0], sz[1])
-				golden.RequireEqual(t, trimmed(plain(a)))
+				golden.RequireEqual(t, viewPart(a))
 				if v.page {
-					lines, _ := a.curPage().content()
+					lines := pageLines(a)
 					t.Run("page", func(t *testing.T) {
 						golden.RequireEqual(t, trimmed(ansi.Strip(strings.Join(lines, "\n"))))
 					})
@@ -95,8 +95,8 @@ func TestResourcesView(t *testing.T) {
 	f := newFake(100)
 	a := newApp(t, f, Options{}, 200, 50)
 	press(a, "r")
-	if a.view != viewResources {
-		t.Fatalf("r: view %v", a.view)
+	if viewName(a) != "resources" {
+		t.Fatalf("r: view %v", viewName(a))
 	}
 	q := f.lastResQuery()
 	if q.Sort != model.ResWaitTotal || !q.Desc || q.Limit != 50-chromeLines {
@@ -162,7 +162,7 @@ func TestResourcesView(t *testing.T) {
 	press(a, "t")
 	x := strings.Index(ansi.Strip(a.title), "Resources")
 	a.Update(tea.MouseClickMsg{X: x, Y: titleY, Button: tea.MouseLeft})
-	if a.view != viewResources {
+	if viewName(a) != "resources" {
 		t.Error("a click on the Resources tab did not switch")
 	}
 	// Views keep their own selection.
@@ -192,7 +192,7 @@ func TestResourcesEmpty(t *testing.T) {
 		t.Errorf("empty resources view does not say where resources come from:\n%s", plain(a))
 	}
 	press(a, "enter")
-	if a.view != viewResources || !strings.Contains(plain(a), "no resource selected") {
+	if viewName(a) != "resources" || !strings.Contains(plain(a), "no resource selected") {
 		t.Error("enter on an empty resources table")
 	}
 	checkFrame(t, a, 120, 30)
@@ -202,7 +202,7 @@ func TestResourcesEmpty(t *testing.T) {
 // stepping with j, and fails when there is none.
 func linkTo(t *testing.T, a *App, to target) {
 	t.Helper()
-	p := a.linkPage()
+	p := linkPage(a)
 	for range 200 {
 		press(a, "k")
 	}
@@ -221,7 +221,7 @@ func TestGoroutineDetailsAndJumps(t *testing.T) {
 	a := newApp(t, f, Options{}, 120, 40)
 	id := openGoroutine(t, a)
 	d := f.rt.goroutines[id]
-	page := ansi.Strip(strings.Join(a.gor.lines, "\n"))
+	page := ansi.Strip(strings.Join(gor(a).lines, "\n"))
 	for _, want := range []string{
 		"goroutine     " + strconv.FormatInt(d.GoID, 10), "worker-" + strconv.FormatUint(id, 10), "shop.(*Pool).worker",
 		"svc-", "instance 7f3a9c1e", "waiting: chan receive for 2.31s", "resource " + strconv.FormatUint(d.Resource, 10) + " · chan recv",
@@ -245,7 +245,7 @@ func TestGoroutineDetailsAndJumps(t *testing.T) {
 	}
 
 	// The first link is selected and drawn in reverse video.
-	if sel, ok := a.gor.selected(); !ok || sel != (target{viewResource, d.Resource}) {
+	if sel, ok := gor(a).selected(); !ok || sel != (target{linkResource, d.Resource}) {
 		t.Fatalf("first selected link %+v, want the resource waited on", sel)
 	}
 	if !strings.Contains(selectedPageLine(t, a), "resource "+strconv.FormatUint(d.Resource, 10)) {
@@ -253,59 +253,59 @@ func TestGoroutineDetailsAndJumps(t *testing.T) {
 	}
 	// enter follows it; esc comes back to the same place.
 	press(a, "enter")
-	if a.view != viewResource || a.rsd.id != d.Resource {
-		t.Fatalf("enter on the resource link: view %v id %d", a.view, a.rsd.id)
+	if viewName(a) != "resource details" || rsd(a).id != d.Resource {
+		t.Fatalf("enter on the resource link: view %v id %d", viewName(a), rsd(a).id)
 	}
 	if !strings.Contains(plain(a), "1 back") {
 		t.Error("title does not show the way back")
 	}
 	press(a, "esc")
-	if a.view != viewGoroutine || a.gor.id != id {
-		t.Fatalf("esc: view %v goroutine %d, want %d", a.view, a.gor.id, id)
+	if viewName(a) != "goroutine details" || gor(a).id != id {
+		t.Fatalf("esc: view %v goroutine %d, want %d", viewName(a), gor(a).id, id)
 	}
 	// Parent and waker by key, each a step back with esc.
 	press(a, "p")
-	if a.view != viewGoroutine || a.gor.id != d.Parent.ID {
-		t.Fatalf("p: goroutine %d, want parent %d", a.gor.id, d.Parent.ID)
+	if viewName(a) != "goroutine details" || gor(a).id != d.Parent.ID {
+		t.Fatalf("p: goroutine %d, want parent %d", gor(a).id, d.Parent.ID)
 	}
 	press(a, "w")
 	parent := f.rt.goroutines[d.Parent.ID]
-	if a.gor.id != parent.Waker.ID {
-		t.Fatalf("w: goroutine %d, want the parent's waker %d", a.gor.id, parent.Waker.ID)
+	if gor(a).id != parent.Waker.ID {
+		t.Fatalf("w: goroutine %d, want the parent's waker %d", gor(a).id, parent.Waker.ID)
 	}
 	press(a, "b")
-	if a.view != viewResource {
+	if viewName(a) != "resource details" {
 		t.Fatal("b did not open the resource waited on")
 	}
 	if (len(a.stack) - 1) != 3 {
 		t.Errorf("history %d deep, want 3", (len(a.stack) - 1))
 	}
 	press(a, "esc", "esc", "esc")
-	if a.view != viewGoroutine || a.gor.id != id {
-		t.Fatalf("esc ×3: view %v goroutine %d, want %d", a.view, a.gor.id, id)
+	if viewName(a) != "goroutine details" || gor(a).id != id {
+		t.Fatalf("esc ×3: view %v goroutine %d, want %d", viewName(a), gor(a).id, id)
 	}
 	// A span of the goroutine: its details, and back.
 	span := d.Spans[1].ID
-	linkTo(t, a, target{viewDetails, span})
-	scroll := a.gor.scroll
+	linkTo(t, a, target{linkSpan, span})
+	scroll := gor(a).scroll
 	press(a, "enter")
-	if a.view != viewDetails || a.det.id != span || !a.det.found {
-		t.Fatalf("enter on a span link: view %v span %d", a.view, a.det.id)
+	if viewName(a) != "span details" || det(a).id != span || !det(a).found {
+		t.Fatalf("enter on a span link: view %v span %d", viewName(a), det(a).id)
 	}
 	if !strings.Contains(plain(a), " Tasks ") {
 		t.Error("no tabs in span details")
 	}
 	press(a, "esc")
-	if a.view != viewGoroutine || a.gor.scroll != scroll {
-		t.Fatalf("esc from the span: view %v scroll %d, want the goroutine at %d", a.view, a.gor.scroll, scroll)
+	if viewName(a) != "goroutine details" || gor(a).scroll != scroll {
+		t.Fatalf("esc from the span: view %v scroll %d, want the goroutine at %d", viewName(a), gor(a).scroll, scroll)
 	}
-	if sel, _ := a.gor.selected(); sel != (target{viewDetails, span}) {
+	if sel, _ := gor(a).selected(); sel != (target{linkSpan, span}) {
 		t.Errorf("selected link after esc %+v, want the span", sel)
 	}
 	// Out of the details: back to the tasks, where the goroutine is still selected.
 	press(a, "esc")
-	if a.view != viewTasks || a.tasks.selID != id {
-		t.Errorf("esc: view %v selection %d, want tasks at %d", a.view, a.tasks.selID, id)
+	if viewName(a) != "tasks" || a.tasks.selID != id {
+		t.Errorf("esc: view %v selection %d, want tasks at %d", viewName(a), a.tasks.selID, id)
 	}
 	if len(a.stack) != 0 {
 		t.Error("history left over on a table")
@@ -315,7 +315,7 @@ func TestGoroutineDetailsAndJumps(t *testing.T) {
 // selectedPageLine returns the plain text of the reverse-video line.
 func selectedPageLine(t *testing.T, a *App) string {
 	t.Helper()
-	for _, l := range strings.Split(screen(a), "\n")[titleY+1:] {
+	for _, l := range strings.Split(frame(a), "\n")[titleY+1:] {
 		if strings.HasPrefix(l, sgrReverse.on) {
 			return ansi.Strip(l)
 		}
@@ -328,7 +328,7 @@ func TestLinkStepping(t *testing.T) {
 	f := newFake(100)
 	a := newApp(t, f, Options{}, 100, 20)
 	openGoroutine(t, a)
-	p := &a.gor.page
+	p := &gor(a).page
 	h := a.detailRows()
 	if len(p.links) < 5 || p.links[len(p.links)-1].line < h {
 		t.Fatalf("want links below the screen: %d links, last on line %d", len(p.links), p.links[len(p.links)-1].line)
@@ -373,19 +373,19 @@ func TestLinkStepping(t *testing.T) {
 	press(a, "g")
 	y := colHeaderY + p.links[1].line - p.scroll
 	a.Update(tea.MouseClickMsg{X: 5, Y: y, Button: tea.MouseLeft})
-	if p.sel != 1 || a.view != viewGoroutine {
-		t.Fatalf("click: link %d view %v", p.sel, a.view)
+	if p.sel != 1 || viewName(a) != "goroutine details" {
+		t.Fatalf("click: link %d view %v", p.sel, viewName(a))
 	}
 	to := p.links[1].to
 	a.Update(tea.MouseClickMsg{X: 5, Y: y, Button: tea.MouseLeft})
-	if a.view != to.view {
-		t.Errorf("second click: view %v, want %v", a.view, to.view)
+	if viewName(a) != linkView(to) {
+		t.Errorf("second click: view %v, want %v", viewName(a), linkView(to))
 	}
 	// The wheel scrolls.
 	press(a, "esc")
 	a.Update(tea.MouseWheelMsg{X: 5, Y: 10, Button: tea.MouseWheelDown})
-	if a.gor.scroll != 3 {
-		t.Errorf("wheel: scroll %d, want 3", a.gor.scroll)
+	if gor(a).scroll != 3 {
+		t.Errorf("wheel: scroll %d, want 3", gor(a).scroll)
 	}
 }
 
@@ -393,12 +393,12 @@ func TestResourceDetailsAndJumps(t *testing.T) {
 	f := newFake(100)
 	a := newApp(t, f, Options{}, 120, 40)
 	press(a, "r", "/", "m", "u", "t", "e", "x", "enter", "enter")
-	if a.view != viewResource {
+	if viewName(a) != "resource details" {
 		t.Fatal("enter on a resource did not open its details")
 	}
-	id := a.rsd.id
+	id := rsd(a).id
 	d := f.rt.resDetail[id]
-	page := ansi.Strip(strings.Join(a.rsd.lines, "\n"))
+	page := ansi.Strip(strings.Join(rsd(a).lines, "\n"))
 	for _, want := range []string{"resource      " + strconv.FormatUint(id, 10) + " · mutex", d.Row.ParentName + " (id", "sync.Mutex",
 		d.Row.Location, "waits         230 ended · total 9.19s · mean 39.96ms · max 411.00ms",
 		"waiting now   2 · 5.00s so far in all · longest 3.00s", "wait total    14.19s (ended and going on) · max 3.00s",
@@ -414,19 +414,19 @@ func TestResourceDetailsAndJumps(t *testing.T) {
 	checkFrame(t, a, 120, 40)
 	// Waiters lead to their goroutines.
 	w := d.Waiters[0].ID
-	linkTo(t, a, target{viewGoroutine, w})
+	linkTo(t, a, target{linkGoroutine, w})
 	press(a, "enter")
-	if a.view != viewGoroutine || a.gor.id != w {
-		t.Fatalf("enter on a waiter: view %v goroutine %d, want %d", a.view, a.gor.id, w)
+	if viewName(a) != "goroutine details" || gor(a).id != w {
+		t.Fatalf("enter on a waiter: view %v goroutine %d, want %d", viewName(a), gor(a).id, w)
 	}
 	press(a, "esc")
 	// The service it belongs to.
-	linkTo(t, a, target{viewResource, d.Row.Parent})
+	linkTo(t, a, target{linkResource, d.Row.Parent})
 	press(a, "enter")
-	if a.view != viewResource || a.rsd.id != d.Row.Parent {
+	if viewName(a) != "resource details" || rsd(a).id != d.Row.Parent {
 		t.Fatal("enter on the service link")
 	}
-	s := ansi.Strip(strings.Join(a.rsd.lines, "\n"))
+	s := ansi.Strip(strings.Join(rsd(a).lines, "\n"))
 	if d.Row.Parent != 2 {
 		t.Fatalf("the first mutex belongs to service %d; the expectations below are for service 2", d.Row.Parent)
 	}
@@ -441,12 +441,12 @@ func TestResourceDetailsAndJumps(t *testing.T) {
 		t.Error("status section without a status")
 	}
 	press(a, "esc", "esc")
-	if a.view != viewResources || a.res.selID != id {
-		t.Errorf("esc esc: view %v selection %d, want resources at %d", a.view, a.res.selID, id)
+	if viewName(a) != "resources" || a.res.selID != id {
+		t.Errorf("esc esc: view %v selection %d, want resources at %d", viewName(a), a.res.selID, id)
 	}
 	// The service whose agent reported a problem says so.
 	a.res.selID = 3
-	a.enter()
+	a.do(actEnter)
 	if s := plain(a); !strings.Contains(s, "Agent") || !strings.Contains(s, "execution trace unavailable") {
 		t.Errorf("agent status not shown:\n%s", s)
 	}
@@ -462,20 +462,20 @@ func TestDetailsGone(t *testing.T) {
 		t.Errorf("vanished goroutine not reported, or its last copy dropped:\n%s", s)
 	}
 	// A goroutine gone before it could be shown; p, w, b and s do nothing.
-	a.open(target{viewGoroutine, 424242})
+	a.open(target{linkGoroutine, 424242})
 	if s := plain(a); !strings.Contains(s, "goroutine 424242 is no longer stored") {
 		t.Errorf("missing goroutine not reported:\n%s", s)
 	}
-	if cmd := press(a, "p", "w", "b", "s"); cmd != nil || a.view != viewGoroutine {
+	if cmd := press(a, "p", "w", "b", "s"); cmd != nil || viewName(a) != "goroutine details" {
 		t.Error("keys acted on a goroutine never seen")
 	}
-	a.open(target{viewResource, 424242})
+	a.open(target{linkResource, 424242})
 	if s := plain(a); !strings.Contains(s, "resource 424242 is no longer stored") {
 		t.Errorf("missing resource not reported:\n%s", s)
 	}
 	press(a, "esc", "esc", "esc")
-	if a.view != viewTasks {
-		t.Errorf("esc ×3: view %v", a.view)
+	if viewName(a) != "tasks" {
+		t.Errorf("esc ×3: view %v", viewName(a))
 	}
 }
 
@@ -492,15 +492,15 @@ func TestNoJumpTarget(t *testing.T) {
 	tick(a)
 	for k, msg := range map[string]string{"p": "parent", "w": "woke", "b": "no known resource"} {
 		press(a, k)
-		if a.view != viewGoroutine || a.gor.id != id || !strings.Contains(plain(a), msg) {
-			t.Errorf("%s without a target: view %v, status lacks %q", k, a.view, msg)
+		if viewName(a) != "goroutine details" || gor(a).id != id || !strings.Contains(plain(a), msg) {
+			t.Errorf("%s without a target: view %v, status lacks %q", k, viewName(a), msg)
 		}
 	}
-	if len(a.gor.links) != 0 {
-		t.Errorf("%d links, want none", len(a.gor.links))
+	if len(gor(a).links) != 0 {
+		t.Errorf("%d links, want none", len(gor(a).links))
 	}
 	press(a, "enter")
-	if a.view != viewGoroutine || !strings.Contains(plain(a), "nothing here leads anywhere") {
+	if viewName(a) != "goroutine details" || !strings.Contains(plain(a), "nothing here leads anywhere") {
 		t.Error("enter without links")
 	}
 	if s := plain(a); !strings.Contains(s, "runnable for 2.31s (ready, waiting for a CPU)") || !strings.Contains(s, "goroutine 1 main · no longer stored") {
@@ -521,18 +521,18 @@ func TestHistoryIsBounded(t *testing.T) {
 	for range maxHistory {
 		press(a, "esc")
 	}
-	if a.view != viewGoroutine {
-		t.Fatalf("view %v after %d esc", a.view, maxHistory)
+	if viewName(a) != "goroutine details" {
+		t.Fatalf("view %v after %d esc", viewName(a), maxHistory)
 	}
 	press(a, "esc")
-	if a.view != viewTasks {
-		t.Errorf("view %v, want tasks", a.view)
+	if viewName(a) != "tasks" {
+		t.Errorf("view %v, want tasks", viewName(a))
 	}
 	// A view key leaves the details and forgets the way back.
 	openGoroutine(t, a)
 	press(a, "w", "w", "r")
-	if a.view != viewResources || len(a.stack) != 0 {
-		t.Errorf("r from details: view %v history %d", a.view, len(a.stack))
+	if viewName(a) != "resources" || len(a.stack) != 0 {
+		t.Errorf("r from details: view %v history %d", viewName(a), len(a.stack))
 	}
 	checkFrame(t, a, 120, 40)
 }
@@ -580,7 +580,7 @@ func TestSaveTrace(t *testing.T) {
 	// An error is shown as one, sanitised.
 	f.withRuntime(func(rt *fakeRuntime) { rt.saveErr = errors.New("disk full\x1b[2J") })
 	a.Update(press(a, "s")())
-	s := screen(a)
+	s := frame(a)
 	if !strings.Contains(ansi.Strip(s), "saving the execution trace failed: disk full\uFFFD[2J") || strings.Contains(s, "\x1b[2J") {
 		t.Errorf("error not shown, or not sanitised:\n%s", ansi.Strip(s))
 	}
@@ -640,7 +640,7 @@ func TestRuntimeViewsSanitised(t *testing.T) {
 	var a *App
 	check := func(what string) {
 		t.Helper()
-		s := screen(a)
+		s := frame(a)
 		for _, bad := range []string{"\x1b[2J", "\x1b]", "\x07", "\r", "\b", "\x9b", "\u202e", "\u0085"} {
 			if strings.Contains(s, bad) {
 				t.Errorf("%s: screen contains %q", what, bad)
@@ -657,7 +657,7 @@ func TestRuntimeViewsSanitised(t *testing.T) {
 	check("resources")
 	press(a, "enter")
 	check("resource details")
-	a.open(target{viewGoroutine, gid})
+	a.open(target{linkGoroutine, gid})
 	check("goroutine details")
 	for range 30 {
 		press(a, "pgdown")
@@ -665,7 +665,7 @@ func TestRuntimeViewsSanitised(t *testing.T) {
 	}
 	a.Update(press(a, "s")())
 	check("trace saved")
-	a.open(target{viewResource, 1})
+	a.open(target{linkResource, 1})
 	check("service details")
 	if !strings.Contains(plain(a), "x\uFFFD[2J") {
 		t.Error("sanitised text not shown")
@@ -692,25 +692,25 @@ func TestRuntimeFramesFit(t *testing.T) {
 			for _, s := range steps {
 				press(a, s.keys...)
 				checkFrame(t, a, w, h)
-				foot := ansi.Strip(strings.Split(screen(a), "\n")[h-1])
+				foot := ansi.Strip(strings.Split(frame(a), "\n")[h-1])
 				if w >= 20 && !strings.Contains(foot, "help") {
 					t.Errorf("%s %dx%d: footer lost the help key: %q", s.name, w, h, foot)
 				}
 			}
-			a.open(target{viewGoroutine, 4})
+			a.open(target{linkGoroutine, 4})
 			for _, keys := range [][]string{nil, {"j", "j", "j"}, {"pgdown"}, {"G"}, {"enter"}} {
 				press(a, keys...)
 				checkFrame(t, a, w, h)
 			}
 			if opts.ASCII {
-				a.open(target{viewGoroutine, 4})
-				for _, r := range ansi.Strip(strings.Join(a.gor.lines, "")) {
+				a.open(target{linkGoroutine, 4})
+				for _, r := range ansi.Strip(strings.Join(gor(a).lines, "")) {
 					if r > 0x7e {
 						t.Fatalf("non-ASCII %q in goroutine details under --ascii", r)
 					}
 				}
-				a.open(target{viewResource, 5})
-				for _, r := range ansi.Strip(strings.Join(a.rsd.lines, "") + screen(a)) {
+				a.open(target{linkResource, 5})
+				for _, r := range ansi.Strip(strings.Join(rsd(a).lines, "") + frame(a)) {
 					if r > 0x7e {
 						t.Fatalf("non-ASCII %q in resource details under --ascii", r)
 					}
@@ -725,10 +725,10 @@ func TestRuntimeNoColor(t *testing.T) {
 	for _, open := range []func(){
 		func() { press(a, "r") },
 		func() { press(a, "enter") },
-		func() { a.open(target{viewGoroutine, 4}) },
+		func() { a.open(target{linkGoroutine, 4}) },
 	} {
 		open()
-		for _, m := range colourSGR.FindAllStringSubmatch(screen(a)+strings.Join(a.gor.lines, ""), -1) {
+		for _, m := range colourSGR.FindAllStringSubmatch(frame(a)+strings.Join(gor(a).lines, ""), -1) {
 			for _, p := range strings.Split(m[1], ";") {
 				n, _ := strconv.Atoi(p)
 				if (n >= 30 && n <= 49) || (n >= 90 && n <= 107) {
@@ -808,11 +808,10 @@ func TestProgramSavesTrace(t *testing.T) {
 func BenchmarkGoroutineFrame(b *testing.B) {
 	f := newFake(2000)
 	a := newApp(b, f, Options{}, 200, 50)
-	a.open(target{viewGoroutine, 4})
-	msg := tickMsg(time.Now())
+	a.open(target{linkGoroutine, 4})
 	b.ReportAllocs()
 	for b.Loop() {
-		a.Update(msg)
+		a.Update(nextTick(a))
 		_ = a.View()
 	}
 }
@@ -823,10 +822,9 @@ func BenchmarkResourcesFrame(b *testing.B) {
 	f := newFake(2000)
 	a := newApp(b, f, Options{}, 200, 50)
 	press(a, "r")
-	msg := tickMsg(time.Now())
 	b.ReportAllocs()
 	for b.Loop() {
-		a.Update(msg)
+		a.Update(nextTick(a))
 		_ = a.View()
 	}
 }

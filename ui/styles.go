@@ -48,7 +48,6 @@ type symbols struct {
 	eighths           []string
 	growing           string
 	// Mini histogram bars, from one eighth to full height.
-	hbars []string
 }
 
 var unicodeSymbols = symbols{
@@ -62,7 +61,6 @@ var unicodeSymbols = symbols{
 	barCrit: "█", barOther: "▆",
 	eighths: []string{"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"},
 	growing: "▶",
-	hbars:   []string{" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"},
 }
 
 var asciiSymbols = symbols{
@@ -76,7 +74,6 @@ var asciiSymbols = symbols{
 	barCrit: "#", barOther: "=",
 	eighths: []string{"", "", "", "", "", "", "", ""},
 	growing: ">",
-	hbars:   []string{" ", ".", ".", "-", "-", "=", "=", "#", "#"},
 }
 
 // styles owns every colour and every format the UI uses.

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"encoding/binary"
+
+	tea "charm.land/bubbletea/v2"
 	"hash/maphash"
 	"math"
 	"slices"
@@ -48,22 +50,36 @@ type cached struct {
 	s    string
 }
 
-// nav is a navigation request: move the selection by move ranks and show it
-// at screen row row; or go to the top or the bottom.
-type nav struct {
-	move, row   int
-	top, bottom bool
+// tableKind is what makes a table view: its columns, how its rows are
+// fetched, identified, cached and dimmed, its key set and what its own keys
+// do. A table view is one file with one tableKind; a kind that lacks a part
+// does not compile.
+type tableKind[T any] interface {
+	columns() []column[T]
+	// defaultSort is the column sorted by at first.
+	defaultSort() (key model.Column, desc bool)
+	rowID(r *T) uint64
+	// cacheKey writes what a row's prepared string depends on besides
+	// the layout: the one hook of the row cache (see table.prepare).
+	cacheKey(h *maphash.Hash, r *T)
+	dimmed(r *T) bool
+	fetch(src Source, q model.Query) model.Page[T]
+	keys() *keySet
+	// noun names the rows ("spans").
+	noun() string
+	// figures are the live figures at the end of the title line.
+	figures(a *App, b *strings.Builder)
+	// empty says why there are no rows when no filter is set.
+	empty(a *App) string
+	// act carries out the actions of the kind's own keys.
+	act(a *App, t *table[T], act action) (tea.Cmd, bool)
 }
 
 // table is the state of one table view: sort, filter, the selection (kept
 // by ID), the last page and its prepared row strings.
 type table[T any] struct {
-	cols   []column[T]
-	rowID  func(*T) uint64
-	hash   func(h *maphash.Hash, r *T)
-	dimmed func(*T) bool
-
-	fetchPage func(Source, model.Query) model.Page[T]
+	kind tableKind[T]
+	cols []column[T]
 
 	tableState
 	sort model.Column
@@ -82,11 +98,10 @@ type table[T any] struct {
 	h            maphash.Hash
 }
 
-func newTable[T any](cols []column[T], sort model.Column, desc bool, rowID func(*T) uint64,
-	hash func(*maphash.Hash, *T), dimmed func(*T) bool, fetchPage func(Source, model.Query) model.Page[T]) *table[T] {
-	t := &table[T]{cols: cols, sort: sort, desc: desc, rowID: rowID, hash: hash, dimmed: dimmed, fetchPage: fetchPage,
-		cache: map[uint64]cached{}, spare: map[uint64]cached{}}
-	t.follow = true
+func newTable[T any](kind tableKind[T]) *table[T] {
+	t := &table[T]{kind: kind, cols: kind.columns(), cache: map[uint64]cached{}, spare: map[uint64]cached{}}
+	t.sort, t.desc = kind.defaultSort()
+	t.follow, t.live = true, true
 	t.h.SetSeed(maphash.MakeSeed())
 	return t
 }
@@ -94,81 +109,42 @@ func newTable[T any](cols []column[T], sort model.Column, desc bool, rowID func(
 // query builds the Query for a window of limit rows after navigation n.
 func (t *table[T]) query(limit int, n nav) model.Query {
 	q := model.Query{Sort: t.sort, Desc: t.desc, Filter: t.filter, Limit: limit, Tree: t.tree}
-	switch {
-	case n.top, t.follow && n.move == 0 && !n.bottom:
-		q.Row = 0
-	case n.bottom:
-		q.Offset, q.Row = math.MaxInt32, limit-1
-	default:
-		q.Anchor, q.Move, q.Offset = t.selID, n.move, t.offset
-		q.Row = min(max(n.row, 0), max(limit-1, 0))
-	}
+	q.Anchor, q.Move, q.Row, q.Offset = t.place(limit, n)
 	return q
 }
 
 // fetch queries the source for the window after navigation n and
 // prepares its rows.
 func (t *table[T]) fetch(src Source, limit int, n nav, st *styles) {
-	q := t.query(limit, n)
-	t.lastQuery = q
-	t.apply(t.fetchPage(src, q), st)
+	t.apply(t.kind.fetch(src, t.query(limit, n)), st)
 }
 
 func (t *table[T]) state() *tableState { return &t.tableState }
 
+// idAt is the ID of row i on screen.
+func (t *table[T]) idAt(i int) uint64 { return t.kind.rowID(&t.rows[i]) }
+
 // local applies a navigation within the rows already fetched; it reports
 // false when the target lies outside them (a query is needed).
-func (t *table[T]) local(n nav) bool {
-	var i int
-	switch {
-	case n.top:
-		if t.offset != 0 {
-			return false
-		}
-		i = 0
-	case n.bottom:
-		if t.offset+len(t.rows) < t.total {
-			return false
-		}
-		i = len(t.rows) - 1
-	default:
-		i = t.selRow + n.move
-	}
-	if i < 0 || i >= len(t.rows) {
-		return false
-	}
-	t.selRow, t.selID = i, t.rowID(&t.rows[i])
-	t.follow = t.offset == 0 && i == 0
-	return true
-}
+func (t *table[T]) local(n nav) bool { return t.window.local(n, len(t.rows), t.idAt) }
 
 // selectRow selects the i-th row on screen, if there is one.
 func (t *table[T]) selectRow(i int) bool {
 	if i < 0 || i >= len(t.rows) {
 		return false
 	}
-	t.selRow, t.selID = i, t.rowID(&t.rows[i])
-	t.follow = t.offset == 0 && i == 0
+	t.pick(i, t.idAt)
 	return true
 }
 
 // apply takes a page from the source and prepares its rows.
 func (t *table[T]) apply(p model.Page[T], st *styles) {
-	t.rows, t.total, t.offset, t.filterErr = p.Rows, p.Total, p.Offset, p.FilterErr
-	if len(t.rows) == 0 {
-		t.selID, t.selRow = 0, 0
-	} else {
-		s := p.Selected
-		if s < 0 || s >= len(t.rows) {
-			s = min(max(t.selRow, 0), len(t.rows)-1)
-		}
-		t.selRow, t.selID = s, t.rowID(&t.rows[s])
-	}
-	t.follow = t.offset == 0 && t.selRow == 0
+	t.rows, t.filterErr = p.Rows, p.FilterErr
+	t.settle(len(p.Rows), p.Total, p.Offset, p.Selected, t.idAt)
 	if absent := t.absentCols(); absent != t.absent {
 		t.absent = absent
 		t.gen++
-		t.layout(t.width)
+		t.arrange(t.width)
 		t.buildHeader(st)
 	}
 	t.prepare(st)
@@ -197,15 +173,18 @@ func (t *table[T]) absentCols() uint64 {
 }
 
 // prepare renders the rows whose content or layout changed since the last
-// frame; the others reuse their cached strings.
+// frame; the others reuse their cached strings. A row's cache entry is
+// keyed by its ID and checked against the kind's cacheKey and the layout
+// generation: when rows carry a version, cacheKey writes (id, version) and
+// nothing else.
 func (t *table[T]) prepare(st *styles) {
 	t.lines = t.lines[:0]
 	clear(t.spare)
 	for i := range t.rows {
 		r := &t.rows[i]
-		id := t.rowID(r)
+		id := t.kind.rowID(r)
 		t.h.Reset()
-		t.hash(&t.h, r)
+		t.kind.cacheKey(&t.h, r)
 		sum := t.h.Sum64()
 		c, ok := t.cache[id]
 		if !ok || c.hash != sum || c.gen != t.gen {
@@ -243,7 +222,7 @@ func (t *table[T]) render(st *styles, r *T) string {
 		text, sty := c.cell(st, r, w)
 		return sty.r(st.fit(text, w, c.right))
 	})
-	if t.dimmed(r) {
+	if t.kind.dimmed(r) {
 		return st.dim.r(s)
 	}
 	return s
@@ -256,12 +235,12 @@ func (t *table[T]) setWidth(w int, st *styles) {
 	}
 	t.width = w
 	t.gen++
-	t.layout(w)
+	t.arrange(w)
 	t.buildHeader(st)
 	t.prepare(st)
 }
 
-func (t *table[T]) layout(w int) {
+func (t *table[T]) arrange(w int) {
 	idx := make([]int, 0, len(t.cols))
 	for i := range t.cols {
 		if i >= 64 || t.absent&(1<<i) == 0 {

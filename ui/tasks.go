@@ -2,6 +2,8 @@ package ui
 
 import (
 	"hash/maphash"
+
+	tea "charm.land/bubbletea/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -108,14 +110,105 @@ func fieldsText(attrs []model.Attr) string {
 // taskTable is the tasks view.
 type taskTable = table[model.TaskRow]
 
-func newTaskTable() *taskTable {
-	return newTable(taskColumns(), model.TaskTotal, true,
-		func(r *model.TaskRow) uint64 { return r.ID },
-		hashTask,
-		func(r *model.TaskRow) bool { return r.Finished },
-		func(src Source, q model.Query) model.Page[model.TaskRow] { return src.Tasks(q) })
+// tasksKind makes the tasks view: spans and goroutines, live and recently
+// finished.
+type tasksKind struct{}
+
+func newTaskTable() *taskTable { return newTable[model.TaskRow](tasksKind{}) }
+
+func (tasksKind) columns() []column[model.TaskRow]           { return taskColumns() }
+func (tasksKind) defaultSort() (model.Column, bool)          { return model.TaskTotal, true }
+func (tasksKind) rowID(r *model.TaskRow) uint64              { return r.ID }
+func (tasksKind) dimmed(r *model.TaskRow) bool               { return r.Finished }
+func (tasksKind) noun() string                               { return "spans" }
+func (tasksKind) keys() *keySet                              { return tasksKeys }
+func (tasksKind) cacheKey(h *maphash.Hash, r *model.TaskRow) { hashTask(h, r) }
+func (tasksKind) fetch(src Source, q model.Query) model.Page[model.TaskRow] {
+	return src.Tasks(q)
 }
 
+var tasksKeys = tableKeySet("tasks",
+	binding{keys: []string{"T"}, acts: []action{actTree}, label: "T",
+		desc: "tree mode: children under their parents (again: a flat table)", foot: "tree", footPrio: 65},
+	keyOpenSpan, keyWholeTrace)
+
+func (tasksKind) figures(a *App, b *strings.Builder) {
+	st, h := a.st, a.hdr
+	dot := func() { b.WriteString(st.muted.r(" " + st.sym.bullet + " ")) }
+	dot()
+	b.WriteString(strconv.Itoa(h.Running) + " running")
+	if h.Lost > 0 {
+		dot()
+		b.WriteString(st.accent.r(strconv.Itoa(h.Lost) + " lost"))
+	}
+	if h.Errors > 0 {
+		dot()
+		b.WriteString(st.bad.r(plural(h.Errors, "error")))
+	}
+}
+
+// empty says why there are no spans: none arrived yet (and where to send
+// them), or all that arrived have expired.
+func (tasksKind) empty(a *App) string {
+	h := a.hdr
+	switch {
+	case h.Spans == 0 && h.Received > 0:
+		why := "retention, --retain"
+		if h.Evicted > 0 {
+			why = "retention, --retain, or the memory budget, --max-memory"
+		}
+		return "no spans stored: " + plural(int(min(h.Received, 1<<31)), "span") + " arrived and expired (" + why + ")"
+	case a.opts.Listen != "":
+		return "no spans yet: point an OTLP exporter at " + sanitize(a.opts.Listen)
+	}
+	return "no spans yet"
+}
+
+func (tasksKind) act(a *App, t *taskTable, act action) (tea.Cmd, bool) {
+	switch act {
+	case actTree:
+		t.tree = !t.tree
+		t.refetch(a)
+	case actEnter:
+		if t.selID == 0 {
+			a.statusf(false, "no span selected")
+			break
+		}
+		a.open(taskTarget(t))
+	case actTrace:
+		if t.selID == 0 {
+			a.statusf(false, "no span selected")
+			break
+		}
+		a.push(newTraceView(model.TraceID{}, t.selID))
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+// taskTarget is what enter on the selected task opens: a goroutine's
+// details or a span's.
+func taskTarget(t *taskTable) target {
+	if i := t.selRow; i >= 0 && i < len(t.rows) && t.rows[i].ID == t.selID && t.rows[i].Kind == model.KindGoroutine {
+		return target{linkGoroutine, t.selID}
+	}
+	return target{linkSpan, t.selID}
+}
+
+// treeName is the Name cell: in tree mode the tree lines, then the name.
+func treeName(st *styles, r *model.TaskRow, w int) string {
+	name := sanitize(r.Name)
+	switch {
+	case r.Depth > 0:
+		return st.treePrefix(r.Depth, r.Guides, r.Last, w/2) + name
+	case r.Orphan:
+		return st.sym.orphan + name
+	}
+	return name
+}
+
+func durOf(ns int64) time.Duration { return time.Duration(ns) }
 func hashTask(h *maphash.Hash, r *model.TaskRow) {
 	hashU64(h, r.ID)
 	hashU64(h, uint64(r.Warnings))
@@ -142,17 +235,3 @@ func hashTask(h *maphash.Hash, r *model.TaskRow) {
 		_ = h.WriteByte(3)
 	}
 }
-
-// treeName is the Name cell: in tree mode the tree lines, then the name.
-func treeName(st *styles, r *model.TaskRow, w int) string {
-	name := sanitize(r.Name)
-	switch {
-	case r.Depth > 0:
-		return st.treePrefix(r.Depth, r.Guides, r.Last, w/2) + name
-	case r.Orphan:
-		return st.sym.orphan + name
-	}
-	return name
-}
-
-func durOf(ns int64) time.Duration { return time.Duration(ns) }

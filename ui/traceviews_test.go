@@ -16,21 +16,21 @@ import (
 // rowOf returns the index of the first waterfall row named name.
 func rowOf(t *testing.T, a *App, name string) int {
 	t.Helper()
-	for i, r := range a.wf.v.Rows {
+	for i, r := range wf(a).v.Rows {
 		if r.Name == name {
 			return i
 		}
 	}
-	t.Fatalf("no row %q in %d rows", name, len(a.wf.v.Rows))
+	t.Fatalf("no row %q in %d rows", name, len(wf(a).v.Rows))
 	return -1
 }
 
 // selectRow moves the trace view's selection to row i.
 func selectWf(a *App, i int) {
-	for a.wf.selRow < i {
+	for wf(a).selRow < i {
 		press(a, "j")
 	}
-	for a.wf.selRow > i {
+	for wf(a).selRow > i {
 		press(a, "k")
 	}
 }
@@ -43,14 +43,14 @@ func TestTraceView(t *testing.T) {
 	}
 	root := a.tasks.selID
 	press(a, "w")
-	if a.view != viewTrace || a.wf.v.Total != 25 || a.wf.v.Spans != 24 {
-		t.Fatalf("view %v total %d spans %d", a.view, a.wf.v.Total, a.wf.v.Spans)
+	if viewName(a) != "trace" || wf(a).v.Total != 25 || wf(a).v.Spans != 24 {
+		t.Fatalf("view %v total %d spans %d", viewName(a), wf(a).v.Total, wf(a).v.Spans)
 	}
-	if a.wf.selID != root || a.wf.selRow != 0 {
-		t.Errorf("selected %d at row %d, want the root %d", a.wf.selID, a.wf.selRow, root)
+	if wf(a).selID != root || wf(a).selRow != 0 {
+		t.Errorf("selected %d at row %d, want the root %d", wf(a).selID, wf(a).selRow, root)
 	}
 	checkFrame(t, a, 120, 40)
-	if title := ansi.Strip(a.wf.title(a.st)); !strings.Contains(title, "critical path 20 spans") || !strings.Contains(title, "rows 1-25 of 25") || !strings.Contains(title, "2 orphans") {
+	if title := ansi.Strip(wf(a).describe(a.st)); !strings.Contains(title, "critical path 20 spans") || !strings.Contains(title, "rows 1-25 of 25") || !strings.Contains(title, "2 orphans") {
 		t.Errorf("title %q", title)
 	}
 	s := plain(a)
@@ -64,7 +64,7 @@ func TestTraceView(t *testing.T) {
 		}
 	}
 	// The selected row is one reverse-video bar.
-	lines := strings.Split(screen(a), "\n")
+	lines := strings.Split(frame(a), "\n")
 	if !strings.HasPrefix(lines[firstRowY], sgrReverse.on) || !strings.Contains(ansi.Strip(lines[firstRowY]), "POST /checkout") {
 		t.Errorf("selected line %q", ansi.Strip(lines[firstRowY]))
 	}
@@ -79,49 +79,49 @@ func TestTraceView(t *testing.T) {
 
 	// ← folds the root: its 21 descendants are hidden; → unfolds.
 	press(a, "left")
-	if a.wf.v.Total != 4 || !a.wf.v.Rows[0].Collapsed || a.wf.v.Rows[0].Hidden != 21 || !strings.Contains(plain(a), "+21") {
-		t.Fatalf("folded root: total %d rows %+v", a.wf.v.Total, a.wf.v.Rows[0])
+	if wf(a).v.Total != 4 || !wf(a).v.Rows[0].Collapsed || wf(a).v.Rows[0].Hidden != 21 || !strings.Contains(plain(a), "+21") {
+		t.Fatalf("folded root: total %d rows %+v", wf(a).v.Total, wf(a).v.Rows[0])
 	}
 	press(a, "right")
-	if a.wf.v.Total != 25 {
-		t.Fatalf("unfolded: total %d", a.wf.v.Total)
+	if wf(a).v.Total != 25 {
+		t.Fatalf("unfolded: total %d", wf(a).v.Total)
 	}
 	// → on an unfolded node goes to its first child; ← on a leaf to its parent.
 	press(a, "right")
-	if r, _ := a.wf.selected(); r.Name != "session.load" {
+	if r, _ := wf(a).selected(); r.Name != "session.load" {
 		t.Errorf("→ went to %q", r.Name)
 	}
 	selectWf(a, rowOf(t, a, "redis GET"))
 	press(a, "left")
-	if r, _ := a.wf.selected(); r.Name != "auth.v1.AuthService/Check" || r.Service != "auth" {
+	if r, _ := wf(a).selected(); r.Name != "auth.v1.AuthService/Check" || r.Service != "auth" {
 		t.Errorf("← from a leaf went to %q (%s)", r.Name, r.Service)
 	}
 	// c toggles.
 	press(a, "c")
-	if r, _ := a.wf.selected(); !r.Collapsed || a.wf.v.Total != 24 {
-		t.Errorf("c: %+v total %d", r, a.wf.v.Total)
+	if r, _ := wf(a).selected(); !r.Collapsed || wf(a).v.Total != 24 {
+		t.Errorf("c: %+v total %d", r, wf(a).v.Total)
 	}
 	press(a, "c")
-	if a.wf.v.Total != 25 {
-		t.Errorf("c again: total %d", a.wf.v.Total)
+	if wf(a).v.Total != 25 {
+		t.Errorf("c again: total %d", wf(a).v.Total)
 	}
 	// G and g.
 	press(a, "G")
-	if r, _ := a.wf.selected(); r.Name != "cache.write" {
+	if r, _ := wf(a).selected(); r.Name != "cache.write" {
 		t.Errorf("G selected %q", r.Name)
 	}
 	// enter on the marker explains; on a span opens its details.
 	selectWf(a, rowOf(t, a, ""))
 	press(a, "enter")
-	if a.view != viewTrace || !strings.Contains(plain(a), "never arrived") {
-		t.Errorf("enter on the marker: view %v", a.view)
+	if viewName(a) != "trace" || !strings.Contains(plain(a), "never arrived") {
+		t.Errorf("enter on the marker: view %v", viewName(a))
 	}
 	press(a, "g")
 	selectWf(a, rowOf(t, a, "INSERT payments"))
-	want := a.wf.selID
+	want := wf(a).selID
 	press(a, "enter")
-	if a.view != viewDetails || a.det.id != want || !a.det.found {
-		t.Fatalf("enter: view %v det %d, want %d", a.view, a.det.id, want)
+	if viewName(a) != "span details" || det(a).id != want || !det(a).found {
+		t.Fatalf("enter: view %v det %d, want %d", viewName(a), det(a).id, want)
 	}
 	checkFrame(t, a, 120, 40)
 	// The details open with the trace around the span, the span marked.
@@ -130,7 +130,7 @@ func TestTraceView(t *testing.T) {
 		t.Errorf("details lack the trace section:\n%s", s)
 	}
 	found := false
-	for _, l := range strings.Split(screen(a), "\n") {
+	for _, l := range strings.Split(frame(a), "\n") {
 		if strings.HasPrefix(l, sgrReverse.on) && strings.Contains(ansi.Strip(l), "INSERT payments") {
 			found = true
 		}
@@ -140,21 +140,21 @@ func TestTraceView(t *testing.T) {
 	}
 	// esc goes back to the trace view, selection kept; esc again to the tasks.
 	press(a, "esc")
-	if a.view != viewTrace || a.wf.selID != want {
-		t.Errorf("back: view %v selected %d", a.view, a.wf.selID)
+	if viewName(a) != "trace" || wf(a).selID != want {
+		t.Errorf("back: view %v selected %d", viewName(a), wf(a).selID)
 	}
 	press(a, "esc")
-	if a.view != viewTasks || len(a.stack) != 0 {
-		t.Errorf("back again: view %v stack %d", a.view, len(a.stack))
+	if viewName(a) != "tasks" || len(a.stack) != 0 {
+		t.Errorf("back again: view %v stack %d", viewName(a), len(a.stack))
 	}
 	// w from the details opens the trace too; t goes straight back to the table.
 	press(a, "enter", "w")
-	if a.view != viewTrace || len(a.stack) != 2 {
-		t.Errorf("w from details: view %v stack %d", a.view, len(a.stack))
+	if viewName(a) != "trace" || len(a.stack) != 2 {
+		t.Errorf("w from details: view %v stack %d", viewName(a), len(a.stack))
 	}
 	press(a, "t")
-	if a.view != viewTasks || len(a.stack) != 0 {
-		t.Errorf("t: view %v stack %d", a.view, len(a.stack))
+	if viewName(a) != "tasks" || len(a.stack) != 0 {
+		t.Errorf("t: view %v stack %d", viewName(a), len(a.stack))
 	}
 }
 
@@ -168,8 +168,8 @@ func TestTraceViewPausedMovesLocally(t *testing.T) {
 	if f.calls != calls {
 		t.Errorf("paused: %d queries", f.calls-calls)
 	}
-	if a.wf.selRow != a.rows()/3+2 && a.wf.selRow != 2 {
-		t.Errorf("paused move: row %d", a.wf.selRow)
+	if wf(a).selRow != a.rows()/3+2 && wf(a).selRow != 2 {
+		t.Errorf("paused move: row %d", wf(a).selRow)
 	}
 }
 
@@ -180,14 +180,14 @@ func TestOperationDetailsView(t *testing.T) {
 		t.Fatalf("first operation %s %s", r.Service, r.Name)
 	}
 	press(a, "enter")
-	if a.view != viewOpDetails || !a.opd.found {
-		t.Fatalf("view %v", a.view)
+	if viewName(a) != "operation details" || !opd(a).found {
+		t.Fatalf("view %v", viewName(a))
 	}
 	checkFrame(t, a, 120, 40)
 	s := plain(a)
 	for _, want := range []string{
 		"operation POST /charge", "count 272", "errors 2.9% (8)",
-		"Latency (272 spans)", "p10 ", "p25 ", "p50 ", "p75 ", "p90 ", "p95 ", "p99 ", "p99.9 344.00ms",
+		"Latency · 272 spans", "p10 ", "p25 ", "p50 ", "p75 ", "p90 ", "p95 ", "p99 ", "p99.9  344.00ms",
 		"Last 5m (one column per 5s", "rate/s", "p99  ", "errors", "Slowest recent spans", "344.00ms", "2m25s ago", "In flight now",
 	} {
 		if !strings.Contains(s, want) {
@@ -200,31 +200,31 @@ func TestOperationDetailsView(t *testing.T) {
 	}
 	// j moves among the slowest spans; enter opens one; esc comes back to it.
 	press(a, "j", "j")
-	sp, _ := a.opd.selected()
-	if a.opd.sel != 2 || sp.Duration != a.opd.d.Slowest[2].Duration {
-		t.Fatalf("selection %d", a.opd.sel)
+	sp, _ := opd(a).selectedSpan()
+	if opd(a).sel != 2 || sp.Duration != opd(a).d.Slowest[2].Duration {
+		t.Fatalf("selection %d", opd(a).sel)
 	}
 	press(a, "enter")
-	if a.view != viewDetails || a.det.id != sp.ID {
-		t.Fatalf("enter: view %v det %d, want %d", a.view, a.det.id, sp.ID)
+	if viewName(a) != "span details" || det(a).id != sp.ID {
+		t.Fatalf("enter: view %v det %d, want %d", viewName(a), det(a).id, sp.ID)
 	}
 	press(a, "esc")
-	if a.view != viewOpDetails || a.opd.sel != 2 {
-		t.Errorf("back: view %v sel %d", a.view, a.opd.sel)
+	if viewName(a) != "operation details" || opd(a).sel != 2 {
+		t.Errorf("back: view %v sel %d", viewName(a), opd(a).sel)
 	}
 	// G and g keep to the list; s lists the operation's spans.
 	press(a, "G")
-	if a.opd.sel != len(a.opd.spans)-1 {
-		t.Errorf("G: sel %d of %d", a.opd.sel, len(a.opd.spans))
+	if opd(a).sel != len(opd(a).spans)-1 {
+		t.Errorf("G: sel %d of %d", opd(a).sel, len(opd(a).spans))
 	}
 	press(a, "s")
-	if a.view != viewTasks || a.tasks.total != 272 || a.tasks.filterErr != "" {
-		t.Errorf("s: view %v total %d filter %q err %q", a.view, a.tasks.total, a.tasks.filter, a.tasks.filterErr)
+	if viewName(a) != "tasks" || a.tasks.total != 272 || a.tasks.filterErr != "" {
+		t.Errorf("s: view %v total %d filter %q err %q", viewName(a), a.tasks.total, a.tasks.filter, a.tasks.filterErr)
 	}
 	// Unknown operations say so.
 	v := newOpDetailsView(999)
-	v.width, v.height = 80, 17
-	v.refresh(a.src, a.st, demoNow)
+	v.width = 80
+	v.refreshFrom(a.src, a.st, demoNow)
 	if v.found || !strings.Contains(ansi.Strip(strings.Join(v.lines, "\n")), "not known") {
 		t.Error("unknown operation")
 	}
@@ -232,9 +232,10 @@ func TestOperationDetailsView(t *testing.T) {
 
 func TestTreeModeView(t *testing.T) {
 	for _, opts := range []Options{{}, {ASCII: true}} {
-		a := newApp(t, modelSource{demoModel()}, opts, 120, 40)
+		src := &queryLog{Source: modelSource{demoModel()}}
+		a := newApp(t, src, opts, 120, 40)
 		press(a, "T")
-		if !a.tasks.tree || !a.tasks.lastQuery.Tree {
+		if !a.tasks.tree || !src.last.Tree {
 			t.Fatal("T did not turn tree mode on")
 		}
 		s := plain(a)
@@ -266,14 +267,15 @@ func TestTreeModeView(t *testing.T) {
 			t.Errorf("orphan not marked:\n%s", s)
 		}
 		press(a, "esc", "T")
-		if a.tasks.tree || a.tasks.lastQuery.Tree || strings.Contains(plain(a), "├─") {
+		if a.tasks.tree || src.last.Tree || strings.Contains(plain(a), "├─") {
 			t.Error("T again did not turn tree mode off")
 		}
 	}
 }
 
 func TestRegexpFilterLive(t *testing.T) {
-	a := newApp(t, modelSource{demoModel()}, Options{}, 120, 40)
+	src := &queryLog{Source: modelSource{demoModel()}}
+	a := newApp(t, src, Options{}, 120, 40)
 	total := a.tasks.total
 	press(a, "/")
 	typed := ""
@@ -281,8 +283,8 @@ func TestRegexpFilterLive(t *testing.T) {
 		press(a, string(k))
 		typed += string(k)
 		// Every key press queries with what is typed so far.
-		if a.tasks.lastQuery.Filter != typed {
-			t.Fatalf("after %q the query's filter is %q", typed, a.tasks.lastQuery.Filter)
+		if src.last.Filter != typed {
+			t.Fatalf("after %q the query's filter is %q", typed, src.last.Filter)
 		}
 	}
 	if a.tasks.total != 270+4+3 || a.tasks.filterErr != "" { // the history, the trace's charges and checkouts
@@ -331,19 +333,19 @@ func TestBackgroundColour(t *testing.T) {
 	dark := tea.BackgroundColorMsg{Color: color.Black}
 	a = newApp(t, newFake(100), Options{}, 200, 50)
 	press(a, "w")
-	if !strings.Contains(screen(a), "\x1b[36m") { // the dark palette's cyan title
+	if !strings.Contains(frame(a), "\x1b[36m") { // the dark palette's cyan title
 		t.Fatal("dark palette not in use")
 	}
 	a.Update(light)
-	if a.dark || strings.Contains(screen(a), "\x1b[36m") || !strings.Contains(screen(a), "38;5;24m") {
+	if a.dark || strings.Contains(frame(a), "\x1b[36m") || !strings.Contains(frame(a), "38;5;24m") {
 		t.Error("light background: palette not switched")
 	}
 	press(a, "esc") // the table's cached rows are redrawn too
-	if strings.Contains(screen(a), "\x1b[33m") || !strings.Contains(screen(a), "38;5;") {
+	if strings.Contains(frame(a), "\x1b[33m") || !strings.Contains(frame(a), "38;5;") {
 		t.Error("light background: table rows keep dark colours")
 	}
 	a.Update(dark)
-	if !a.dark || !strings.Contains(screen(a), "\x1b[36m") {
+	if !a.dark || !strings.Contains(frame(a), "\x1b[36m") {
 		t.Error("dark background: palette not switched back")
 	}
 	// NO_COLOR and --ascii stay in force whatever the background.
@@ -351,7 +353,7 @@ func TestBackgroundColour(t *testing.T) {
 		a := newApp(t, newFake(100), opts, 200, 50)
 		press(a, "w")
 		a.Update(light)
-		for _, m := range colourSGR.FindAllStringSubmatch(screen(a), -1) {
+		for _, m := range colourSGR.FindAllStringSubmatch(frame(a), -1) {
 			for _, p := range strings.Split(m[1], ";") {
 				if n, _ := strconv.Atoi(p); (n >= 30 && n <= 49) || (n >= 90 && n <= 107) {
 					t.Fatalf("%+v: colour %q on a light background", opts, m[0])
@@ -365,7 +367,8 @@ func TestBackgroundColour(t *testing.T) {
 }
 
 func TestMouseInEveryView(t *testing.T) {
-	a := newApp(t, modelSource{demoModel()}, Options{}, 120, 40)
+	src := &queryLog{Source: modelSource{demoModel()}}
+	a := newApp(t, src, Options{}, 120, 40)
 	click := func(x, y int) { a.Update(tea.MouseClickMsg{X: x, Y: y, Button: tea.MouseLeft}) }
 	wheel := func(b tea.MouseButton) { a.Update(tea.MouseWheelMsg{X: 10, Y: 10, Button: b}) }
 
@@ -377,12 +380,12 @@ func TestMouseInEveryView(t *testing.T) {
 	}
 	x := strings.Index(ansi.Strip(a.tasks.header), "Name")
 	click(x+1, colHeaderY)
-	if q := a.tasks.lastQuery; q.Sort != model.TaskName || !q.Tree {
+	if q := src.last; q.Sort != model.TaskName || !q.Tree {
 		t.Errorf("tree: header click sorted by %v tree %v", q.Sort, q.Tree)
 	}
 	before := a.tasks.selRow
 	wheel(tea.MouseWheelUp)
-	if a.tasks.selRow != before-3 || !a.tasks.lastQuery.Tree {
+	if a.tasks.selRow != before-3 || !src.last.Tree {
 		t.Errorf("tree: wheel from %d to %d", before, a.tasks.selRow)
 	}
 
@@ -392,64 +395,76 @@ func TestMouseInEveryView(t *testing.T) {
 	a.tasks.desc = true
 	press(a, "g", "w")
 	click(30, firstRowY+4)
-	if a.wf.selRow != 4 {
-		t.Errorf("trace: click selected %d", a.wf.selRow)
+	if wf(a).selRow != 4 {
+		t.Errorf("trace: click selected %d", wf(a).selRow)
 	}
 	wheel(tea.MouseWheelDown)
-	if a.wf.selRow != 7 {
-		t.Errorf("trace: wheel to %d", a.wf.selRow)
+	if wf(a).selRow != 7 {
+		t.Errorf("trace: wheel to %d", wf(a).selRow)
 	}
 	// The root's fold mark folds it.
-	r0 := a.wf.v.Rows[0]
-	click(a.wf.layout.foldX, firstRowY)
-	if !a.wf.v.Rows[0].Collapsed || a.wf.v.Total != 4 || a.wf.v.Rows[0].ID != r0.ID {
-		t.Errorf("trace: fold click: total %d", a.wf.v.Total)
+	r0 := wf(a).v.Rows[0]
+	click(wf(a).lay.foldX, firstRowY)
+	if !wf(a).v.Rows[0].Collapsed || wf(a).v.Total != 4 || wf(a).v.Rows[0].ID != r0.ID {
+		t.Errorf("trace: fold click: total %d", wf(a).v.Total)
 	}
-	click(a.wf.layout.foldX, firstRowY)
-	if a.wf.v.Total != 25 {
-		t.Errorf("trace: unfold click: total %d", a.wf.v.Total)
+	click(wf(a).lay.foldX, firstRowY)
+	if wf(a).v.Total != 25 {
+		t.Errorf("trace: unfold click: total %d", wf(a).v.Total)
 	}
 	// A second click on the selected row opens it.
 	click(30, firstRowY+2)
-	id := a.wf.selID
+	id := wf(a).selID
 	click(30, firstRowY+2)
-	if a.view != viewDetails || a.det.id != id {
-		t.Errorf("trace: double click: view %v", a.view)
+	if viewName(a) != "span details" || det(a).id != id {
+		t.Errorf("trace: double click: view %v", viewName(a))
 	}
-	// Details: a click on a span of the trace opens it; the wheel scrolls.
-	parent := a.det.trace.Rows[0]
-	click(30, colHeaderY+a.det.wfLine[0])
-	if a.view != viewDetails || a.det.id != parent.ID || len(a.stack) != 3 {
-		t.Errorf("details: click on the trace opened %d (stack %d), want %d", a.det.id, len(a.stack), parent.ID)
+	// Details: a click on a span of the trace selects it, a second opens
+	// it, as every link of a page; the wheel scrolls.
+	var parent model.TraceRow // another span of the trace
+	for _, r := range det(a).trace.Rows {
+		if r.ID != det(a).id && !r.Missing {
+			parent = r
+			break
+		}
+	}
+	at := det(a).links[det(a).linkTo(target{linkSpan, parent.ID})].line
+	click(30, colHeaderY+at)
+	if to, _ := det(a).selected(); to != (target{linkSpan, parent.ID}) || det(a).id == parent.ID {
+		t.Errorf("details: a click on the trace selected %v (showing %d, parent %d)", to, det(a).id, parent.ID)
+	}
+	click(30, colHeaderY+at)
+	if viewName(a) != "span details" || det(a).id != parent.ID || len(a.stack) != 3 {
+		t.Errorf("details: click on the trace opened %d (stack %d), want %d", det(a).id, len(a.stack), parent.ID)
 	}
 	wheel(tea.MouseWheelDown)
-	if a.det.scroll != 3 {
-		t.Errorf("details: wheel scrolled to %d", a.det.scroll)
+	if det(a).scroll != 3 {
+		t.Errorf("details: wheel scrolled to %d", det(a).scroll)
 	}
 	press(a, "esc")
 
 	// Operation details: click a span to select it, again to open it.
 	press(a, "o", "enter")
-	line := a.opd.spanLine[3] - a.opd.scroll
+	line := opd(a).links[3].line - opd(a).scroll
 	click(10, firstRowY-1+line)
-	if a.opd.sel != 3 {
-		t.Fatalf("op details: click selected %d", a.opd.sel)
+	if opd(a).sel != 3 {
+		t.Fatalf("op details: click selected %d", opd(a).sel)
 	}
-	want, _ := a.opd.selected()
-	click(10, firstRowY-1+a.opd.spanLine[3]-a.opd.scroll)
-	if a.view != viewDetails || a.det.id != want.ID {
-		t.Errorf("op details: second click: view %v det %d want %d", a.view, a.det.id, want.ID)
+	want, _ := opd(a).selectedSpan()
+	click(10, firstRowY-1+opd(a).links[3].line-opd(a).scroll)
+	if viewName(a) != "span details" || det(a).id != want.ID {
+		t.Errorf("op details: second click: view %v det %d want %d", viewName(a), det(a).id, want.ID)
 	}
 	press(a, "esc")
 	wheel(tea.MouseWheelDown)
-	if a.opd.sel != 6 {
-		t.Errorf("op details: wheel to %d", a.opd.sel)
+	if opd(a).sel != 6 {
+		t.Errorf("op details: wheel to %d", opd(a).sel)
 	}
 	// Tabs still switch views from anywhere.
 	x = strings.Index(ansi.Strip(a.title), "Tasks")
 	click(x, titleY)
-	if a.view != viewTasks || len(a.stack) != 0 {
-		t.Errorf("tab click: view %v stack %d", a.view, len(a.stack))
+	if viewName(a) != "tasks" || len(a.stack) != 0 {
+		t.Errorf("tab click: view %v stack %d", viewName(a), len(a.stack))
 	}
 }
 

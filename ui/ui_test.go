@@ -2,6 +2,7 @@ package ui
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -33,18 +34,18 @@ func press(a *App, keys ...string) tea.Cmd {
 }
 
 func tick(a *App) tea.Cmd {
-	_, cmd := a.Update(tickMsg(time.Now()))
+	_, cmd := a.Update(nextTick(a))
 	return cmd
 }
 
-func screen(a *App) string { return a.View().Content }
+func frame(a *App) string { return a.View().Content }
 
-func plain(a *App) string { return ansi.Strip(screen(a)) }
+func plain(a *App) string { return ansi.Strip(frame(a)) }
 
 // checkFrame asserts the frame is exactly h lines of at most w cells.
 func checkFrame(t *testing.T, a *App, w, h int) []string {
 	t.Helper()
-	lines := strings.Split(screen(a), "\n")
+	lines := strings.Split(frame(a), "\n")
 	if len(lines) != h {
 		t.Errorf("%dx%d: %d lines, want %d", w, h, len(lines), h)
 	}
@@ -59,7 +60,7 @@ func checkFrame(t *testing.T, a *App, w, h int) []string {
 // selectedLine returns the plain text of the reverse-video row.
 func selectedLine(t *testing.T, a *App) string {
 	t.Helper()
-	for _, l := range strings.Split(screen(a), "\n") {
+	for _, l := range strings.Split(frame(a), "\n") {
 		if strings.HasPrefix(l, sgrReverse.on) && !strings.Contains(l, "Tasks") {
 			return ansi.Strip(l)
 		}
@@ -94,8 +95,8 @@ func TestFramesFitEveryView(t *testing.T) {
 				if testing.Verbose() && (w == 80 || w == 200) && !opts.ASCII {
 					t.Logf("%s %dx%d:\n%s", v.name, w, h, plain(a))
 				}
-				if !strings.Contains(ansi.Strip(strings.Split(screen(a), "\n")[h-1]), "help") && w >= 20 {
-					t.Errorf("%s %dx%d: footer lost the help key: %q", v.name, w, h, ansi.Strip(strings.Split(screen(a), "\n")[h-1]))
+				if !strings.Contains(ansi.Strip(strings.Split(frame(a), "\n")[h-1]), "help") && w >= 20 {
+					t.Errorf("%s %dx%d: footer lost the help key: %q", v.name, w, h, ansi.Strip(strings.Split(frame(a), "\n")[h-1]))
 				}
 			}
 		}
@@ -122,7 +123,7 @@ func TestTasksTableFillsHeight(t *testing.T) {
 		}
 	}
 	a.Update(tea.WindowSizeMsg{Width: 200, Height: 50})
-	head = ansi.Strip(strings.Split(screen(a), "\n")[colHeaderY])
+	head = ansi.Strip(strings.Split(frame(a), "\n")[colHeaderY])
 	for _, col := range []string{"Warn", "ID", "St", "Name", "Total", "Busy", "Sched", "Idle", "Polls", "Kind", "Service", "Target", "Location", "Fields"} {
 		if !strings.Contains(head, col) {
 			t.Errorf("200 columns: header %q lacks %q", head, col)
@@ -280,33 +281,39 @@ func TestPauseStopsQueries(t *testing.T) {
 func TestHelpOverlayAndQuit(t *testing.T) {
 	a := newApp(t, newFake(10), Options{}, 200, 50)
 	// The help lists every key of the view it was asked in, and only those.
+	var all []binding
+	for _, ks := range keySets {
+		all = append(all, a.allKeys(ks)...)
+	}
 	for _, v := range []struct {
 		keys []string
-		mask viewMask
+		ks   *keySet
 	}{
-		{nil, inTasks}, {[]string{"o"}, inOps}, {[]string{"enter"}, inOpDetails},
-		{[]string{"t", "enter"}, inDetails}, {[]string{"w"}, inTrace},
+		{nil, tasksKeys}, {[]string{"o"}, opsKeys}, {[]string{"enter"}, opDetailsKeys},
+		{[]string{"t", "enter"}, detailsKeys}, {[]string{"w"}, traceKeys},
 	} {
 		press(a, v.keys...)
-		if a.view.mask() != v.mask {
-			t.Fatalf("keys %v: view %v", v.keys, a.view)
+		if a.top.keys() != v.ks {
+			t.Fatalf("keys %v: view %v", v.keys, viewName(a))
 		}
+		own := a.keys()
 		press(a, "?")
 		s := plain(a)
-		for _, b := range bindings {
+		for _, b := range all {
 			has := strings.Contains(s, b.desc) && strings.Contains(s, b.shown(false))
-			if want := b.views&v.mask != 0; has != want {
-				t.Errorf("%s help: has %q / %q: %v, want %v", viewName(v.mask), b.label, b.desc, has, want)
+			want := slices.ContainsFunc(own, func(o binding) bool { return o.desc == b.desc && o.label == b.label })
+			if has != want {
+				t.Errorf("%s help: has %q / %q: %v, want %v", v.ks.name, b.label, b.desc, has, want)
 			}
 		}
-		if !strings.Contains(s, mouseHelp(v.mask)) || !strings.Contains(s, "keys: "+viewName(v.mask)) {
-			t.Errorf("%s help lacks the mouse line or its title", viewName(v.mask))
+		if !strings.Contains(s, v.ks.mouse) || !strings.Contains(s, "keys: "+v.ks.name) {
+			t.Errorf("%s help lacks the mouse line or its title", v.ks.name)
 		}
 		press(a, "esc")
 	}
 	press(a, "t", "?")
 	press(a, "esc")
-	if a.help || strings.Contains(plain(a), bindings[0].desc) {
+	if a.help || strings.Contains(plain(a), tasksKeys.bindings[0].desc) {
 		t.Error("esc did not close the help")
 	}
 	cmd := press(a, "q")
@@ -370,8 +377,8 @@ func TestOperationsView(t *testing.T) {
 	press(a, "j")
 	sel := a.ops.rows[a.ops.selRow]
 	press(a, "s")
-	if a.view != viewTasks || !strings.Contains(a.tasks.filter, "name=\""+sel.Name+"\"") {
-		t.Errorf("s on an operation: view %v filter %q", a.view, a.tasks.filter)
+	if viewName(a) != "tasks" || !strings.Contains(a.tasks.filter, "name=\""+sel.Name+"\"") {
+		t.Errorf("s on an operation: view %v filter %q", viewName(a), a.tasks.filter)
 	}
 	press(a, "o")
 	if a.ops.selID != sel.ID {
@@ -387,11 +394,11 @@ func TestDetailsView(t *testing.T) {
 	press(a, "j", "j")
 	id, row := a.tasks.selID, a.tasks.selRow
 	press(a, "enter")
-	if a.view != viewDetails {
+	if viewName(a) != "span details" {
 		t.Fatal("enter did not open details")
 	}
 	d := f.spans[id]
-	s := ansi.Strip(strings.Join(a.det.lines, "\n"))
+	s := ansi.Strip(strings.Join(det(a).lines, "\n"))
 	for _, want := range []string{d.TraceID.String(), d.SpanID.String(), "(root span)", d.Name, "error: boom",
 		"otelhttp v0.60.0", d.Location, "rojo=00f067aa0ba902b7", "snapshot seq", "trace spans", "attributes 1",
 		"http.route = /api/items/{id}", "db.statement = SELECT", "+1.50ms", "cache.miss", "key = item:42",
@@ -406,11 +413,20 @@ func TestDetailsView(t *testing.T) {
 	if !strings.Contains(s, "LIMIT 100") {
 		t.Error("long attribute value was cut")
 	}
-	// Scrolling.
+	// Scrolling: j stops at each link on screen (the rows of the trace),
+	// then scrolls a line at a time.
 	a.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	links := 0
+	for ; links < 50 && det(a).scroll == 0; links++ {
+		press(a, "j")
+	}
+	if links < 2 || links > 1+len(det(a).links) {
+		t.Errorf("j scrolled after %d presses with %d links", links, len(det(a).links))
+	}
+	s0 := det(a).scroll
 	press(a, "j", "j")
-	if a.det.scroll != 2 {
-		t.Errorf("scroll %d, want 2", a.det.scroll)
+	if det(a).scroll != s0+2 {
+		t.Errorf("scroll %d, want %d", det(a).scroll, s0+2)
 	}
 	press(a, "G")
 	if !strings.Contains(plain(a), "host.name = box") {
@@ -427,8 +443,8 @@ func TestDetailsView(t *testing.T) {
 		t.Error("vanished span not reported, or its last copy dropped")
 	}
 	press(a, "esc")
-	if a.view != viewTasks || a.tasks.selID != id || a.tasks.selRow != row {
-		t.Errorf("esc: view %v id %d row %d, want tasks %d %d", a.view, a.tasks.selID, a.tasks.selRow, id, row)
+	if viewName(a) != "tasks" || a.tasks.selID != id || a.tasks.selRow != row {
+		t.Errorf("esc: view %v id %d row %d, want tasks %d %d", viewName(a), a.tasks.selID, a.tasks.selRow, id, row)
 	}
 	// A span gone before it could be shown.
 	a.tasks.selID = 424242
@@ -437,7 +453,7 @@ func TestDetailsView(t *testing.T) {
 		t.Error("missing span not reported")
 	}
 	press(a, "esc")
-	if a.view != viewTasks {
+	if viewName(a) != "tasks" {
 		t.Error("esc did not go back")
 	}
 }
@@ -476,7 +492,7 @@ func TestFilterInput(t *testing.T) {
 	if q := f.lastTaskQuery(); q.Filter != "\uFFFD[2J\uFFFD[H\uFFFD" {
 		t.Errorf("pasted filter sent as %q", q.Filter)
 	}
-	if strings.Contains(screen(a), "\x1b[2J") || strings.Contains(screen(a), "\x1b[H") {
+	if strings.Contains(frame(a), "\x1b[2J") || strings.Contains(frame(a), "\x1b[H") {
 		t.Error("escape sequence from the filter reached the screen")
 	}
 }
@@ -489,7 +505,7 @@ func TestMouse(t *testing.T) {
 		t.Errorf("click selected row %d", a.tasks.selRow)
 	}
 	a.Update(tea.MouseClickMsg{X: 10, Y: firstRowY + 4, Button: tea.MouseLeft})
-	if a.view != viewDetails {
+	if viewName(a) != "span details" {
 		t.Error("second click did not open details")
 	}
 	press(a, "esc")
@@ -511,7 +527,7 @@ func TestMouse(t *testing.T) {
 	// Click the Operations tab.
 	x = strings.Index(ansi.Strip(a.title), "Operations")
 	a.Update(tea.MouseClickMsg{X: x, Y: titleY, Button: tea.MouseLeft})
-	if a.view != viewOps {
+	if viewName(a) != "operations" {
 		t.Error("tab click did not switch view")
 	}
 }
@@ -522,7 +538,7 @@ func TestNoColor(t *testing.T) {
 	for _, keys := range [][]string{nil, {"o"}, {"t", "enter"}, {"esc", "?"}, {"esc", "/", "x"}} {
 		a := newApp(t, newFake(100), Options{NoColor: true}, 200, 50)
 		press(a, keys...)
-		for _, m := range colourSGR.FindAllStringSubmatch(screen(a), -1) {
+		for _, m := range colourSGR.FindAllStringSubmatch(frame(a), -1) {
 			for _, p := range strings.Split(m[1], ";") {
 				n, _ := strconv.Atoi(p)
 				if (n >= 30 && n <= 49) || (n >= 90 && n <= 107) {
@@ -533,7 +549,7 @@ func TestNoColor(t *testing.T) {
 	}
 	// With colour, durations are coloured.
 	a := newApp(t, newFake(100), Options{}, 200, 50)
-	if !strings.Contains(screen(a), "\x1b[3") {
+	if !strings.Contains(frame(a), "\x1b[3") {
 		t.Error("no colour at all without NoColor")
 	}
 }
@@ -542,7 +558,7 @@ func TestASCII(t *testing.T) {
 	for _, keys := range [][]string{nil, {"o"}, {"t", "enter"}, {"esc", "?"}, {"esc", "/", "x"}} {
 		a := newApp(t, newFake(100), Options{ASCII: true}, 200, 50)
 		press(a, keys...)
-		for _, r := range ansi.Strip(screen(a)) {
+		for _, r := range ansi.Strip(frame(a)) {
 			if r > 0x7e {
 				t.Fatalf("%v: non-ASCII %q under --ascii", keys, r)
 			}
@@ -563,7 +579,7 @@ func TestSanitizedRows(t *testing.T) {
 	a := newApp(t, f, Options{NoColor: true}, 200, 50)
 	check := func() {
 		t.Helper()
-		s := screen(a)
+		s := frame(a)
 		for _, bad := range []string{"\x1b[2J", "\x1b]", "\x07", "\r", "\b", "\x9b", "\u202e", "\u0085", "\x1b[H", "\x1bk", "\x1b[31m"} {
 			if strings.Contains(s, bad) {
 				t.Errorf("screen contains %q", bad)
@@ -651,12 +667,13 @@ func TestFollowTopUntilMoved(t *testing.T) {
 func TestEmptyTable(t *testing.T) {
 	f := newFake(0)
 	f.tasks, f.ops = nil, nil
+	f.hdr.Received, f.hdr.Spans = 0, 0 // nothing has arrived
 	a := newApp(t, f, Options{Listen: "grpc 127.0.0.1:4317"}, 80, 24)
 	if !strings.Contains(plain(a), "no spans yet: point an OTLP exporter at grpc 127.0.0.1:4317") {
 		t.Error("empty tasks view does not say how to fill it")
 	}
 	press(a, "enter")
-	if a.view != viewTasks || !strings.Contains(plain(a), "no span selected") {
+	if viewName(a) != "tasks" || !strings.Contains(plain(a), "no span selected") {
 		t.Error("enter on an empty table")
 	}
 	press(a, "o", "enter", "j", "G", "pgdown", "right", "i")
@@ -717,7 +734,7 @@ func TestSelectedRowIsOneUniformBar(t *testing.T) {
 	a := newApp(t, newFake(10), Options{}, 120, 30)
 	press(a, "j")
 	var sel string
-	for _, l := range strings.Split(screen(a), "\n") {
+	for _, l := range strings.Split(frame(a), "\n") {
 		if strings.HasPrefix(l, sgrReverse.on) {
 			sel = l
 		}
@@ -737,12 +754,12 @@ func TestSelectedRowIsOneUniformBar(t *testing.T) {
 func TestWarningsLineAndPanel(t *testing.T) {
 	f := newFake(50)
 	a := newApp(t, f, Options{}, 120, 30)
-	head := ansi.Strip(strings.Split(screen(a), "\n")[headerLines-1])
+	head := ansi.Strip(strings.Split(frame(a), "\n")[headerLines-1])
 	if !strings.Contains(head, "warnings  10 lost  2 blocked goroutines") {
 		t.Fatalf("warnings line = %q", head)
 	}
 	press(a, "W")
-	s := screen(a)
+	s := frame(a)
 	if strings.Contains(s, "\x1b[2J") {
 		t.Fatal("a warning's text reached the terminal unsanitised")
 	}
@@ -754,14 +771,14 @@ func TestWarningsLineAndPanel(t *testing.T) {
 	}
 	checkFrame(t, a, 120, 30)
 	press(a, "W")
-	if strings.Contains(ansi.Strip(screen(a)), "[--warn-blocked]") {
+	if strings.Contains(ansi.Strip(frame(a)), "[--warn-blocked]") {
 		t.Error("W did not close the panel")
 	}
 	f.mu.Lock()
 	f.warns = nil
 	f.mu.Unlock()
-	a.Update(tickMsg(time.Now()))
-	if head := ansi.Strip(strings.Split(screen(a), "\n")[headerLines-1]); !strings.Contains(head, "no warnings") {
+	a.Update(nextTick(a))
+	if head := ansi.Strip(strings.Split(frame(a), "\n")[headerLines-1]); !strings.Contains(head, "no warnings") {
 		t.Errorf("calm warnings line = %q", head)
 	}
 }

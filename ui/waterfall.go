@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/spantop/spantop/model"
 )
 
@@ -209,17 +211,18 @@ type traceView struct {
 	// collapsed holds the IDs of the folded rows, in folding order.
 	collapsed []uint64
 
+	window
 	v                model.TraceView
 	found, gone      bool
-	selID            uint64
-	selRow, offset   int
-	layout           wfLayout
+	lay              wfLayout
 	lines            []string
 	header, services string
+	// opened is set once the first refresh placed the selection.
+	opened bool
 }
 
 func newTraceView(id model.TraceID, span uint64) *traceView {
-	return &traceView{traceID: id, span: span, selID: span}
+	return &traceView{traceID: id, span: span, window: window{selID: span}}
 }
 
 // query builds the TraceQuery for a window of limit rows after n.
@@ -228,14 +231,7 @@ func (t *traceView) query(limit int, n nav) model.TraceQuery {
 	if t.traceID.IsZero() {
 		q.Span = t.span
 	}
-	switch {
-	case n.top:
-	case n.bottom:
-		q.Offset, q.Row = math.MaxInt32, limit-1
-	default:
-		q.Anchor, q.Move, q.Offset = t.selID, n.move, t.offset
-		q.Row = min(max(n.row, 0), max(limit-1, 0))
-	}
+	q.Anchor, q.Move, q.Row, q.Offset = t.place(limit, n)
 	return q
 }
 
@@ -250,45 +246,25 @@ func (t *traceView) fetch(src Source, limit int, n nav, st *styles, w int) {
 		t.gone = true // keep showing the last copy
 	}
 	if len(t.v.Rows) > 0 {
-		s := t.v.Selected
-		if s < 0 || s >= len(t.v.Rows) {
-			s = min(max(t.selRow, 0), len(t.v.Rows)-1)
-		}
-		t.selRow, t.selID, t.offset = s, t.v.Rows[s].ID, t.v.Offset
+		t.settle(len(t.v.Rows), t.v.Total, t.v.Offset, t.v.Selected, t.idAt)
 	}
 	t.prepare(st, w)
 }
 
+// idAt is the ID of row i on screen.
+func (t *traceView) idAt(i int) uint64 { return t.v.Rows[i].ID }
+
 // local moves the selection within the rows already fetched (paused).
-func (t *traceView) local(n nav) bool {
-	i := t.selRow + n.move
-	switch {
-	case n.top:
-		if t.offset != 0 {
-			return false
-		}
-		i = 0
-	case n.bottom:
-		if t.offset+len(t.v.Rows) < t.v.Total {
-			return false
-		}
-		i = len(t.v.Rows) - 1
-	}
-	if i < 0 || i >= len(t.v.Rows) {
-		return false
-	}
-	t.selRow, t.selID = i, t.v.Rows[i].ID
-	return true
-}
+func (t *traceView) local(n nav) bool { return t.window.local(n, len(t.v.Rows), t.idAt) }
 
 // prepare renders the rows, the header and the legend for width w.
 func (t *traceView) prepare(st *styles, w int) {
-	t.layout = waterfallLayout(w)
+	t.lay = waterfallLayout(w)
 	t.lines = t.lines[:0]
 	for i := range t.v.Rows {
-		t.lines = append(t.lines, st.padLine(st.waterfallRow(&t.v.Rows[i], &t.v, t.layout), w))
+		t.lines = append(t.lines, st.padLine(st.waterfallRow(&t.v.Rows[i], &t.v, t.lay), w))
 	}
-	t.header = st.padLine(st.waterfallHeader(&t.v, t.layout), w)
+	t.header = st.padLine(st.waterfallHeader(&t.v, t.lay), w)
 	var b strings.Builder
 	for i, svc := range t.v.Services {
 		if i > 0 {
@@ -328,8 +304,8 @@ func (t *traceView) fold(id uint64, want *bool) {
 	}
 }
 
-// title describes the trace for the title line, the essentials first.
-func (t *traceView) title(st *styles) string {
+// describe describes the trace for the title line, the essentials first.
+func (t *traceView) describe(st *styles) string {
 	v := &t.v
 	var b strings.Builder
 	id := v.TraceID.String()
@@ -364,4 +340,132 @@ func (t *traceView) title(st *styles) string {
 			" of " + strconv.Itoa(v.Total)))
 	}
 	return b.String()
+}
+
+// The trace view as a screen.
+
+var traceKeys = &keySet{name: "trace",
+	bindings: []binding{keyMoveSelect, keyPage, keyEnds,
+		{keys: []string{"left", "h", "right", "l"}, acts: []action{actCollapse, actCollapse, actExpand, actExpand},
+			label: "←→ h l", ascii: "left/right h l",
+			desc: "fold the span's children (folded or a leaf: go to the parent) / unfold them (unfolded: go down)",
+			foot: "fold", footPrio: 80},
+		{keys: []string{"c"}, acts: []action{actFold}, label: "c", desc: "fold / unfold the selected span's children",
+			footPrio: 30},
+		keyOpenSpan, keyEscBack},
+	mouse: "click: select (again: open), its fold mark: fold; wheel: scroll"}
+
+func (t *traceView) keys() *keySet { return traceKeys }
+
+func (t *traceView) refresh(a *App, n nav) {
+	if !t.opened {
+		t.opened = true
+		t.selRow = a.rows() / 3 // the span a third down, its ancestors above it
+	}
+	t.fetch(a.src, a.rows(), nav{row: t.selRow, move: n.move, top: n.top, bottom: n.bottom}, a.st, a.width)
+}
+
+func (t *traceView) layout(a *App) { t.prepare(a.st, a.width) }
+
+func (t *traceView) title(a *App) string { return t.describe(a.st) }
+
+func (t *traceView) status(a *App) string {
+	if t.gone {
+		return a.st.warn.r("the trace is no longer stored; showing the last copy")
+	}
+	return t.services
+}
+
+func (t *traceView) body(a *App, h int, line func(string)) {
+	listBody(a, h, t.header, t.lines, t.selRow, "  no span of this trace is stored", line)
+}
+
+// goTo moves after navigation n: within the rows already fetched while
+// paused, else by a query.
+func (t *traceView) goTo(a *App, n nav) {
+	if !(a.paused && t.local(n)) {
+		t.fetch(a.src, a.rows(), n, a.st, a.width)
+	}
+}
+
+func (t *traceView) moveBy(a *App, n int) { t.goTo(a, nav{move: n, row: t.selRow + n}) }
+
+func (t *traceView) act(a *App, act action) (tea.Cmd, bool) {
+	switch act {
+	case actUp:
+		t.moveBy(a, -1)
+	case actDown:
+		t.moveBy(a, 1)
+	case actPageUp:
+		t.moveBy(a, -a.rows())
+	case actPageDown:
+		t.moveBy(a, a.rows())
+	case actTop, actBottom:
+		t.goTo(a, nav{top: act == actTop, bottom: act == actBottom})
+	case actCollapse, actExpand, actFold:
+		t.foldAct(a, act)
+	case actEnter:
+		r, ok := t.selected()
+		switch {
+		case !ok:
+			a.statusf(false, "no span selected")
+		case r.Missing:
+			a.statusf(false, "the parent span "+r.SpanID.String()+" never arrived: there are no details")
+		default:
+			a.open(target{linkSpan, r.ID})
+		}
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+// foldAct folds, unfolds, or moves to the parent or first child.
+func (t *traceView) foldAct(a *App, act action) {
+	r, ok := t.selected()
+	if !ok {
+		return
+	}
+	n := nav{row: t.selRow}
+	switch {
+	case act == actFold && r.Children > 0:
+		t.fold(r.ID, nil)
+	case act == actCollapse && r.Children > 0 && !r.Collapsed:
+		folded := true
+		t.fold(r.ID, &folded)
+	case act == actCollapse:
+		if r.Parent == 0 {
+			return
+		}
+		t.selID = r.Parent // to the parent
+	case act == actExpand && r.Collapsed:
+		unfolded := false
+		t.fold(r.ID, &unfolded)
+	case act == actExpand && r.Children > 0:
+		n.move, n.row = 1, t.selRow+1 // to the first child
+	default:
+		return
+	}
+	t.fetch(a.src, a.rows(), n, a.st, a.width)
+}
+
+func (t *traceView) click(a *App, x, y int) {
+	i := y - 1
+	if i < 0 || i >= len(t.v.Rows) || i >= a.rows() {
+		return
+	}
+	r := &t.v.Rows[i]
+	// The fold mark sits after the tree lines.
+	foldX := t.lay.foldX + width(a.st.treePrefix(r.Depth, r.Guides, r.Last, t.lay.nameW/2))
+	switch {
+	case r.Children > 0 && x == foldX:
+		t.selRow, t.selID = i, r.ID
+		t.fold(r.ID, nil)
+		t.fetch(a.src, a.rows(), nav{row: i}, a.st, a.width)
+	case i == t.selRow:
+		a.do(actEnter)
+	default:
+		t.selRow, t.selID = i, r.ID
+		t.prepare(a.st, a.width)
+	}
 }

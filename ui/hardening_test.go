@@ -1,0 +1,252 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/spantop/spantop/model"
+)
+
+// After every span has expired, the empty tasks view says what arrived
+// and that it expired, not that nothing has come yet.
+func TestEmptyAfterExpirySaysWhatArrived(t *testing.T) {
+	now := time.Now()
+	m := model.New(model.Config{Clock: func() time.Time { return now }, Retain: time.Minute})
+	syms := m.Symbols()
+	b := &model.Batch{Resources: []model.Resource{{ServiceName: syms.InternString("api")}}}
+	for i := range 5 {
+		b.Spans = append(b.Spans, model.SpanRec{
+			TraceID: model.TraceID{1, byte(i)}, SpanID: model.SpanID{2, byte(i)},
+			Start: now.Add(-time.Millisecond).UnixNano(), End: now.UnixNano(),
+			Name: syms.InternString("GET /x"), Kind: model.KindServer,
+		})
+	}
+	m.Counters().Received.Add(5) // as ingest counts what it queues
+	m.Apply(b)
+	now = now.Add(2 * time.Minute)
+	m.Sweep()
+	if h := m.Header(); h.Spans != 0 {
+		t.Fatalf("%d spans still stored", h.Spans)
+	}
+	a := newApp(t, modelSource{m}, Options{Listen: "grpc 127.0.0.1:4317"}, 120, 30)
+	s := plain(a)
+	if strings.Contains(s, "no spans yet") || !strings.Contains(s, "5 spans arrived and expired") {
+		t.Errorf("empty view after expiry:\n%s", s)
+	}
+}
+
+// With the warnings panel open, the table rows above and below it stay
+// on screen.
+func TestWarningsPanelKeepsRowsAround(t *testing.T) {
+	f := newFake(300)
+	f.warns = []model.Warning{{Kind: model.WarnLost, Count: 3, Text: "3 spans were never ended"}}
+	a := newApp(t, f, Options{}, 120, 40)
+	before := strings.Split(plain(a), "\n")
+	press(a, "W")
+	lines := checkFrame(t, a, 120, 40)
+	var boxTop, boxEnd int
+	for i, l := range lines {
+		l = ansi.Strip(l)
+		if strings.Contains(l, "warnings") && strings.Contains(l, "┌") {
+			boxTop = i
+		}
+		if strings.Contains(l, "└") {
+			boxEnd = i
+		}
+	}
+	if boxTop <= firstRowY || boxEnd == 0 || boxEnd >= len(lines)-3 {
+		t.Fatalf("no panel with room around it: top %d end %d\n%s", boxTop, boxEnd, plain(a))
+	}
+	after := strings.Split(plain(a), "\n")
+	for _, i := range []int{colHeaderY, firstRowY, boxTop - 1, boxEnd + 1, len(after) - 3} {
+		if strings.TrimSpace(after[i]) == "" || after[i] != before[i] {
+			t.Errorf("line %d around the panel: %q, want the table's %q", i, after[i], before[i])
+		}
+	}
+}
+
+// The open warnings panel shows warnings that arrive after it opened.
+func TestWarningsPanelFollowsTheModel(t *testing.T) {
+	f := newFake(300)
+	f.warns = nil
+	a := newApp(t, f, Options{}, 120, 40)
+	press(a, "W")
+	if !strings.Contains(plain(a), "no warnings: nothing has crossed a threshold") {
+		t.Fatalf("panel without warnings:\n%s", plain(a))
+	}
+	f.mu.Lock()
+	f.warns = []model.Warning{{Kind: model.WarnLost, Count: 3, Text: "3 spans were never ended", Flag: "--warn-lost"}}
+	f.hdr.Received++
+	f.mu.Unlock()
+	tick(a)
+	if s := plain(a); !strings.Contains(s, "3 spans were never ended [--warn-lost]") {
+		t.Errorf("the open panel did not follow the model:\n%s", s)
+	}
+}
+
+// hugeSpan gives span id of f a 1 MB name and a 10 MB attribute value.
+func hugeSpan(f *fakeSource, id uint64) (name, value string) {
+	name = strings.Repeat("n", 1<<20)
+	value = "SELECT " + strings.Repeat("x", 10<<20) + " END"
+	f.mu.Lock()
+	d := f.spans[id]
+	d.Name = name
+	d.Attrs = append([]model.Attr{{Key: "db.statement", Value: model.Value{Type: model.ValueString, Str: value}}}, d.Attrs...)
+	f.spans[id] = d
+	f.mu.Unlock()
+	return name, value
+}
+
+// A span with a 10 MB attribute and a 1 MB name: the details show what
+// fits, cut with the length shown, and enter opens the value whole in a
+// pager that renders only the lines on screen.
+func TestDetailsCutLongValues(t *testing.T) {
+	f := newFake(50)
+	a := newApp(t, f, Options{}, 120, 40)
+	press(a, "j", "j")
+	_, value := hugeSpan(f, a.tasks.selID)
+	press(a, "enter")
+	lines := checkFrame(t, a, 120, 40)
+	d := det(a)
+	if len(d.lines) > 200 {
+		t.Errorf("the details built %d lines for a 10 MB value", len(d.lines))
+	}
+	total := 0
+	for _, l := range d.lines {
+		total += len(l)
+	}
+	if total > 64<<10 {
+		t.Errorf("the details hold %d bytes of lines", total)
+	}
+	s := ansi.Strip(strings.Join(d.lines, "\n"))
+	for _, want := range []string{"db.statement = SELECT xxx", "10.0 MiB, enter shows it whole", "name", "1.0 MiB, enter shows it whole"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("details lack %q", want)
+		}
+	}
+	_ = lines
+	// Each cut value is a link: j steps to the statement's line, and
+	// enter on it opens it whole.
+	for range 200 {
+		if to, ok := d.selected(); ok && to.kind == linkValue && d.values[to.id].value == value {
+			break
+		}
+		press(a, "j")
+	}
+	press(a, "enter")
+	p, ok := a.top.(*pager)
+	if !ok || p.value != value {
+		t.Fatalf("enter did not open the statement in a pager: %s", viewName(a))
+	}
+	checkFrame(t, a, 120, 40)
+	if s := plain(a); !strings.Contains(s, "db.statement") || !strings.Contains(s, "10.0 MiB") ||
+		!strings.Contains(s, "SELECT xxxx") {
+		t.Errorf("pager:\n%s", s)
+	}
+	press(a, "G")
+	if s := plain(a); !strings.Contains(s, "xxx END") || !strings.Contains(s, "of "+strconv.Itoa(len(p.starts))) {
+		t.Errorf("pager end:\n%s", s)
+	}
+	press(a, "esc")
+	if viewName(a) != "span details" {
+		t.Errorf("esc from the pager: %s", viewName(a))
+	}
+}
+
+// BenchmarkDetailsHugeSpanKey measures a key press (a scroll) in the
+// details of a span with a 10 MB attribute and a 1 MB name, with the
+// refresh and View it causes.
+func BenchmarkDetailsHugeSpanKey(b *testing.B) {
+	f := newFake(50)
+	a := newApp(b, f, Options{}, 200, 50)
+	press(a, "j", "j")
+	hugeSpan(f, a.tasks.selID)
+	press(a, "enter")
+	i := 0
+	for b.Loop() {
+		if i%2 == 0 {
+			press(a, "j")
+		} else {
+			press(a, "k")
+		}
+		i++
+		a.Update(nextTick(a))
+		_ = a.View()
+	}
+}
+
+// Ticks that find nothing changed in the model query nothing and draw
+// nothing new; a change in the counters is queried and drawn, the rows at
+// most every liveEvery and the header's figures at most every
+// figuresEvery.
+func TestQuietTicksCostNothing(t *testing.T) {
+	f := newFake(300)
+	f.hdr.Running, f.hdr.Goroutines = 0, 0 // nothing on screen moves with the clock
+	a := newApp(t, f, Options{}, 120, 40)
+	t0 := time.Now()
+	a.Update(tickMsg(t0))
+	queries := func() int { f.mu.Lock(); defer f.mu.Unlock(); return len(f.tq) }
+	q0, v0 := queries(), frame(a)
+	for i := 1; i <= 9; i++ {
+		a.Update(tickMsg(t0.Add(time.Duration(i) * 100 * time.Millisecond)))
+	}
+	if q := queries(); q != q0 {
+		t.Errorf("%d queries in quiet ticks", q-q0)
+	}
+	if frame(a) != v0 {
+		t.Error("a quiet tick changed the frame")
+	}
+	// Ticks slow down once nothing has changed for a while.
+	for i := 10; i <= 40; i++ {
+		a.Update(tickMsg(t0.Add(time.Duration(i) * 100 * time.Millisecond)))
+	}
+	if d := a.pace.every(a.opts.Tick); d != quietTick {
+		t.Errorf("quiet tick every %v", d)
+	}
+	// New spans arrive: the rows are queried again within liveEvery, and
+	// the ticks speed up.
+	at := t0.Add(4 * time.Second)
+	f.mu.Lock()
+	f.hdr.Received += 100
+	f.hdr.SpansPerSec = 1000
+	f.mu.Unlock()
+	q1 := queries()
+	for i := 1; i <= int(liveEvery/(100*time.Millisecond))+1; i++ {
+		a.Update(tickMsg(at.Add(time.Duration(i) * 100 * time.Millisecond)))
+	}
+	if queries() == q1 {
+		t.Error("a change in the counters was not queried")
+	}
+	if d := a.pace.every(a.opts.Tick); d != a.opts.Tick {
+		t.Errorf("busy tick every %v", d)
+	}
+	// A steady stream: every tick changes the counters, the rows are
+	// queried at most every liveEvery, the header redrawn once a second.
+	q2 := queries()
+	heads := map[string]bool{}
+	at = at.Add(time.Second)
+	for i := 1; i <= 10; i++ {
+		f.mu.Lock()
+		f.hdr.Received += 100
+		f.hdr.SpansPerSec += 1
+		f.mu.Unlock()
+		a.Update(tickMsg(at.Add(time.Duration(i) * 100 * time.Millisecond)))
+		heads[a.head[0]+a.head[1]] = true
+	}
+	if n := queries() - q2; n < 3 || n > 5 {
+		t.Errorf("%d queries in a second of ticks, want one every %v", n, liveEvery)
+	}
+	if len(heads) > 2 {
+		t.Errorf("the header changed %d times in a second", len(heads))
+	}
+	// A key is answered at once.
+	q3 := queries()
+	press(a, "j")
+	if queries() == q3 {
+		t.Error("a key was not answered at once")
+	}
+}

@@ -1,0 +1,93 @@
+package ui
+
+import (
+	"time"
+
+	"github.com/spantop/spantop/model"
+)
+
+// The screen costs what it shows: a frame that changed is parsed and
+// diffed whole by the renderer, so the App asks the model for rows and
+// redraws only when something changed, and no more often than a person
+// can read. A tick first compares the model's counters with the last
+// ones (one cheap call); when nothing changed and nothing on screen moves
+// with the clock, it does nothing.
+const (
+	// liveEvery is how often rows that change on every tick (a steady
+	// stream of spans) are redrawn.
+	liveEvery = 250 * time.Millisecond
+	// figuresEvery is how often the header's figures and the counts on
+	// the title line are redrawn while they change.
+	figuresEvery = time.Second
+	// settleEvery is how often a screen that seems unchanged is refreshed
+	// anyway, for what moves with the clock alone (rows fading out after
+	// their linger time, rates decaying).
+	settleEvery = time.Second
+	// quietAfter is how long nothing must change before the ticks slow to
+	// quietTick.
+	quietAfter = 2 * time.Second
+	quietTick  = 500 * time.Millisecond
+)
+
+// pace decides, tick by tick, what the App refreshes.
+type pace struct {
+	last        time.Time // the last tick
+	lastData    time.Time // the last query of the rows
+	lastFigures time.Time // the last redraw of the header's figures
+	lastChange  time.Time // the last tick that saw a change
+	shown       model.Header
+	// acted is set by a key or a click: the next tick refreshes at once.
+	acted bool
+}
+
+// every is the interval to the next tick.
+func (p *pace) every(tick time.Duration) time.Duration {
+	if !p.last.IsZero() && p.last.Sub(p.lastChange) >= quietAfter && !p.acted {
+		return max(tick, quietTick)
+	}
+	return tick
+}
+
+// changed reports whether h tells of anything new since the last header
+// seen, or of something on screen that moves with the clock (a span or a
+// goroutine in flight).
+func changed(h, last model.Header) bool {
+	h.SpansPerSec, last.SpansPerSec = 0, 0
+	h.MemoryUsed, last.MemoryUsed = 0, 0
+	return h != last || h.Running > 0 || h.Goroutines > 0
+}
+
+// tickRefresh refreshes what changed at time now (the tick's time).
+func (a *App) tickRefresh(now time.Time) {
+	p := &a.pace
+	p.last = now
+	h := a.src.Header()
+	moved := changed(h, a.hdr) || h.SpansPerSec != a.hdr.SpansPerSec
+	if moved {
+		p.lastChange = now
+	}
+	due := now.Sub(p.lastData) >= settleEvery
+	switch {
+	case p.acted, due:
+	case !moved:
+		return // nothing changed: no query, nothing drawn
+	case now.Sub(p.lastData) < liveEvery:
+		return
+	}
+	p.acted = false
+	p.lastData = now
+	a.hdr = h
+	a.warns = a.src.Warnings()
+	a.prepareWarnings()
+	a.top.refresh(a, a.keepNav())
+	if now.Sub(p.lastFigures) >= figuresEvery || due {
+		p.lastFigures = now
+		a.prepareChrome()
+		return
+	}
+	a.prepareBody()
+}
+
+// prepareBody prepares what a refresh of the rows may change between two
+// redraws of the figures.
+func (a *App) prepareBody() { a.prepareStatus() }
