@@ -78,13 +78,13 @@ func (q *Queue) C() <-chan *model.Batch { return q.out }
 // It returns ErrQueueFull when refused and ErrQueueClosed after Close; the
 // spans are then counted as refused and b is not kept.
 func (q *Queue) Offer(ctx context.Context, b *model.Batch) error {
-	n := len(b.Spans)
+	n := b.Size()
 	var timer *time.Timer
 	for {
 		q.mu.Lock()
 		if q.closed {
 			q.mu.Unlock()
-			q.c.Refused.Add(int64(n))
+			q.c.Refuse(b)
 			return ErrQueueClosed
 		}
 		if q.batches < q.capBatches && (q.spans+n <= q.capSpans || q.spans == 0) {
@@ -93,7 +93,7 @@ func (q *Queue) Offer(ctx context.Context, b *model.Batch) error {
 			q.batches++
 			q.spans += n
 			q.mu.Unlock()
-			q.c.Received.Add(int64(n))
+			q.c.Accept(b)
 			q.wake()
 			return nil
 		}
@@ -109,10 +109,10 @@ func (q *Queue) Offer(ctx context.Context, b *model.Batch) error {
 		select {
 		case <-space:
 		case <-timer.C:
-			q.c.Refused.Add(int64(n))
+			q.c.Refuse(b)
 			return ErrQueueFull
 		case <-ctx.Done():
-			q.c.Refused.Add(int64(n))
+			q.c.Refuse(b)
 			return ErrQueueFull
 		}
 	}
@@ -170,7 +170,7 @@ func (q *Queue) forward() {
 		q.out <- b
 
 		q.mu.Lock()
-		q.spans -= len(b.Spans)
+		q.spans -= b.Size()
 		q.batches--
 		if q.space != nil {
 			close(q.space)

@@ -7,7 +7,7 @@ func (m *Model) Header() Header {
 	now := m.now().UnixNano()
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return Header{
+	h := Header{
 		SpansPerSec:  m.applied.rate(now),
 		Received:     m.counters.Received.Load(),
 		Rejected:     m.counters.Rejected.Load(),
@@ -26,6 +26,8 @@ func (m *Model) Header() Header {
 		Operations:   len(m.ops),
 		Services:     len(m.services),
 	}
+	m.fillSignalHeader(&h, now)
+	return h
 }
 
 // Span returns the details of the span with display ID id.

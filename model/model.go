@@ -75,6 +75,11 @@ type Model struct {
 	aggBytes      int64
 	peakTraces    int
 	symBytesCache int64
+
+	// Log records and metric streams (logstore.go, metricstore.go), made
+	// when the first arrive.
+	logs    *logStore
+	metrics *metricStore
 }
 
 type fifoEntry struct {
@@ -180,6 +185,7 @@ func (m *Model) Apply(b *Batch) {
 	for i := range b.Statuses {
 		m.applyStatus(&b.Statuses[i], now)
 	}
+	m.applySignals(b, svcs, now)
 	if len(b.Spans) > 0 {
 		m.applied.add(now, uint32(len(b.Spans)))
 	}
@@ -496,6 +502,7 @@ func (m *Model) Sweep() {
 	for m.fifoHead < len(m.fifo) && m.fifo[m.fifoHead].at <= cutoff {
 		m.popFIFO()
 	}
+	m.sweepSignals(now)
 }
 
 // popFIFO removes the span at the front of the retention queue, if it is
@@ -546,13 +553,16 @@ func (m *Model) reserve(need int64) bool {
 }
 
 func (m *Model) evictOldest() bool {
+	if m.evictOldLog(false) {
+		return true
+	}
 	for m.fifoHead < len(m.fifo) {
 		if m.popFIFO() {
 			m.evicted++
 			return true
 		}
 	}
-	return false
+	return m.evictOldLog(true)
 }
 
 // memoryUsed is the accounted size of everything stored. Maps are charged
@@ -562,5 +572,5 @@ func (m *Model) memoryUsed() int64 {
 	return s.bytes() +
 		int64(cap(m.fifo))*fifoBytes + int64(cap(m.running))*4 + int64(cap(m.traceChecks))*16 +
 		int64(m.peakTraces)*traceEntryBytes + m.idx.tree.bytes() +
-		m.spanBytes + m.aggBytes + m.symBytesCache + m.rtBytes + m.pendingRT.bytes()
+		m.spanBytes + m.aggBytes + m.symBytesCache + m.rtBytes + m.pendingRT.bytes() + m.signalBytes()
 }

@@ -17,6 +17,9 @@ type Counters struct {
 	// Dropped counts spans lost after acceptance (the memory budget was
 	// exhausted by live spans and nothing finished was left to evict).
 	Dropped atomic.Int64
+	// Logs* and Points* count log records and metric data points likewise.
+	LogsReceived, LogsRejected, LogsRefused       atomic.Int64
+	PointsReceived, PointsRejected, PointsRefused atomic.Int64
 }
 
 // Header is the live figures shown above every view.
@@ -39,6 +42,19 @@ type Header struct {
 	// runs the trace reader): generations parsed, breaks in streams,
 	// chunks and generations lost (here or by the sender), corrupt input.
 	TraceGenerations, TraceGaps, TraceDropped, TraceCorrupt uint64
+	// Logs counts stored log records, LogErrors those ERROR or worse;
+	// LogsEvicted went for the memory budget, LogsDropped were refused
+	// by it (nothing left to evict). The other Logs*/Points* are the
+	// ingest counters of log records and metric data points.
+	Logs, LogErrors                               int
+	LogsPerSec                                    float64
+	LogsReceived, LogsRejected, LogsRefused       int64
+	LogsEvicted, LogsDropped                      int64
+	PointsReceived, PointsRejected, PointsRefused int64
+	// Metrics and Streams count the metrics and streams kept;
+	// StreamsDropped the new streams refused over --max-streams.
+	Metrics, Streams int
+	StreamsDropped   int64
 }
 
 // Query asks for one window of a table. The selection is kept by ID: when

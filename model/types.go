@@ -113,6 +113,8 @@ type Config struct {
 	Clock Clock
 	// Warn holds the warnings' thresholds; zero fields take DefaultThresholds.
 	Warn Thresholds
+	// MaxStreams bounds the metric streams kept; 0 means DefaultMaxStreams.
+	MaxStreams int
 }
 
 // Defaults used when a Config field is zero.
