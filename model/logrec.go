@@ -82,3 +82,7 @@ type LogRec struct {
 
 // LogsPerSpanLimit bounds how many logs a span's details list (the newest).
 const LogsPerSpanLimit = 1000
+
+// AppendTo appends the blob written so far to dst, for records that keep
+// their attributes in one buffer with other bytes (a log's body).
+func (w *AttrWriter) AppendTo(dst []byte) []byte { return append(dst, w.buf...) }
