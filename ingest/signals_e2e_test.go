@@ -254,4 +254,3 @@ func TestE2EMetricsWithSDK(t *testing.T) {
 		})
 	}
 }
-
