@@ -151,7 +151,7 @@ func (md *metricDecode) metric(b []byte, pr *pendingRes) error {
 		return nil // no data (or an unknown type): nothing to keep
 	}
 	if len(name) == 0 {
-		return md.reject("metric without a name")
+		return eachNested(data.b, "metric data", dataPoints, func([]byte) error { return md.reject("metric without a name") })
 	}
 	tmpl.Name = md.w.Intern(name)
 	if strings.HasPrefix(string(name), runtimeMetricPrefix) {
