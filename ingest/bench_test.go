@@ -129,24 +129,7 @@ func BenchmarkIngestGRPC(b *testing.B) {
 	var applied progress
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go func() { // m.Run, plus a count of what was applied
-		t := time.NewTicker(model.SweepEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case batch, ok := <-q.C():
-				if !ok {
-					return
-				}
-				m.Apply(batch)
-				applied.add(len(batch.Spans))
-			case <-t.C:
-				m.Sweep()
-			}
-		}
-	}()
+	go runBenchModel(ctx, m, q, &applied)
 	s := NewServer(Config{GRPCAddr: "127.0.0.1:0"}, m.Symbols(), m.Counters(), q)
 	if err := s.Start(); err != nil {
 		b.Fatal(err)
@@ -154,6 +137,26 @@ func BenchmarkIngestGRPC(b *testing.B) {
 	defer func() { _ = s.Shutdown(context.Background()) }()
 	runBenchClient(b, s.GRPCAddr(), applied.wait, func() bool { return m.Header().Evicted > 0 })
 	b.ReportMetric(float64(m.Counters().Refused.Load()), "refused-spans")
+}
+
+// runBenchModel is m.Run, plus a count of the items applied.
+func runBenchModel(ctx context.Context, m *model.Model, q *Queue, applied *progress) {
+	t := time.NewTicker(model.SweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case batch, ok := <-q.C():
+			if !ok {
+				return
+			}
+			m.Apply(batch)
+			applied.add(batch.Size())
+		case <-t.C:
+			m.Sweep()
+		}
+	}
 }
 
 // BenchmarkIngestGRPCCeiling is BenchmarkIngestGRPC with a receiver that
@@ -274,9 +277,10 @@ func runBenchClient(b *testing.B, addr string, wait func(target int64), warm fun
 	ru1 := rusage(b)
 	spans := float64(rounds * benchRound * benchSpans)
 	cpu := cpuTime(ru1) - cpuTime(ru0)
-	b.ReportMetric(spans/elapsed.Seconds(), "spans/s")
-	b.ReportMetric(float64(cpu.Microseconds())/spans, "cpu-µs/span")
-	b.ReportMetric(float64(elapsed.Nanoseconds())/spans, "ns/span")
+	unit := benchUnit()
+	b.ReportMetric(spans/elapsed.Seconds(), unit+"s/s")
+	b.ReportMetric(float64(cpu.Microseconds())/spans, "cpu-µs/"+unit)
+	b.ReportMetric(float64(elapsed.Nanoseconds())/spans, "ns/"+unit)
 }
 
 func rusage(b *testing.B) syscall.Rusage {
@@ -301,7 +305,7 @@ func TestBenchClientProcess(t *testing.T) {
 	if addr == "" {
 		t.Skip("only run by the ingest benchmarks")
 	}
-	body, offsets := patchableRequest(t)
+	body, offsets, method := benchClientRequest(t)
 	var conns []*grpc.ClientConn
 	for range 2 {
 		cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -318,7 +322,7 @@ func TestBenchClientProcess(t *testing.T) {
 			binary.BigEndian.PutUint64(buf[off:], n)
 		}
 		for {
-			err := cc.Invoke(context.Background(), traceMethod, buf, &coltrace.ExportTraceServiceResponse{}, grpc.ForceCodecV2(rawCodec{}))
+			err := cc.Invoke(context.Background(), method, buf, &coltrace.ExportTraceServiceResponse{}, grpc.ForceCodecV2(rawCodec{}))
 			if err == nil {
 				return
 			}

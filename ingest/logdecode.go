@@ -170,7 +170,8 @@ func isAgentEvent(name []byte) bool {
 }
 
 func (ld *logDecode) logRecord(b []byte, sc *scope, pr *pendingRes) error {
-	rec := model.LogRec{Scope: sc.name}
+	logs := append(ld.batch.Logs, model.LogRec{Scope: sc.name})
+	rec := &logs[len(logs)-1] // kept only when logs is stored back below
 	var traceID, spanID, body, sevText, event []byte
 	var observed int64
 	var bodyVal anyValue
@@ -178,8 +179,8 @@ func (ld *logDecode) logRecord(b []byte, sc *scope, pr *pendingRes) error {
 	w := ld.w
 	w.Reset()
 	dropped := 0
+	var f field
 	for len(b) > 0 {
-		var f field
 		rest, err := readField(b, &f)
 		if err != nil {
 			return malformed("LogRecord", err)
@@ -278,7 +279,7 @@ func (ld *logDecode) logRecord(b []byte, sc *scope, pr *pendingRes) error {
 	rec.BodyLen = uint32(len(body))
 	rec.NumAttrs = uint16(w.Len())
 	rec.Res = ld.resIndex(pr)
-	ld.batch.Logs = append(ld.batch.Logs, rec)
+	ld.batch.Logs = logs
 	return nil
 }
 

@@ -29,6 +29,17 @@ type logStore struct {
 	// text and event name.
 	metas     []logMeta
 	metaIndex map[logMeta]uint32
+	lastMeta  logMeta // the last record's, which the next usually shares
+	lastMetaI uint32
+	// pendKey and pendLast are the newest trace's entry before it is
+	// written to traces: records of one trace arrive together, so this
+	// saves a map access per record. Readers consult it too.
+	pendKey  uint64
+	pendLast uint32
+	pending  bool
+	// spare is the last chunk freed, kept (and still counted) for the
+	// next, so a store at its budget allocates no chunks.
+	spare *logChunk
 	// errIDs are the IDs of stored ERROR-or-worse records, oldest first,
 	// for per-operation error-log counts.
 	errIDs  []uint64
@@ -112,6 +123,9 @@ func (s *logStore) growCost(dataLen int) int64 {
 	if c := s.tail(); c != nil && len(c.recs) < cap(c.recs) && len(c.arena)+dataLen <= cap(c.arena) {
 		return logTraceBytes // at worst a new trace entry
 	}
+	if s.spare != nil && dataLen <= cap(s.spare.arena) {
+		return logTraceBytes
+	}
 	return chunkCost(max(logArenaBytes, dataLen)) + logTraceBytes
 }
 
@@ -131,14 +145,19 @@ func (s *logStore) add(rec *LogRec, svc uint32, now int64) uint64 {
 	data := rec.Data
 	c := s.tail()
 	if c == nil || len(c.recs) == cap(c.recs) || len(c.arena)+len(data) > cap(c.arena) {
-		c = &logChunk{first: s.next, recs: make([]logEntry, 0, logChunkRecs), arena: make([]byte, 0, max(logArenaBytes, len(data)))}
+		if s.spare != nil && len(data) <= cap(s.spare.arena) {
+			c, s.spare = s.spare, nil
+			c.first = s.next
+		} else {
+			c = &logChunk{first: s.next, recs: make([]logEntry, 0, logChunkRecs), arena: make([]byte, 0, max(logArenaBytes, len(data)))}
+			s.chunkBytes += chunkCost(cap(c.arena))
+		}
 		if s.head > 0 && s.head >= len(s.chunks)/2 {
 			n := copy(s.chunks, s.chunks[s.head:])
 			clear(s.chunks[n:])
 			s.chunks, s.head = s.chunks[:n], 0
 		}
 		s.chunks = append(s.chunks, c)
-		s.chunkBytes += chunkCost(cap(c.arena))
 	}
 	id := s.next
 	s.next++
@@ -158,11 +177,16 @@ func (s *logStore) add(rec *LogRec, svc uint32, now int64) uint64 {
 	if !rec.TraceID.IsZero() {
 		e.flags |= logHasTrace
 		k := traceKey(rec.TraceID)
-		if last, ok := s.traces[k]; ok {
-			e.prevT = uint32(id) - last // IDs stored span less than 2^32
+		if s.pending && s.pendKey == k {
+			e.prevT = uint32(id) - s.pendLast // IDs stored span less than 2^32
+		} else {
+			s.flushPending()
+			if last, ok := s.traces[k]; ok {
+				e.prevT = uint32(id) - last
+			}
+			s.pendKey, s.pending = k, true
 		}
-		s.traces[k] = uint32(id)
-		s.peakTraces = max(s.peakTraces, len(s.traces))
+		s.pendLast = uint32(id)
 	}
 	if e.sev.IsError() {
 		s.errors++
@@ -196,7 +220,13 @@ func (s *logStore) evictFront() bool {
 	c := s.chunks[s.head]
 	e := &c.recs[s.first-c.first]
 	if e.flags&logHasTrace != 0 {
-		if k := traceKey(e.traceID); s.traces[k] == uint32(s.first) {
+		k := traceKey(e.traceID)
+		if s.pending && s.pendKey == k {
+			if s.pendLast == uint32(s.first) {
+				s.pending = false
+				delete(s.traces, k)
+			}
+		} else if last, ok := s.traces[k]; ok && last == uint32(s.first) {
 			delete(s.traces, k)
 		}
 	}
@@ -212,7 +242,15 @@ func (s *logStore) evictFront() bool {
 		s.errIDs, s.errHead = s.errIDs[:0], 0
 	}
 	if s.first == c.first+uint64(len(c.recs)) { // the chunk's last record went
-		s.chunkBytes -= chunkCost(cap(c.arena))
+		if s.spare != nil {
+			s.chunkBytes -= chunkCost(cap(s.spare.arena))
+		}
+		if cap(c.arena) == logArenaBytes {
+			c.recs, c.arena, s.spare = c.recs[:0], c.arena[:0], c
+		} else {
+			s.spare = nil
+			s.chunkBytes -= chunkCost(cap(c.arena))
+		}
 		s.chunks[s.head] = nil
 		s.head++
 		if s.head == len(s.chunks) {
@@ -257,7 +295,11 @@ func (c *logChunk) attrs(e *logEntry) []byte {
 // eachInTrace calls fn for the stored records of a trace, newest first,
 // until fn returns false.
 func (s *logStore) eachInTrace(id TraceID, fn func(id uint64, e *logEntry, c *logChunk) bool) {
-	last, ok := s.traces[traceKey(id)]
+	k := traceKey(id)
+	last, ok := s.traces[k]
+	if s.pending && s.pendKey == k {
+		last, ok = s.pendLast, true
+	}
 	if !ok {
 		return
 	}
@@ -290,16 +332,30 @@ func (s *logStore) each(fn func(id uint64, e *logEntry, c *logChunk) bool) {
 	}
 }
 
+// flushPending writes the newest trace's entry to the map.
+func (s *logStore) flushPending() {
+	if s.pending {
+		s.traces[s.pendKey] = s.pendLast
+		s.peakTraces = max(s.peakTraces, len(s.traces))
+	}
+}
+
 // metaOf interns a record's shared fields.
 func (s *logStore) metaOf(m logMeta) uint32 {
-	if i, ok := s.metaIndex[m]; ok {
+	if m == s.lastMeta && len(s.metas) > 0 {
+		return s.lastMetaI
+	}
+	i, ok := s.metaIndex[m]
+	if ok {
+		s.lastMeta, s.lastMetaI = m, i
 		return i
 	}
 	if len(s.metas) >= maxLogMetas {
 		return uint32(len(s.metas) - 1)
 	}
-	i := uint32(len(s.metas))
+	i = uint32(len(s.metas))
 	s.metas = append(s.metas, m)
 	s.metaIndex[m] = i
+	s.lastMeta, s.lastMetaI = m, i
 	return i
 }
