@@ -23,6 +23,7 @@ type Config struct {
 	MaxMessage int64
 	Retain     time.Duration
 	MaxMemory  int64
+	MaxStreams int
 	LogFile    string
 	ASCII      bool
 	NoColor    bool
@@ -38,6 +39,7 @@ func DefaultConfig() Config {
 		MaxMessage: ingest.DefaultMaxMessage,
 		Retain:     model.DefaultRetain,
 		MaxMemory:  model.DefaultMaxMemory,
+		MaxStreams: model.DefaultMaxStreams,
 		Warn:       model.DefaultThresholds,
 	}
 }
@@ -101,6 +103,7 @@ func newFlagSet(cfg *Config) *flag.FlagSet {
 	fs.Var(sizeFlag{&cfg.MaxMessage, math.MaxInt32}, "max-message", "largest OTLP request after decompression; `size` is bytes or a number with KiB, MiB, GiB")
 	fs.Var(durationFlag{&cfg.Retain}, "retain", "how long finished spans stay visible (`duration`, e.g. 30s, 2m)")
 	fs.Var(sizeFlag{&cfg.MaxMemory, math.MaxInt64}, "max-memory", "memory budget for stored spans; `size` as for --max-message")
+	fs.Var(positiveIntFlag{&cfg.MaxStreams}, "max-streams", "metric streams kept (name, service and attributes); new streams beyond `n` are counted and dropped")
 	fs.StringVar(&cfg.LogFile, "log", "", "write diagnostics to `file` (default: discard; nothing is printed while the TUI runs)")
 	fs.Var(durationFlag{&cfg.Warn.InFlight}, "warn-inflight", "warn of a span in flight longer than `duration`")
 	fs.Var(durationFlag{&cfg.Warn.Propagation}, "warn-propagation", "judge a trace's context propagation (orphans, client spans without a remote child) once it has been quiet for `duration`")

@@ -128,7 +128,7 @@ func (m *Main) Open() error {
 	m.Log = log.New(w, "", log.LstdFlags|log.Lmicroseconds)
 	captureLibraryLogs(w)
 
-	m.Model = model.New(model.Config{Retain: m.Config.Retain, MaxMemory: m.Config.MaxMemory, Warn: m.Config.Warn})
+	m.Model = model.New(model.Config{Retain: m.Config.Retain, MaxMemory: m.Config.MaxMemory, MaxStreams: m.Config.MaxStreams, Warn: m.Config.Warn})
 	icfg := ingest.Config{
 		GRPCAddr:   m.Config.GRPCAddr,
 		HTTPAddr:   m.Config.HTTPAddr,
