@@ -88,6 +88,7 @@ type service struct {
 	name   string
 	tp     *sdktrace.TracerProvider
 	tracer trace.Tracer
+	sig    *signals // logs and metrics (signals.go)
 }
 
 func newService(ctx context.Context, name string, conn *grpc.ClientConn, cfg config) (*service, error) {
@@ -122,7 +123,11 @@ func newService(ctx context.Context, name string, conn *grpc.ClientConn, cfg con
 			sdktrace.WithMaxQueueSize(8192),
 		),
 	)
-	return &service{name: name, tp: tp, tracer: tp.Tracer("shop/" + name)}, nil
+	sig, err := newSignals(ctx, name, conn, res, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &service{name: name, tp: tp, tracer: tp.Tracer("shop/" + name), sig: sig}, nil
 }
 
 // newID returns a random UUID-like string for service.instance.id.
@@ -167,7 +172,7 @@ func run(ctx context.Context, endpoint string, cfg config) (err error) {
 		var mu sync.Mutex
 		for _, s := range svcs {
 			wg.Go(func() {
-				if e := s.tp.Shutdown(sctx); e != nil {
+				if e := errors.Join(s.tp.Shutdown(sctx), s.sig.shutdown(sctx)); e != nil {
 					mu.Lock()
 					errs = append(errs, fmt.Errorf("demo: flush %s: %w", s.name, e))
 					mu.Unlock()
