@@ -227,3 +227,43 @@ func TestLogsOldestGoFirstAcrossSpansAndLogs(t *testing.T) {
 		t.Fatalf("the oldest item (a log) was not evicted first: logs %d evicted %d", h.Logs, h.LogsEvicted)
 	}
 }
+
+func TestErrorLogsByOperationAndSorts(t *testing.T) {
+	m, clk := newTestModel(Config{})
+	now := clk.Now()
+	m.Apply(m.batch(
+		spec{trace: 1, span: 1, name: "charge", service: "pay", start: now, dur: time.Millisecond},
+		spec{trace: 2, span: 2, name: "charge", service: "pay", start: now, dur: time.Millisecond},
+		spec{trace: 3, span: 3, name: "browse", service: "web", start: now, dur: time.Millisecond},
+	))
+	m.Apply(m.logBatch(
+		logSpec{trace: 1, span: 1, sev: SevError, body: "declined", at: now.Add(3 * time.Second)},
+		logSpec{trace: 2, span: 2, sev: SevFatal, body: "processor down", at: now.Add(time.Second)},
+		logSpec{trace: 3, span: 3, sev: SevWarn, body: "slow", at: now.Add(2 * time.Second)},
+		logSpec{trace: 9, span: 9, sev: SevError, body: "span never arrives", at: now},
+	))
+	ops := m.Operations(Query{Sort: OpName, Limit: 5}).Rows
+	byName := map[string]uint64{}
+	for _, o := range ops {
+		byName[o.Name] = o.ID
+	}
+	counts := m.ErrorLogsByOperation()
+	if counts[byName["charge"]] != 2 || counts[byName["browse"]] != 0 || len(counts) != 1 {
+		t.Fatalf("error logs by operation %v (ops %v)", counts, byName)
+	}
+	if n := m.OperationErrorLogs(byName["charge"]); n != 2 {
+		t.Errorf("charge: %d error logs", n)
+	}
+	bySeen := logBodies(m.Logs(Query{Sort: LogTimestamp, Limit: 4}).Rows)
+	if strings.Join(bySeen, "|") != "span never arrives|processor down|slow|declined" {
+		t.Errorf("by timestamp: %q", bySeen)
+	}
+	desc := logBodies(m.Logs(Query{Sort: LogTime, Desc: true, Limit: 2}).Rows)
+	if strings.Join(desc, "|") != "span never arrives|slow" {
+		t.Errorf("newest first: %q", desc)
+	}
+	filteredTail := m.Logs(Query{Sort: LogTime, Filter: "severity>=error", Offset: FollowOffset, Limit: 2})
+	if got := logBodies(filteredTail.Rows); strings.Join(got, "|") != "processor down|span never arrives" || filteredTail.Total != 3 {
+		t.Errorf("filtered tail %q total %d", got, filteredTail.Total)
+	}
+}

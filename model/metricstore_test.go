@@ -160,7 +160,7 @@ func TestStreamCardinalityBounded(t *testing.T) {
 		t.Fatalf("streams %d dropped %d metrics %d", h.Streams, h.StreamsDropped, h.Metrics)
 	}
 	// Streams that stop reporting go after retention, making room.
-	clk.Advance(DefaultRetain + time.Second)
+	clk.Advance(MetricHistory + time.Second)
 	m.Sweep()
 	if h := m.Header(); h.Streams != 0 || h.Metrics != 0 {
 		t.Fatalf("after retention: %d streams", h.Streams)

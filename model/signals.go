@@ -72,14 +72,15 @@ func (m *Model) evictOldLog(onlyLogs bool) bool {
 	return true
 }
 
-// sweepSignals applies retention to logs and metric streams.
+// sweepSignals applies retention to logs, and to metric streams that
+// stopped reporting: those are kept at least MetricHistory, since SDKs
+// export every minute by default and a stream must outlive the gap.
 func (m *Model) sweepSignals(now int64) {
-	cutoff := now - int64(m.cfg.Retain)
 	if m.logs != nil {
-		m.logs.expire(cutoff)
+		m.logs.expire(now - int64(m.cfg.Retain))
 	}
 	if m.metrics != nil {
-		m.metrics.expire(cutoff)
+		m.metrics.expire(now - int64(max(m.cfg.Retain, MetricHistory)))
 	}
 }
 
