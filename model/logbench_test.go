@@ -92,11 +92,13 @@ func BenchmarkLogsTail1M(b *testing.B) {
 	}{
 		{"tail", model.Query{Sort: model.LogTime, Offset: model.FollowOffset, Limit: 45}},
 		{"tail-severity>=warn", model.Query{Sort: model.LogTime, Offset: model.FollowOffset, Limit: 45, Filter: "severity>=warn"}},
+		{"tail-text", model.Query{Sort: model.LogTime, Offset: model.FollowOffset, Limit: 45, Filter: "cache.hit=true shard"}},
+		{"tail-body-regexp", model.Query{Sort: model.LogTime, Offset: model.FollowOffset, Limit: 45, Filter: `body~u-0\d+5\b`}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
-				if p := m.Logs(c.q); len(p.Rows) != 45 {
-					b.Fatalf("%d rows", len(p.Rows))
+				if p := m.Logs(c.q); len(p.Rows) != 45 || p.FilterErr != "" {
+					b.Fatalf("%d rows (%s)", len(p.Rows), p.FilterErr)
 				}
 			}
 		})

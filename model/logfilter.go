@@ -1,9 +1,12 @@
 package model
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"unicode/utf8"
 )
 
 // A log filter is written like every table's (see filter.go), with these
@@ -110,9 +113,9 @@ func parseLogTerm(w string) (t term, ok bool, err error) {
 
 // matchSeverity compares a record's severity; a level name stands for its
 // four numbers (severity=warn is 13…16, severity>warn is 17 and up).
-func (t *term) matchSeverity(sev Severity, text string) bool {
+func (t *term) matchSeverity(sev Severity, text Sym, syms *Symbols) bool {
 	if t.re != nil {
-		return t.re.MatchString(sev.Level()) || t.re.MatchString(text)
+		return t.re.MatchString(sev.Level()) || t.matchSym(text, syms)
 	}
 	v, lo, hi := int64(sev), t.num, t.num
 	if t.key == "level" {
@@ -147,9 +150,9 @@ func (m *Model) matchLog(f *filter, id uint64, e *logEntry, c *logChunk) bool {
 		var ok bool
 		switch t.field {
 		case fieldSeverity:
-			ok = t.matchSeverity(e.sev, m.syms.String(m.logs.metas[e.meta].sevText))
+			ok = t.matchSeverity(e.sev, m.logs.metas[e.meta].sevText, m.syms)
 		case fieldBody:
-			ok = t.matchString(string(c.body(e)))
+			ok = t.matchBytes(c.body(e))
 		case fieldTrace:
 			ok = e.flags&logHasTrace != 0 && t.matchHexID(e.traceID.String())
 			if t.op == opNe && e.flags&logHasTrace == 0 {
@@ -175,7 +178,7 @@ func (m *Model) matchLog(f *filter, id uint64, e *logEntry, c *logChunk) bool {
 				ok = true
 			}
 		default: // free text
-			ok = strings.Contains(strings.ToLower(string(c.body(e))), t.str) ||
+			ok = containsFold(c.body(e), t.str) ||
 				t.matchSym(m.services[m.logs.metas[e.meta].svc].name, m.syms) || t.matchSym(m.logs.metas[e.meta].scope, m.syms) || t.matchSym(m.logs.metas[e.meta].event, m.syms)
 		}
 		if !ok {
@@ -183,4 +186,86 @@ func (m *Model) matchLog(f *filter, id uint64, e *logEntry, c *logChunk) bool {
 		}
 	}
 	return true
+}
+
+// matchBytes is matchString for a body, without copying it.
+func (t *term) matchBytes(b []byte) bool {
+	switch {
+	case t.re != nil:
+		return t.re.Match(b)
+	case t.op == opEq:
+		return bytes.EqualFold(b, []byte(t.str))
+	case t.op == opNe:
+		return !bytes.EqualFold(b, []byte(t.str))
+	}
+	return containsFold(b, t.str)
+}
+
+// containsFold reports whether b contains lower (already lower-case),
+// ignoring case, without allocating for ASCII text.
+func containsFold(b []byte, lower string) bool {
+	if lower == "" {
+		return true
+	}
+	for i := 0; i < len(lower); i++ {
+		if lower[i] >= utf8.RuneSelf {
+			return strings.Contains(strings.ToLower(string(b)), lower)
+		}
+	}
+	first := lower[0]
+	for i := 0; i+len(lower) <= len(b); i++ {
+		if c := b[i]; c != first && !('A' <= c && c <= 'Z' && c+'a'-'A' == first) {
+			continue
+		}
+		j := 1
+		for ; j < len(lower); j++ {
+			c := b[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != lower[j] {
+				break
+			}
+		}
+		if j == len(lower) {
+			return true
+		}
+	}
+	return false
+}
+
+// logMatches remembers which records matched the last filter of the logs
+// table. Records never change and arrive in ID order, so the next frame
+// with the same filter only tests the records that arrived since: a
+// filtered live tail costs what arrived, not what is stored.
+type logMatches struct {
+	mu     sync.Mutex
+	filter string
+	ids    []uint64 // matching IDs, ascending; ids[head:] are stored
+	head   int
+	upTo   uint64 // every ID below has been tested
+}
+
+// matching returns the stored IDs that match f (parsed from src),
+// ascending. The caller holds the model's read lock and c.mu.
+func (m *Model) matching(c *logMatches, f *filter, src string) []uint64 {
+	s := m.logs
+	if c.filter != src || c.upTo > s.next {
+		c.filter, c.ids, c.head, c.upTo = src, c.ids[:0], 0, s.first
+	}
+	for c.head < len(c.ids) && c.ids[c.head] < s.first {
+		c.head++
+	}
+	if c.head > 0 && c.head >= len(c.ids)/2 {
+		n := copy(c.ids, c.ids[c.head:])
+		c.ids, c.head = c.ids[:n], 0
+	}
+	s.eachFrom(max(c.upTo, s.first), func(id uint64, e *logEntry, ch *logChunk) bool {
+		if m.matchLog(f, id, e, ch) {
+			c.ids = append(c.ids, id)
+		}
+		return true
+	})
+	c.upTo = s.next
+	return c.ids[c.head:]
 }

@@ -2,6 +2,7 @@ package model
 
 import (
 	"slices"
+	"sort"
 	"time"
 )
 
@@ -71,8 +72,10 @@ type TimelineEntry struct {
 	Log   *LogRow
 }
 
-// Logs answers one window of the logs table. Sorted by LogTime without a
-// filter it costs the window only; Offset FollowOffset gives the live tail.
+// Logs answers one window of the logs table. Sorted by LogTime it costs
+// the window only, with a filter also the records that arrived since the
+// last query with that filter; other sorts scan the (matching) records.
+// Offset FollowOffset gives the live tail.
 func (m *Model) Logs(q Query) Page[LogRow] {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
@@ -85,30 +88,41 @@ func (m *Model) Logs(q Query) Page[LogRow] {
 	if s == nil {
 		return page
 	}
+	// The records in arrival order: all of them (IDs first…next-1), or
+	// those matching the filter.
+	total := s.stored
+	idAt := func(i int) uint64 { return s.first + uint64(i) }
+	indexOf := func(id uint64) (int, bool) { return int(id - s.first), s.has(id) }
+	var matched []uint64
+	if f != nil {
+		s.matches.mu.Lock()
+		defer s.matches.mu.Unlock()
+		matched = m.matching(&s.matches, f, q.Filter)
+		total = len(matched)
+		idAt = func(i int) uint64 { return matched[i] }
+		indexOf = func(id uint64) (int, bool) {
+			i := sort.Search(len(matched), func(i int) bool { return matched[i] >= id })
+			return i, i < len(matched) && matched[i] == id
+		}
+	}
 	var ids []uint64
 	var plan windowPlan
-	if f == nil && q.Sort == LogTime {
-		total := s.stored
-		rank := func(id uint64) int {
+	if q.Sort == LogTime {
+		anchorRank, hasAnchor := 0, false
+		if q.Anchor != 0 {
+			anchorRank, hasAnchor = indexOf(q.Anchor)
 			if q.Desc {
-				return int(s.next - 1 - id)
+				anchorRank = total - 1 - anchorRank
 			}
-			return int(id - s.first)
-		}
-		hasAnchor := q.Anchor != 0 && s.has(q.Anchor)
-		anchorRank := 0
-		if hasAnchor {
-			anchorRank = rank(q.Anchor)
 		}
 		plan = planWindow(q, total, item{}, anchorRank, hasAnchor)
 		for r := plan.off; r < min(plan.off+plan.limit, total); r++ {
 			if q.Desc {
-				ids = append(ids, s.next-1-uint64(r))
+				ids = append(ids, idAt(total-1-r))
 			} else {
-				ids = append(ids, s.first+uint64(r))
+				ids = append(ids, idAt(r))
 			}
 		}
-		page.Total = total
 	} else {
 		ranks := m.syms.Ranks()
 		key := func(id uint64, e *logEntry, c *logChunk) item {
@@ -133,26 +147,29 @@ func (m *Model) Logs(q Query) Page[LogRow] {
 		}
 		var anchor item
 		hasAnchor := false
-		if q.Anchor != 0 && s.has(q.Anchor) {
+		if _, ok := indexOf(q.Anchor); ok && q.Anchor != 0 {
 			e, c := s.at(q.Anchor)
-			if f == nil || m.matchLog(f, q.Anchor, e, c) {
-				anchor, hasAnchor = key(q.Anchor, e, c), true
-			}
+			anchor, hasAnchor = key(q.Anchor, e, c), true
 		}
 		var items []item
-		items, page.Total, plan = scanWindow(q, anchor, hasAnchor, func(offer func(item)) {
-			s.each(func(id uint64, e *logEntry, c *logChunk) bool {
-				if f == nil || m.matchLog(f, id, e, c) {
+		items, total, plan = scanWindow(q, anchor, hasAnchor, func(offer func(item)) {
+			if f == nil {
+				s.each(func(id uint64, e *logEntry, c *logChunk) bool {
 					offer(key(id, e, c))
-				}
-				return true
-			})
+					return true
+				})
+				return
+			}
+			for _, id := range matched {
+				e, c := s.at(id)
+				offer(key(id, e, c))
+			}
 		})
 		for _, it := range items {
 			ids = append(ids, itemID(it, q.Desc))
 		}
 	}
-	page.Offset, page.Selected = plan.off, plan.selected
+	page.Total, page.Offset, page.Selected = total, plan.off, plan.selected
 	if page.Selected >= len(ids) {
 		page.Selected = len(ids) - 1
 	}

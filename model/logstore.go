@@ -37,6 +37,8 @@ type logStore struct {
 	pendKey  uint64
 	pendLast uint32
 	pending  bool
+	// matches serves the logs table's filtered queries (readers only).
+	matches logMatches
 	// spare is the last chunk freed, kept (and still counted) for the
 	// next, so a store at its budget allocates no chunks.
 	spare *logChunk
@@ -319,13 +321,20 @@ func (s *logStore) eachInTrace(id TraceID, fn func(id uint64, e *logEntry, c *lo
 // each calls fn for every stored record, oldest first, until fn returns
 // false.
 func (s *logStore) each(fn func(id uint64, e *logEntry, c *logChunk) bool) {
-	for _, c := range s.chunks[s.head:] {
-		for i := range c.recs {
-			id := c.first + uint64(i)
-			if id < s.first {
-				continue
-			}
-			if !fn(id, &c.recs[i], c) {
+	s.eachFrom(s.first, fn)
+}
+
+// eachFrom is each from the record with ID from (stored or not yet).
+func (s *logStore) eachFrom(from uint64, fn func(id uint64, e *logEntry, c *logChunk) bool) {
+	if from >= s.next {
+		return
+	}
+	from = max(from, s.first)
+	live := s.chunks[s.head:]
+	j := sort.Search(len(live), func(j int) bool { return live[j].first > from }) - 1
+	for _, c := range live[max(j, 0):] {
+		for i := int(from - min(from, c.first)); i < len(c.recs); i++ {
+			if !fn(c.first+uint64(i), &c.recs[i], c) {
 				return
 			}
 		}
