@@ -267,3 +267,45 @@ func TestErrorLogsByOperationAndSorts(t *testing.T) {
 		t.Errorf("filtered tail %q total %d", got, filteredTail.Total)
 	}
 }
+
+func TestFilteredLogsFollowArrivalsAndEvictions(t *testing.T) {
+	m, clk := newTestModel(Config{Retain: time.Minute})
+	add := func(bodies ...string) {
+		var specs []logSpec
+		for _, b := range bodies {
+			sev := SevInfo
+			if strings.HasPrefix(b, "E") {
+				sev = SevError
+			}
+			specs = append(specs, logSpec{body: b, sev: sev, at: clk.Now()})
+		}
+		m.Apply(m.logBatch(specs...))
+	}
+	tail := func(filter string) string {
+		p := m.Logs(Query{Sort: LogTime, Filter: filter, Offset: FollowOffset, Limit: 3})
+		return fmt.Sprintf("%s (%d)", strings.Join(logBodies(p.Rows), ","), p.Total)
+	}
+	add("E1", "i1", "E2")
+	if got := tail("severity>=error"); got != "E1,E2 (2)" {
+		t.Fatalf("first: %s", got)
+	}
+	clk.Advance(2 * time.Minute)
+	add("i2", "E3", "E4")
+	if got := tail("severity>=error"); got != "E2,E3,E4 (4)" {
+		t.Fatalf("after arrivals: %s", got)
+	}
+	m.Sweep() // the first three expire
+	if got := tail("severity>=error"); got != "E3,E4 (2)" {
+		t.Fatalf("after expiry: %s", got)
+	}
+	if got := tail("body~^i"); got != "i2 (1)" {
+		t.Fatalf("another filter: %s", got)
+	}
+	if got := tail("severity>=error"); got != "E3,E4 (2)" {
+		t.Fatalf("back to the first filter: %s", got)
+	}
+	p := m.Logs(Query{Sort: LogTime, Filter: "severity>=error", Anchor: 6, Move: -1, Limit: 3})
+	if p.Selected < 0 || p.Rows[p.Selected].Body != "E3" {
+		t.Fatalf("anchored in a filtered table: %q selected %d", logBodies(p.Rows), p.Selected)
+	}
+}
