@@ -164,15 +164,21 @@ func runBenchModel(ctx context.Context, m *model.Model, q *Queue, applied *progr
 // and a protowire walk that counts the spans. It is the ceiling spantop's
 // figures are measured against.
 func BenchmarkIngestGRPCCeiling(b *testing.B) {
+	benchCeiling(b, traceService, countSpans, &coltrace.ExportTraceServiceResponse{})
+}
+
+// benchCeiling runs the benchmark client against a count-only receiver of
+// one OTLP service.
+func benchCeiling(b *testing.B, service string, count func([]byte) (int, error), resp any) {
 	var counted progress
 	g := grpc.NewServer(grpc.ForceServerCodecV2(rawCodec{}), grpc.MaxRecvMsgSize(DefaultMaxMessage))
-	g.RegisterService(serviceDesc(traceService, func(_ context.Context, body []byte) (any, error) {
-		n, err := countSpans(body)
+	g.RegisterService(serviceDesc(service, func(_ context.Context, body []byte) (any, error) {
+		n, err := count(body)
 		if err != nil {
 			return nil, status.Error(codes.InvalidArgument, err.Error())
 		}
 		counted.add(n)
-		return &coltrace.ExportTraceServiceResponse{}, nil
+		return resp, nil
 	}), nil)
 	l, err := listen("127.0.0.1:0", "--grpc")
 	if err != nil {

@@ -13,9 +13,6 @@ import (
 	collogs "go.opentelemetry.io/proto/otlp/collector/logs/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	logspb "go.opentelemetry.io/proto/otlp/logs/v1"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/spantop/spantop/model"
 )
@@ -135,21 +132,5 @@ func BenchmarkIngestLogsGRPC(b *testing.B) {
 // walk that counts the records.
 func BenchmarkIngestLogsGRPCCeiling(b *testing.B) {
 	b.Setenv(benchEnvSignal, "logs")
-	var counted progress
-	g := grpc.NewServer(grpc.ForceServerCodecV2(rawCodec{}), grpc.MaxRecvMsgSize(DefaultMaxMessage))
-	g.RegisterService(serviceDesc(logsService, func(_ context.Context, body []byte) (any, error) {
-		n, err := countLogs(body)
-		if err != nil {
-			return nil, status.Error(codes.InvalidArgument, err.Error())
-		}
-		counted.add(n)
-		return &collogs.ExportLogsServiceResponse{}, nil
-	}), nil)
-	l, err := listen("127.0.0.1:0", "--grpc")
-	if err != nil {
-		b.Fatal(err)
-	}
-	go func() { _ = g.Serve(l) }()
-	defer g.Stop()
-	runBenchClient(b, l.Addr().String(), counted.wait, func() bool { return true })
+	benchCeiling(b, logsService, countLogs, &collogs.ExportLogsServiceResponse{})
 }

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	collogs "go.opentelemetry.io/proto/otlp/collector/logs/v1"
 	"google.golang.org/protobuf/proto"
@@ -10,17 +11,18 @@ import (
 	"github.com/spantop/spantop/model"
 )
 
-// logsKept is what storeLogs did with a request: how many records it
-// rejected (and the first reason), and whether agentlib's own records are
-// in it, which the caller then handles as before.
-type logsKept struct {
+// kept is what storeSignal did with a logs or metrics request: how many
+// records or points it rejected (and the first reason), and whether
+// agentlib's own records or runtime metrics are in it, which the caller
+// then also handles as before.
+type kept struct {
 	rejected int
 	first    string
 	agent    bool
 }
 
 // merge adds these rejections to the agentlib path's.
-func (k logsKept) merge(rejected int, first string) (int, string) {
+func (k kept) merge(rejected int, first string) (int, string) {
 	if k.rejected == 0 {
 		return rejected, first
 	}
@@ -30,34 +32,41 @@ func (k logsKept) merge(rejected int, first string) (int, string) {
 	return rejected + k.rejected, first
 }
 
-// storeLogs decodes every log record of a request (protobuf straight from
-// the wire bytes; OTLP/JSON through the generated structs, then the same
-// decoder) and queues them for the model.
-func (s *Server) storeLogs(ctx context.Context, body []byte, json bool) (logsKept, error) {
+// signalDecoder decodes one signal's request, protobuf or OTLP/JSON.
+type signalDecoder func(d *decoder, body []byte, json bool) (*model.Batch, kept, error)
+
+// storeSignal decodes a logs or metrics request and queues what it holds
+// for the model, counting rejections in rejected.
+func (s *Server) storeSignal(ctx context.Context, body []byte, json bool, decode signalDecoder, rejected *atomic.Int64) (kept, error) {
 	d := s.getDecoder()
-	var (
-		b   *model.Batch
-		k   logsKept
-		err error
-	)
-	if json {
-		b, k.agent, k.rejected, k.first, err = d.decodeLogsJSON(body)
-	} else {
-		b, k.agent, k.rejected, k.first, err = d.decodeLogs(body)
-	}
+	b, k, err := decode(d, body, json)
 	s.putDecoder(d)
 	if err != nil {
-		return logsKept{}, badRequest{err}
+		return kept{}, badRequest{err}
 	}
 	if k.rejected > 0 {
-		s.counters.LogsRejected.Add(int64(k.rejected))
+		rejected.Add(int64(k.rejected))
 	}
-	if len(b.Logs) > 0 {
+	if b.Size() > 0 {
 		if err := s.queue.Offer(ctx, b); err != nil {
-			return logsKept{}, err
+			return kept{}, err
 		}
 	}
 	return k, nil
+}
+
+// storeLogs stores every log record of a request (protobuf straight from
+// the wire bytes; OTLP/JSON through the generated structs, then the same
+// decoder).
+func (s *Server) storeLogs(ctx context.Context, body []byte, json bool) (kept, error) {
+	return s.storeSignal(ctx, body, json, func(d *decoder, body []byte, json bool) (b *model.Batch, k kept, err error) {
+		if json {
+			b, k.agent, k.rejected, k.first, err = d.decodeLogsJSON(body)
+		} else {
+			b, k.agent, k.rejected, k.first, err = d.decodeLogs(body)
+		}
+		return b, k, err
+	}, &s.counters.LogsRejected)
 }
 
 // DecodeLogsJSON is DecodeLogs for OTLP/JSON (hex trace and span IDs).

@@ -24,7 +24,7 @@ const runtimeMetricPrefix = "spantop.go."
 // number is rejected and reported.
 func (s *Server) exportMetrics(ctx context.Context, body []byte, json bool) (rejected int, msg string, err error) {
 	kept, err := s.storeMetrics(ctx, body, json)
-	if err != nil || !kept.runtime {
+	if err != nil || !kept.agent {
 		return kept.rejected, pointsRejectedMsg(kept.rejected, kept.first), err
 	}
 	req := &colmetrics.ExportMetricsServiceRequest{}

@@ -10,41 +10,18 @@ import (
 	"github.com/spantop/spantop/model"
 )
 
-// metricsKept is what storeMetrics did with a request.
-type metricsKept struct {
-	rejected int
-	first    string
-	runtime  bool // agentlib's spantop.go.* metrics are in it
-}
-
-// storeMetrics decodes every data point of a request (protobuf straight
+// storeMetrics stores every data point of a request (protobuf straight
 // from the wire bytes; OTLP/JSON through the generated structs, then the
-// same decoder) and queues them for the model.
-func (s *Server) storeMetrics(ctx context.Context, body []byte, json bool) (metricsKept, error) {
-	d := s.getDecoder()
-	var (
-		b   *model.Batch
-		k   metricsKept
-		err error
-	)
-	if json {
-		b, k.runtime, k.rejected, k.first, err = d.decodeMetricsJSON(body)
-	} else {
-		b, k.runtime, k.rejected, k.first, err = d.decodeMetrics(body)
-	}
-	s.putDecoder(d)
-	if err != nil {
-		return metricsKept{}, badRequest{err}
-	}
-	if k.rejected > 0 {
-		s.counters.PointsRejected.Add(int64(k.rejected))
-	}
-	if len(b.Metrics) > 0 {
-		if err := s.queue.Offer(ctx, b); err != nil {
-			return metricsKept{}, err
+// same decoder); kept.agent says agentlib's spantop.go.* metrics are in it.
+func (s *Server) storeMetrics(ctx context.Context, body []byte, json bool) (kept, error) {
+	return s.storeSignal(ctx, body, json, func(d *decoder, body []byte, json bool) (b *model.Batch, k kept, err error) {
+		if json {
+			b, k.agent, k.rejected, k.first, err = d.decodeMetricsJSON(body)
+		} else {
+			b, k.agent, k.rejected, k.first, err = d.decodeMetrics(body)
 		}
-	}
-	return k, nil
+		return b, k, err
+	}, &s.counters.PointsRejected)
 }
 
 // DecodeMetricsJSON is DecodeMetrics for OTLP/JSON.

@@ -22,18 +22,7 @@ func (m *Model) logBatch(specs ...logSpec) *Batch {
 	b := &Batch{}
 	svcIdx := map[string]uint32{}
 	for _, s := range specs {
-		svc := s.service
-		if svc == "" {
-			svc = "api"
-		}
-		idx, ok := svcIdx[svc]
-		if !ok {
-			w := NewAttrWriter(m.Symbols())
-			w.String([]byte("service.name"), []byte(svc))
-			idx = uint32(len(b.Resources))
-			b.Resources = append(b.Resources, Resource{ServiceName: m.Symbols().InternString(svc), Attrs: w.Blob()})
-			svcIdx[svc] = idx
-		}
+		idx := m.resourceIn(b, svcIdx, s.service)
 		w := NewAttrWriter(m.Symbols())
 		for k, v := range s.attrs {
 			w.String([]byte(k), []byte(v))
