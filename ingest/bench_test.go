@@ -367,16 +367,25 @@ func TestBenchClientProcess(t *testing.T) {
 // overwriting their first 8 bytes.
 func patchableRequest(t testing.TB) ([]byte, []int) {
 	req := benchRequest(7)
+	var ids [][]byte
+	for _, sp := range req.ResourceSpans[0].ScopeSpans[0].Spans {
+		ids = append(ids, sp.TraceId)
+	}
 	body := marshal(t, req)
+	return body, idOffsets(t, body, ids)
+}
+
+// idOffsets finds each of ids, in order, in a marshalled request.
+func idOffsets(t testing.TB, body []byte, ids [][]byte) []int {
 	var offsets []int
 	from := 0
-	for _, sp := range req.ResourceSpans[0].ScopeSpans[0].Spans {
-		i := bytes.Index(body[from:], sp.TraceId)
+	for _, id := range ids {
+		i := bytes.Index(body[from:], id)
 		if i < 0 {
 			t.Fatal("trace ID not found in the marshalled request")
 		}
 		offsets = append(offsets, from+i)
-		from += i + len(sp.TraceId)
+		from += i + len(id)
 	}
-	return body, offsets
+	return offsets
 }

@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -76,18 +75,12 @@ func benchLogRequest(seed uint64) *collogs.ExportLogsServiceRequest {
 // trace ID.
 func patchableLogRequest(t testing.TB) ([]byte, []int) {
 	req := benchLogRequest(7)
-	body := marshal(t, req)
-	var offsets []int
-	from := 0
+	var ids [][]byte
 	for _, lr := range req.ResourceLogs[0].ScopeLogs[0].LogRecords {
-		i := bytes.Index(body[from:], lr.TraceId)
-		if i < 0 {
-			t.Fatal("trace ID not found in the marshalled request")
-		}
-		offsets = append(offsets, from+i)
-		from += i + len(lr.TraceId)
+		ids = append(ids, lr.TraceId)
 	}
-	return body, offsets
+	body := marshal(t, req)
+	return body, idOffsets(t, body, ids)
 }
 
 func BenchmarkDecodeLogs(b *testing.B) {
