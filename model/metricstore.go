@@ -288,8 +288,22 @@ func (st *stream) history(now int64) []sample {
 	return out
 }
 
-// expire removes the streams not updated since cutoff (local Unix ns).
+// expire removes the streams not updated since cutoff (local Unix ns),
+// and the metrics left without streams.
 func (s *metricStore) expire(cutoff int64) {
+	defer func() {
+		kept := s.metrics[:0]
+		for _, m := range s.metrics {
+			if len(m.streams) > 0 {
+				kept = append(kept, m)
+				continue
+			}
+			delete(s.byName, metricKey{m.name, m.svc})
+			s.bytes -= metricBytes
+		}
+		clear(s.metrics[len(kept):])
+		s.metrics = kept
+	}()
 	for _, m := range s.metrics {
 		kept := m.streams[:0]
 		for _, st := range m.streams {

@@ -148,6 +148,11 @@ func TestHistogramPercentilesAndDistribution(t *testing.T) {
 	if r := m.Metrics(Query{Filter: "name=rpc", Limit: 1}).Rows[0]; r.P50 != 3 || r.P99 != 9 {
 		t.Fatalf("summary %+v", r)
 	}
+	clk.Advance(MetricHistory + time.Minute)
+	m.Sweep()
+	if m.metrics.bytes != 0 {
+		t.Fatalf("%d bytes still accounted with every stream gone", m.metrics.bytes)
+	}
 }
 
 func TestStreamCardinalityBounded(t *testing.T) {
@@ -162,8 +167,8 @@ func TestStreamCardinalityBounded(t *testing.T) {
 	// Streams that stop reporting go after retention, making room.
 	clk.Advance(MetricHistory + time.Second)
 	m.Sweep()
-	if h := m.Header(); h.Streams != 0 || h.Metrics != 0 {
-		t.Fatalf("after retention: %d streams", h.Streams)
+	if h := m.Header(); h.Streams != 0 || h.Metrics != 0 || m.metrics.bytes != 0 || len(m.metrics.byName) != 0 {
+		t.Fatalf("after retention: %d streams, %d bytes", h.Streams, m.metrics.bytes)
 	}
 }
 
