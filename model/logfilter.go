@@ -2,6 +2,7 @@ package model
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
@@ -172,7 +173,7 @@ func (m *Model) matchLog(f *filter, id uint64, e *logEntry, c *logChunk) bool {
 		case fieldID:
 			ok = t.matchNum(int64(id))
 		case fieldAttr:
-			v, found := LookupAttr(c.attrs(e), m.syms, t.key)
+			v, found := t.lookupAttr(c.attrs(e), m.syms)
 			ok = found && t.matchValue(v)
 			if t.op == opNe && !found {
 				ok = true
@@ -268,4 +269,64 @@ func (m *Model) matching(c *logMatches, f *filter, src string) []uint64 {
 	})
 	c.upTo = s.next
 	return c.ids[c.head:]
+}
+
+// lookupAttr finds the term's attribute in a blob by its key's Sym,
+// resolving no other string: a filter on an attribute tests every record.
+func (t *term) lookupAttr(blob []byte, syms *Symbols) (Value, bool) {
+	if t.keySym == 0 {
+		id, ok := syms.lookup(t.key)
+		if !ok {
+			return Value{}, false // no record has it
+		}
+		t.keySym = id
+	}
+	for len(blob) > 0 {
+		k, n := binary.Uvarint(blob)
+		if n <= 0 || len(blob) < n+1 {
+			return Value{}, false
+		}
+		tag := blob[n]
+		blob = blob[n+1:]
+		if Sym(k) == t.keySym {
+			v, _, ok := readValue(tag, blob, syms)
+			return v, ok
+		}
+		var ok bool
+		if blob, ok = skipValue(tag, blob); !ok {
+			return Value{}, false
+		}
+	}
+	return Value{}, false
+}
+
+// skipValue returns what follows an attribute value in a blob.
+func skipValue(tag byte, b []byte) ([]byte, bool) {
+	switch tag {
+	case tagStrSym:
+		_, n := binary.Uvarint(b)
+		return b[max(n, 0):], n > 0
+	case tagStrInline, tagBytes:
+		l, n := binary.Uvarint(b)
+		if n <= 0 || uint64(len(b)-n) < l {
+			return nil, false
+		}
+		return b[n+int(l):], true
+	case tagInt:
+		_, n := binary.Varint(b)
+		return b[max(n, 0):], n > 0
+	case tagDouble:
+		return b[min(8, len(b)):], len(b) >= 8
+	case tagTrue, tagFalse:
+		return b, true
+	}
+	return nil, false
+}
+
+// lookup returns the Sym of str without interning it.
+func (s *Symbols) lookup(str string) (Sym, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	id, ok := s.ids[str]
+	return id, ok
 }
