@@ -29,10 +29,10 @@ test: ## Run all tests with the race detector (the tmux end-to-end test builds i
 	$(GO) test -race -count=1 ./...
 	cd agentlib && $(GO) test -race -count=1 ./...
 
-bench: ## The headline figures: ingest vs a count-only ceiling, memory per span, 1M-span frame (agentlib's: bench-agentlib).
-	$(GO) test -run '^$$' -bench 'IngestGRPC' -benchtime 60x -count 6 ./ingest
-	$(GO) test -run '^$$' -bench 'RetainedSpanMemory' -benchtime 1x ./model
-	$(GO) test -run '^$$' -bench 'TasksQuery1M|ApplySteady' -benchtime 2000x ./model
+bench: ## The headline figures: span and log ingest vs a count-only ceiling, memory per span and per log, 1M-item frames (agentlib's: bench-agentlib).
+	$(GO) test -run '^$$' -bench 'IngestGRPC|IngestLogsGRPC' -benchtime 60x -count 6 ./ingest
+	$(GO) test -run '^$$' -bench 'RetainedSpanMemory|RetainedLogMemory' -benchtime 1x ./model
+	$(GO) test -run '^$$' -bench 'TasksQuery1M|ApplySteady|LogsTail1M' -benchtime 2000x ./model
 	$(GO) test -run '^$$' -bench 'TasksFrame1M' -benchtime 300x -count 3 ./ui
 	@echo "The cost of agentlib to the application it runs in: make bench-agentlib"
 
@@ -62,8 +62,8 @@ FUZZTIME ?= 20s
 # New inputs are minimised for at most this long (go test defaults to 60s,
 # which would stall a short run).
 FUZZMINIMIZE ?= 2s
-FUZZ_TARGETS := ingest:FuzzDecodeTraces ingest:FuzzDecodeTracesJSON ingest:FuzzDecodeLogs \
-	ingest:FuzzDecodeMetrics ingest:FuzzHTTPBody gotrace:FuzzReassembly gotrace:FuzzOffer gotrace:FuzzGeneration ui:FuzzSanitize
+FUZZ_TARGETS := ingest:FuzzDecodeTraces ingest:FuzzDecodeTracesJSON ingest:FuzzDecodeLogs ingest:FuzzDecodeLogsJSON \
+	ingest:FuzzDecodeMetrics ingest:FuzzDecodeMetricsJSON ingest:FuzzExportLogs ingest:FuzzExportMetrics ingest:FuzzHTTPBody gotrace:FuzzReassembly gotrace:FuzzOffer gotrace:FuzzGeneration ui:FuzzSanitize
 
 fuzz: ## Run each fuzz target for FUZZTIME (default 20s): decoders of every signal, the HTTP body/gzip path, trace reassembly.
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -131,6 +131,7 @@ type service struct {
 	name   string
 	tp     *sdktrace.TracerProvider
 	tracer trace.Tracer
+	sig    *signals // logs and metrics (signals.go)
 }
 
 func newService(ctx context.Context, name string, conn *grpc.ClientConn, headers map[string]string, cfg config) (*service, error) {
@@ -169,7 +170,11 @@ func newService(ctx context.Context, name string, conn *grpc.ClientConn, headers
 			sdktrace.WithMaxQueueSize(8192),
 		),
 	)
-	return &service{name: name, tp: tp, tracer: tp.Tracer("shop/" + name)}, nil
+	sig, err := newSignals(ctx, name, conn, headers, res, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &service{name: name, tp: tp, tracer: tp.Tracer("shop/" + name), sig: sig}, nil
 }
 
 // newID returns a random UUID-like string for service.instance.id.
@@ -219,7 +224,7 @@ func run(ctx context.Context, o Options, cfg config) (err error) {
 		var mu sync.Mutex
 		for _, s := range svcs {
 			wg.Go(func() {
-				if e := s.tp.Shutdown(sctx); e != nil {
+				if e := errors.Join(s.tp.Shutdown(sctx), s.sig.shutdown(sctx)); e != nil {
 					mu.Lock()
 					errs = append(errs, fmt.Errorf("demo: flush %s: %w", s.name, e))
 					mu.Unlock()

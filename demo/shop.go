@@ -92,6 +92,9 @@ func startShop(svcs map[string]*service, cfg config) (*shop, error) {
 			_ = srv.Serve(ln)
 		}()
 	}
+	if err := s.observeQueue(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -393,6 +396,7 @@ func (s *shop) paymentsRoutes(mux *http.ServeMux) {
 			// The card processor is down: the call hangs, then fails.
 			span := trace.SpanFromContext(ctx)
 			span.AddEvent("retry", trace.WithAttributes(attribute.Int("retry.attempt", 1)))
+			pay.sig.log.WarnContext(ctx, "card processor not answering; retrying once", "retry.attempt", 1, "processor", "acme-pay")
 			sleep(ctx, jitter(80*time.Millisecond, 120*time.Millisecond))
 			return http.StatusServiceUnavailable,
 				processorError{"card processor: upstream connect error or disconnect/reset before headers"}
@@ -440,6 +444,7 @@ func (s *shop) consume(ctx context.Context) {
 			"INSERT INTO shipments (order_id, carrier, status) VALUES ($1, $2, 'label_created')",
 			jitter(2*time.Millisecond, 4*time.Millisecond))
 		span.AddEvent("label.printed", trace.WithAttributes(attribute.String("shipping.carrier", "dhl")))
+		sh.sig.log.InfoContext(cctx, "shipping label printed", "order.id", m.order, "shipping.carrier", "dhl")
 		s.awaitAck(cctx, m)
 		span.End()
 	}
@@ -550,7 +555,10 @@ func (s *shop) handle(mux *http.ServeMux, svc *service, method, route string,
 			span.SetAttributes(attribute.String("url.query", q))
 		}
 		defer span.End()
+		began := time.Now()
 		code, err := h(ctx, r)
+		took := time.Since(began)
+		defer svc.sig.served(ctx, method, route, code, took, err) // before span.End: logged inside the span
 		span.SetAttributes(attribute.Int("http.response.status_code", code))
 		if code >= 500 {
 			span.SetAttributes(attribute.String("error.type", strconv.Itoa(code)))

@@ -129,24 +129,7 @@ func BenchmarkIngestGRPC(b *testing.B) {
 	var applied progress
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go func() { // m.Run, plus a count of what was applied
-		t := time.NewTicker(model.SweepEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case batch, ok := <-q.C():
-				if !ok {
-					return
-				}
-				m.Apply(batch)
-				applied.add(len(batch.Spans))
-			case <-t.C:
-				m.Sweep()
-			}
-		}
-	}()
+	go runBenchModel(ctx, m, q, &applied)
 	s := NewServer(Config{GRPCAddr: "127.0.0.1:0"}, m.Symbols(), m.Counters(), q)
 	if err := s.Start(); err != nil {
 		b.Fatal(err)
@@ -156,30 +139,56 @@ func BenchmarkIngestGRPC(b *testing.B) {
 	b.ReportMetric(float64(m.Counters().Refused.Load()), "refused-spans")
 }
 
+// runBenchModel is m.Run, plus a count of the items applied.
+func runBenchModel(ctx context.Context, m *model.Model, q *Queue, applied *progress) {
+	t := time.NewTicker(model.SweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case batch, ok := <-q.C():
+			if !ok {
+				return
+			}
+			m.Apply(batch)
+			applied.add(batch.Size())
+		case <-t.C:
+			m.Sweep()
+		}
+	}
+}
+
 // BenchmarkIngestGRPCCeiling is BenchmarkIngestGRPC with a receiver that
 // does the least any OTLP receiver must: the same gRPC server and raw codec,
 // and a protowire walk that counts the spans. It is the ceiling spantop's
 // figures are measured against.
 func BenchmarkIngestGRPCCeiling(b *testing.B) {
+	benchCeiling(b, traceService, countSpans, &coltrace.ExportTraceServiceResponse{})
+}
+
+// benchCeiling runs the benchmark client against a count-only receiver of
+// one OTLP service.
+func benchCeiling(b *testing.B, service string, count func([]byte) (int, error), resp any) {
 	var counted progress
 	g := grpc.NewServer(grpc.ForceServerCodecV2(rawCodec{}), grpc.MaxRecvMsgSize(DefaultMaxMessage))
-	count := func(_ any, _ context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
+	handler := func(_ any, _ context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
 		var m rawMsg
 		if err := dec(&m); err != nil {
 			return nil, err
 		}
 		defer m.free()
-		n, err := countSpans(m.bytes())
+		n, err := count(m.bytes())
 		if err != nil {
 			return nil, status.Error(codes.InvalidArgument, err.Error())
 		}
 		counted.add(n)
-		return &coltrace.ExportTraceServiceResponse{}, nil
+		return resp, nil
 	}
 	g.RegisterService(&grpc.ServiceDesc{
-		ServiceName: traceService,
+		ServiceName: service,
 		HandlerType: (*anyHandler)(nil),
-		Methods:     []grpc.MethodDesc{{MethodName: "Export", Handler: count}},
+		Methods:     []grpc.MethodDesc{{MethodName: "Export", Handler: handler}},
 	}, nil)
 	l, err := listen("127.0.0.1:0", "--grpc")
 	if err != nil {
@@ -284,9 +293,10 @@ func runBenchClient(b *testing.B, addr string, wait func(target int64), warm fun
 	ru1 := rusage(b)
 	spans := float64(rounds * benchRound * benchSpans)
 	cpu := cpuTime(ru1) - cpuTime(ru0)
-	b.ReportMetric(spans/elapsed.Seconds(), "spans/s")
-	b.ReportMetric(float64(cpu.Microseconds())/spans, "cpu-µs/span")
-	b.ReportMetric(float64(elapsed.Nanoseconds())/spans, "ns/span")
+	unit := benchUnit()
+	b.ReportMetric(spans/elapsed.Seconds(), unit+"s/s")
+	b.ReportMetric(float64(cpu.Microseconds())/spans, "cpu-µs/"+unit)
+	b.ReportMetric(float64(elapsed.Nanoseconds())/spans, "ns/"+unit)
 }
 
 func rusage(b *testing.B) syscall.Rusage {
@@ -311,7 +321,7 @@ func TestBenchClientProcess(t *testing.T) {
 	if addr == "" {
 		t.Skip("only run by the ingest benchmarks")
 	}
-	body, offsets := patchableRequest(t)
+	body, offsets, method := benchClientRequest(t)
 	var conns []*grpc.ClientConn
 	for range 2 {
 		cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -328,7 +338,7 @@ func TestBenchClientProcess(t *testing.T) {
 			binary.BigEndian.PutUint64(buf[off:], n)
 		}
 		for {
-			err := cc.Invoke(context.Background(), traceMethod, buf, &coltrace.ExportTraceServiceResponse{}, grpc.ForceCodecV2(rawCodec{}))
+			err := cc.Invoke(context.Background(), method, buf, &coltrace.ExportTraceServiceResponse{}, grpc.ForceCodecV2(rawCodec{}))
 			if err == nil {
 				return
 			}
@@ -367,16 +377,25 @@ func TestBenchClientProcess(t *testing.T) {
 // overwriting their first 8 bytes.
 func patchableRequest(t testing.TB) ([]byte, []int) {
 	req := benchRequest(7)
+	var ids [][]byte
+	for _, sp := range req.ResourceSpans[0].ScopeSpans[0].Spans {
+		ids = append(ids, sp.TraceId)
+	}
 	body := marshal(t, req)
+	return body, idOffsets(t, body, ids)
+}
+
+// idOffsets finds each of ids, in order, in a marshalled request.
+func idOffsets(t testing.TB, body []byte, ids [][]byte) []int {
 	var offsets []int
 	from := 0
-	for _, sp := range req.ResourceSpans[0].ScopeSpans[0].Spans {
-		i := bytes.Index(body[from:], sp.TraceId)
+	for _, id := range ids {
+		i := bytes.Index(body[from:], id)
 		if i < 0 {
 			t.Fatal("trace ID not found in the marshalled request")
 		}
 		offsets = append(offsets, from+i)
-		from += i + len(sp.TraceId)
+		from += i + len(id)
 	}
-	return body, offsets
+	return offsets
 }

@@ -73,7 +73,7 @@ func checkExport(t *testing.T, resp proto.Message, err error, parses bool) {
 	}
 }
 
-func FuzzDecodeLogs(f *testing.F) {
+func FuzzExportLogs(f *testing.F) {
 	pb, err := proto.Marshal(agentLogs())
 	if err != nil {
 		f.Fatal(err)
@@ -95,7 +95,7 @@ func FuzzDecodeLogs(f *testing.F) {
 	})
 }
 
-func FuzzDecodeMetrics(f *testing.F) {
+func FuzzExportMetrics(f *testing.F) {
 	pb, err := proto.Marshal(agentMetrics())
 	if err != nil {
 		f.Fatal(err)

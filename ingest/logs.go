@@ -14,7 +14,7 @@ import (
 )
 
 // Event names of the log records agentlib sends (DESIGN.md §5). Every
-// other log record is accepted and not kept.
+// other log record is stored in the model (logstore.go).
 const (
 	eventGoTrace     = "spantop.go.trace"
 	eventAgentStatus = "spantop.agent.status"
@@ -73,6 +73,10 @@ func (s *Server) decodeLogs(body []byte, json bool) (*collogs.ExportLogsServiceR
 // status records (queued for the model); it reports invalid ones as
 // rejected with the first reason.
 func (s *Server) exportLogs(ctx context.Context, body []byte, json bool) (rejected int, msg string, err error) {
+	kept, err := s.storeLogs(ctx, body, json)
+	if err != nil || !kept.agent {
+		return kept.rejected, rejectedMsg(kept.rejected, kept.first), err
+	}
 	req, err := s.decodeLogs(body, json)
 	if err != nil {
 		return 0, "", err
@@ -134,6 +138,7 @@ func (s *Server) exportLogs(ctx context.Context, body []byte, json bool) (reject
 			return 0, "", err
 		}
 	}
+	rejected, msg = kept.merge(rejected, msg)
 	if rejected > 0 {
 		msg = fmt.Sprintf("%d log record(s) rejected; first: %s", rejected, msg)
 	}

@@ -14,8 +14,9 @@ import (
 )
 
 // runtimeMetricPrefix starts the names of agentlib's runtime metrics
-// (agentlib's package documentation lists them). Other metrics are accepted
-// and not kept.
+// (agentlib's package documentation lists them). Every metric, these too,
+// is stored in the model's metric streams (metricstore.go); these are also
+// turned into runtime samples for the services' rows.
 const runtimeMetricPrefix = "spantop.go."
 
 // metricsSignal serves MetricsService/Export and /v1/metrics.
@@ -43,6 +44,10 @@ func (s *Server) metricsSignal() signal {
 // and queues them for the model. A spantop.go.* data point without a
 // number is rejected and reported.
 func (s *Server) exportMetrics(ctx context.Context, body []byte, json bool) (rejected int, msg string, err error) {
+	kept, err := s.storeMetrics(ctx, body, json)
+	if err != nil || !kept.agent {
+		return kept.rejected, pointsRejectedMsg(kept.rejected, kept.first), err
+	}
 	req := &colmetrics.ExportMetricsServiceRequest{}
 	if json {
 		err = jsonOptions.Unmarshal(body, req)
@@ -86,9 +91,8 @@ func (s *Server) exportMetrics(ctx context.Context, body []byte, json bool) (rej
 		}
 		samples = append(samples, model.RuntimeSample{Resource: res, Stats: st})
 	}
-	if rejected > 0 {
-		msg = fmt.Sprintf("%d data point(s) rejected; first: %s", rejected, msg)
-	}
+	// The points rejected here were rejected by storeMetrics too.
+	rejected, msg = kept.rejected, pointsRejectedMsg(kept.rejected, kept.first)
 	if len(samples) > 0 {
 		if err := s.queue.Offer(ctx, &model.Batch{Samples: samples}); err != nil {
 			return 0, "", err

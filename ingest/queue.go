@@ -80,9 +80,9 @@ func (q *Queue) C() <-chan *model.Batch { return q.out }
 // cannot meet its memory budget (Counters.OverBudget) every batch is
 // refused at once, so no client is told OK for spans then dropped.
 func (q *Queue) Offer(ctx context.Context, b *model.Batch) error {
-	n := len(b.Spans)
+	n := b.Size()
 	if q.c.OverBudget.Load() {
-		q.c.Refused.Add(int64(n))
+		q.c.Refuse(b)
 		return ErrQueueFull
 	}
 	var timer *time.Timer
@@ -90,7 +90,7 @@ func (q *Queue) Offer(ctx context.Context, b *model.Batch) error {
 		q.mu.Lock()
 		if q.closed {
 			q.mu.Unlock()
-			q.c.Refused.Add(int64(n))
+			q.c.Refuse(b)
 			return ErrQueueClosed
 		}
 		if q.batches < q.capBatches && (q.spans+n <= q.capSpans || q.spans == 0) {
@@ -99,7 +99,7 @@ func (q *Queue) Offer(ctx context.Context, b *model.Batch) error {
 			q.batches++
 			q.spans += n
 			q.mu.Unlock()
-			q.c.Received.Add(int64(n))
+			q.c.Accept(b)
 			q.wake()
 			return nil
 		}
@@ -115,10 +115,10 @@ func (q *Queue) Offer(ctx context.Context, b *model.Batch) error {
 		select {
 		case <-space:
 		case <-timer.C:
-			q.c.Refused.Add(int64(n))
+			q.c.Refuse(b)
 			return ErrQueueFull
 		case <-ctx.Done():
-			q.c.Refused.Add(int64(n))
+			q.c.Refuse(b)
 			return ErrQueueFull
 		}
 	}
@@ -176,7 +176,7 @@ func (q *Queue) forward() {
 		q.out <- b
 
 		q.mu.Lock()
-		q.spans -= len(b.Spans)
+		q.spans -= b.Size()
 		q.batches--
 		if q.space != nil {
 			close(q.space)

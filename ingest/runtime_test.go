@@ -135,6 +135,9 @@ func TestAgentLogsAndMetricsOverGRPCAndHTTP(t *testing.T) {
 				syms.String(c.Resource.ServiceName) != "worker" || syms.String(c.Resource.InstanceID) != "i-1" {
 				t.Errorf("chunk = %+v", c)
 			}
+			if b := nextBatch(t, q); len(b.Logs) != 1 || string(b.Logs[0].Data[:b.Logs[0].BodyLen]) != "an ordinary log line" {
+				t.Errorf("the ordinary record is not stored as a log: %+v", b)
+			}
 			if b := nextBatch(t, q); len(b.Statuses) != 1 || b.Statuses[0].Message != "execution trace unavailable" {
 				t.Errorf("status batch = %+v", b)
 			}
@@ -142,6 +145,9 @@ func TestAgentLogsAndMetricsOverGRPCAndHTTP(t *testing.T) {
 			send("/v1/metrics", "/"+metricsService+"/Export", agentMetrics(), &metricsResp)
 			if ps := metricsResp.GetPartialSuccess(); ps.GetRejectedDataPoints() != 1 || !strings.Contains(ps.GetErrorMessage(), "spantop.go.gc.cycles") {
 				t.Errorf("metrics partial success = %v", ps)
+			}
+			if b := nextBatch(t, q); len(b.Metrics) == 0 {
+				t.Fatalf("runtime metrics are not stored as metric points: %+v", b)
 			}
 			b := nextBatch(t, q)
 			if len(b.Samples) != 1 {

@@ -14,6 +14,10 @@ type Batch struct {
 	Runtime  *RuntimeBatch
 	Samples  []RuntimeSample
 	Statuses []AgentStatus
+	// Logs and Metrics are OTLP log records and metric data points (see
+	// logrec.go and metricrec.go).
+	Logs    []LogRec
+	Metrics []MetricRec
 }
 
 // Resource is an OTel resource as decoded by ingest.

@@ -77,6 +77,8 @@ type term struct {
 	// symMatch memoises string matches per Sym for the life of one query:
 	// 0 unknown, 1 no, 2 yes.
 	symMatch []uint8
+	// keySym is an attribute key's Sym once looked up (see logfilter.go).
+	keySym Sym
 }
 
 // parseFilter compiles a filter; an empty string yields a nil filter.

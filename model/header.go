@@ -27,6 +27,9 @@ type Counters struct {
 	// Unauthenticated counts requests refused for a missing or wrong
 	// bearer token.
 	Unauthenticated atomic.Int64
+	// Logs* and Points* count log records and metric data points likewise.
+	LogsReceived, LogsRejected, LogsRefused       atomic.Int64
+	PointsReceived, PointsRejected, PointsRefused atomic.Int64
 }
 
 // Header is the live figures shown above every view.
@@ -57,6 +60,19 @@ type Header struct {
 	// generations parsed, breaks in streams, chunks and generations lost
 	// (here or by the sender), corrupt input.
 	TraceGenerations, TraceGaps, TraceDropped, TraceCorrupt uint64
+	// Logs counts stored log records, LogErrors those ERROR or worse;
+	// LogsEvicted went for the memory budget, LogsDropped were refused
+	// by it (nothing left to evict). The other Logs*/Points* are the
+	// ingest counters of log records and metric data points.
+	Logs, LogErrors                               int
+	LogsPerSec                                    float64
+	LogsReceived, LogsRejected, LogsRefused       int64
+	LogsEvicted, LogsDropped                      int64
+	PointsReceived, PointsRejected, PointsRefused int64
+	// Metrics and Streams count the metrics and streams kept;
+	// StreamsDropped the new streams refused over --max-streams.
+	Metrics, Streams int
+	StreamsDropped   int64
 }
 
 // Header returns the live figures.
@@ -65,7 +81,7 @@ func (m *Model) Header() Header {
 	generations, gaps, dropped, corrupt := m.traceFigures()
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return Header{
+	h := Header{
 		TraceGenerations: generations, TraceGaps: gaps, TraceDropped: dropped, TraceCorrupt: corrupt,
 		SpansPerSec:     m.applied.rate(now),
 		Received:        m.counters.Received.Load(),
@@ -89,4 +105,6 @@ func (m *Model) Header() Header {
 		Operations:      len(m.aggs.ops),
 		Services:        len(m.aggs.services),
 	}
+	m.fillSignalHeader(&h, now)
+	return h
 }

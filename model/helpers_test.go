@@ -84,23 +84,28 @@ func (m *Model) batch(specs ...spec) *Batch {
 	b := &Batch{}
 	svcIdx := map[string]uint32{}
 	for _, s := range specs {
-		svc := s.service
-		if svc == "" {
-			svc = "api"
-		}
-		idx, ok := svcIdx[svc]
-		if !ok {
-			w := NewAttrWriter(m.Symbols())
-			w.String([]byte("service.name"), []byte(svc))
-			idx = uint32(len(b.Resources))
-			b.Resources = append(b.Resources, Resource{ServiceName: m.Symbols().InternString(svc), Attrs: w.Blob()})
-			svcIdx[svc] = idx
-		}
 		r := m.rec(s)
-		r.Res = idx
+		r.Res = m.resourceIn(b, svcIdx, s.service)
 		b.Spans = append(b.Spans, r)
 	}
 	return b
+}
+
+// resourceIn returns the index in b.Resources of service svc's resource,
+// adding it when it is new (seen maps names to indexes).
+func (m *Model) resourceIn(b *Batch, seen map[string]uint32, svc string) uint32 {
+	if svc == "" {
+		svc = "api"
+	}
+	idx, ok := seen[svc]
+	if !ok {
+		w := NewAttrWriter(m.Symbols())
+		w.String([]byte("service.name"), []byte(svc))
+		idx = uint32(len(b.Resources))
+		b.Resources = append(b.Resources, Resource{ServiceName: m.Symbols().InternString(svc), Attrs: w.Blob()})
+		seen[svc] = idx
+	}
+	return idx
 }
 
 func names(rows []TaskRow) []string {

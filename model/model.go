@@ -45,6 +45,11 @@ type Model struct {
 	applied      rateRing // spans applied per second, for the header
 	// symBytes is the intern table's size as of the last batch or sweep.
 	symBytes int64
+
+	// Log records and metric streams (logstore.go, metricstore.go), made
+	// when the first arrive.
+	logs    *logStore
+	metrics *metricStore
 }
 
 // retention holds finished and lost spans in the order they finished (the
@@ -251,6 +256,7 @@ func (m *Model) Apply(b *Batch) {
 	for i := range b.Statuses {
 		m.applyStatus(&b.Statuses[i], now)
 	}
+	m.applySignals(b, svcs, now)
 	if len(b.Spans) > 0 {
 		m.applied.add(now, uint32(len(b.Spans)))
 	}
@@ -598,6 +604,7 @@ func (m *Model) Sweep() {
 	for m.ret.fifoHead < len(m.ret.fifo) && m.ret.fifo[m.ret.fifoHead].at <= cutoff {
 		m.popFIFO()
 	}
+	m.sweepSignals(now)
 }
 
 // popFIFO removes the span at the front of the retention queue, if it is
@@ -648,13 +655,16 @@ func (m *Model) reserve(need int64) bool {
 }
 
 func (m *Model) evictOldest() bool {
+	if m.evictOldLog(false) {
+		return true
+	}
 	for m.ret.fifoHead < len(m.ret.fifo) {
 		if m.popFIFO() {
 			m.evicted++
 			return true
 		}
 	}
-	return false
+	return m.evictOldLog(true)
 }
 
 // memoryUsed is the accounted size of everything stored: the sum of what
@@ -662,5 +672,5 @@ func (m *Model) evictOldest() bool {
 // maps do not give memory back.
 func (m *Model) memoryUsed() int64 {
 	return m.store.bytes() + m.ret.bytes() + m.tr.bytes() + m.aggs.bytes + m.rt.bytes + m.rt.pending.bytes() +
-		m.warn.bytes() + m.idx.tree.bytes() + m.symBytes
+		m.warn.bytes() + m.idx.tree.bytes() + m.symBytes + m.signalBytes()
 }

@@ -120,6 +120,7 @@ func (m *Model) collectStrings(since uint32) {
 	for _, o := range m.aggs.ops {
 		mark(o.name)
 	}
+	m.markSignalStrings(mark)
 	m.strs.freed += m.syms.sweep(live, since)
 	m.strs.runs++
 }

@@ -116,6 +116,8 @@ type Config struct {
 	// MaxString is the longest name or attribute value kept whole; longer
 	// ones are cut at ingest and marked (0: DefaultMaxString).
 	MaxString int
+	// MaxStreams bounds the metric streams kept; 0 means DefaultMaxStreams.
+	MaxStreams int
 }
 
 // Defaults used when a Config field is zero.

@@ -158,6 +158,10 @@ func TestAgentlibAccuracyEndToEnd(t *testing.T) {
 			return err
 		}
 		checkErr = checkAccuracy(t, src)
+		// agentlib's runtime metrics are metrics too, besides the services' rows.
+		if checkErr == nil && m.Model.Metrics(model.Query{Filter: "name=spantop.go.goroutines", Limit: 1}).Total != 1 {
+			checkErr = errors.New("agentlib's runtime metrics are not among the metrics")
+		}
 		return nil
 	}
 	if err := m.Open(); err != nil {

@@ -25,7 +25,9 @@ type Config struct {
 	MaxMemory  int64
 	// MaxString is the longest name or attribute value kept whole.
 	MaxString int64
-	LogFile   string
+	// MaxStreams bounds the metric streams kept (--max-streams).
+	MaxStreams int
+	LogFile    string
 	// Token is the bearer token clients must send (--token, SPANTOP_TOKEN).
 	Token string
 	// InsecureListen allows a non-loopback address without a token.
@@ -49,6 +51,7 @@ func DefaultConfig() Config {
 		Retain:     model.DefaultRetain,
 		MaxMemory:  model.DefaultMaxMemory,
 		MaxString:  model.DefaultMaxString,
+		MaxStreams: model.DefaultMaxStreams,
 		Warn:       model.DefaultThresholds,
 	}
 }
@@ -140,6 +143,7 @@ func newFlagSet(cfg *Config) *flag.FlagSet {
 		cfg.CORS = append(cfg.CORS, v)
 		return nil
 	})
+	fs.Var(positiveIntFlag{&cfg.MaxStreams}, "max-streams", "metric streams kept (name, service and attributes); new streams beyond `n` are counted and dropped")
 	fs.StringVar(&cfg.LogFile, "log", "", "write diagnostics to `file` (default: discard; nothing is printed while the TUI runs)")
 	fs.Var(durationFlag{&cfg.Warn.InFlight}, "warn-inflight", "warn of a span in flight longer than `duration`")
 	fs.Var(durationFlag{&cfg.Warn.Propagation}, "warn-propagation", "judge a trace's context propagation (orphans, client spans without a remote child) once it has been quiet for `duration`")

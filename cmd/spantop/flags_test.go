@@ -58,7 +58,7 @@ func TestParseArgs(t *testing.T) {
 		t.Errorf("no args: %+v, want the defaults %+v", cfg, DefaultConfig())
 	}
 	cfg, err = ParseArgs([]string{"demo", "--grpc", "127.0.0.1:0", "-http=127.0.0.1:0", "--max-message", "1MiB",
-		"--retain", "90s", "--max-memory", "1GiB", "--max-string", "16KiB", "--log", "x.log", "--ascii", "--no-color",
+		"--retain", "90s", "--max-memory", "1GiB", "--max-string", "16KiB", "--max-streams", "50", "--log", "x.log", "--ascii", "--no-color",
 		"--warn-inflight", "1m", "--warn-propagation", "2s", "--warn-root-burst", "3", "--warn-blocked", "20s",
 		"--warn-run", "50ms", "--warn-growth", "30", "--warn-error-spike", "2.5",
 		"--token", "t", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--cors", "https://a.example", "--cors", "*"}, noEnv)
@@ -66,7 +66,7 @@ func TestParseArgs(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{Command: "demo", GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", MaxMessage: 1 << 20,
-		Retain: 90 * time.Second, MaxMemory: 1 << 30, MaxString: 16 << 10, LogFile: "x.log", ASCII: true, NoColor: true,
+		Retain: 90 * time.Second, MaxMemory: 1 << 30, MaxString: 16 << 10, MaxStreams: 50, LogFile: "x.log", ASCII: true, NoColor: true,
 		Warn: model.Thresholds{InFlight: time.Minute, Propagation: 2 * time.Second, RootBurst: 3, Blocked: 20 * time.Second,
 			LongRun: 50 * time.Millisecond, Growth: 30, ErrorSpike: 2.5},
 		Token: "t", TLSCert: "c.pem", TLSKey: "k.pem", CORS: []string{"https://a.example", "*"}}
