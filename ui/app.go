@@ -49,6 +49,11 @@ type Options struct {
 	NoColor bool
 	// Tick is the refresh interval; 0 means 100ms.
 	Tick time.Duration
+	// Status, if set, returns a short note for the header about what runs
+	// around the model (REC <file> <size>, forwarding, a child process).
+	Status func() string
+	// Replay, if set, is the replay this UI shows (ui/replay.go).
+	Replay Replay
 }
 
 // viewID names a screen.
@@ -316,6 +321,9 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 			return tea.Quit
 		}
 		a.help = false
+		return nil
+	}
+	if a.replayKey(k) {
 		return nil
 	}
 	return a.do(lookup(a.view.mask(), k))

@@ -32,6 +32,12 @@ func (a *App) prepareChrome() {
 		}
 		b.WriteString(sanitize(a.opts.Listen))
 	}
+	if a.opts.Status != nil {
+		if s := a.opts.Status(); s != "" {
+			b.WriteString(sep)
+			b.WriteString(st.warn.r(sanitize(s)))
+		}
+	}
 	a.head[0] = st.padLine(b.String(), w)
 
 	// Line 2: what arrived and what was lost, and the memory budget.
@@ -94,6 +100,7 @@ func (a *App) prepareChrome() {
 
 	a.prepareTitle()
 	a.prepareStatus()
+	a.prepareReplay()
 	a.prepareEmpty()
 	if k := (footerKey{a.view.mask(), w}); k != a.footerFor {
 		a.footer, a.footerFor = footerLine(st, k.view, w), k

@@ -1,0 +1,126 @@
+package replay
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+
+	"github.com/spantop/spantop/gotrace"
+	"github.com/spantop/spantop/ingest"
+	"github.com/spantop/spantop/model"
+)
+
+// World is one playback's state: a fresh model whose clock is the replay
+// clock, and the execution-trace reader feeding it. Seeking back builds a
+// new World and swaps it in when it has caught up.
+type World struct {
+	Model  *model.Model
+	Traces *gotrace.Reader
+
+	now       atomic.Int64 // this world's clock: recorded Unix ns
+	feeder    *ingest.Feeder
+	runtime   chan *model.RuntimeBatch
+	lastSweep int64
+	// runtimeDropped counts parsed generations the world had no room for.
+	runtimeDropped atomic.Int64
+}
+
+// runtimeQueue is how many parsed generations may wait to be applied.
+const runtimeQueue = 256
+
+func newWorld(cfg model.Config, start int64) *World {
+	w := &World{runtime: make(chan *model.RuntimeBatch, runtimeQueue)}
+	w.now.Store(start)
+	cfg.Clock = w.clock
+	w.Model = model.New(cfg)
+	w.Traces = gotrace.New(gotrace.Options{
+		Output: func(b *model.RuntimeBatch) {
+			select {
+			case w.runtime <- b:
+			default:
+				w.runtimeDropped.Add(1)
+			}
+		},
+		// A recording arrives faster than live: let generations queue
+		// rather than drop them.
+		QueueGenerations: 64,
+	})
+	w.feeder = ingest.NewFeeder(w.Model.Symbols(), w.Model.Counters(), applySink{w.Model}, traceSink{w.Traces})
+	return w
+}
+
+func (w *World) clock() time.Time { return time.Unix(0, w.now.Load()) }
+
+// Now is the world's replay clock.
+func (w *World) Now() time.Time { return w.clock() }
+
+// RuntimeDropped counts parsed execution-trace generations not applied.
+func (w *World) RuntimeDropped() int64 { return w.runtimeDropped.Load() }
+
+// sweepEvery is the model's sweep period, in recorded time.
+const sweepEvery = int64(model.SweepEvery)
+
+// advance moves the clock to t (never back) and sweeps when a sweep period
+// of recorded time has passed.
+func (w *World) advance(t int64) {
+	if t > w.now.Load() {
+		w.now.Store(t)
+	}
+	if now := w.now.Load(); now-w.lastSweep >= sweepEvery {
+		w.lastSweep = now
+		w.Model.Sweep()
+	}
+}
+
+// apply feeds one record at its recorded time.
+func (w *World) apply(r *Record) {
+	w.advance(r.Time)
+	_ = w.feeder.Feed(context.Background(), ingest.Signal(r.Signal), r.Proto) // counted by the model like live bad input
+	w.drainRuntime()
+}
+
+// drainRuntime applies the generations parsed so far.
+func (w *World) drainRuntime() {
+	for {
+		select {
+		case b := <-w.runtime:
+			w.Model.Apply(&model.Batch{Runtime: b})
+		default:
+			return
+		}
+	}
+}
+
+func (w *World) close() { _ = w.Traces.Close() }
+
+// applySink applies batches at once: the replay's goroutine is the model's
+// only writer.
+type applySink struct{ m *model.Model }
+
+func (s applySink) Offer(_ context.Context, b *model.Batch) error {
+	s.m.Counters().Received.Add(int64(len(b.Spans)))
+	s.m.Apply(b)
+	return nil
+}
+
+// traceSink hands chunks to the trace reader as the live receivers do.
+type traceSink struct{ r *gotrace.Reader }
+
+func (t traceSink) Offer(chunks []model.TraceChunk) (rejected int, msg string, err error) {
+	for i := range chunks {
+		switch e := t.r.Offer(&chunks[i]); {
+		case e == nil:
+		case errors.Is(e, gotrace.ErrCorrupt):
+			if rejected == 0 {
+				msg = e.Error()
+			}
+			rejected++
+		case errors.Is(e, gotrace.ErrClosed):
+			return 0, "", ingest.ErrQueueClosed
+		default:
+			err = ingest.ErrQueueFull
+		}
+	}
+	return rejected, msg, err
+}
