@@ -25,7 +25,7 @@ type ReplayState struct {
 	Now, Start, End time.Time
 	// Pos of Len recorded requests are applied.
 	Pos, Len int
-	Paused  bool
+	Paused   bool
 	// Seeking is set while the model is rebuilt for a jump back.
 	Seeking bool
 	// Speed is the playback speed; 0 is as fast as possible.

@@ -30,8 +30,8 @@ type State struct {
 	Now, Start, End int64
 	// Pos records of Len are applied.
 	Pos, Len int
-	Paused  bool
-	Speed   float64
+	Paused   bool
+	Speed    float64
 	// Seeking is set while a rebuild runs (the screen shows the old model).
 	Seeking bool
 }
