@@ -28,6 +28,8 @@ type Config struct {
 	NoColor    bool
 	// Warn holds the warnings' thresholds (--warn-*).
 	Warn model.Thresholds
+	// Around holds recording, forwarding, replay, snapshot and run (around.go).
+	Around Around
 }
 
 // DefaultConfig returns the configuration of a bare `spantop`.
@@ -57,11 +59,11 @@ func ParseArgs(args []string, env func(string) string) (Config, error) {
 	cfg := DefaultConfig()
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		switch args[0] {
-		case "demo", "help", "version":
+		case "demo", "help", "version", "replay", "snapshot", "run":
 			cfg.Command = args[0]
 			args = args[1:]
 		default:
-			return cfg, usageError{fmt.Sprintf("unknown command %q (commands: demo, help, version)", args[0])}
+			return cfg, usageError{fmt.Sprintf("unknown command %q (commands: demo, run, replay, snapshot, help, version)", args[0])}
 		}
 	}
 	if cfg.Command == "help" {
@@ -75,8 +77,11 @@ func ParseArgs(args []string, env func(string) string) (Config, error) {
 		// The flag package spells flags with one dash; we document two.
 		return cfg, usageError{strings.Replace(err.Error(), " -", " --", 1)}
 	}
-	if fs.NArg() > 0 {
-		return cfg, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	if err := parseAroundOperands(&cfg, fs, args); err != nil {
+		return cfg, err
+	}
+	if err := checkAround(&cfg); err != nil {
+		return cfg, err
 	}
 	if cfg.Command == "demo" && cfg.GRPCAddr == "" {
 		return cfg, usageError{"spantop demo sends over OTLP/gRPC: --grpc must not be empty"}
@@ -109,6 +114,7 @@ func newFlagSet(cfg *Config) *flag.FlagSet {
 	fs.Var(durationFlag{&cfg.Warn.LongRun}, "warn-run", "warn of a goroutine that ran longer than `duration` without yielding")
 	fs.Var(positiveIntFlag{&cfg.Warn.Growth}, "warn-growth", "warn when a service's goroutine count, or the number parked at one chan/select, keeps rising: its mean over the last `n` samples (seconds) above its highest over the n before")
 	fs.Var(positiveFloatFlag{&cfg.Warn.ErrorSpike}, "warn-error-spike", "warn when an operation's error rate over 10s is `factor` times that of the minute before")
+	addAroundFlags(fs, cfg)
 	fs.BoolVar(&cfg.ASCII, "ascii", false, "draw with ASCII only")
 	fs.BoolVar(&cfg.NoColor, "no-color", false, "draw without colour (also when NO_COLOR is set)")
 	fs.BoolFunc("version", "print the version and exit", func(string) error {
@@ -125,6 +131,10 @@ func Usage(w io.Writer) {
 Usage:
   spantop [flags]        receive OTLP on the addresses below and show it live
   spantop demo [flags]   the same, plus a built-in demo workload sending to it
+  spantop run [flags] -- CMD ARGS…      the same, with CMD as a child sending to it
+  spantop replay [flags] FILE…          play a recording (or Collector file-exporter file)
+  spantop snapshot [flags] (--from FILE | --for DURATION | -- CMD ARGS…)
+                         print the tables as text, JSON or markdown, without a terminal
   spantop help           this help
   spantop version        print the version
 
@@ -146,7 +156,7 @@ Flags:
 		switch f.Name {
 		case "max-message", "max-memory":
 			// DefValue is already formatted by sizeFlag.String.
-		case "version", "ascii", "no-color", "log":
+		case "version", "ascii", "no-color", "log", "record", "record-max", "record-keep", "forward-all", "paused", "child-output", "for", "speed":
 			def = ""
 		}
 		if def != "" {

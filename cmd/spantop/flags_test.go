@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -53,7 +54,7 @@ func TestParseArgs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg != DefaultConfig() {
+	if !reflect.DeepEqual(cfg, DefaultConfig()) {
 		t.Errorf("no args: %+v, want the defaults %+v", cfg, DefaultConfig())
 	}
 	cfg, err = ParseArgs([]string{"demo", "--grpc", "127.0.0.1:0", "-http=127.0.0.1:0", "--max-message", "1MiB",
@@ -67,7 +68,7 @@ func TestParseArgs(t *testing.T) {
 		Retain: 90 * time.Second, MaxMemory: 1 << 30, LogFile: "x.log", ASCII: true, NoColor: true,
 		Warn: model.Thresholds{InFlight: time.Minute, Propagation: 2 * time.Second, RootBurst: 3, Blocked: 20 * time.Second,
 			LongRun: 50 * time.Millisecond, Growth: 30, ErrorSpike: 2.5}}
-	if cfg != want {
+	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("got %+v\nwant %+v", cfg, want)
 	}
 	cfg, err = ParseArgs(nil, func(k string) string {

@@ -25,6 +25,8 @@ import (
 
 	"github.com/spantop/spantop/gotrace"
 	"github.com/spantop/spantop/ingest"
+	"github.com/spantop/spantop/ingest/forward"
+	"github.com/spantop/spantop/ingest/record"
 	"github.com/spantop/spantop/model"
 	"github.com/spantop/spantop/ui"
 )
@@ -63,6 +65,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	limitHeap(cfg, os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if code, ok := runAround(ctx, cfg, stdout, stderr); ok {
+		return code
+	}
 	m := NewMain()
 	m.Config = cfg
 	if err := m.Open(); err != nil {
@@ -97,6 +102,13 @@ type Main struct {
 
 	// runtimeDropped counts trace generations the queue refused.
 	runtimeDropped atomic.Int64
+
+	// Around the core (record.go, run.go): the recording, the forwarding
+	// targets, the child process, and what went wrong with them.
+	recorder   *record.Recorder
+	forwards   []*forward.Target
+	child      *child
+	aroundErrs []string
 
 	// Log receives diagnostics: the --log file, or nothing.
 	Log     *log.Logger
@@ -138,7 +150,13 @@ func (m *Main) Open() error {
 	m.Server = ingest.NewServer(icfg, m.Model.Symbols(), m.Model.Counters(), m.Queue)
 	m.Traces = gotrace.New(gotrace.Options{Output: m.applyRuntime})
 	m.Server.ReadTraces(traceSink{m.Traces})
-	if err := m.Server.Start(); err != nil {
+	err := m.openAround()
+	if err == nil {
+		if err = m.Server.Start(); err != nil {
+			m.closeAround()
+		}
+	}
+	if err != nil {
 		_ = m.Traces.Close()
 		m.Queue.Close()
 		m.closeLog()
@@ -188,17 +206,28 @@ func (m *Main) Run(ctx context.Context) error {
 		go func() { demoDone <- m.Demo(dctx, endpoint) }()
 	}
 
+	if len(m.Config.Around.Child) > 0 {
+		if err := m.startChild(); err != nil {
+			m.Log.Printf("%v", err)
+			m.aroundErrs = append(m.aroundErrs, err.Error())
+		}
+	}
 	uiErr := m.UI(ctx, source{Model: m.Model, traces: m.Traces, queueDrops: &m.runtimeDropped}, ui.Options{
 		Listen:  m.listening(),
 		ASCII:   m.Config.ASCII,
 		NoColor: m.Config.NoColor,
+		Status:  m.aroundStatus,
 	})
 	if uiErr != nil {
 		m.Log.Printf("ui: %v", uiErr)
 	}
 	m.Log.Printf("ui exited; shutting down")
 
-	// The demo flushes its last spans while the receivers still listen.
+	// The demo and the child flush their last spans while the receivers
+	// still listen.
+	if m.child != nil {
+		m.child.stop()
+	}
 	stopDemo()
 	if demoDone != nil {
 		select {
@@ -215,6 +244,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Log.Printf("shutdown: %v", err)
 	}
 	cancel()
+	m.closeAround()
 	_ = m.Traces.Close() // its workers queue batches: stop them before the queue
 	m.Queue.Close()
 	stopWriter()
@@ -232,6 +262,7 @@ func (m *Main) Close() error {
 		err = m.Server.Shutdown(ctx)
 		cancel()
 	}
+	m.closeAround()
 	if m.Traces != nil {
 		_ = m.Traces.Close()
 	}
