@@ -60,7 +60,7 @@ func snapshotFrom(cfg Config, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "spantop: %d line(s) skipped; first: %s\n", rec.Skipped, rec.FirstError)
 	}
 	e := replay.New(rec, replay.Options{Speed: replay.Max, Model: modelConfig(cfg)})
-	w := e.PlayAll(2 * time.Second)
+	w := e.PlayAll(snapshotFlush, 2*time.Second)
 	defer func() { _ = w.Traces.Close() }()
 	src := replaySource{engine: e}
 	r := buildReport(src, w.Now(), "file "+strings.Join(cfg.Around.From, ", "))

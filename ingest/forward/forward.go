@@ -74,6 +74,7 @@ type Target struct {
 	queued atomic.Int64
 	ctx    context.Context
 	cancel context.CancelFunc
+	stop   chan struct{} // closed by Close; the queue never is (a late Received must not panic)
 	done   chan struct{}
 	closed atomic.Bool
 	once   sync.Once
@@ -106,6 +107,7 @@ func New(rawURL string, opts Options) (*Target, error) {
 		name: name, opts: opts, s: s,
 		queue: make(chan item, 4096),
 		ctx:   ctx, cancel: cancel,
+		stop: make(chan struct{}),
 		done: make(chan struct{}),
 	}
 	go t.run()
@@ -159,9 +161,22 @@ func (t *Target) Received(sig ingest.Signal, body []byte, json bool, _ time.Time
 
 func (t *Target) run() {
 	defer close(t.done)
-	for it := range t.queue {
-		t.queued.Add(-int64(len(it.body)))
-		t.forward(it)
+	for {
+		select {
+		case it := <-t.queue:
+			t.queued.Add(-int64(len(it.body)))
+			t.forward(it)
+		case <-t.stop:
+			for {
+				select {
+				case it := <-t.queue:
+					t.queued.Add(-int64(len(it.body)))
+					t.forward(it)
+				default:
+					return
+				}
+			}
+		}
 	}
 }
 
@@ -249,7 +264,7 @@ func (st Stats) String() string {
 func (t *Target) Close(ctx context.Context) error {
 	t.once.Do(func() {
 		t.closed.Store(true)
-		close(t.queue)
+		close(t.stop)
 	})
 	select {
 	case <-t.done:

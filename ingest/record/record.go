@@ -76,6 +76,9 @@ type Recorder struct {
 
 	queue  chan item
 	queued atomic.Int64 // bytes in the queue
+	// stop asks the writer to write what is queued and finish; the queue
+	// itself is never closed, so a late Received cannot panic.
+	quit   chan struct{}
 	done   chan struct{}
 	closed atomic.Bool
 	once   sync.Once
@@ -105,6 +108,7 @@ func Open(o Options) (*Recorder, error) {
 		opts:  o,
 		gz:    strings.HasSuffix(o.Path, ".gz"),
 		queue: make(chan item, 4096),
+		quit:  make(chan struct{}),
 		done:  make(chan struct{}),
 	}
 	if err := r.create(); err != nil {
@@ -189,15 +193,19 @@ func (r *Recorder) write() {
 	dirty := false
 	for {
 		select {
-		case it, ok := <-r.queue:
-			if !ok {
-				r.finish()
-				return
-			}
-			r.queued.Add(-int64(len(it.body)))
-			r.line(it)
-			r.free(it.body)
+		case it := <-r.queue:
+			r.take(it)
 			dirty = true
+		case <-r.quit:
+			for {
+				select {
+				case it := <-r.queue:
+					r.take(it)
+				default:
+					r.finish()
+					return
+				}
+			}
 		case <-t.C:
 			if dirty {
 				r.flush()
@@ -205,6 +213,12 @@ func (r *Recorder) write() {
 			}
 		}
 	}
+}
+
+func (r *Recorder) take(it item) {
+	r.queued.Add(-int64(len(it.body)))
+	r.line(it)
+	r.free(it.body)
 }
 
 // line writes one request as a line, unless the recording has stopped.
@@ -314,7 +328,7 @@ func (r *Recorder) finish() {
 func (r *Recorder) Close() error {
 	r.once.Do(func() {
 		r.closed.Store(true)
-		close(r.queue)
+		close(r.quit)
 	})
 	<-r.done
 	if why := r.stopped.Load(); why != nil {

@@ -266,12 +266,13 @@ func (e *Engine) applyUntil(w *World, pos int, t int64) int {
 }
 
 // PlayAll applies the whole recording into the engine's World without
-// running the engine, then waits up to settle for execution traces still
-// being parsed (for snapshots). Do not call it while Run runs.
-func (e *Engine) PlayAll(settle time.Duration) *World {
+// running the engine, moves the clock to after past the last request (as a
+// live snapshot waits for late exports), and waits up to settle for
+// execution traces still being parsed. Do not call it while Run runs.
+func (e *Engine) PlayAll(after, settle time.Duration) *World {
 	w := e.World()
 	e.pos.Store(int64(e.applyUntil(w, int(e.pos.Load()), math.MaxInt64)))
-	w.advance(e.rec.End())
+	w.advance(e.rec.End() + int64(after))
 	deadline := time.Now().Add(settle)
 	quiet := 0
 	for time.Now().Before(deadline) && quiet < 5 {
