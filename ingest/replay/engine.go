@@ -78,7 +78,7 @@ type Engine struct {
 // New returns an engine at the start of rec with an empty World.
 func New(rec *Recording, opts Options) *Engine {
 	e := &Engine{rec: rec, opts: opts, cmds: make(chan command, 64)}
-	e.world.Store(newWorld(opts.Model, rec.Start()))
+	e.world.Store(newWorld(opts.Model, rec.Start()-1))
 	e.paused.Store(opts.Paused)
 	e.speed.Store(math.Float64bits(opts.Speed))
 	return e
@@ -234,10 +234,11 @@ func (e *Engine) handle(c command) {
 	e.rebase()
 }
 
-// seek moves the clock to t, clamped to the recording: forward applies
-// the records up to t, back rebuilds a new World from the start.
+// seek moves the clock to t, clamped to the recording (its start is just
+// before the first request): forward applies the records up to t, back
+// rebuilds a new World from the start.
 func (e *Engine) seek(t int64) {
-	t = max(min(t, e.rec.End()), e.rec.Start())
+	t = max(min(t, e.rec.End()), e.rec.Start()-1)
 	w := e.World()
 	if t >= w.now.Load() {
 		e.pos.Store(int64(e.applyUntil(w, int(e.pos.Load()), t)))
@@ -246,7 +247,7 @@ func (e *Engine) seek(t int64) {
 	}
 	e.seeking.Store(true)
 	defer e.seeking.Store(false)
-	nw := newWorld(e.opts.Model, e.rec.Start())
+	nw := newWorld(e.opts.Model, e.rec.Start()-1)
 	pos := e.applyUntil(nw, 0, t)
 	nw.advance(t)
 	e.world.Store(nw)
