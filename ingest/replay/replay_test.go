@@ -76,10 +76,10 @@ func gzipCopy(t *testing.T, src string) string {
 
 func TestLoadFormats(t *testing.T) {
 	for _, tc := range []struct {
-		name          string
-		path          func(t *testing.T) string
+		name           string
+		path           func(t *testing.T) string
 		records, spans int
-		signals       [3]int
+		signals        [3]int
 	}{
 		{"collector file", func(*testing.T) string { return fixture }, 6, 12, [3]int{4, 1, 1}},
 		{"collector file gzip", func(t *testing.T) string { return gzipCopy(t, fixture) }, 6, 12, [3]int{4, 1, 1}},
