@@ -256,6 +256,9 @@ func (st Stats) String() string {
 	if st.Dropped > 0 {
 		s += fmt.Sprintf(" dropped %d", st.Dropped)
 	}
+	if st.Queued > 0 && st.Retries > 0 {
+		s += fmt.Sprintf(" retrying (%d waiting)", st.Queued)
+	}
 	return s
 }
 
