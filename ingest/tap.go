@@ -4,31 +4,20 @@ import (
 	"context"
 	"time"
 
+	"github.com/spantop/spantop/ingest/otlpjson"
 	"github.com/spantop/spantop/model"
 )
 
 // Signal names an OTLP signal: which Export*ServiceRequest a body holds.
-type Signal uint8
+// It is otlpjson's, so that taps need not import ingest.
+type Signal = otlpjson.Signal
 
 // The OTLP signals.
 const (
-	SignalTraces Signal = iota
-	SignalLogs
-	SignalMetrics
+	SignalTraces  = otlpjson.Traces
+	SignalLogs    = otlpjson.Logs
+	SignalMetrics = otlpjson.Metrics
 )
-
-// String returns the signal's name as OTLP/HTTP spells its path.
-func (s Signal) String() string {
-	switch s {
-	case SignalTraces:
-		return "traces"
-	case SignalLogs:
-		return "logs"
-	case SignalMetrics:
-		return "metrics"
-	}
-	return "unknown"
-}
 
 // Tap sees every request the receivers accepted, after it decoded and its
 // data was queued, as the wire bytes that arrived (protobuf, or OTLP/JSON

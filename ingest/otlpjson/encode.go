@@ -37,10 +37,34 @@ const (
 	Metrics
 )
 
+// String returns the signal's name as OTLP/HTTP spells its path.
+func (s Signal) String() string {
+	switch s {
+	case Traces:
+		return "traces"
+	case Logs:
+		return "logs"
+	case Metrics:
+		return "metrics"
+	}
+	return "unknown"
+}
+
 // msgTable describes one message type for the transcoder.
 type msgTable struct {
 	fields []*fieldTable // by field number; OTLP's numbers are small
+	// fast names the messages written by hand-made code: attributes are
+	// most of a request's bytes.
+	fast fastKind
 }
+
+type fastKind uint8
+
+const (
+	fastNone fastKind = iota
+	fastKeyValue
+	fastAnyValue
+)
 
 func (t *msgTable) field(n protowire.Number) *fieldTable {
 	if n >= 0 && int(n) < len(t.fields) {
@@ -74,6 +98,12 @@ func build(md protoreflect.MessageDescriptor, cache map[protoreflect.FullName]*m
 		return t
 	}
 	t := &msgTable{}
+	switch md.FullName() {
+	case "opentelemetry.proto.common.v1.KeyValue":
+		t.fast = fastKeyValue
+	case "opentelemetry.proto.common.v1.AnyValue":
+		t.fast = fastAnyValue
+	}
 	cache[md.FullName()] = t
 	fs := md.Fields()
 	for i := 0; i < fs.Len(); i++ {
@@ -136,6 +166,16 @@ const maxDepth = 64
 func (e *Encoder) appendMsg(dst []byte, t *msgTable, b []byte, depth int) ([]byte, error) {
 	if depth > maxDepth {
 		return dst, fmt.Errorf("%w: nested too deeply", ErrMalformed)
+	}
+	switch t.fast {
+	case fastKeyValue:
+		if out, ok := e.appendKeyValue(dst, t, b, depth); ok {
+			return out, nil
+		}
+	case fastAnyValue:
+		if out, ok := e.appendAnyValue(dst, t, b, depth); ok {
+			return out, nil
+		}
 	}
 	base := len(e.stack)
 	msg := b
@@ -372,4 +412,98 @@ func appendString(dst []byte, s []byte) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// appendKeyValue writes a KeyValue whose wire form is the usual one (a key,
+// then at most one value); ok is false for anything else, which the
+// generic path then writes.
+func (e *Encoder) appendKeyValue(dst []byte, t *msgTable, b []byte, depth int) ([]byte, bool) {
+	var key, val []byte
+	var haveKey, haveVal bool
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 || typ != protowire.BytesType {
+			return dst, false
+		}
+		v, m := protowire.ConsumeBytes(b[n:])
+		if m < 0 {
+			return dst, false
+		}
+		b = b[n+m:]
+		switch {
+		case num == 1 && !haveKey:
+			key, haveKey = v, true
+		case num == 2 && !haveVal:
+			val, haveVal = v, true
+		default:
+			return dst, false
+		}
+	}
+	mark := len(dst)
+	dst = append(dst, '{')
+	if haveKey && len(key) > 0 {
+		dst = append(dst, `"key":`...)
+		dst = appendString(dst, key)
+	}
+	if haveVal {
+		if haveKey && len(key) > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `"value":`...)
+		var err error
+		if dst, err = e.appendMsg(dst, t.fields[2].msg, val, depth+1); err != nil {
+			return dst[:mark], false
+		}
+	}
+	return append(dst, '}'), true
+}
+
+// appendAnyValue writes an AnyValue holding one scalar; ok is false for
+// arrays, lists and anything unusual.
+func (e *Encoder) appendAnyValue(dst []byte, t *msgTable, b []byte, depth int) ([]byte, bool) {
+	if len(b) == 0 {
+		return append(dst, '{', '}'), true
+	}
+	num, typ, n := protowire.ConsumeTag(b)
+	if n < 0 {
+		return dst, false
+	}
+	b = b[n:]
+	var u uint64
+	var v []byte
+	switch typ {
+	case protowire.VarintType:
+		u, n = protowire.ConsumeVarint(b)
+	case protowire.Fixed64Type:
+		u, n = protowire.ConsumeFixed64(b)
+	case protowire.BytesType:
+		v, n = protowire.ConsumeBytes(b)
+	default:
+		return dst, false
+	}
+	if n < 0 || n != len(b) {
+		return dst, false // malformed, or more than one field: the generic path says which
+	}
+	switch {
+	case num == 1 && typ == protowire.BytesType:
+		dst = append(dst, `{"stringValue":`...)
+		dst = appendString(dst, v)
+	case num == 2 && typ == protowire.VarintType:
+		dst = append(dst, `{"boolValue":`...)
+		dst = strconv.AppendBool(dst, u != 0)
+	case num == 3 && typ == protowire.VarintType:
+		dst = append(dst, `{"intValue":"`...)
+		dst = strconv.AppendInt(dst, int64(u), 10)
+		dst = append(dst, '"')
+	case num == 4 && typ == protowire.Fixed64Type:
+		dst = append(dst, `{"doubleValue":`...)
+		dst = appendFloat(dst, math.Float64frombits(u), 64)
+	case num == 7 && typ == protowire.BytesType:
+		dst = append(dst, `{"bytesValue":"`...)
+		dst = base64.StdEncoding.AppendEncode(dst, v)
+		dst = append(dst, '"')
+	default:
+		return dst, false
+	}
+	return append(dst, '}'), true
 }

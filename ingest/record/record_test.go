@@ -25,6 +25,8 @@ import (
 	"github.com/spantop/spantop/ingest/otlpjson"
 )
 
+var _ ingest.Tap = (*Recorder)(nil)
+
 func resource() *resourcepb.Resource {
 	return &resourcepb.Resource{Attributes: []*commonpb.KeyValue{{Key: "service.name", Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: "api"}}}}}
 }

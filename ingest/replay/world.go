@@ -76,7 +76,7 @@ func (w *World) advance(t int64) {
 // apply feeds one record at its recorded time.
 func (w *World) apply(r *Record) {
 	w.advance(r.Time)
-	_ = w.feeder.Feed(context.Background(), ingest.Signal(r.Signal), r.Proto) // counted by the model like live bad input
+	_ = w.feeder.Feed(context.Background(), r.Signal, r.Proto) // counted by the model like live bad input
 	w.drainRuntime()
 }
 
