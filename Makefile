@@ -27,11 +27,14 @@ test: ## Run all tests with the race detector (the tmux end-to-end test builds i
 	$(GO) test -race -count=1 ./...
 	cd agentlib && $(GO) test -race -count=1 ./...
 
-bench: ## The headline figures: ingest vs a count-only ceiling, memory per span, 1M-span frame (agentlib's: bench-agentlib).
+bench: ## The headline figures: ingest vs a count-only ceiling, memory per span, 1M-span frame, recording's cost, replay and seek (agentlib's: bench-agentlib).
 	$(GO) test -run '^$$' -bench 'IngestGRPC' -benchtime 60x -count 6 ./ingest
 	$(GO) test -run '^$$' -bench 'RetainedSpanMemory' -benchtime 1x ./model
 	$(GO) test -run '^$$' -bench 'TasksQuery1M|ApplySteady' -benchtime 2000x ./model
 	$(GO) test -run '^$$' -bench 'TasksFrame1M' -benchtime 300x -count 3 ./ui
+	$(GO) test -run '^$$' -bench 'IngestGRPCRecording' -benchtime 40x ./ingest
+	$(GO) test -run '^$$' -bench 'ReplayMax' -benchtime 5x ./ingest/replay
+	$(GO) test -run '^$$' -bench 'Seek1M' -benchtime 2x ./ingest/replay
 	@echo "The cost of agentlib to the application it runs in: make bench-agentlib"
 
 # Off and on run side by side in each of several processes, so that drift in

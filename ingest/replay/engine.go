@@ -196,10 +196,8 @@ func (e *Engine) playDue(w *World) {
 	pos := int(e.pos.Load())
 	if e.speedNow() == Max {
 		end := min(pos+maxBurst, len(recs))
-		for ; pos < end; pos++ {
-			w.apply(&recs[pos])
-		}
-		e.pos.Store(int64(pos))
+		w.applyAll(recs[pos:end])
+		e.pos.Store(int64(end))
 		return
 	}
 	now := e.clockNow()
@@ -259,11 +257,12 @@ func (e *Engine) seek(t int64) {
 // returns the position after them.
 func (e *Engine) applyUntil(w *World, pos int, t int64) int {
 	recs := e.rec.Records
-	for pos < len(recs) && recs[pos].Time <= t {
-		w.apply(&recs[pos])
-		pos++
+	end := pos
+	for end < len(recs) && recs[end].Time <= t {
+		end++
 	}
-	return pos
+	w.applyAll(recs[pos:end])
+	return end
 }
 
 // PlayAll applies the whole recording into the engine's World without

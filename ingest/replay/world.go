@@ -80,6 +80,53 @@ func (w *World) apply(r *Record) {
 	w.drainRuntime()
 }
 
+// pipelineDepth is how many decoded batches may wait for the model.
+const pipelineDepth = 64
+
+// applyAll applies recs in order like apply, decoding them on a second
+// goroutine while this one applies: a seek or a --speed max run goes at
+// the pace of the slower of the two rather than of both added up.
+func (w *World) applyAll(recs []Record) {
+	if len(recs) == 0 {
+		return
+	}
+	type decoded struct {
+		at int64
+		b  *model.Batch // nil: the record's end (it moves the clock)
+	}
+	ch := make(chan decoded, pipelineDepth)
+	go func() {
+		defer close(ch)
+		var at int64
+		sink := sinkFunc(func(b *model.Batch) {
+			ch <- decoded{at, b}
+		})
+		f := ingest.NewFeeder(w.Model.Symbols(), w.Model.Counters(), sink, traceSink{w.Traces})
+		for i := range recs {
+			at = recs[i].Time
+			_ = f.Feed(context.Background(), recs[i].Signal, recs[i].Proto)
+			ch <- decoded{at: at}
+		}
+	}()
+	for d := range ch {
+		w.advance(d.at)
+		if d.b != nil {
+			w.Model.Counters().Received.Add(int64(len(d.b.Spans)))
+			w.Model.Apply(d.b)
+		} else {
+			w.drainRuntime()
+		}
+	}
+}
+
+// sinkFunc is a BatchSink that hands batches to a function.
+type sinkFunc func(*model.Batch)
+
+func (f sinkFunc) Offer(_ context.Context, b *model.Batch) error {
+	f(b)
+	return nil
+}
+
 // drainRuntime applies the generations parsed so far.
 func (w *World) drainRuntime() {
 	for {
