@@ -25,18 +25,20 @@ func (a *App) prepareChrome() {
 	b.WriteString(sep)
 	b.WriteString(st.bold.r(fmtRate(h.SpansPerSec)))
 	b.WriteString(st.muted.r(" spans/s"))
+	// The note (REC, forwarding, a child) comes first: it changes, the
+	// addresses do not.
+	if a.opts.Status != nil {
+		if s := a.opts.Status(); s != "" {
+			b.WriteString(sep)
+			b.WriteString(st.warn.r(sanitize(s)))
+		}
+	}
 	if a.opts.Listen != "" {
 		b.WriteString(sep)
 		if w >= 100 {
 			b.WriteString(st.muted.r("listening "))
 		}
 		b.WriteString(sanitize(a.opts.Listen))
-	}
-	if a.opts.Status != nil {
-		if s := a.opts.Status(); s != "" {
-			b.WriteString(sep)
-			b.WriteString(st.warn.r(sanitize(s)))
-		}
 	}
 	a.head[0] = st.padLine(b.String(), w)
 

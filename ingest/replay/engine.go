@@ -153,6 +153,10 @@ func (e *Engine) Run(ctx context.Context) {
 		playing := !e.paused.Load() && int(e.pos.Load()) < len(e.rec.Records)
 		if playing {
 			e.playDue(w)
+			if int(e.pos.Load()) >= len(e.rec.Records) {
+				// The end pauses: a seek from there stays where it lands.
+				e.paused.Store(true)
+			}
 		}
 		w.drainRuntime()
 		if playing && e.speedNow() == Max {

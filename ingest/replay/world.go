@@ -24,6 +24,9 @@ type World struct {
 	lastSweep int64
 	// runtimeDropped counts parsed generations the world had no room for.
 	runtimeDropped atomic.Int64
+	// finals counts the last chunks of generations handed to Traces: as
+	// many generations are to come out of it.
+	finals atomic.Uint64
 }
 
 // runtimeQueue is how many parsed generations may wait to be applied.
@@ -46,7 +49,7 @@ func newWorld(cfg model.Config, start int64) *World {
 		// rather than drop them.
 		QueueGenerations: 64,
 	})
-	w.feeder = ingest.NewFeeder(w.Model.Symbols(), w.Model.Counters(), applySink{w.Model}, traceSink{w.Traces})
+	w.feeder = ingest.NewFeeder(w.Model.Symbols(), w.Model.Counters(), applySink{w.Model}, traceSink{w.Traces, &w.finals})
 	return w
 }
 
@@ -101,10 +104,13 @@ func (w *World) applyAll(recs []Record) {
 		sink := sinkFunc(func(b *model.Batch) {
 			ch <- decoded{at, b}
 		})
-		f := ingest.NewFeeder(w.Model.Symbols(), w.Model.Counters(), sink, traceSink{w.Traces})
+		f := ingest.NewFeeder(w.Model.Symbols(), w.Model.Counters(), sink, traceSink{w.Traces, &w.finals})
 		for i := range recs {
 			at = recs[i].Time
 			_ = f.Feed(context.Background(), recs[i].Signal, recs[i].Proto)
+			if recs[i].Signal == ingest.SignalLogs {
+				w.waitTraces()
+			}
 			ch <- decoded{at: at}
 		}
 	}()
@@ -116,6 +122,26 @@ func (w *World) applyAll(recs []Record) {
 		} else {
 			w.drainRuntime()
 		}
+	}
+}
+
+// traceWait bounds how long a fast replay waits for one generation's parse.
+const traceWait = 2 * time.Second
+
+// waitTraces waits until the trace reader has parsed (or given up on)
+// every generation completed so far, so that a fast replay applies each
+// generation at its recorded time: live, the parse keeps up with the
+// clock; at full speed it would fall behind, and goroutines whose
+// generation has not arrived yet would look gone.
+func (w *World) waitTraces() {
+	want := w.finals.Load()
+	deadline := time.Now().Add(traceWait)
+	for {
+		st := w.Traces.Stats()
+		if st.Generations+st.DroppedGenerations+st.Corrupt >= want || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(200 * time.Microsecond)
 	}
 }
 
@@ -151,13 +177,21 @@ func (s applySink) Offer(_ context.Context, b *model.Batch) error {
 	return nil
 }
 
-// traceSink hands chunks to the trace reader as the live receivers do.
-type traceSink struct{ r *gotrace.Reader }
+// traceSink hands chunks to the trace reader as the live receivers do,
+// and counts the generations completed.
+type traceSink struct {
+	r      *gotrace.Reader
+	finals *atomic.Uint64
+}
 
 func (t traceSink) Offer(chunks []model.TraceChunk) (rejected int, msg string, err error) {
 	for i := range chunks {
+		final := chunks[i].Final
 		switch e := t.r.Offer(&chunks[i]); {
 		case e == nil:
+			if final {
+				t.finals.Add(1)
+			}
 		case errors.Is(e, gotrace.ErrCorrupt):
 			if rejected == 0 {
 				msg = e.Error()
