@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -227,16 +228,27 @@ func TestSnapshotFor(t *testing.T) {
 	var out, errs string
 	go func() {
 		defer close(done)
-		code, out, errs = runMain(t, "snapshot", "--for", "3s", "--grpc", addr, "--http", "", "--record", rec)
+		code, out, errs = runMain(t, "snapshot", "--for", "5s", "--grpc", addr, "--http", "", "--record", rec)
 	}()
-	time.Sleep(500 * time.Millisecond)
+	// Wait for it to listen (a loaded machine may take a while).
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			_ = c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("snapshot --for never listened on %s: %v", addr, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	cmd := exec.Command(app)
 	cmd.Env = append(childEnv(os.Environ(), addr, ""), "OTELAPP_REQUESTS=5")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("otelapp: %v\n%s", err, b)
 	}
 	<-done
-	if code != 0 || !strings.Contains(out, "spans 10") || !strings.Contains(out, "listened 3s") {
+	if code != 0 || !strings.Contains(out, "spans 10") || !strings.Contains(out, "listened 5s") {
 		t.Errorf("status %d stderr %q output:\n%s", code, errs, out)
 	}
 	// --record works here too: the file replays to the same figures.
