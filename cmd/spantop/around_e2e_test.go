@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"net"
@@ -295,3 +296,42 @@ func golden(t *testing.T, name, got string) {
 }
 
 var update = flag.Bool("update", false, "rewrite the golden files")
+
+// A recording of `spantop demo` (an agentlib app: in-flight snapshots,
+// execution-trace chunks, runtime metrics) replays with its goroutines and
+// resources.
+func TestRecordedDemoReplaysGoroutines(t *testing.T) {
+	rec := filepath.Join(t.TempDir(), "demo.jsonl")
+	m := testMain(t)
+	m.Config.Command = "demo"
+	m.Config.Around.Record = rec
+	var live model.Header
+	m.UI = func(ctx context.Context, src ui.Source, opts ui.Options) error {
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			live = src.Header()
+			if live.Goroutines > 0 && live.Resources > 0 && live.TraceGenerations >= 3 {
+				return nil
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		return fmt.Errorf("no goroutines from the demo: %+v", live)
+	}
+	if err := m.Open(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runMain(t, "snapshot", "--from", rec, "--format", "json")
+	if code != 0 {
+		t.Fatalf("status %d: %s", code, errs)
+	}
+	var r Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Summary.Goroutines == 0 || r.Summary.Resources == 0 || len(r.Goroutines) == 0 || len(r.Resources) == 0 {
+		t.Errorf("replayed: %+v, %d goroutine rows, %d resource rows (live: %+v)", r.Summary, len(r.Goroutines), len(r.Resources), live)
+	}
+}
