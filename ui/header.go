@@ -17,9 +17,12 @@ func (a *App) prepareChrome() {
 	var b strings.Builder
 	b.WriteString(st.title.r(st.bold.r("spantop")))
 	b.WriteString(sep)
-	if a.paused {
+	switch {
+	case a.paused:
 		b.WriteString(st.paused.r(st.bold.r("PAUSED")))
-	} else {
+	case a.opts.Replay != nil:
+		b.WriteString(st.live.r(st.bold.r("REPLAY")))
+	default:
 		b.WriteString(st.live.r(st.bold.r("LIVE")))
 	}
 	b.WriteString(sep)

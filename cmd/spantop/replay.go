@@ -24,7 +24,7 @@ func runReplay(ctx context.Context, cfg Config, stderr io.Writer) int {
 	ectx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); e.Run(ectx) }()
-	note := fmt.Sprintf("replay %s (%d requests, %d spans)", strings.Join(cfg.Around.Files, " "), len(rec.Records), rec.Spans)
+	note := fmt.Sprintf("%s (%d requests, %d spans)", strings.Join(cfg.Around.Files, " "), len(rec.Records), rec.Spans)
 	if rec.Skipped > 0 {
 		note += fmt.Sprintf(", %d lines skipped", rec.Skipped)
 	}
@@ -33,7 +33,8 @@ func runReplay(ctx context.Context, cfg Config, stderr io.Writer) int {
 		run = replayUI
 	}
 	err = run(ctx, replaySource{engine: e}, ui.Options{
-		Listen: note, ASCII: cfg.ASCII, NoColor: cfg.NoColor,
+		ASCII: cfg.ASCII, NoColor: cfg.NoColor,
+		Status: func() string { return note },
 		Replay: replayControl{e},
 	})
 	stop()
