@@ -142,6 +142,7 @@ func (s *Server) exportLogs(ctx context.Context, body []byte, json bool) (reject
 	if rejected > 0 {
 		msg = fmt.Sprintf("%d log record(s) rejected; first: %s", rejected, msg)
 	}
+	s.tap(SignalLogs, body, json)
 	return rejected, msg, nil
 }
 

@@ -98,6 +98,7 @@ func (s *Server) exportMetrics(ctx context.Context, body []byte, json bool) (rej
 			return 0, "", err
 		}
 	}
+	s.tap(SignalMetrics, body, json)
 	return rejected, msg, nil
 }
 

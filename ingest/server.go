@@ -65,8 +65,9 @@ type Server struct {
 	cfg      Config
 	syms     *model.Symbols
 	counters *model.Counters
-	queue    *Queue
+	queue    BatchSink
 	traces   TraceSink
+	tapTo    Tap // the recorder and forwarders (tap.go); nil: none
 	decoders sync.Pool
 	inflight inflight
 

@@ -48,11 +48,11 @@ func (s *Server) exportTraces(ctx context.Context, body []byte, json bool) (reje
 	if rejected > 0 {
 		s.counters.Rejected.Add(int64(rejected))
 	}
-	if len(b.Spans) == 0 {
-		return rejected, msg, nil
+	if len(b.Spans) > 0 {
+		if err := s.queue.Offer(ctx, b); err != nil {
+			return 0, "", err
+		}
 	}
-	if err := s.queue.Offer(ctx, b); err != nil {
-		return 0, "", err
-	}
+	s.tap(SignalTraces, body, json)
 	return rejected, msg, nil
 }

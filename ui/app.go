@@ -48,6 +48,11 @@ type Options struct {
 	NoColor bool
 	// Tick is the refresh interval; 0 means 100ms.
 	Tick time.Duration
+	// Status, if set, returns a short note for the header about what runs
+	// around the model (REC <file> <size>, forwarding, a child process).
+	Status func() string
+	// Replay, if set, is the replay this UI shows (ui/replay.go).
+	Replay Replay
 }
 
 // Screen layout: four header lines (the last one the warnings), the title line, the column header,
@@ -261,6 +266,9 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 			return tea.Quit
 		}
 		a.help = false
+		return nil
+	}
+	if a.replayKey(k) {
 		return nil
 	}
 	return a.do(lookup(a.keys(), k))

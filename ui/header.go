@@ -17,14 +17,25 @@ func (a *App) prepareChrome() {
 	var b strings.Builder
 	b.WriteString(st.title.r(st.bold.r("spantop")))
 	b.WriteString(sep)
-	if a.paused {
+	switch {
+	case a.paused:
 		b.WriteString(st.paused.r(st.bold.r("PAUSED")))
-	} else {
+	case a.opts.Replay != nil:
+		b.WriteString(st.live.r(st.bold.r("REPLAY")))
+	default:
 		b.WriteString(st.live.r(st.bold.r("LIVE")))
 	}
 	b.WriteString(sep)
 	b.WriteString(st.bold.r(fmtRate(h.SpansPerSec)))
 	b.WriteString(st.muted.r(" spans/s"))
+	// The note (REC, forwarding, a child) comes first: it changes, the
+	// addresses do not.
+	if a.opts.Status != nil {
+		if s := a.opts.Status(); s != "" {
+			b.WriteString(sep)
+			b.WriteString(st.warn.r(sanitize(s)))
+		}
+	}
 	if a.opts.Listen != "" {
 		b.WriteString(sep)
 		if w >= 100 {
@@ -101,6 +112,7 @@ func (a *App) prepareChrome() {
 
 	a.prepareTitle()
 	a.prepareStatus()
+	a.prepareReplay()
 	if k := (footerKey{a.top.keys(), w}); k != a.footerFor {
 		a.footer, a.footerFor = footerLine(st, a.keys(), w), k
 	}

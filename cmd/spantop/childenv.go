@@ -1,30 +1,51 @@
 package main
 
-import "os"
+import (
+	"os"
+	"slices"
+	"strings"
+)
 
-// childOTLPEnv is the environment that points a child process's OTel SDK
-// and agentlib at this spantop: the standard OTLP variables (gRPC when
-// spantop listens for it, else OTLP/HTTP) and SPANTOP_ENDPOINT for
-// agentlib. `spantop run`, `spantop test` and `spantop snapshot -- CMD`
-// give it to their child, after the inherited environment so it wins.
-func childOTLPEnv(grpcAddr, httpAddr string) []string {
-	var env []string
+// childEnv is the environment of a command spantop starts (run, test,
+// snapshot -- CMD):
+// the parent's, with the OTLP exporter pointed at spantop's receivers.
+// grpcAddr and httpAddr are the bound addresses ("" when disabled); gRPC is
+// preferred when both listen, as agentlib speaks it.
+func childEnv(parent []string, grpcAddr, httpAddr string) []string {
+	set := map[string]string{}
 	switch {
 	case grpcAddr != "":
-		env = append(env,
-			"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+grpcAddr,
-			"OTEL_EXPORTER_OTLP_PROTOCOL=grpc",
-			"SPANTOP_ENDPOINT="+grpcAddr)
+		set["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://" + grpcAddr
+		set["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc"
+		set["SPANTOP_ENDPOINT"] = grpcAddr
 	case httpAddr != "":
-		env = append(env,
-			"OTEL_EXPORTER_OTLP_ENDPOINT=http://"+httpAddr,
-			"OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf")
+		set["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://" + httpAddr
+		set["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf"
+		set["SPANTOP_ENDPOINT"] = httpAddr
 	}
-	return env
+	// Signal-specific settings in the parent would win over ours.
+	drop := []string{
+		"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+		"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",
+	}
+	out := make([]string, 0, len(parent)+len(set))
+	for _, kv := range parent {
+		k, _, _ := strings.Cut(kv, "=")
+		if _, ours := set[k]; ours {
+			continue
+		}
+		if slices.Contains(drop, k) {
+			continue
+		}
+		out = append(out, kv)
+	}
+	for _, k := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL", "SPANTOP_ENDPOINT"} {
+		if v, ok := set[k]; ok {
+			out = append(out, k+"="+v)
+		}
+	}
+	return out
 }
 
-// childEnv is the process's environment with extra appended: for
-// os/exec, a later entry of the same name wins.
-func childEnv(extra ...string) []string {
-	return append(os.Environ(), extra...)
-}
+// environ is os.Environ, a variable for tests.
+var environ = os.Environ

@@ -40,6 +40,8 @@ type Config struct {
 	NoColor bool
 	// Warn holds the warnings' thresholds (--warn-*).
 	Warn model.Thresholds
+	// Around holds recording, forwarding, replay, snapshot and run (around.go).
+	Around Around
 }
 
 // DefaultConfig returns the configuration of a bare `spantop`.
@@ -71,11 +73,11 @@ func ParseArgs(args []string, env func(string) string) (Config, error) {
 	cfg := DefaultConfig()
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		switch args[0] {
-		case "demo", "test", "help", "version":
+		case "demo", "test", "help", "version", "replay", "snapshot", "run":
 			cfg.Command = args[0]
 			args = args[1:]
 		default:
-			return cfg, usageError{fmt.Sprintf("unknown command %q (commands: demo, test, help, version)", args[0])}
+			return cfg, usageError{fmt.Sprintf("unknown command %q (commands: demo, run, test, replay, snapshot, help, version)", args[0])}
 		}
 	}
 	if cfg.Command == "help" {
@@ -89,8 +91,11 @@ func ParseArgs(args []string, env func(string) string) (Config, error) {
 		// The flag package spells flags with one dash; we document two.
 		return cfg, usageError{strings.Replace(err.Error(), " -", " --", 1)}
 	}
-	if fs.NArg() > 0 {
-		return cfg, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	if err := parseAroundOperands(&cfg, fs, args); err != nil {
+		return cfg, err
+	}
+	if err := checkAround(&cfg); err != nil {
+		return cfg, err
 	}
 	if err := checkListenAddr("grpc", cfg.GRPCAddr); err != nil {
 		return cfg, err
@@ -152,6 +157,7 @@ func newFlagSet(cfg *Config) *flag.FlagSet {
 	fs.Var(durationFlag{&cfg.Warn.LongRun}, "warn-run", "warn of a goroutine that ran longer than `duration` without yielding")
 	fs.Var(positiveIntFlag{&cfg.Warn.Growth}, "warn-growth", "warn when a service's goroutine count, or the number parked at one chan/select, keeps rising: its mean over the last `n` samples (seconds) above its highest over the n before")
 	fs.Var(positiveFloatFlag{&cfg.Warn.ErrorSpike}, "warn-error-spike", "warn when an operation's error rate over 10s is `factor` times that of the minute before")
+	addAroundFlags(fs, cfg)
 	fs.BoolVar(&cfg.ASCII, "ascii", false, "draw with ASCII only")
 	fs.BoolVar(&cfg.NoColor, "no-color", false, "draw without colour (also when NO_COLOR is set)")
 	fs.BoolFunc("version", "print the version and exit", func(string) error {
@@ -173,6 +179,10 @@ Usage:
                          span, the tests' own spans under theirs (TRACEPARENT); spantop's
                          flags (two dashes) come first, or end them with --; spantop
                          stays open after the run and exits with go test's status
+  spantop run [flags] -- CMD ARGS…      the same, with CMD as a child sending to it
+  spantop replay [flags] FILE…          play a recording (or Collector file-exporter file)
+  spantop snapshot [flags] (--from FILE | --for DURATION | -- CMD ARGS…)
+                         print the tables as text, JSON or markdown, without a terminal
   spantop help           this help
   spantop version        print the version
 
@@ -194,7 +204,8 @@ Flags:
 		switch f.Name {
 		case "max-message", "max-memory", "max-string":
 			// DefValue is already formatted by sizeFlag.String.
-		case "version", "ascii", "no-color", "log", "token", "insecure-listen", "tls-cert", "tls-key", "cors":
+		case "version", "ascii", "no-color", "log", "token", "insecure-listen", "tls-cert", "tls-key", "cors",
+			"record", "record-max", "record-keep", "forward-all", "paused", "child-output", "for", "speed":
 			def = ""
 		}
 		if def != "" {

@@ -23,6 +23,8 @@ import (
 
 	"github.com/spantop/spantop/gotrace"
 	"github.com/spantop/spantop/ingest"
+	"github.com/spantop/spantop/ingest/forward"
+	"github.com/spantop/spantop/ingest/record"
 	"github.com/spantop/spantop/model"
 	"github.com/spantop/spantop/ui"
 )
@@ -61,6 +63,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	limitHeap(cfg, os.Getenv)
 	ctx, sigs := watchSignals(context.Background(), stderr)
 	defer sigs.stop()
+	if code, ok := runAround(ctx, cfg, stdout, stderr); ok {
+		return code
+	}
 	m := NewMain()
 	m.Config = cfg
 	m.TestArgs = testArgs
@@ -116,6 +121,13 @@ type Main struct {
 	// runtimeDropped counts trace generations the queue refused.
 	runtimeDropped atomic.Int64
 
+	// Around the core (record.go, run.go): the recording, the forwarding
+	// targets, the child process, and what went wrong with them.
+	recorder   *record.Recorder
+	forwards   []*forward.Target
+	child      *child
+	aroundErrs []string
+
 	// Log receives diagnostics: the --log file, or nothing.
 	Log     *log.Logger
 	logFile *os.File
@@ -162,7 +174,13 @@ func (m *Main) Open() error {
 	m.Traces = gotrace.New(gotrace.Options{Output: m.applyRuntime})
 	m.Model.SetExecTraces(execTraces{r: m.Traces, queueDrops: &m.runtimeDropped})
 	m.Server.ReadTraces(traceSink{m.Traces})
-	if err := m.Server.Start(); err != nil {
+	err := m.openAround()
+	if err == nil {
+		if err = m.Server.Start(); err != nil {
+			m.closeAround(context.Background())
+		}
+	}
+	if err != nil {
 		_ = m.Traces.Close()
 		m.Queue.Close()
 		m.closeLog()
@@ -236,10 +254,17 @@ func (m *Main) Run(ctx context.Context) error {
 		go func() { demoDone <- run(dctx) }()
 	}
 
+	if len(m.Config.Around.Child) > 0 {
+		if err := m.startChild(); err != nil {
+			m.Log.Printf("%v", err)
+			m.aroundErrs = append(m.aroundErrs, err.Error())
+		}
+	}
 	uiErr := m.UI(ctx, source{Model: m.Model, traces: m.Traces}, ui.Options{
 		Listen:  m.listening(),
 		ASCII:   m.Config.ASCII,
 		NoColor: m.Config.NoColor,
+		Status:  m.aroundStatus,
 	})
 	if uiErr != nil {
 		m.Log.Printf("ui: %v", uiErr)
@@ -258,6 +283,7 @@ func (m *Main) Close() error {
 		err = m.Server.Shutdown(ctx)
 		cancel()
 	}
+	m.closeAround(context.Background())
 	if m.Traces != nil {
 		_ = m.Traces.Close()
 	}

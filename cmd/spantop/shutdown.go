@@ -74,6 +74,9 @@ func (m *Main) atStop(name string, wait time.Duration, stop func(ctx context.Con
 func (m *Main) shutdown(stopDemo context.CancelFunc, demoDone <-chan error, stopWriter context.CancelFunc, writerDone <-chan struct{}) {
 	p := shutdownPlan{budget: shutdownBudget, log: m.Log}
 	p.add("workload", demoStopWait, func(ctx context.Context) error {
+		if m.child != nil {
+			m.child.stop(ctx)
+		}
 		stopDemo()
 		if demoDone == nil {
 			return nil
@@ -86,6 +89,10 @@ func (m *Main) shutdown(stopDemo context.CancelFunc, demoDone <-chan error, stop
 		}
 	})
 	p.add("receivers", serverStopWait, m.Server.Shutdown)
+	p.add("recording and forwarding", serverStopWait, func(ctx context.Context) error {
+		m.closeAround(ctx)
+		return nil
+	})
 	p.steps = append(p.steps, m.flushes...)
 	p.add("trace reader", 0, func(context.Context) error { return m.Traces.Close() })
 	p.add("queue", 0, func(context.Context) error { m.Queue.Close(); return nil })

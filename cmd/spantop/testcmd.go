@@ -413,8 +413,8 @@ func (m *Main) runTests(ctx context.Context) error {
 	r.module = mainModule()
 	args := append([]string{"test", "-json"}, m.TestArgs...)
 	cmd := exec.Command("go", args...)
-	cmd.Env = childEnv(append(childOTLPEnv(endpoint, m.Server.HTTPAddr()),
-		"TRACEPARENT="+r.traceparent(), testtrace.RunEnv+"="+r.run.String())...)
+	cmd.Env = append(childEnv(environ(), endpoint, m.Server.HTTPAddr()),
+		"TRACEPARENT="+r.traceparent(), testtrace.RunEnv+"="+r.run.String())
 	cmd.Stderr = stderrLines{r: r, log: m.Log.Writer()}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	stdout, err := cmd.StdoutPipe()
@@ -444,7 +444,7 @@ func (m *Main) runTests(ctx context.Context) error {
 	close(stopped)
 	stopSnapshots()
 	r.finish(waitErr)
-	m.testExit.Store(int32(exitCode(waitErr)))
+	m.testExit.Store(int32(exitCode(cmd, waitErr)))
 	m.Log.Printf("test: go test ended (%v) after %d events", waitErr, events)
 	if ctx.Err() != nil {
 		return nil
@@ -476,13 +476,3 @@ func feedEvents(out io.Reader, r *testRun, m *Main) int {
 	return n
 }
 
-func exitCode(err error) int {
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &ee) && ee.ExitCode() > 0:
-		return ee.ExitCode()
-	}
-	return 1
-}

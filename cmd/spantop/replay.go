@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spantop/spantop/ingest/replay"
+	"github.com/spantop/spantop/model"
+	"github.com/spantop/spantop/ui"
+)
+
+// runReplay plays recordings in the TUI with the replay line and keys.
+func runReplay(ctx context.Context, cfg Config, stderr io.Writer) int {
+	rec, err := replay.Load(cfg.Around.Files...)
+	if err != nil {
+		fmt.Fprintf(stderr, "spantop: %v\n", err)
+		return 1
+	}
+	e := replay.New(rec, replay.Options{Speed: cfg.Around.replaySpeed(), Model: modelConfig(cfg), Paused: cfg.Around.Paused})
+	ectx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); e.Run(ectx) }()
+	note := fmt.Sprintf("%s (%d requests, %d spans)", strings.Join(cfg.Around.Files, " "), len(rec.Records), rec.Spans)
+	if rec.Skipped > 0 {
+		note += fmt.Sprintf(", %d lines skipped", rec.Skipped)
+	}
+	run := ui.Run
+	if replayUI != nil {
+		run = replayUI
+	}
+	err = run(ctx, replaySource{engine: e}, ui.Options{
+		ASCII: cfg.ASCII, NoColor: cfg.NoColor,
+		Status: func() string { return note },
+		Replay: replayControl{e},
+	})
+	stop()
+	<-done
+	if err != nil {
+		fmt.Fprintf(stderr, "spantop: %v\n", err)
+		return 1
+	}
+	if rec.Skipped > 0 {
+		fmt.Fprintf(stderr, "spantop: %d line(s) skipped; first: %s\n", rec.Skipped, rec.FirstError)
+	}
+	return 0
+}
+
+// replayUI replaces ui.Run in tests.
+var replayUI func(ctx context.Context, src ui.Source, opts ui.Options) error
+
+// replaySource is the UI's source during a replay: the engine's current
+// world, which a seek back replaces.
+type replaySource struct{ engine *replay.Engine }
+
+var _ ui.Source = replaySource{}
+
+func (s replaySource) m() *model.Model { return s.engine.World().Model }
+
+func (s replaySource) Header() model.Header {
+	w := s.engine.World()
+	h := w.Model.Header()
+	st := w.Traces.Stats()
+	h.TraceGenerations, h.TraceGaps, h.TraceCorrupt = st.Generations, st.Gaps, st.Corrupt
+	h.TraceDropped = st.DroppedChunks + st.DroppedGenerations + st.SenderDropped + uint64(w.RuntimeDropped())
+	return h
+}
+func (s replaySource) Warnings() []model.Warning { return s.m().Warnings() }
+func (s replaySource) Tasks(q model.Query) model.Page[model.TaskRow] {
+	return s.m().Tasks(q)
+}
+func (s replaySource) Operations(q model.Query) model.Page[model.OpRow] {
+	return s.m().Operations(q)
+}
+func (s replaySource) Span(id uint64) (model.SpanDetail, bool) { return s.m().Span(id) }
+func (s replaySource) Resources(q model.Query) model.Page[model.ResourceRow] {
+	return s.m().Resources(q)
+}
+func (s replaySource) Goroutine(id uint64) (model.GoroutineDetail, bool) {
+	return s.m().Goroutine(id)
+}
+func (s replaySource) Resource(id uint64) (model.ResourceDetail, bool) {
+	return s.m().Resource(id)
+}
+func (s replaySource) SaveTrace(uint64) (string, error) {
+	return "", errors.New("saving an execution trace is not available in a replay")
+}
+func (s replaySource) Trace(q model.TraceQuery) model.TraceView { return s.m().Trace(q) }
+func (s replaySource) Operation(id uint64, buckets int) (model.OpDetail, bool) {
+	return s.m().Operation(id, buckets)
+}
+
+// replayControl adapts the engine to the UI's replay keys.
+type replayControl struct{ e *replay.Engine }
+
+func (c replayControl) ReplayState() ui.ReplayState {
+	st := c.e.State()
+	return ui.ReplayState{
+		Now: time.Unix(0, st.Now), Start: time.Unix(0, st.Start), End: time.Unix(0, st.End),
+		Pos: st.Pos, Len: st.Len, Paused: st.Paused, Seeking: st.Seeking, Speed: st.Speed,
+	}
+}
+func (c replayControl) TogglePause()           { c.e.TogglePause() }
+func (c replayControl) Step()                  { c.e.Step() }
+func (c replayControl) SeekBy(d time.Duration) { c.e.SeekBy(d) }
+func (c replayControl) ToStart()               { c.e.ToStart() }
+func (c replayControl) ToEnd()                 { c.e.ToEnd() }

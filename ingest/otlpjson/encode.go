@@ -1,0 +1,509 @@
+// Package otlpjson converts OTLP export requests between the protobuf wire
+// format and OTLP/JSON as the OpenTelemetry Collector's file exporter
+// writes it (pdata's JSON marshaler): protobuf's JSON mapping with
+// lowerCamelCase names, enums as numbers, 64-bit integers as strings,
+// bytes as base64 except trace and span IDs, which are lower-case hex, and
+// fields at their default value left out.
+//
+// Encoding is on the recorder's path, so it walks the wire bytes with a
+// table built once from the generated descriptors, without unmarshalling
+// into structs. Decoding is for replay and goes through protojson.
+package otlpjson
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"unicode/utf8"
+
+	collogs "go.opentelemetry.io/proto/otlp/collector/logs/v1"
+	colmetrics "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
+	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// Signal selects the request type: 0 traces, 1 logs, 2 metrics (the
+// values of ingest.Signal).
+type Signal uint8
+
+// The request types.
+const (
+	Traces Signal = iota
+	Logs
+	Metrics
+)
+
+// String returns the signal's name as OTLP/HTTP spells its path.
+func (s Signal) String() string {
+	switch s {
+	case Traces:
+		return "traces"
+	case Logs:
+		return "logs"
+	case Metrics:
+		return "metrics"
+	}
+	return "unknown"
+}
+
+// msgTable describes one message type for the transcoder.
+type msgTable struct {
+	fields []*fieldTable // by field number; OTLP's numbers are small
+	// fast names the messages written by hand-made code: attributes are
+	// most of a request's bytes.
+	fast fastKind
+}
+
+type fastKind uint8
+
+const (
+	fastNone fastKind = iota
+	fastKeyValue
+	fastAnyValue
+)
+
+func (t *msgTable) field(n protowire.Number) *fieldTable {
+	if n >= 0 && int(n) < len(t.fields) {
+		return t.fields[n]
+	}
+	return nil
+}
+
+type fieldTable struct {
+	name     string // JSON name
+	kind     protoreflect.Kind
+	list     bool
+	hexBytes bool // a trace or span ID
+	msg      *msgTable
+}
+
+var tables [3]*msgTable
+
+func init() {
+	cache := map[protoreflect.FullName]*msgTable{}
+	tables[Traces] = build((&coltrace.ExportTraceServiceRequest{}).ProtoReflect().Descriptor(), cache)
+	tables[Logs] = build((&collogs.ExportLogsServiceRequest{}).ProtoReflect().Descriptor(), cache)
+	tables[Metrics] = build((&colmetrics.ExportMetricsServiceRequest{}).ProtoReflect().Descriptor(), cache)
+}
+
+// idFields are the bytes fields OTLP/JSON writes as hex.
+var idFields = map[protoreflect.Name]bool{"trace_id": true, "span_id": true, "parent_span_id": true}
+
+func build(md protoreflect.MessageDescriptor, cache map[protoreflect.FullName]*msgTable) *msgTable {
+	if t, ok := cache[md.FullName()]; ok {
+		return t
+	}
+	t := &msgTable{}
+	switch md.FullName() {
+	case "opentelemetry.proto.common.v1.KeyValue":
+		t.fast = fastKeyValue
+	case "opentelemetry.proto.common.v1.AnyValue":
+		t.fast = fastAnyValue
+	}
+	cache[md.FullName()] = t
+	fs := md.Fields()
+	for i := 0; i < fs.Len(); i++ {
+		if n := int(fs.Get(i).Number()); n >= len(t.fields) {
+			t.fields = append(t.fields, make([]*fieldTable, n+1-len(t.fields))...)
+		}
+	}
+	for i := 0; i < fs.Len(); i++ {
+		fd := fs.Get(i)
+		ft := &fieldTable{
+			name: fd.JSONName(), kind: fd.Kind(), list: fd.IsList(),
+			hexBytes: fd.Kind() == protoreflect.BytesKind && idFields[fd.Name()],
+		}
+		if fd.Kind() == protoreflect.MessageKind {
+			ft.msg = build(fd.Message(), cache)
+		}
+		t.fields[fd.Number()] = ft
+	}
+	return t
+}
+
+// ErrMalformed wraps every error about the protobuf input.
+var ErrMalformed = errors.New("malformed protobuf")
+
+// fieldVal is one occurrence of a field in the wire bytes. It holds no
+// pointers (bytes are offsets into the message), so the scratch stack
+// costs no write barriers.
+type fieldVal struct {
+	num      protowire.Number
+	typ      protowire.Type
+	pack     bool   // the bytes hold a packed run of scalars
+	u        uint64 // varint, fixed32, fixed64
+	off, end int    // bytes: msg[off:end]
+}
+
+// Encoder converts requests to OTLP/JSON. It keeps its scratch space
+// between calls; one goroutine uses it at a time.
+type Encoder struct {
+	stack []fieldVal // the fields of the messages being written, outermost first
+}
+
+// Append appends the OTLP/JSON form of the protobuf request pb of signal
+// sig to dst, without a newline.
+func Append(dst []byte, sig Signal, pb []byte) ([]byte, error) {
+	var e Encoder
+	return e.Append(dst, sig, pb)
+}
+
+// Append is the package's Append with e's scratch space.
+func (e *Encoder) Append(dst []byte, sig Signal, pb []byte) ([]byte, error) {
+	if int(sig) >= len(tables) {
+		return dst, fmt.Errorf("otlpjson: unknown signal %d", sig)
+	}
+	e.stack = e.stack[:0]
+	return e.appendMsg(dst, tables[sig], pb, 0)
+}
+
+const maxDepth = 64
+
+func (e *Encoder) appendMsg(dst []byte, t *msgTable, b []byte, depth int) ([]byte, error) {
+	if depth > maxDepth {
+		return dst, fmt.Errorf("%w: nested too deeply", ErrMalformed)
+	}
+	switch t.fast {
+	case fastKeyValue:
+		if out, ok := e.appendKeyValue(dst, t, b, depth); ok {
+			return out, nil
+		}
+	case fastAnyValue:
+		if out, ok := e.appendAnyValue(dst, t, b, depth); ok {
+			return out, nil
+		}
+	}
+	base := len(e.stack)
+	msg := b
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return dst, fmt.Errorf("%w: %v", ErrMalformed, protowire.ParseError(n))
+		}
+		b = b[n:]
+		ft := t.field(num)
+		v := fieldVal{num: num, typ: typ}
+		switch typ {
+		case protowire.VarintType:
+			v.u, n = protowire.ConsumeVarint(b)
+		case protowire.Fixed32Type:
+			var u uint32
+			u, n = protowire.ConsumeFixed32(b)
+			v.u = uint64(u)
+		case protowire.Fixed64Type:
+			v.u, n = protowire.ConsumeFixed64(b)
+		case protowire.BytesType:
+			var vb []byte
+			vb, n = protowire.ConsumeBytes(b)
+			if n >= 0 {
+				v.end = len(msg) - len(b) + n
+				v.off = v.end - len(vb)
+			}
+			v.pack = ft != nil && ft.kind != protoreflect.MessageKind && ft.kind != protoreflect.StringKind && ft.kind != protoreflect.BytesKind
+		default:
+			n = protowire.ConsumeFieldValue(num, typ, b)
+		}
+		if n < 0 {
+			return dst, fmt.Errorf("%w: %v", ErrMalformed, protowire.ParseError(n))
+		}
+		b = b[n:]
+		if ft != nil && typ != protowire.StartGroupType {
+			e.stack = append(e.stack, v)
+		}
+	}
+	n := len(e.stack) - base
+	// Fields in number order, each repeated field's occurrences together
+	// (a stable insertion sort: messages have few fields).
+	vals := e.stack[base:]
+	for i := 1; i < n; i++ {
+		for j := i; j > 0 && vals[j].num < vals[j-1].num; j-- {
+			vals[j], vals[j-1] = vals[j-1], vals[j]
+		}
+	}
+	dst = append(dst, '{')
+	for i := 0; i < n; {
+		// e.stack may move as nested messages push onto it.
+		num := e.stack[base+i].num
+		ft := t.field(num)
+		j := i + 1
+		for j < n && e.stack[base+j].num == num {
+			j++
+		}
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, '"')
+		dst = append(dst, ft.name...)
+		dst = append(dst, '"', ':')
+		var err error
+		if ft.list {
+			dst = append(dst, '[')
+			first := true
+			for k := i; k < j; k++ {
+				v := e.stack[base+k]
+				if dst, err = e.appendValue(dst, ft, &v, msg, depth, &first); err != nil {
+					return dst, err
+				}
+			}
+			dst = append(dst, ']')
+		} else {
+			// The last occurrence wins, as in protobuf; a message merges,
+			// which OTLP encoders never rely on.
+			first := true
+			v := e.stack[base+j-1]
+			if dst, err = e.appendValue(dst, ft, &v, msg, depth, &first); err != nil {
+				return dst, err
+			}
+		}
+		i = j
+	}
+	e.stack = e.stack[:base]
+	return append(dst, '}'), nil
+}
+
+// appendValue writes one occurrence (several for a packed run), each
+// preceded by a comma unless *first.
+func (e *Encoder) appendValue(dst []byte, ft *fieldTable, v *fieldVal, msg []byte, depth int, first *bool) ([]byte, error) {
+	vb := msg[v.off:v.end]
+	sep := func() {
+		if !*first {
+			dst = append(dst, ',')
+		}
+		*first = false
+	}
+	if v.pack {
+		b := vb
+		for len(b) > 0 {
+			var u uint64
+			var n int
+			switch ft.kind {
+			case protoreflect.Fixed32Kind, protoreflect.Sfixed32Kind, protoreflect.FloatKind:
+				var x uint32
+				x, n = protowire.ConsumeFixed32(b)
+				u = uint64(x)
+			case protoreflect.Fixed64Kind, protoreflect.Sfixed64Kind, protoreflect.DoubleKind:
+				u, n = protowire.ConsumeFixed64(b)
+			default:
+				u, n = protowire.ConsumeVarint(b)
+			}
+			if n < 0 {
+				return dst, fmt.Errorf("%w: %v", ErrMalformed, protowire.ParseError(n))
+			}
+			b = b[n:]
+			sep()
+			dst = appendScalar(dst, ft.kind, u)
+		}
+		return dst, nil
+	}
+	sep()
+	switch ft.kind {
+	case protoreflect.MessageKind:
+		if v.typ != protowire.BytesType {
+			return dst, fmt.Errorf("%w: field %s is not a message", ErrMalformed, ft.name)
+		}
+		return e.appendMsg(dst, ft.msg, vb, depth+1)
+	case protoreflect.StringKind:
+		return appendString(dst, vb), nil
+	case protoreflect.BytesKind:
+		dst = append(dst, '"')
+		if ft.hexBytes {
+			dst = hex.AppendEncode(dst, vb)
+		} else {
+			dst = base64.StdEncoding.AppendEncode(dst, vb)
+		}
+		return append(dst, '"'), nil
+	}
+	return appendScalar(dst, ft.kind, v.u), nil
+}
+
+func appendScalar(dst []byte, k protoreflect.Kind, u uint64) []byte {
+	switch k {
+	case protoreflect.BoolKind:
+		return strconv.AppendBool(dst, u != 0)
+	case protoreflect.EnumKind, protoreflect.Int32Kind:
+		return strconv.AppendInt(dst, int64(int32(u)), 10)
+	case protoreflect.Sint32Kind:
+		return strconv.AppendInt(dst, int64(protowire.DecodeZigZag(u&math.MaxUint32)), 10)
+	case protoreflect.Uint32Kind, protoreflect.Fixed32Kind:
+		return strconv.AppendUint(dst, uint64(uint32(u)), 10)
+	case protoreflect.Sfixed32Kind:
+		return strconv.AppendInt(dst, int64(int32(uint32(u))), 10)
+	case protoreflect.Int64Kind, protoreflect.Sfixed64Kind:
+		dst = append(dst, '"')
+		return append(strconv.AppendInt(dst, int64(u), 10), '"')
+	case protoreflect.Sint64Kind:
+		dst = append(dst, '"')
+		return append(strconv.AppendInt(dst, protowire.DecodeZigZag(u), 10), '"')
+	case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
+		dst = append(dst, '"')
+		return append(strconv.AppendUint(dst, u, 10), '"')
+	case protoreflect.DoubleKind:
+		return appendFloat(dst, math.Float64frombits(u), 64)
+	case protoreflect.FloatKind:
+		return appendFloat(dst, float64(math.Float32frombits(uint32(u))), 32)
+	}
+	return strconv.AppendUint(dst, u, 10)
+}
+
+func appendFloat(dst []byte, f float64, bits int) []byte {
+	switch {
+	case math.IsNaN(f):
+		return append(dst, `"NaN"`...)
+	case math.IsInf(f, 1):
+		return append(dst, `"Infinity"`...)
+	case math.IsInf(f, -1):
+		return append(dst, `"-Infinity"`...)
+	}
+	return strconv.AppendFloat(dst, f, 'g', -1, bits)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// plain marks the bytes a JSON string holds as they are.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// appendString writes s as a JSON string; invalid UTF-8 becomes U+FFFD,
+// as protojson and pdata do.
+func appendString(dst []byte, s []byte) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if plain[c] {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRune(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, "\ufffd"...)
+			i++
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// appendKeyValue writes a KeyValue whose wire form is the usual one (a key,
+// then at most one value); ok is false for anything else, which the
+// generic path then writes.
+func (e *Encoder) appendKeyValue(dst []byte, t *msgTable, b []byte, depth int) ([]byte, bool) {
+	var key, val []byte
+	var haveKey, haveVal bool
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 || typ != protowire.BytesType {
+			return dst, false
+		}
+		v, m := protowire.ConsumeBytes(b[n:])
+		if m < 0 {
+			return dst, false
+		}
+		b = b[n+m:]
+		switch {
+		case num == 1 && !haveKey:
+			key, haveKey = v, true
+		case num == 2 && !haveVal:
+			val, haveVal = v, true
+		default:
+			return dst, false
+		}
+	}
+	mark := len(dst)
+	dst = append(dst, '{')
+	if haveKey && len(key) > 0 {
+		dst = append(dst, `"key":`...)
+		dst = appendString(dst, key)
+	}
+	if haveVal {
+		if haveKey && len(key) > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `"value":`...)
+		var err error
+		if dst, err = e.appendMsg(dst, t.fields[2].msg, val, depth+1); err != nil {
+			return dst[:mark], false
+		}
+	}
+	return append(dst, '}'), true
+}
+
+// appendAnyValue writes an AnyValue holding one scalar; ok is false for
+// arrays, lists and anything unusual.
+func (e *Encoder) appendAnyValue(dst []byte, t *msgTable, b []byte, depth int) ([]byte, bool) {
+	if len(b) == 0 {
+		return append(dst, '{', '}'), true
+	}
+	num, typ, n := protowire.ConsumeTag(b)
+	if n < 0 {
+		return dst, false
+	}
+	b = b[n:]
+	var u uint64
+	var v []byte
+	switch typ {
+	case protowire.VarintType:
+		u, n = protowire.ConsumeVarint(b)
+	case protowire.Fixed64Type:
+		u, n = protowire.ConsumeFixed64(b)
+	case protowire.BytesType:
+		v, n = protowire.ConsumeBytes(b)
+	default:
+		return dst, false
+	}
+	if n < 0 || n != len(b) {
+		return dst, false // malformed, or more than one field: the generic path says which
+	}
+	switch {
+	case num == 1 && typ == protowire.BytesType:
+		dst = append(dst, `{"stringValue":`...)
+		dst = appendString(dst, v)
+	case num == 2 && typ == protowire.VarintType:
+		dst = append(dst, `{"boolValue":`...)
+		dst = strconv.AppendBool(dst, u != 0)
+	case num == 3 && typ == protowire.VarintType:
+		dst = append(dst, `{"intValue":"`...)
+		dst = strconv.AppendInt(dst, int64(u), 10)
+		dst = append(dst, '"')
+	case num == 4 && typ == protowire.Fixed64Type:
+		dst = append(dst, `{"doubleValue":`...)
+		dst = appendFloat(dst, math.Float64frombits(u), 64)
+	case num == 7 && typ == protowire.BytesType:
+		dst = append(dst, `{"bytesValue":"`...)
+		dst = base64.StdEncoding.AppendEncode(dst, v)
+		dst = append(dst, '"')
+	default:
+		return dst, false
+	}
+	return append(dst, '}'), true
+}

@@ -1,0 +1,102 @@
+package otlpjson
+
+import (
+	"bytes"
+	"testing"
+
+	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+)
+
+func str(k, v string) *commonpb.KeyValue {
+	return &commonpb.KeyValue{Key: k, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: v}}}
+}
+
+func sampleTraces() *coltrace.ExportTraceServiceRequest {
+	return &coltrace.ExportTraceServiceRequest{ResourceSpans: []*tracepb.ResourceSpans{{
+		Resource: &resourcepb.Resource{Attributes: []*commonpb.KeyValue{str("service.name", "api")}},
+		ScopeSpans: []*tracepb.ScopeSpans{{
+			Scope: &commonpb.InstrumentationScope{Name: "lib", Version: "1"},
+			Spans: []*tracepb.Span{{
+				TraceId: bytes.Repeat([]byte{0xab}, 16), SpanId: []byte{1, 2, 3, 4, 5, 6, 7, 8},
+				ParentSpanId: []byte{9, 9, 9, 9, 9, 9, 9, 9},
+				Name:         "GET \"/x\"\n\x01é", Kind: tracepb.Span_SPAN_KIND_SERVER,
+				StartTimeUnixNano: 1700000000000000000, EndTimeUnixNano: 1700000000500000000,
+				Attributes: []*commonpb.KeyValue{
+					str("http.method", "GET"),
+					{Key: "n", Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_IntValue{IntValue: -42}}},
+					{Key: "f", Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_DoubleValue{DoubleValue: 1.5}}},
+					{Key: "b", Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_BoolValue{BoolValue: true}}},
+					{Key: "raw", Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_BytesValue{BytesValue: []byte{0, 255}}}},
+					{Key: "arr", Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_ArrayValue{ArrayValue: &commonpb.ArrayValue{Values: []*commonpb.AnyValue{{Value: &commonpb.AnyValue_StringValue{StringValue: "a"}}}}}}},
+				},
+				Events: []*tracepb.Span_Event{{TimeUnixNano: 1700000000100000000, Name: "ev", Attributes: []*commonpb.KeyValue{str("k", "v")}}},
+				Links:  []*tracepb.Span_Link{{TraceId: bytes.Repeat([]byte{0xcd}, 16), SpanId: bytes.Repeat([]byte{0xef}, 8), Flags: 0x301}},
+				Status: &tracepb.Status{Code: tracepb.Status_STATUS_CODE_ERROR, Message: "boom"},
+				Flags:  0x301,
+			}},
+		}},
+	}}}
+}
+
+// The fast encoder writes what protojson writes (bar the ID encoding),
+// and Decode reads it back to the same message.
+func TestAppendRoundTrip(t *testing.T) {
+	req := sampleTraces()
+	pb, err := proto.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := Append(nil, Traces, pb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"traceId":"abababababababababababababababab"`, `"spanId":"0102030405060708"`, `"kind":2`, `"startTimeUnixNano":"1700000000000000000"`, `"intValue":"-42"`, `"bytesValue":"AP8="`, `"flags":769`, `"code":2`} {
+		if !bytes.Contains(js, []byte(want)) {
+			t.Errorf("missing %s in %s", want, js)
+		}
+	}
+	js = AppendArrival(js, 1234)
+	r, err := Decode(js)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, js)
+	}
+	if r.Signal != Traces || r.Arrived != 1234 || r.Spans != 1 || r.Latest != 1700000000500000000 {
+		t.Errorf("got %+v", r)
+	}
+	var back coltrace.ExportTraceServiceRequest
+	if err := proto.Unmarshal(r.Proto, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !proto.Equal(&back, req) {
+		t.Errorf("round trip differs:\n got %v\nwant %v", protojson.Format(&back), protojson.Format(req))
+	}
+}
+
+func TestDecodeRejects(t *testing.T) {
+	for _, in := range []string{`{}`, `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"zz"}]}]}]}`, `{"resourceSpans":`} {
+		if _, err := Decode([]byte(in)); err == nil {
+			t.Errorf("Decode(%s) = nil error", in)
+		}
+	}
+}
+
+func BenchmarkAppendTraces(b *testing.B) {
+	req := sampleTraces()
+	sp := req.ResourceSpans[0].ScopeSpans[0].Spans[0]
+	for range 99 {
+		req.ResourceSpans[0].ScopeSpans[0].Spans = append(req.ResourceSpans[0].ScopeSpans[0].Spans, sp)
+	}
+	pb, _ := proto.Marshal(req)
+	var buf []byte
+	var e Encoder
+	b.SetBytes(int64(len(pb)))
+	for b.Loop() {
+		buf, _ = e.Append(buf[:0], Traces, pb)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*100), "ns/span")
+}

@@ -1,0 +1,142 @@
+package ingest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/spantop/spantop/ingest/record"
+	"github.com/spantop/spantop/model"
+)
+
+// switchTap passes requests to a tap only while on, so that one run can
+// measure ingest with and without it on the same server and connection.
+type switchTap struct {
+	on atomic.Bool
+	t  Tap
+}
+
+func (s *switchTap) Received(sig Signal, body []byte, json bool, at time.Time) {
+	if s.on.Load() {
+		s.t.Received(sig, body, json, at)
+	}
+}
+
+// BenchmarkIngestGRPCRecording is BenchmarkIngestGRPC with --record: the
+// same server runs rounds without and with the recorder, alternately, and
+// the recorder's writer is waited for before each round's CPU is read, so
+// its cost falls on the recording rounds. It reports the spantop CPU per
+// span of each and their ratio (issue 10: at most 1.25).
+func BenchmarkIngestGRPCRecording(b *testing.B) {
+	m := model.New(model.Config{MaxMemory: 128 << 20})
+	q := NewQueue(0, m.Counters())
+	defer q.Close()
+	var applied progress
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		t := time.NewTicker(model.SweepEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case batch, ok := <-q.C():
+				if !ok {
+					return
+				}
+				m.Apply(batch)
+				applied.add(len(batch.Spans))
+			case <-t.C:
+				m.Sweep()
+			}
+		}
+	}()
+	rec, err := record.Open(record.Options{Path: filepath.Join(b.TempDir(), "bench.jsonl")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = rec.Close() }()
+	tap := &switchTap{t: rec}
+	s := NewServer(Config{GRPCAddr: "127.0.0.1:0"}, m.Symbols(), m.Counters(), q)
+	s.SetTap(tap)
+	if err := s.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = s.Shutdown(context.Background()) }()
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchClientProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), benchEnvAddr+"="+s.GRPCAddr())
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = stdin.Close(); _ = cmd.Wait() }()
+	acks := bufio.NewScanner(stdout)
+	var sent int64
+	var written int64 // requests the recorder has written
+	round := func(recording bool) {
+		tap.on.Store(recording)
+		if _, err := fmt.Fprintf(stdin, "%d\n", benchRound); err != nil {
+			b.Fatal(err)
+		}
+		for acks.Scan() {
+			if strings.HasPrefix(acks.Text(), "ack") {
+				break
+			}
+		}
+		sent += benchRound * benchSpans
+		applied.wait(sent)
+		if recording {
+			written += benchRound
+			for rec.Stats().Requests+rec.Stats().Dropped < written {
+				time.Sleep(200 * time.Microsecond)
+			}
+		}
+	}
+	for m.Header().Evicted == 0 { // warm up to the steady state
+		round(false)
+		round(true)
+	}
+	var cpu [2]time.Duration
+	var rounds [2]int
+	i := 0
+	for b.Loop() {
+		recording := i%2 == 1
+		ru0 := rusage(b)
+		round(recording)
+		ru1 := rusage(b)
+		k := 0
+		if recording {
+			k = 1
+		}
+		cpu[k] += cpuTime(ru1) - cpuTime(ru0)
+		rounds[k]++
+		i++
+	}
+	if rounds[0] == 0 || rounds[1] == 0 {
+		b.Skip("needs at least 2 iterations (-benchtime 2x or more)")
+	}
+	per := func(k int) float64 {
+		return float64(cpu[k].Microseconds()) / float64(rounds[k]*benchRound*benchSpans)
+	}
+	b.ReportMetric(per(0), "cpu-µs/span-off")
+	b.ReportMetric(per(1), "cpu-µs/span-rec")
+	b.ReportMetric(per(1)/per(0), "rec/off")
+	b.ReportMetric(float64(rec.Stats().Dropped), "rec-dropped")
+}

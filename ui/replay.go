@@ -1,0 +1,120 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Replay is the control of a replay (spantop replay): the UI shows where
+// it is on the replay line and drives it with keys. The engine behind it
+// runs on its own goroutine; these calls only send it commands.
+type Replay interface {
+	ReplayState() ReplayState
+	TogglePause()
+	Step()
+	SeekBy(d time.Duration)
+	ToStart()
+	ToEnd()
+}
+
+// ReplayState is where a replay stands.
+type ReplayState struct {
+	// Now is the replay clock (a recorded time); Start and End bound the
+	// recording.
+	Now, Start, End time.Time
+	// Pos of Len recorded requests are applied.
+	Pos, Len int
+	Paused   bool
+	// Seeking is set while the model is rebuilt for a jump back.
+	Seeking bool
+	// Speed is the playback speed; 0 is as fast as possible.
+	Speed float64
+}
+
+// replayKeys are the replay's keys; in a replay they come before the
+// views' (space pauses the replay, not just the screen).
+var replayKeys = []struct{ key, help string }{
+	{"space", "pause/play"},
+	{".", "step"},
+	{"[ ]", "∓10s"},
+	{"{ }", "∓1m"},
+	{"< >", "start/end"},
+}
+
+// replayKey handles a replay key; it reports false for any other key.
+func (a *App) replayKey(k string) bool {
+	r := a.opts.Replay
+	if r == nil {
+		return false
+	}
+	switch k {
+	case "space":
+		r.TogglePause()
+	case ".":
+		r.Step()
+	case "[":
+		r.SeekBy(-10 * time.Second)
+	case "]":
+		r.SeekBy(10 * time.Second)
+	case "{":
+		r.SeekBy(-time.Minute)
+	case "}":
+		r.SeekBy(time.Minute)
+	case "<":
+		r.ToStart()
+	case ">":
+		r.ToEnd()
+	default:
+		return false
+	}
+	return true
+}
+
+// prepareReplay puts the replay line on the status line when nothing more
+// pressing is there.
+func (a *App) prepareReplay() {
+	if a.opts.Replay == nil || a.editing || a.status != "" {
+		return
+	}
+	a.statusLn = a.st.padLine(a.replayLine(a.opts.Replay.ReplayState()), a.width)
+}
+
+// replayLine: REPLAY ▶ 12:03:04.120  +1m02s/5m00s  ━━━━────  812/5000  4×  keys.
+func (a *App) replayLine(s ReplayState) string {
+	st := a.st
+	var b strings.Builder
+	switch {
+	case s.Seeking:
+		b.WriteString(st.warn.r(st.bold.r("SEEKING")))
+	case s.Pos >= s.Len:
+		b.WriteString(st.muted.r(st.bold.r("REPLAY END")))
+	case s.Paused:
+		b.WriteString(st.paused.r(st.bold.r("REPLAY ⏸")))
+	default:
+		b.WriteString(st.live.r(st.bold.r("REPLAY ▶")))
+	}
+	b.WriteByte(' ')
+	b.WriteString(s.Now.Local().Format("15:04:05.000"))
+	total := s.End.Sub(s.Start)
+	b.WriteString(st.muted.r("  +" + fmtSpan(s.Now.Sub(s.Start)) + "/" + fmtSpan(total)))
+	if a.width >= 100 {
+		const barWidth = 20
+		fill := 0
+		if total > 0 {
+			fill = int(int64(barWidth) * int64(s.Now.Sub(s.Start)) / int64(total))
+		}
+		fill = max(0, min(fill, barWidth))
+		b.WriteString("  " + strings.Repeat("━", fill) + st.muted.r(strings.Repeat("─", barWidth-fill)))
+	}
+	b.WriteString("  " + strconv.Itoa(s.Pos) + "/" + strconv.Itoa(s.Len))
+	if s.Speed == 0 {
+		b.WriteString(st.muted.r("  max"))
+	} else {
+		b.WriteString(st.muted.r("  " + strconv.FormatFloat(s.Speed, 'g', 3, 64) + "×"))
+	}
+	for _, k := range replayKeys {
+		b.WriteString("  " + st.key.r(k.key) + " " + st.muted.r(k.help))
+	}
+	return b.String()
+}
