@@ -475,4 +475,3 @@ func feedEvents(out io.Reader, r *testRun, m *Main) int {
 	}
 	return n
 }
-
