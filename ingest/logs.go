@@ -74,8 +74,12 @@ func (s *Server) decodeLogs(body []byte, json bool) (*collogs.ExportLogsServiceR
 // rejected with the first reason.
 func (s *Server) exportLogs(ctx context.Context, body []byte, json bool) (rejected int, msg string, err error) {
 	kept, err := s.storeLogs(ctx, body, json)
-	if err != nil || !kept.agent {
+	if err != nil {
 		return kept.rejected, rejectedMsg(kept.rejected, kept.first), err
+	}
+	if !kept.agent {
+		s.tap(SignalLogs, body, json)
+		return kept.rejected, rejectedMsg(kept.rejected, kept.first), nil
 	}
 	req, err := s.decodeLogs(body, json)
 	if err != nil {

@@ -45,8 +45,12 @@ func (s *Server) metricsSignal() signal {
 // number is rejected and reported.
 func (s *Server) exportMetrics(ctx context.Context, body []byte, json bool) (rejected int, msg string, err error) {
 	kept, err := s.storeMetrics(ctx, body, json)
-	if err != nil || !kept.agent {
+	if err != nil {
 		return kept.rejected, pointsRejectedMsg(kept.rejected, kept.first), err
+	}
+	if !kept.agent {
+		s.tap(SignalMetrics, body, json)
+		return kept.rejected, pointsRejectedMsg(kept.rejected, kept.first), nil
 	}
 	req := &colmetrics.ExportMetricsServiceRequest{}
 	if json {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	oteltrace "go.opentelemetry.io/otel/trace"
 	"io"
 	"net"
 	"strings"
@@ -117,6 +118,9 @@ func TestShutdownClientsGetUnavailable(t *testing.T) {
 	stubs := make(tracetest.SpanStubs, 200)
 	for i := range stubs {
 		stubs[i].Name = "shutdown-client"
+		// Valid IDs: an all-zero trace or span ID is rejected (OTLP).
+		stubs[i].SpanContext = oteltrace.NewSpanContext(oteltrace.SpanContextConfig{
+			TraceID: oteltrace.TraceID{1, byte(i)}, SpanID: oteltrace.SpanID{1, byte(i)}})
 		stubs[i].Attributes = []attribute.KeyValue{attribute.Int("i", i)}
 	}
 	spans := stubs.Snapshots()
