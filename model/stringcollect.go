@@ -18,8 +18,9 @@ import (
 //
 // A mark walks every stored span's attribute blobs, so it runs only when
 // the strings exceed a sixteenth of the budget and have doubled since the
-// last collection, or while the budget is short (not yet measured with a
-// million spans stored: at most once a second, under the write lock).
+// last collection, or while the budget is short; at most once a second.
+// Measured (BenchmarkCollectStrings1M): 33 ms under the write lock with a
+// million spans stored and 197k strings.
 type stringCollector struct {
 	phase     uint8 // 0 idle, 1 opened
 	openedAt  int64 // local Unix ns
