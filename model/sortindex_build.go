@@ -19,12 +19,14 @@ import (
 //
 // Every change of a slot already collected is recorded (its item before the
 // first change) in dirty; replaying removes that item and inserts the
-// slot's current one. Once replaying has begun, changes to slots not dirty
-// go to the new tree directly.
+// slot's current one. Chunks added while the items were sorted (new spans)
+// are inserted by replaying too, a few at a time. Once replaying has
+// begun, changes to slots collected and not dirty go to the new tree
+// directly.
 type indexBuild struct {
 	phase buildPhase
 	next  *taskIndex
-	p     int // chunks collected
+	p     int // chunks collected (while replaying: inserted into the new tree)
 	items []item
 	dirty map[uint32]dirtyItem
 	done  chan ostree // the sorting goroutine's tree
@@ -68,7 +70,7 @@ func (b *indexBuild) collected(slot uint32) bool {
 	case buildCollecting, buildSorting:
 		return int(slot>>chunkBits) < b.p
 	case buildReplaying:
-		return true
+		return int(slot>>chunkBits) < b.p
 	}
 	return false
 }
@@ -176,6 +178,18 @@ func (m *Model) buildStep() {
 			b.items = nil
 		}
 	case buildReplaying:
+		if b.p < len(m.store.chunks) {
+			// Chunks added since the items were collected: their spans
+			// go in as they are now (none of them can be dirty).
+			end := min(b.p+max(buildReplayPerStep/chunkSize, 1), len(m.store.chunks))
+			for ci := b.p; ci < end; ci++ {
+				for _, it := range m.appendChunkItems(nil, b.next, ci) {
+					b.next.tree.insert(it)
+				}
+			}
+			b.p = end
+			return
+		}
 		n := min(buildReplayPerStep, len(b.queue))
 		for _, slot := range b.queue[:n] {
 			d := b.dirty[slot]
@@ -220,14 +234,6 @@ func (m *Model) sorted(t ostree) {
 	}
 	b.next.tree = t
 	b.next.strs = m.syms.snapshot()
-	// Chunks added since the items were collected hold only new spans.
-	for ci := b.p; ci < len(m.store.chunks); ci++ {
-		for _, it := range m.appendChunkItems(nil, b.next, ci) {
-			if _, dirty := b.dirty[it.slot]; !dirty {
-				b.next.tree.insert(it)
-			}
-		}
-	}
 	b.phase = buildReplaying
 	b.queue = make([]uint32, 0, len(b.dirty))
 	for slot := range b.dirty {

@@ -16,9 +16,11 @@ import (
 //     mark every handle the store refers to and free the rest that were not
 //     looked up since the open.
 //
-// Measured (BenchmarkCollectStrings1M): a mark over a million stored spans
-// costs the writer about as long as one batch, and it runs only when the
-// strings have doubled since the last collection or the budget is short.
+// A mark walks every stored span's attribute blobs, so it runs only when
+// the strings exceed a sixteenth of the budget and have doubled since the
+// last collection, or while the budget is short; at most once a second.
+// Measured (BenchmarkCollectStrings1M): 33 ms under the write lock with a
+// million spans stored and 197k strings.
 type stringCollector struct {
 	phase     uint8 // 0 idle, 1 opened
 	openedAt  int64 // local Unix ns
