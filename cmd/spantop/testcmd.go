@@ -224,7 +224,8 @@ func (r *testRun) start(k testKey, at time.Time) *testSpan {
 	name := k.test
 	var attrs []attribute.KeyValue
 	if k.test == "" {
-		name, attrs = k.pkg, []attribute.KeyValue{attribute.String("test.suite.name", k.pkg)}
+		// A package is named as its service, by its path in the module.
+		name, attrs = r.service(k.pkg), []attribute.KeyValue{attribute.String("test.suite.name", k.pkg)}
 	}
 	_, sp := tp.Tracer("spantop test").Start(ctx, name, trace.WithTimestamp(at), trace.WithAttributes(attrs...))
 	s := &testSpan{span: sp, start: at}
@@ -337,7 +338,7 @@ func failureMessage(out []testEvent, k testKey) string {
 
 func sanitizeLine(s string) string {
 	if len(s) > testOutputLine {
-		s = s[:testOutputLine] + "…"
+		s = strings.ToValidUTF8(s[:testOutputLine], "") + "…" // the cut may split a rune
 	}
 	return s
 }

@@ -34,7 +34,9 @@ func TestSplitTestArgs(t *testing.T) {
 	}
 }
 
-const fixturePkg = "github.com/spantop/spantop/cmd/spantop/testdata/gotestfixture"
+// fixturePkg is the fixture's path in the module: its span's name and
+// its service.
+const fixturePkg = "cmd/spantop/testdata/gotestfixture"
 
 // TestSpantopTestShowsTheRun runs `spantop test` (headless: a stand-in
 // for the UI reads what the TUI would) on the fixture package: the run,
@@ -105,7 +107,7 @@ func TestSpantopTestShowsTheRun(t *testing.T) {
 	if pkg.Parent != root.SpanID || root.Status != model.StatusError {
 		t.Errorf("package span's parent %v, want the run %v (status %v, want error)", pkg.Parent, root.SpanID, root.Status)
 	}
-	if pkg.Status != model.StatusError || pkg.Service != "cmd/spantop/testdata/gotestfixture" {
+	if pkg.Status != model.StatusError || pkg.Service != fixturePkg || attr(pkg, "test.suite.name") != "github.com/spantop/spantop/"+fixturePkg {
 		t.Errorf("package span: status %v, service %q; want error, the package", pkg.Status, pkg.Service)
 	}
 	for _, n := range []string{"TestPasses", "TestFails", "TestSkipped", "TestTable", "TestSlow"} {
