@@ -35,7 +35,6 @@ type pace struct {
 	lastData    time.Time // the last query of the rows
 	lastFigures time.Time // the last redraw of the header's figures
 	lastChange  time.Time // the last tick that saw a change
-	shown       model.Header
 	// acted is set by a key or a click: the next tick refreshes at once.
 	acted bool
 }

@@ -42,8 +42,6 @@ type page struct {
 // cutValue is a value a page shows only the start of.
 type cutValue struct{ label, value string }
 
-func (p *page) content() ([]string, int) { return p.lines, p.scroll }
-
 // scrollBy moves the view by n lines within [0, len-height].
 func (p *page) scrollBy(n, height int) {
 	p.scroll = min(max(p.scroll+n, 0), max(len(p.lines)-height, 0))

@@ -46,9 +46,6 @@ type Around struct {
 	explicitAddr bool
 }
 
-// aroundCommands are the commands around.go parses operands for.
-var aroundCommands = []string{"replay", "snapshot", "run"}
-
 // addAroundFlags registers the flags of recording, forwarding and the
 // commands around the core.
 func addAroundFlags(fs *flag.FlagSet, cfg *Config) {
