@@ -107,7 +107,7 @@ func TestDemoProducesALinkedMultiServiceWorkload(t *testing.T) {
 	cfg.slowEvery = 1
 	cfg.jobEvery = 200 * time.Millisecond
 
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	start := time.Now()
 	if err := run(ctx, Options{Endpoint: addr}, cfg); err != nil {

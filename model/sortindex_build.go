@@ -60,8 +60,14 @@ func (b *indexBuild) busy() bool { return b.phase == buildCollecting || b.phase 
 // on says a build for col is under way.
 func (b *indexBuild) on(col Column) bool { return b.phase != buildIdle && b.next.col == col }
 
+// abandon drops a build under way. A query that rebuilds the index itself
+// calls it, which happens only while no writer runs, or before Run has
+// said it does; the build is then idle, and is left untouched so that a
+// writer just starting reads it without a race.
 func (b *indexBuild) abandon() {
-	*b = indexBuild{} // a sorting goroutine sends to its own buffered channel
+	if b.phase != buildIdle {
+		*b = indexBuild{} // a sorting goroutine sends to its own buffered channel
+	}
 }
 
 // collected says slot's item is already in the build's items or tree.
