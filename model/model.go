@@ -29,6 +29,8 @@ type Model struct {
 	strs  stringCollector
 
 	nextID uint64
+	// sweepDue is when the next sweep has work (nextSweep); writer only.
+	sweepDue int64
 
 	idx    taskIndex
 	recent slotCache
@@ -171,15 +173,26 @@ func (m *Model) Symbols() *Symbols { return m.syms }
 // Counters returns the totals ingest adds to.
 func (m *Model) Counters() *Counters { return &m.counters }
 
-// SweepEvery is how often Run expires retained spans and marks lost ones.
-const SweepEvery = 100 * time.Millisecond
+// SweepEvery was how often Run swept; Run now sweeps when something is
+// due (see nextSweep) and at most this long after a batch.
+const SweepEvery = sweepAfterBatch
 
 // Run is the writer loop: it applies batches from in, sweeps retention and
-// lost spans every SweepEvery, and builds a sort index a query asked for
-// in steps between batches, until ctx ends or in is closed.
+// lost spans when they come due (and soon after a batch), and builds a
+// sort index a query asked for in steps between batches, until ctx ends or
+// in is closed. With nothing due and nothing arriving it sleeps.
 func (m *Model) Run(ctx context.Context, in <-chan *Batch) {
-	t := time.NewTicker(SweepEvery)
+	t := time.NewTimer(sweepAfterBatch)
 	defer t.Stop()
+	armed := time.Now().Add(sweepAfterBatch) // when t fires; zero when stopped
+	arm := func(d time.Duration) {
+		when := time.Now().Add(d)
+		if !armed.IsZero() && !armed.After(when) {
+			return // already due sooner
+		}
+		t.Reset(d)
+		armed = when
+	}
 	m.writing.Store(true)
 	defer m.writing.Store(false)
 	for {
@@ -198,8 +211,13 @@ func (m *Model) Run(ctx context.Context, in <-chan *Batch) {
 				return
 			}
 			m.Apply(b)
+			arm(sweepAfterBatch)
 		case <-t.C:
+			armed = time.Time{}
 			m.Sweep()
+			if d := m.sweepDue - m.now().UnixNano(); m.sweepDue != never {
+				arm(max(time.Duration(d), sweepAfterBatch))
+			}
 		case tree := <-m.build.done:
 			m.sorted(tree)
 		case <-m.indexReq.wake:
@@ -605,6 +623,7 @@ func (m *Model) Sweep() {
 		m.popFIFO()
 	}
 	m.sweepSignals(now)
+	m.sweepDue = m.nextSweep(now)
 }
 
 // popFIFO removes the span at the front of the retention queue, if it is
