@@ -58,12 +58,11 @@ type Model struct {
 // front is the next to go, by retention or by the memory budget) and the
 // slots of the spans in flight.
 type retention struct {
-	fifo     []fifoEntry
-	fifoHead int
-	running  []uint32
+	fifo    fifoQueue
+	running []uint32
 }
 
-func (r *retention) bytes() int64 { return int64(cap(r.fifo))*fifoBytes + int64(cap(r.running))*4 }
+func (r *retention) bytes() int64 { return r.fifo.bytes() + int64(cap(r.running))*4 }
 
 // traceStore links the stored spans of each trace. Spans of one trace
 // tend to arrive (and leave) together, so the last few traces are
@@ -309,7 +308,7 @@ func (m *Model) judgeBudget() {
 		}
 		return
 	}
-	if strs > budget/2 || (m.ret.fifoHead >= len(m.ret.fifo) && used > budget-budget/16) {
+	if strs > budget/2 || (m.ret.fifo.len() == 0 && used > budget-budget/16) {
 		over.Store(true)
 		m.syms.setFull(true)
 	}
@@ -494,12 +493,8 @@ func (m *Model) finish(slot uint32, now int64) {
 }
 
 func (m *Model) pushFIFO(slot uint32, now int64) {
-	if m.ret.fifoHead > 0 && m.ret.fifoHead >= len(m.ret.fifo)/2 && len(m.ret.fifo) == cap(m.ret.fifo) {
-		n := copy(m.ret.fifo, m.ret.fifo[m.ret.fifoHead:])
-		m.ret.fifo, m.ret.fifoHead = m.ret.fifo[:n], 0
-	}
 	c, i := m.store.at(slot)
-	m.ret.fifo = append(m.ret.fifo, fifoEntry{slot: slot, gen: c.cold[i].gen, at: now})
+	m.ret.fifo.push(fifoEntry{slot: slot, gen: c.cold[i].gen, at: now})
 }
 
 // trace returns the record of a trace. Spans of one trace tend to arrive
@@ -619,7 +614,7 @@ func (m *Model) Sweep() {
 	m.runTraceChecks(now, traceChecksPerSweep)
 	m.checkGoroutines(now)
 	cutoff := now - int64(m.cfg.Retain)
-	for m.ret.fifoHead < len(m.ret.fifo) && m.ret.fifo[m.ret.fifoHead].at <= cutoff {
+	for e, ok := m.ret.fifo.front(); ok && e.at <= cutoff; e, ok = m.ret.fifo.front() {
 		m.popFIFO()
 	}
 	m.sweepSignals(now)
@@ -629,11 +624,7 @@ func (m *Model) Sweep() {
 // popFIFO removes the span at the front of the retention queue, if it is
 // still the span that was queued; it reports whether a span was removed.
 func (m *Model) popFIFO() bool {
-	e := m.ret.fifo[m.ret.fifoHead]
-	m.ret.fifoHead++
-	if m.ret.fifoHead == len(m.ret.fifo) {
-		m.ret.fifo, m.ret.fifoHead = m.ret.fifo[:0], 0
-	}
+	e := m.ret.fifo.pop()
 	c, i := m.store.at(e.slot)
 	if c.cold[i].gen != e.gen || c.id[i] == 0 {
 		return false
@@ -677,7 +668,7 @@ func (m *Model) evictOldest() bool {
 	if m.evictOldLog(false) {
 		return true
 	}
-	for m.ret.fifoHead < len(m.ret.fifo) {
+	for m.ret.fifo.len() > 0 {
 		if m.popFIFO() {
 			m.evicted++
 			return true

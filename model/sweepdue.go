@@ -29,8 +29,8 @@ func (m *Model) nextSweep(now int64) int64 {
 	due := never
 	at := func(t int64) { due = min(due, t) }
 
-	if m.ret.fifoHead < len(m.ret.fifo) {
-		at(m.ret.fifo[m.ret.fifoHead].at + int64(m.cfg.Retain))
+	if e, ok := m.ret.fifo.front(); ok {
+		at(e.at + int64(m.cfg.Retain))
 	}
 	lostAfter := int64(LostAfterHeartbeats) * int64(m.cfg.Heartbeat)
 	inFlight := int64(m.cfg.Warn.InFlight)
