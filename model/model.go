@@ -29,6 +29,8 @@ type Model struct {
 	strs  stringCollector
 
 	nextID uint64
+	// sweepDue is when the next sweep has work (nextSweep); writer only.
+	sweepDue int64
 
 	idx    taskIndex
 	recent slotCache
@@ -56,12 +58,11 @@ type Model struct {
 // front is the next to go, by retention or by the memory budget) and the
 // slots of the spans in flight.
 type retention struct {
-	fifo     []fifoEntry
-	fifoHead int
-	running  []uint32
+	fifo    fifoQueue
+	running []uint32
 }
 
-func (r *retention) bytes() int64 { return int64(cap(r.fifo))*fifoBytes + int64(cap(r.running))*4 }
+func (r *retention) bytes() int64 { return r.fifo.bytes() + int64(cap(r.running))*4 }
 
 // traceStore links the stored spans of each trace. Spans of one trace
 // tend to arrive (and leave) together, so the last few traces are
@@ -171,15 +172,26 @@ func (m *Model) Symbols() *Symbols { return m.syms }
 // Counters returns the totals ingest adds to.
 func (m *Model) Counters() *Counters { return &m.counters }
 
-// SweepEvery is how often Run expires retained spans and marks lost ones.
-const SweepEvery = 100 * time.Millisecond
+// SweepEvery was how often Run swept; Run now sweeps when something is
+// due (see nextSweep) and at most this long after a batch.
+const SweepEvery = sweepAfterBatch
 
 // Run is the writer loop: it applies batches from in, sweeps retention and
-// lost spans every SweepEvery, and builds a sort index a query asked for
-// in steps between batches, until ctx ends or in is closed.
+// lost spans when they come due (and soon after a batch), and builds a
+// sort index a query asked for in steps between batches, until ctx ends or
+// in is closed. With nothing due and nothing arriving it sleeps.
 func (m *Model) Run(ctx context.Context, in <-chan *Batch) {
-	t := time.NewTicker(SweepEvery)
+	t := time.NewTimer(sweepAfterBatch)
 	defer t.Stop()
+	armed := time.Now().Add(sweepAfterBatch) // when t fires; zero when stopped
+	arm := func(d time.Duration) {
+		when := time.Now().Add(d)
+		if !armed.IsZero() && !armed.After(when) {
+			return // already due sooner
+		}
+		t.Reset(d)
+		armed = when
+	}
 	m.writing.Store(true)
 	defer m.writing.Store(false)
 	for {
@@ -198,8 +210,13 @@ func (m *Model) Run(ctx context.Context, in <-chan *Batch) {
 				return
 			}
 			m.Apply(b)
+			arm(sweepAfterBatch)
 		case <-t.C:
+			armed = time.Time{}
 			m.Sweep()
+			if d := m.sweepDue - m.now().UnixNano(); m.sweepDue != never {
+				arm(max(time.Duration(d), sweepAfterBatch))
+			}
 		case tree := <-m.build.done:
 			m.sorted(tree)
 		case <-m.indexReq.wake:
@@ -291,7 +308,7 @@ func (m *Model) judgeBudget() {
 		}
 		return
 	}
-	if strs > budget/2 || (m.ret.fifoHead >= len(m.ret.fifo) && used > budget-budget/16) {
+	if strs > budget/2 || (m.ret.fifo.len() == 0 && used > budget-budget/16) {
 		over.Store(true)
 		m.syms.setFull(true)
 	}
@@ -476,12 +493,8 @@ func (m *Model) finish(slot uint32, now int64) {
 }
 
 func (m *Model) pushFIFO(slot uint32, now int64) {
-	if m.ret.fifoHead > 0 && m.ret.fifoHead >= len(m.ret.fifo)/2 && len(m.ret.fifo) == cap(m.ret.fifo) {
-		n := copy(m.ret.fifo, m.ret.fifo[m.ret.fifoHead:])
-		m.ret.fifo, m.ret.fifoHead = m.ret.fifo[:n], 0
-	}
 	c, i := m.store.at(slot)
-	m.ret.fifo = append(m.ret.fifo, fifoEntry{slot: slot, gen: c.cold[i].gen, at: now})
+	m.ret.fifo.push(fifoEntry{slot: slot, gen: c.cold[i].gen, at: now})
 }
 
 // trace returns the record of a trace. Spans of one trace tend to arrive
@@ -601,20 +614,17 @@ func (m *Model) Sweep() {
 	m.runTraceChecks(now, traceChecksPerSweep)
 	m.checkGoroutines(now)
 	cutoff := now - int64(m.cfg.Retain)
-	for m.ret.fifoHead < len(m.ret.fifo) && m.ret.fifo[m.ret.fifoHead].at <= cutoff {
+	for e, ok := m.ret.fifo.front(); ok && e.at <= cutoff; e, ok = m.ret.fifo.front() {
 		m.popFIFO()
 	}
 	m.sweepSignals(now)
+	m.sweepDue = m.nextSweep(now)
 }
 
 // popFIFO removes the span at the front of the retention queue, if it is
 // still the span that was queued; it reports whether a span was removed.
 func (m *Model) popFIFO() bool {
-	e := m.ret.fifo[m.ret.fifoHead]
-	m.ret.fifoHead++
-	if m.ret.fifoHead == len(m.ret.fifo) {
-		m.ret.fifo, m.ret.fifoHead = m.ret.fifo[:0], 0
-	}
+	e := m.ret.fifo.pop()
 	c, i := m.store.at(e.slot)
 	if c.cold[i].gen != e.gen || c.id[i] == 0 {
 		return false
@@ -658,7 +668,7 @@ func (m *Model) evictOldest() bool {
 	if m.evictOldLog(false) {
 		return true
 	}
-	for m.ret.fifoHead < len(m.ret.fifo) {
+	for m.ret.fifo.len() > 0 {
 		if m.popFIFO() {
 			m.evicted++
 			return true

@@ -64,7 +64,7 @@ func (m *Model) evictOldLog(onlyLogs bool) bool {
 	if !ok {
 		return false
 	}
-	if !onlyLogs && m.ret.fifoHead < len(m.ret.fifo) && m.ret.fifo[m.ret.fifoHead].at < at {
+	if e, ok := m.ret.fifo.front(); !onlyLogs && ok && e.at < at {
 		return false
 	}
 	m.logs.evictFront()

@@ -29,6 +29,13 @@ const batchSpans = 512
 // startLoad stores stored spans, then starts the writer and feeds it
 // rate spans/s from a pool of fresh spans.
 func startLoad(b *testing.B, stored, rate int, d time.Duration) *loadRun {
+	return startLoadInto(b, stored, rate, d, false)
+}
+
+// startLoadInto is startLoad; with drainOnly the batches are taken and
+// dropped instead of applied, with the same spans stored: the gaps the
+// machine and the Go runtime make by themselves.
+func startLoadInto(b *testing.B, stored, rate int, d time.Duration, drainOnly bool) *loadRun {
 	m := model.New(model.Config{MaxMemory: 1 << 30, Retain: 30 * time.Minute})
 	modeltest.Fill(m, stored, time.Now().Add(-time.Minute))
 	fresh := modeltest.BatchesFrom(m.Symbols(), stored, rate*int(d/time.Second+2), time.Now())
@@ -36,7 +43,20 @@ func startLoad(b *testing.B, stored, rate int, d time.Duration) *loadRun {
 	r := &loadRun{m: m, queue: make(chan *model.Batch, 64<<10/batchSpans), stop: cancel}
 	taken := make(chan *model.Batch)
 	r.done.Add(3)
-	go func() { defer r.done.Done(); m.Run(ctx, taken) }()
+	go func() {
+		defer r.done.Done()
+		if !drainOnly {
+			m.Run(ctx, taken)
+			return
+		}
+		for {
+			select {
+			case <-taken:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 	go func() { // the queue's forwarder: note when the writer takes each batch
 		defer r.done.Done()
 		last := time.Now()
@@ -105,9 +125,24 @@ func (r *loadRun) close() { r.stop(); r.done.Wait() }
 // BenchmarkSteady100k is issue 13 §6: 100k spans/s in 512-span batches into
 // a writer holding 1M spans (--retain 30m --max-memory 1GiB). It reports the
 // longest gap between two batches the writer took and the spans refused.
+//
+// The sub-benchmark drain takes the batches without applying them, with
+// the same million spans stored: its gap is what the machine, the
+// scheduler and the garbage collector make without the writer, the
+// baseline for store's.
 func BenchmarkSteady100k(b *testing.B) {
+	for _, drain := range []bool{false, true} {
+		name := "store"
+		if drain {
+			name = "drain"
+		}
+		b.Run(name, func(b *testing.B) { benchSteady(b, drain) })
+	}
+}
+
+func benchSteady(b *testing.B, drain bool) {
 	for b.Loop() {
-		r := startLoad(b, 1_000_000, 100_000, 6*time.Second)
+		r := startLoadInto(b, 1_000_000, 100_000, 6*time.Second, drain)
 		r.window(time.Second, nil) // settle
 		gap, refused := r.window(4*time.Second, nil)
 		r.close()

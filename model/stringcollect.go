@@ -76,7 +76,7 @@ func (m *Model) maybeCollectStrings(now int64) {
 			// The strings still held are the stored spans': let the
 			// older half of them go, so that the next collection frees
 			// their strings and the model can accept spans again.
-			for n := (len(m.ret.fifo) - m.ret.fifoHead) / 2; n > 0 && m.evictOldest(); n-- {
+			for n := m.ret.fifo.len() / 2; n > 0 && m.evictOldest(); n-- {
 			}
 		}
 	}

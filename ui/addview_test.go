@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"hash/maphash"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,10 +25,10 @@ func (probeKind) columns() []column[model.OpRow] {
 			cell: func(st *styles, r *model.OpRow, _ int) (string, style) { return fmtCount(r.Count), style{} }},
 	}
 }
-func (probeKind) defaultSort() (model.Column, bool)        { return model.OpCount, true }
-func (probeKind) rowID(r *model.OpRow) uint64              { return r.ID }
-func (probeKind) cacheKey(h *maphash.Hash, r *model.OpRow) { hashOp(h, r) }
-func (probeKind) dimmed(*model.OpRow) bool                 { return false }
+func (probeKind) defaultSort() (model.Column, bool) { return model.OpCount, true }
+func (probeKind) rowID(r *model.OpRow) uint64       { return r.ID }
+func (probeKind) cacheKey(r *model.OpRow) rowKey    { return opKey(r) }
+func (probeKind) dimmed(*model.OpRow) bool          { return false }
 func (probeKind) fetch(src Source, q model.Query) model.Page[model.OpRow] {
 	return src.Operations(q)
 }

@@ -1,7 +1,7 @@
 package ui
 
 import (
-	"hash/maphash"
+	"math"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -67,13 +67,13 @@ type opsKind struct{}
 
 func newOpTable() *opTable { return newTable[model.OpRow](opsKind{}) }
 
-func (opsKind) columns() []column[model.OpRow]           { return opColumns() }
-func (opsKind) defaultSort() (model.Column, bool)        { return model.OpTotal, true }
-func (opsKind) rowID(r *model.OpRow) uint64              { return r.ID }
-func (opsKind) dimmed(*model.OpRow) bool                 { return false }
-func (opsKind) noun() string                             { return "operations" }
-func (opsKind) keys() *keySet                            { return opsKeys }
-func (opsKind) cacheKey(h *maphash.Hash, r *model.OpRow) { hashOp(h, r) }
+func (opsKind) columns() []column[model.OpRow]    { return opColumns() }
+func (opsKind) defaultSort() (model.Column, bool) { return model.OpTotal, true }
+func (opsKind) rowID(r *model.OpRow) uint64       { return r.ID }
+func (opsKind) dimmed(*model.OpRow) bool          { return false }
+func (opsKind) noun() string                      { return "operations" }
+func (opsKind) keys() *keySet                     { return opsKeys }
+func (opsKind) cacheKey(r *model.OpRow) rowKey    { return opKey(r) }
 func (opsKind) fetch(src Source, q model.Query) model.Page[model.OpRow] {
 	return src.Operations(q)
 }
@@ -114,22 +114,13 @@ func (opsKind) act(a *App, t *opTable, act action) (tea.Cmd, bool) {
 	return nil, true
 }
 
-func hashOp(h *maphash.Hash, r *model.OpRow) {
-	hashU64(h, r.ID)
-	hashStr(h, r.Service)
-	hashStr(h, r.Name)
-	hashU64(h, uint64(r.Kind))
-	hashU64(h, uint64(r.Count))
-	hashU64(h, uint64(r.Errors))
-	hashU64(h, uint64(r.InFlight))
-	hashU64(h, uint64(r.Rate*1000))
-	hashU64(h, uint64(r.P50))
-	hashU64(h, uint64(r.P95))
-	hashU64(h, uint64(r.P99))
-	hashU64(h, uint64(r.Max))
-	hashU64(h, uint64(r.Total))
-	hashU64(h, uint64(len(r.Spark)))
+// opKey is an operation row's cache key: its Version, and its rate and
+// sparkline, which move with the clock (the sparkline's counts are folded
+// into one number).
+func opKey(r *model.OpRow) rowKey {
+	var spark uint64
 	for _, v := range r.Spark {
-		hashU64(h, uint64(v))
+		spark = spark*1099511628211 + uint64(v) + 1
 	}
+	return rowKey{version: r.Version, clock: [3]uint64{math.Float64bits(r.Rate), spark}}
 }

@@ -26,7 +26,7 @@ const (
 	// quietAfter is how long nothing must change before the ticks slow to
 	// quietTick.
 	quietAfter = 2 * time.Second
-	quietTick  = 500 * time.Millisecond
+	quietTick  = time.Second
 )
 
 // pace decides, tick by tick, what the App refreshes.

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"hash/maphash"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -87,13 +86,13 @@ type resourcesKind struct{}
 
 func newResTable() *resTable { return newTable[model.ResourceRow](resourcesKind{}) }
 
-func (resourcesKind) columns() []column[model.ResourceRow]           { return resColumns() }
-func (resourcesKind) defaultSort() (model.Column, bool)              { return model.ResWaitTotal, true }
-func (resourcesKind) rowID(r *model.ResourceRow) uint64              { return r.ID }
-func (resourcesKind) dimmed(r *model.ResourceRow) bool               { return r.Finished }
-func (resourcesKind) noun() string                                   { return "resources" }
-func (resourcesKind) keys() *keySet                                  { return resourcesKeys }
-func (resourcesKind) cacheKey(h *maphash.Hash, r *model.ResourceRow) { hashRes(h, r) }
+func (resourcesKind) columns() []column[model.ResourceRow] { return resColumns() }
+func (resourcesKind) defaultSort() (model.Column, bool)    { return model.ResWaitTotal, true }
+func (resourcesKind) rowID(r *model.ResourceRow) uint64    { return r.ID }
+func (resourcesKind) dimmed(r *model.ResourceRow) bool     { return r.Finished }
+func (resourcesKind) noun() string                         { return "resources" }
+func (resourcesKind) keys() *keySet                        { return resourcesKeys }
+func (resourcesKind) cacheKey(r *model.ResourceRow) rowKey { return resKey(r) }
 func (resourcesKind) fetch(src Source, q model.Query) model.Page[model.ResourceRow] {
 	return src.Resources(q)
 }
@@ -121,20 +120,12 @@ func (resourcesKind) act(a *App, t *resTable, act action) (tea.Cmd, bool) {
 	return nil, true
 }
 
-func hashRes(h *maphash.Hash, r *model.ResourceRow) {
-	hashU64(h, r.ID)
-	hashU64(h, r.Parent)
-	hashStr(h, r.ParentName)
-	hashStr(h, r.Kind)
-	hashU64(h, uint64(r.Total))
-	hashStr(h, r.Target)
-	hashStr(h, r.Type)
-	hashStr(h, r.Location)
-	hashU64(h, uint64(r.Waiters))
-	hashU64(h, uint64(r.WaitTotal))
-	hashU64(h, uint64(r.WaitMax))
-	hashAttrs(h, r.Attrs)
+// resKey is a resource row's cache key: its Version, and its Total and
+// wait figures, which move with the clock while waits are in progress.
+func resKey(r *model.ResourceRow) rowKey {
+	k := rowKey{version: r.Version, clock: [3]uint64{uint64(r.Total), uint64(r.WaitTotal), uint64(r.WaitMax)}}
 	if r.Finished {
-		_ = h.WriteByte(1)
+		k.flags = 1
 	}
+	return k
 }

@@ -1,10 +1,7 @@
 package ui
 
 import (
-	"encoding/binary"
-
 	tea "charm.land/bubbletea/v2"
-	"hash/maphash"
 	"math"
 	"slices"
 	"strings"
@@ -45,9 +42,21 @@ const corePrio = 80
 
 // cached is one prepared row string and what it was made from.
 type cached struct {
-	hash uint64
-	gen  uint32
-	s    string
+	key rowKey
+	gen uint32 // the layout (width, columns) it was drawn for
+	s   string
+}
+
+// rowKey is what a prepared row string depends on besides its ID and the
+// layout: the row's Version, which the model bumps whenever the row shows
+// something new, and the few figures a version cannot cover because they
+// move with the clock (the Total of a live span) or depend on other rows
+// (tree lines). Each row type's model doc comment lists those figures.
+type rowKey struct {
+	version uint64
+	clock   [3]uint64
+	tree    uint64
+	flags   uint32
 }
 
 // tableKind is what makes a table view: its columns, how its rows are
@@ -59,9 +68,9 @@ type tableKind[T any] interface {
 	// defaultSort is the column sorted by at first.
 	defaultSort() (key model.Column, desc bool)
 	rowID(r *T) uint64
-	// cacheKey writes what a row's prepared string depends on besides
-	// the layout: the one hook of the row cache (see table.prepare).
-	cacheKey(h *maphash.Hash, r *T)
+	// cacheKey is what a row's prepared string depends on besides its ID
+	// and the layout: the one hook of the row cache (see table.prepare).
+	cacheKey(r *T) rowKey
 	dimmed(r *T) bool
 	fetch(src Source, q model.Query) model.Page[T]
 	keys() *keySet
@@ -95,14 +104,12 @@ type table[T any] struct {
 	xs     []int
 
 	cache, spare map[uint64]cached
-	h            maphash.Hash
 }
 
 func newTable[T any](kind tableKind[T]) *table[T] {
 	t := &table[T]{kind: kind, cols: kind.columns(), cache: map[uint64]cached{}, spare: map[uint64]cached{}}
 	t.sort, t.desc = kind.defaultSort()
 	t.follow, t.live = true, true
-	t.h.SetSeed(maphash.MakeSeed())
 	return t
 }
 
@@ -174,21 +181,18 @@ func (t *table[T]) absentCols() uint64 {
 
 // prepare renders the rows whose content or layout changed since the last
 // frame; the others reuse their cached strings. A row's cache entry is
-// keyed by its ID and checked against the kind's cacheKey and the layout
-// generation: when rows carry a version, cacheKey writes (id, version) and
-// nothing else.
+// keyed by its ID and checked against the kind's cacheKey (the row's
+// Version and what moves with the clock) and the layout generation.
 func (t *table[T]) prepare(st *styles) {
 	t.lines = t.lines[:0]
 	clear(t.spare)
 	for i := range t.rows {
 		r := &t.rows[i]
 		id := t.kind.rowID(r)
-		t.h.Reset()
-		t.kind.cacheKey(&t.h, r)
-		sum := t.h.Sum64()
+		key := t.kind.cacheKey(r)
 		c, ok := t.cache[id]
-		if !ok || c.hash != sum || c.gen != t.gen {
-			c = cached{hash: sum, gen: t.gen, s: t.render(st, r)}
+		if !ok || c.key != key || c.gen != t.gen {
+			c = cached{key: key, gen: t.gen, s: t.render(st, r)}
 		}
 		t.spare[id] = c
 		t.lines = append(t.lines, c.s)
@@ -420,30 +424,4 @@ func (t *table[T]) columnAt(x int) (model.Column, bool) {
 		}
 	}
 	return 0, false
-}
-
-func hashU64(h *maphash.Hash, v uint64) {
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], v)
-	_, _ = h.Write(b[:])
-}
-
-func hashStr(h *maphash.Hash, s string) {
-	_, _ = h.WriteString(s)
-	_ = h.WriteByte(0)
-}
-
-func hashAttrs(h *maphash.Hash, attrs []model.Attr) {
-	hashU64(h, uint64(len(attrs)))
-	for i := range attrs {
-		a := &attrs[i]
-		hashStr(h, a.Key)
-		_ = h.WriteByte(byte(a.Value.Type))
-		hashStr(h, a.Value.Str)
-		hashU64(h, uint64(a.Value.Int))
-		hashU64(h, math.Float64bits(a.Value.Float))
-		if a.Value.Bool {
-			_ = h.WriteByte(1)
-		}
-	}
 }

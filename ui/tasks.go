@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"hash/maphash"
-
 	tea "charm.land/bubbletea/v2"
 	"strconv"
 	"strings"
@@ -116,13 +114,13 @@ type tasksKind struct{}
 
 func newTaskTable() *taskTable { return newTable[model.TaskRow](tasksKind{}) }
 
-func (tasksKind) columns() []column[model.TaskRow]           { return taskColumns() }
-func (tasksKind) defaultSort() (model.Column, bool)          { return model.TaskTotal, true }
-func (tasksKind) rowID(r *model.TaskRow) uint64              { return r.ID }
-func (tasksKind) dimmed(r *model.TaskRow) bool               { return r.Finished }
-func (tasksKind) noun() string                               { return "spans" }
-func (tasksKind) keys() *keySet                              { return tasksKeys }
-func (tasksKind) cacheKey(h *maphash.Hash, r *model.TaskRow) { hashTask(h, r) }
+func (tasksKind) columns() []column[model.TaskRow]  { return taskColumns() }
+func (tasksKind) defaultSort() (model.Column, bool) { return model.TaskTotal, true }
+func (tasksKind) rowID(r *model.TaskRow) uint64     { return r.ID }
+func (tasksKind) dimmed(r *model.TaskRow) bool      { return r.Finished }
+func (tasksKind) noun() string                      { return "spans" }
+func (tasksKind) keys() *keySet                     { return tasksKeys }
+func (tasksKind) cacheKey(r *model.TaskRow) rowKey  { return taskKey(r) }
 func (tasksKind) fetch(src Source, q model.Query) model.Page[model.TaskRow] {
 	return src.Tasks(q)
 }
@@ -209,29 +207,19 @@ func treeName(st *styles, r *model.TaskRow, w int) string {
 }
 
 func durOf(ns int64) time.Duration { return time.Duration(ns) }
-func hashTask(h *maphash.Hash, r *model.TaskRow) {
-	hashU64(h, r.ID)
-	hashU64(h, uint64(r.Warnings))
-	hashU64(h, uint64(r.State)|uint64(r.Kind)<<8)
-	hashU64(h, uint64(r.Total))
-	hashU64(h, uint64(r.Busy))
-	hashU64(h, uint64(r.Sched))
-	hashU64(h, uint64(r.Idle))
-	hashU64(h, r.Polls)
-	hashStr(h, r.Name)
-	hashStr(h, r.Service)
-	hashStr(h, r.Target)
-	hashStr(h, r.Location)
-	hashAttrs(h, r.Fields)
-	if r.Finished {
-		_ = h.WriteByte(1)
-	}
-	hashU64(h, uint64(r.Depth))
-	hashU64(h, r.Guides)
+
+// taskKey is a span row's cache key: its Version, its Total (which moves
+// with the clock while it runs), its tree lines and whether it is dimmed.
+func taskKey(r *model.TaskRow) rowKey {
+	k := rowKey{version: r.Version, clock: [3]uint64{uint64(r.Total)}, tree: r.Guides, flags: uint32(r.Depth) << 3}
 	if r.Last {
-		_ = h.WriteByte(2)
+		k.flags |= 1
 	}
 	if r.Orphan {
-		_ = h.WriteByte(3)
+		k.flags |= 2
 	}
+	if r.Finished {
+		k.flags |= 4
+	}
+	return k
 }

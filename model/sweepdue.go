@@ -1,0 +1,82 @@
+package model
+
+import (
+	"math"
+	"time"
+)
+
+// The writer sweeps when something is due, not on a clock: idle with a
+// million spans stored, a sweep every 100 ms cost more than everything
+// else the process did. Sweep ends by working out when the next thing it
+// handles comes due; Run sleeps until then, or until a batch arrives
+// (after which it sweeps within sweepAfterBatch, as what a batch brings
+// may be due soon or push the budget).
+
+// sweepAfterBatch is the longest a sweep waits after a batch was applied;
+// it is also the shortest time between two sweeps.
+const sweepAfterBatch = 100 * time.Millisecond
+
+// never is the deadline of nothing due.
+const never = int64(math.MaxInt64)
+
+// nextSweep returns the local Unix ns at which the next sweep has work:
+// a finished span leaves retention, a span in flight becomes lost or too
+// long in flight, a process goes silent, a goroutine is re-judged, a
+// trace's propagation is judged, the string collector takes its next
+// step, a log record or a metric stream expires. The caller holds the
+// write lock, right after a sweep at now.
+func (m *Model) nextSweep(now int64) int64 {
+	due := never
+	at := func(t int64) { due = min(due, t) }
+
+	if e, ok := m.ret.fifo.front(); ok {
+		at(e.at + int64(m.cfg.Retain))
+	}
+	lostAfter := int64(LostAfterHeartbeats) * int64(m.cfg.Heartbeat)
+	inFlight := int64(m.cfg.Warn.InFlight)
+	for _, slot := range m.ret.running {
+		c, i := m.store.at(slot)
+		if c.kind[i] == KindGoroutine {
+			continue
+		}
+		at(c.cold[i].lastSeen + lostAfter + 1)
+		if d := c.dur[i]; d < 0 && -d+inFlight > now {
+			at(-d + inFlight) // durKey reaches the threshold
+		}
+	}
+	procAfter := int64(procLostAfter) * int64(m.cfg.Heartbeat)
+	for _, p := range m.rt.procs {
+		if !p.gone {
+			at(p.lastSeen + procAfter + 1)
+		}
+	}
+	for _, g := range m.rt.gos {
+		if g.state != GoExited && !g.proc.gone {
+			at(m.warn.lastGoCheck + int64(time.Second)) // checkGoroutines
+			break
+		}
+	}
+	if m.warn.checkHead < len(m.warn.checks) {
+		at(m.warn.checks[m.warn.checkHead].due)
+	}
+	if sc := &m.strs; sc.phase == 1 {
+		at(sc.openedAt + int64(collectEvery))
+	} else if b := m.syms.Bytes(); b >= stringShare(m.cfg.MaxMemory) && (m.counters.OverBudget.Load() || b >= 2*sc.after) {
+		at(sc.lastSweep + int64(collectEvery))
+	}
+	if m.counters.OverBudget.Load() {
+		at(now + int64(time.Second)) // refusing: look again soon whatever frees room
+	}
+	if m.logs != nil {
+		if t, ok := m.logs.frontAt(); ok {
+			at(t + int64(m.cfg.Retain) + 1)
+		}
+	}
+	if ms := m.metrics; ms != nil {
+		keep := int64(max(m.cfg.Retain, MetricHistory))
+		for _, st := range ms.streams {
+			at(st.lastSeen + keep + 1)
+		}
+	}
+	return due
+}
