@@ -22,6 +22,9 @@ import (
 
 // noteBad counts a bad request.
 func (s *Server) noteBad(client string, reason model.BadReason, detail, hint string) {
+	if a := s.HTTPAddr(); a != "" {
+		hint = strings.ReplaceAll(hint, "host:4318", a) // the address to use, not an example
+	}
 	s.counters.Bad.Add(model.BadRequest{Reason: reason, Client: client, Detail: validMessage(clipDetail(detail)), Hint: hint})
 }
 

@@ -30,7 +30,7 @@ func TestBadRequestsAreCountedWithTheirClientAndAHint(t *testing.T) {
 	}{
 		{"a base URL used as the traces URL", func(t *testing.T) {
 			post(t, base+"/", "application/x-protobuf", valid, http.StatusNotFound)
-		}, model.BadPath, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://host:4318/v1/traces"},
+		}, model.BadPath, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=" + base + "/v1/traces"},
 		{"/v1/traces added twice", func(t *testing.T) {
 			post(t, base+"/v1/traces/v1/traces", "application/x-protobuf", valid, http.StatusNotFound)
 		}, model.BadPath, "added twice"},

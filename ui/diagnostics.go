@@ -3,6 +3,8 @@ package ui
 import (
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/spantop/spantop/model"
 )
 
@@ -43,7 +45,16 @@ func (a *App) badRequestLines(indent string) []string {
 	for _, r := range recent {
 		out = append(out, indent+"  "+r.Time.Format("15:04:05")+" "+sanitize(r.Client)+"  "+r.Reason.String()+": "+sanitize(r.Detail))
 		if r.Hint != "" {
-			out = append(out, indent+"    → "+sanitize(r.Hint))
+			// The hint is what to change: whole, wrapped to the screen.
+			pad := indent + "      "
+			hint := ansi.Wordwrap(sanitize(r.Hint), max(a.width-len(pad)-4, 20), "")
+			for i, l := range strings.Split(hint, "\n") {
+				if i == 0 {
+					out = append(out, indent+"    → "+l)
+				} else {
+					out = append(out, pad+l)
+				}
+			}
 		}
 	}
 	return out
