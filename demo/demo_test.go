@@ -136,6 +136,7 @@ func TestDemoProducesALinkedMultiServiceWorkload(t *testing.T) {
 		}
 	}
 
+	var checkoutCalls int
 	var pairs, crossPairs, errorsWithException, dbSpans, slowDB, inflight, consumers, lostContext int
 	for _, g := range spans {
 		sp := g.span
@@ -155,6 +156,19 @@ func TestDemoProducesALinkedMultiServiceWorkload(t *testing.T) {
 				}
 				if parent.span.GetName() != sp.GetName() {
 					t.Errorf("client %q → server %q: names differ", parent.span.GetName(), sp.GetName())
+				}
+			}
+		}
+		if parent, ok := byID[key{hex.EncodeToString(sp.GetTraceId()), hex.EncodeToString(sp.GetParentSpanId())}]; ok {
+			// session.load ends before the checkout call starts: it is
+			// the call's sibling, never its parent (nor anyone's).
+			if parent.span.GetName() == "session.load" {
+				t.Errorf("%q (%s) is a child of session.load", sp.GetName(), g.service)
+			}
+			if g.service == "frontend" && sp.GetName() == "POST /checkout" {
+				checkoutCalls++
+				if parent.span.GetName() != "POST /api/checkout" {
+					t.Errorf("the frontend's POST /checkout has parent %q, want POST /api/checkout", parent.span.GetName())
 				}
 			}
 		}
@@ -184,6 +198,9 @@ func TestDemoProducesALinkedMultiServiceWorkload(t *testing.T) {
 	}
 	t.Logf("%d spans: %d client/server pairs, %d errors with exception, %d db (%d slow), %d in-flight snapshots, %d consumers, %d lost contexts",
 		len(spans), pairs, errorsWithException, dbSpans, slowDB, inflight, consumers, lostContext)
+	if checkoutCalls == 0 {
+		t.Error("no POST /checkout call from the frontend")
+	}
 	if crossPairs < 10 {
 		t.Errorf("%d CLIENT→SERVER pairs across services, want ≥10", crossPairs)
 	}

@@ -187,9 +187,11 @@ func (s *shop) frontendRoutes(mux *http.ServeMux) {
 	fe := s.svcs["frontend"]
 	s.handle(mux, fe, http.MethodPost, "/api/checkout", func(ctx context.Context, r *http.Request) (int, error) {
 		tracer := fe.tracer
-		ctx, span := tracer.Start(ctx, "session.load")
+		// The session is loaded before the call, not around it: its span is
+		// a sibling of the checkout call, so its context stays here.
+		sctx, span := tracer.Start(ctx, "session.load")
 		span.SetAttributes(attribute.String("enduser.pseudo.id", fmt.Sprintf("u-%04d", rand.IntN(5000))))
-		sleep(ctx, jitter(2*time.Millisecond, 3*time.Millisecond))
+		sleep(sctx, jitter(2*time.Millisecond, 3*time.Millisecond))
 		span.End()
 		code, err := s.call(ctx, fe, "checkout", http.MethodPost, "/checkout", "/checkout?"+r.URL.RawQuery)
 		if err != nil {

@@ -65,6 +65,10 @@ type builder struct {
 	spans     map[spanKey]*spanAcc
 	// tasks maps the runtime/trace tasks the SDK opened for spans to them.
 	tasks map[trace.TaskID]spanKey
+	// ended are the spans that ended lately: a goroutine started with an
+	// ended span's context (agentlib.Go after the handler returned) does
+	// not work for it, or its time would count into a span long over.
+	ended endedSpans
 
 	// The clock: mono = trace time + monoOff, wall = mono + wallOff. The
 	// accounting runs on the monotonic clock, continuous across
@@ -601,6 +605,9 @@ func (b *builder) markSpan(sp *spanAcc) {
 }
 
 func (b *builder) spanStart(g *goroutine, key spanKey) {
+	if b.ended.has(key) {
+		return
+	}
 	sp := b.spans[key]
 	if sp == nil {
 		if len(b.spans) >= b.opts.MaxSpans {
@@ -627,6 +634,7 @@ func (b *builder) spanStart(g *goroutine, key spanKey) {
 
 // spanEnd stops every goroutine working for the span, wherever it ended.
 func (b *builder) spanEnd(key spanKey, t int64) {
+	b.ended.add(key)
 	sp := b.spans[key]
 	if sp == nil {
 		return

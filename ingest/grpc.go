@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc"
 	_ "google.golang.org/grpc/encoding/gzip" // collectors and SDKs gzip by default; responses are gzipped with it
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 )
 
 // OTLP gRPC service names.
@@ -67,6 +68,11 @@ func (s *Server) grpcExport(sig signal) grpc.MethodDesc {
 			run := func(ctx context.Context, _ any) (any, error) {
 				resp, err := s.serve(ctx, &sig, raw, isGzip(raw), false, &res)
 				if err != nil {
+					if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+						s.noteFailure(p.Addr.String(), err)
+					} else {
+						s.noteFailure("", err)
+					}
 					return nil, grpcError(err)
 				}
 				return resp, nil

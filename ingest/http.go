@@ -24,6 +24,7 @@ func (s *Server) httpHandler() http.Handler {
 	for _, sig := range s.signals() {
 		mux.HandleFunc(sig.path, s.handleExport(sig))
 	}
+	mux.HandleFunc("/", s.notFound)
 	otlp := s.cors(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// gRPC over TLS h2 on the --http port (split.go).
@@ -50,15 +51,9 @@ func (e encoding) contentType() string {
 	return ctProtobuf
 }
 
-// checkRequest answers 405 or 415 itself and reports false when the request
-// is not one OTLP/HTTP allows.
-func checkRequest(w http.ResponseWriter, r *http.Request) (encoding, bool) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, fmt.Sprintf("method %s not allowed: OTLP/HTTP takes POST", r.Method), http.StatusMethodNotAllowed)
-		return 0, false
-	}
-	ct := r.Header.Get("Content-Type")
+// contentType maps a Content-Type to its encoding; false when OTLP/HTTP
+// does not allow it.
+func contentType(ct string) (encoding, bool) {
 	switch ct {
 	case ctProtobuf:
 		return encProtobuf, true
@@ -74,7 +69,6 @@ func checkRequest(w http.ResponseWriter, r *http.Request) (encoding, bool) {
 			return encJSON, true
 		}
 	}
-	http.Error(w, fmt.Sprintf("unsupported content type %q: use %s or %s", ct, ctProtobuf, ctJSON), http.StatusUnsupportedMediaType)
 	return 0, false
 }
 
@@ -82,9 +76,13 @@ func checkRequest(w http.ResponseWriter, r *http.Request) (encoding, bool) {
 // its answer (or error).
 func (s *Server) handleExport(sig signal) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		enc, ok := checkRequest(w, r)
+		enc, ok := s.checkHTTP(w, r)
 		if !ok {
 			return
+		}
+		fail := func(err error) {
+			s.noteFailure(r.RemoteAddr, err)
+			writeError(w, enc, err)
 		}
 		if !s.httpAuthorized(r) {
 			writeError(w, enc, s.refused(errUnauthenticated))
@@ -94,18 +92,18 @@ func (s *Server) handleExport(sig signal) http.HandlerFunc {
 		defer res.release()
 		gzipped, err := contentEncoding(r)
 		if err != nil {
-			writeError(w, enc, err)
+			fail(err)
 			return
 		}
 		raw, err := s.readBody(w, r, &res)
 		if err != nil {
-			writeError(w, enc, s.refused(err))
+			fail(s.refused(err))
 			return
 		}
 		defer putBuf(raw, &res)
 		resp, err := s.serve(r.Context(), &sig, raw, gzipped, enc == encJSON, &res)
 		if err != nil {
-			writeError(w, enc, err)
+			fail(err)
 			return
 		}
 		writeMessage(w, enc, http.StatusOK, resp)

@@ -141,6 +141,7 @@ func (s *Server) Start() error {
 		grpc.MaxRecvMsgSize(s.cfg.MaxMessage),
 		//lint:ignore SA1019 the only per-server decompressor; see gzipPassThrough
 		grpc.RPCDecompressor(gzipPassThrough{}),
+		grpc.UnknownServiceHandler(s.unknownGRPC),
 	)
 	s.registerGRPC(s.grpcSrv)
 	s.httpSrv = &http.Server{
@@ -157,7 +158,7 @@ func (s *Server) Start() error {
 		if l == nil {
 			continue
 		}
-		g, h := split(l, tlsCfg, i == 1)
+		g, h := split(l, tlsCfg, i == 1, s.noteConn)
 		s.wg.Go(func() { _ = s.grpcSrv.Serve(g) }) // returns when stopped
 		s.wg.Go(func() { _ = s.httpSrv.Serve(h) }) // returns ErrServerClosed on Shutdown
 	}

@@ -30,9 +30,12 @@ const sniffTimeout = 10 * time.Second
 // splitListener hands a listener's connections to two listeners by
 // protocol. Closing both closes the one underneath.
 type splitListener struct {
-	base    net.Listener
-	tls     *tls.Config
-	h2HTTP  bool // TLS h2 connections go to the HTTP server
+	base   net.Listener
+	tls    *tls.Config
+	h2HTTP bool // TLS h2 connections go to the HTTP server
+	// onBad hears of connections that are neither HTTP nor gRPC (or fail
+	// their TLS handshake): their client, first bytes and error.
+	onBad   func(client string, head []byte, err error)
 	grpc    *subListener
 	http    *subListener
 	mu      sync.Mutex
@@ -48,8 +51,8 @@ type subListener struct {
 	closed bool
 }
 
-func split(base net.Listener, tlsCfg *tls.Config, h2HTTP bool) (grpcL, httpL net.Listener) {
-	s := &splitListener{base: base, tls: tlsCfg, h2HTTP: h2HTTP}
+func split(base net.Listener, tlsCfg *tls.Config, h2HTTP bool, onBad func(client string, head []byte, err error)) (grpcL, httpL net.Listener) {
+	s := &splitListener{base: base, tls: tlsCfg, h2HTTP: h2HTTP, onBad: onBad}
 	s.grpc = &subListener{s: s, conns: make(chan net.Conn), done: make(chan struct{})}
 	s.http = &subListener{s: s, conns: make(chan net.Conn), done: make(chan struct{})}
 	go s.accept()
@@ -79,6 +82,7 @@ func (s *splitListener) route(c net.Conn) {
 	if s.tls != nil {
 		tc := tls.Server(c, s.tls)
 		if err := tc.Handshake(); err != nil {
+			s.bad(c, nil, err)
 			_ = c.Close()
 			return
 		}
@@ -100,11 +104,19 @@ func (s *splitListener) route(c net.Conn) {
 		}
 	}
 	_ = c.SetDeadline(time.Time{})
+	s.bad(c, buf[:n], nil)
 	pc := &peekedConn{Conn: c, head: buf[:n]}
 	if n == len(buf) && string(buf[:]) == http2Preface {
 		s.grpc.deliver(pc)
 	} else {
 		s.http.deliver(pc)
+	}
+}
+
+// bad tells onBad of a connection's first bytes or handshake error.
+func (s *splitListener) bad(c net.Conn, head []byte, err error) {
+	if s.onBad != nil {
+		s.onBad(c.RemoteAddr().String(), head, err)
 	}
 }
 

@@ -409,6 +409,17 @@ func (m *Model) setRuntimeCols(slot uint32, busy, sched, idle int64, polls uint6
 	c.cold[i].ver++
 }
 
+// capBusy keeps a span's Busy within its Total once the Total is known
+// (a finished span's dur; a running one's is negative).
+// Busy adds up the goroutines that worked for a span, so goroutines
+// running for it in parallel would add up past its wall time; the
+// goroutines' own rows keep each one's time.
+func capBusy(c *spanChunk, i int) {
+	if c.rt != nil && c.dur[i] >= 0 && c.rt.busy[i] > c.dur[i] {
+		c.rt.busy[i] = c.dur[i]
+	}
+}
+
 // addRunning puts a live goroutine on the list of rows whose Total grows
 // with the clock (it shares the in-flight spans' list, without their
 // operation bookkeeping).
@@ -499,6 +510,8 @@ func (m *Model) applySpanTime(p *process, st *SpanTime, now int64) {
 func (m *Model) setSpanRuntime(slot uint32, busy, sched, idle int64) {
 	m.indexRemove(slot)
 	m.setRuntimeCols(slot, busy, sched, idle, 0)
+	c, i := m.store.at(slot)
+	capBusy(c, i) // a finished span's Total is known (finish caps the others)
 	m.indexAdd(slot)
 }
 

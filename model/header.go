@@ -27,6 +27,9 @@ type Counters struct {
 	// Unauthenticated counts requests refused for a missing or wrong
 	// bearer token.
 	Unauthenticated atomic.Int64
+	// Bad counts requests refused as malformed, by reason, and keeps the
+	// last few (badrequests.go).
+	Bad BadRequests
 	// Logs* and Points* count log records and metric data points likewise.
 	LogsReceived, LogsRejected, LogsRefused       atomic.Int64
 	PointsReceived, PointsRejected, PointsRefused atomic.Int64
@@ -43,9 +46,11 @@ type Header struct {
 	// before they were read (Counters).
 	BusyRequests    int64
 	Unauthenticated int64
-	Evicted         int64
-	MemoryUsed      int64
-	MemoryBudget    int64
+	// BadRequests counts requests refused as malformed (Counters.Bad).
+	BadRequests  int64
+	Evicted      int64
+	MemoryUsed   int64
+	MemoryBudget int64
 	// Truncated counts names and values cut at ingest (--max-string).
 	Truncated int64
 	// OverBudget is set while the model refuses spans to keep its budget.
@@ -90,6 +95,7 @@ func (m *Model) Header() Header {
 		Dropped:         m.counters.Dropped.Load(),
 		BusyRequests:    m.counters.BusyRequests.Load(),
 		Unauthenticated: m.counters.Unauthenticated.Load(),
+		BadRequests:     m.counters.Bad.Total(),
 		Evicted:         m.evicted,
 		MemoryUsed:      m.memoryUsed(),
 		MemoryBudget:    m.cfg.MaxMemory,

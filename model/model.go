@@ -481,6 +481,7 @@ func (m *Model) finish(slot uint32, now int64) {
 	cold := &c.cold[i]
 	d := max(cold.end-cold.start, 0)
 	c.dur[i] = d
+	capBusy(c, i)
 	c.state[i] = StateDone
 	if cold.status == StatusError {
 		c.state[i] = StateError

@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"math/bits"
+	"strings"
 	"time"
 	"unsafe"
 )
@@ -16,7 +17,7 @@ type WarnKind uint8
 const (
 	WarnLongInFlight    WarnKind = iota // span in flight longer than Thresholds.InFlight
 	WarnLost                            // span in flight, then no longer refreshed
-	WarnNoRemoteChild                   // CLIENT span whose trace never gets a child from another service
+	WarnNoRemoteChild                   // CLIENT span that never gets a SERVER child nor a child from another service
 	WarnOrphan                          // span whose parent never arrives
 	WarnRootBurst                       // a burst of new roots inside one process while a span is live
 	WarnBlocked                         // goroutine blocked long on chan/select/sync
@@ -108,7 +109,7 @@ func (m *Model) warnText(k WarnKind) (text, flag string) {
 	case WarnLost:
 		return fmt.Sprintf("lost: in flight, then not refreshed for %d heartbeats (the process died or the span never ended)", LostAfterHeartbeats), ""
 	case WarnNoRemoteChild:
-		return fmt.Sprintf("client span without a child from another service %v after its trace went quiet (context not propagated?)", t.Propagation), "--warn-propagation"
+		return fmt.Sprintf("client span without a SERVER child nor a child from another service %v after its trace went quiet (context not propagated?)", t.Propagation), "--warn-propagation"
 	case WarnOrphan:
 		return fmt.Sprintf("its parent never arrived (%v after its trace went quiet)", t.Propagation), "--warn-propagation"
 	case WarnRootBurst:
@@ -344,8 +345,11 @@ func (m *Model) checkTrace(t *traceRec) {
 	}
 	for slot := t.head; slot != noSlot; {
 		c, i := m.store.at(slot)
+		// A SERVER child, in any service, is the far end of a propagated
+		// call: a load generator (telemetrygen) or a test traces both ends
+		// in one process. A child of any kind in another service is too.
 		if p := c.cold[i].parent; !p.IsZero() {
-			if psvc, ok := svcOf[p]; ok && psvc != c.svc[i] {
+			if psvc, ok := svcOf[p]; ok && (psvc != c.svc[i] || c.kind[i] == KindServer) {
 				remote[p] = true
 			}
 		}
@@ -362,7 +366,7 @@ func (m *Model) checkTrace(t *traceRec) {
 				m.setWarn(slot, WarnOrphan)
 			}
 		}
-		if c.kind[i] == KindClient && c.state[i] != StateRunning && m.expectsRemoteChild(cold) {
+		if c.kind[i] == KindClient && c.state[i] != StateRunning && m.expectsRemoteChild(m.syms.String(c.name[i]), cold) {
 			if remote[cold.spanID] {
 				m.clearWarn(slot, WarnNoRemoteChild)
 			} else {
@@ -377,10 +381,23 @@ func (m *Model) checkTrace(t *traceRec) {
 }
 
 // expectsRemoteChild: a client span calling a database or a broker has no
-// instrumented peer, so only the other client spans are judged.
-func (m *Model) expectsRemoteChild(cold *spanCold) bool {
+// instrumented peer, and neither has an OTLP export (the Collector's
+// exporter sending to spantop or to any backend, which do not trace what
+// they receive), so only the other client spans are judged.
+func (m *Model) expectsRemoteChild(name string, cold *spanCold) bool {
 	for _, k := range noPeerAttrs {
 		if _, ok := lookupAttr(cold.attrs, m.syms, k); ok {
+			return false
+		}
+	}
+	if strings.HasPrefix(name, otlpServicePrefix) {
+		return false
+	}
+	if v, ok := lookupAttr(cold.attrs, m.syms, "rpc.service"); ok && strings.HasPrefix(v.Str, otlpServicePrefix) {
+		return false
+	}
+	for _, k := range urlAttrs {
+		if v, ok := lookupAttr(cold.attrs, m.syms, k); ok && isOTLPPath(v.Str) {
 			return false
 		}
 	}
@@ -388,6 +405,21 @@ func (m *Model) expectsRemoteChild(cold *spanCold) bool {
 }
 
 var noPeerAttrs = []string{"db.system", "db.system.name", "messaging.system"}
+
+// otlpServicePrefix starts the gRPC service names of OTLP exports
+// (opentelemetry.proto.collector.trace.v1.TraceService/Export).
+const otlpServicePrefix = "opentelemetry.proto.collector."
+
+// urlAttrs name the URL of an HTTP client call, old and new conventions.
+var urlAttrs = []string{"url.full", "http.url", "url.path", "http.target"}
+
+// isOTLPPath reports whether a URL or path is an OTLP/HTTP export.
+func isOTLPPath(u string) bool {
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i]
+	}
+	return strings.HasSuffix(u, "/v1/traces") || strings.HasSuffix(u, "/v1/logs") || strings.HasSuffix(u, "/v1/metrics")
+}
 
 // Root bursts: a root span that is not a server or consumer span, started
 // in a process while one of that process's server or consumer spans of
@@ -427,7 +459,7 @@ func (m *Model) noteSpanForBursts(slot uint32, rec *SpanRec) {
 		e := &l.spans[l.n%liveWindow]
 		e.trace, e.parent, e.parentLocal, e.start, e.end = rec.TraceID, rec.Parent, rec.ParentLocal, rec.Start, rec.End
 		l.n++
-	case rec.Parent.IsZero() && svc.live != nil:
+	case rec.Parent.IsZero() && svc.live != nil && !linked(rec):
 		l := svc.live
 		inside := false
 		for j := range min(l.n, liveWindow) {
@@ -454,6 +486,11 @@ func (m *Model) noteSpanForBursts(slot uint32, rec *SpanRec) {
 		}
 	}
 }
+
+// linked reports whether a span has links: a root that links to the
+// spans it works for (the Collector's batch exporter, a batch consumer)
+// left their contexts on purpose.
+func linked(rec *SpanRec) bool { return rec.Ext != nil && len(rec.Ext.Links) > 0 }
 
 // entersProcess reports whether a server or consumer span of service svc
 // is a request coming into its process: a root, or the child of another

@@ -74,9 +74,14 @@ func TestWarnClientWithoutRemoteChild(t *testing.T) {
 	m, clk := newTestModel(Config{})
 	now := clk.Now()
 	m.Apply(m.batch(
-		// Trace 1: the client's child is in its own service: propagation broke.
+		// Trace 1: the client's only child is its own retry, in its own
+		// service: the far end never joined the trace.
 		spec{trace: 1, span: 1, name: "call-a", service: "web", kind: KindClient, start: now, dur: time.Millisecond},
-		spec{trace: 1, span: 2, parent: 1, name: "handle-a", service: "web", kind: KindServer, start: now, dur: time.Millisecond},
+		spec{trace: 1, span: 2, parent: 1, name: "retry-a", service: "web", kind: KindInternal, start: now, dur: time.Millisecond},
+		// Trace 4: a SERVER child in the same service is the far end of
+		// the call (a load generator or a test tracing both ends).
+		spec{trace: 4, span: 6, name: "call-c", service: "web", kind: KindClient, start: now, dur: time.Millisecond},
+		spec{trace: 4, span: 7, parent: 6, name: "handle-c", service: "web", kind: KindServer, start: now, dur: time.Millisecond},
 		// Trace 2: the child is in another service.
 		spec{trace: 2, span: 3, name: "call-b", service: "web", kind: KindClient, start: now, dur: time.Millisecond},
 		spec{trace: 2, span: 4, parent: 3, name: "handle-b", service: "api", kind: KindServer, start: now, dur: time.Millisecond},
@@ -90,7 +95,7 @@ func TestWarnClientWithoutRemoteChild(t *testing.T) {
 	}
 	clk.Advance(2 * time.Second)
 	m.Sweep()
-	if warnCount(m, WarnNoRemoteChild) != 1 || taskWarnings(t, m, "call-a") != 1 || taskWarnings(t, m, "call-b") != 0 || taskWarnings(t, m, "SELECT") != 0 {
+	if warnCount(m, WarnNoRemoteChild) != 1 || taskWarnings(t, m, "call-a") != 1 || taskWarnings(t, m, "call-b") != 0 || taskWarnings(t, m, "call-c") != 0 || taskWarnings(t, m, "SELECT") != 0 {
 		t.Fatalf("no-remote-child: %+v", m.Warnings())
 	}
 }

@@ -76,6 +76,9 @@ func (a *App) prepareChrome() {
 	if h.Unauthenticated > 0 {
 		kv(pick("unauthenticated", "unauth"), h.Unauthenticated, st.bad)
 	}
+	if h.BadRequests > 0 { // by reason in the warnings panel (W)
+		kv(pick("bad requests", "bad"), h.BadRequests, st.bad)
+	}
 	kv("evicted", h.Evicted, st.warn)
 	b.WriteString(sep)
 	b.WriteString(st.muted.r(pick("memory ", "mem ")))

@@ -94,10 +94,11 @@ func (t *table[T]) body(a *App, h int, line func(string)) {
 // one in reverse video, or what to say when there are none.
 func listBody(a *App, h int, header string, lines []string, sel int, empty string, line func(string)) {
 	line(header)
+	emptyLines := strings.Split(empty, "\n")
 	for i := range h - 1 {
 		switch {
-		case i == 0 && len(lines) == 0:
-			line(a.st.padLine(a.st.muted.r(empty), a.width))
+		case len(lines) == 0 && i < len(emptyLines):
+			line(a.st.padLine(a.st.muted.r(emptyLines[i]), a.width))
 		case i >= len(lines):
 			line("")
 		case i == sel:

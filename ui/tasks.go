@@ -156,8 +156,8 @@ func (tasksKind) empty(a *App) string {
 			why = "retention, --retain, or the memory budget, --max-memory"
 		}
 		return "no spans stored: " + plural(int(min(h.Received, 1<<31)), "span") + " arrived and expired (" + why + ")"
-	case a.opts.Listen != "":
-		return "no spans yet: point an OTLP exporter at " + sanitize(a.opts.Listen)
+	case h.Received == 0 && (a.opts.Listen != "" || h.BadRequests > 0):
+		return a.waitingText()
 	}
 	return "no spans yet"
 }

@@ -669,7 +669,7 @@ func TestEmptyTable(t *testing.T) {
 	f.tasks, f.ops = nil, nil
 	f.hdr.Received, f.hdr.Spans = 0, 0 // nothing has arrived
 	a := newApp(t, f, Options{Listen: "grpc 127.0.0.1:4317"}, 80, 24)
-	if !strings.Contains(plain(a), "no spans yet: point an OTLP exporter at grpc 127.0.0.1:4317") {
+	if !strings.Contains(plain(a), "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317") {
 		t.Error("empty tasks view does not say how to fill it")
 	}
 	press(a, "enter")

@@ -25,6 +25,9 @@ var warnLabels = [model.WarnKinds]string{
 func (a *App) warnLine() string {
 	st := a.st
 	if len(a.warns) == 0 {
+		if note := a.badNote(); note != "" {
+			return st.padLine(st.muted.r("no warnings")+note+st.muted.r("  (W: details)"), a.width)
+		}
 		return st.padLine(st.muted.r("no warnings"), a.width)
 	}
 	var b strings.Builder
@@ -35,6 +38,7 @@ func (a *App) warnLine() string {
 		b.WriteString(" ")
 		b.WriteString(warnLabels[w.Kind])
 	}
+	b.WriteString(a.badNote())
 	b.WriteString(st.muted.r("  (W: details)"))
 	return st.padLine(b.String(), a.width)
 }
@@ -59,6 +63,9 @@ func (a *App) prepareWarnings() {
 			text += " · / warn=" + w.Kind.String()
 		}
 		body = append(body, boxLine{fmtCount(w.Count) + " " + warnLabels[w.Kind], text})
+	}
+	for _, l := range a.badRequestLines("") {
+		body = append(body, boxLine{"", l})
 	}
 	body = append(body, boxLine{}, boxLine{"", "filter the tasks with warn>0 or warn=<kind>, or sort by the Warn column; thresholds are flags (spantop help)"})
 	a.warnBox = box(a.st, " warnings ", body, a.width, a.rows()+1)

@@ -169,6 +169,7 @@ func (m *Main) Open() error {
 		TLSKey:      m.Config.TLSKey,
 		CORS:        m.Config.CORS,
 	}
+	m.Model.Counters().Bad.SetLog(m.logBadRequest)
 	m.Queue = ingest.NewQueue(0, m.Model.Counters())
 	m.Server = ingest.NewServer(icfg, m.Model.Symbols(), m.Model.Counters(), m.Queue)
 	m.Traces = gotrace.New(gotrace.Options{Output: m.applyRuntime})
@@ -188,6 +189,18 @@ func (m *Main) Open() error {
 	}
 	m.Log.Printf("spantop %s listening: %s", version, m.listening())
 	return nil
+}
+
+// logBadRequest writes a refused request to --log with what to change.
+func (m *Main) logBadRequest(r model.BadRequest, skipped int64) {
+	if skipped > 0 {
+		m.Log.Printf("bad requests: %d more not logged", skipped)
+	}
+	hint := ""
+	if r.Hint != "" {
+		hint = "; " + r.Hint
+	}
+	m.Log.Printf("bad request (%s) from %s: %s%s", r.Reason, r.Client, r.Detail, hint)
 }
 
 // listening describes the bound receivers for the header.
