@@ -11,6 +11,10 @@ type operation struct {
 	errors   int64
 	inFlight int64
 	total    int64 // summed duration of finished spans, ns
+	// busy and idle sum the Busy and Idle of finished spans that had them
+	// when they ended (tracing-opentelemetry's busy_ns/idle_ns, agentlib's
+	// goroutine times), ns.
+	busy, idle int64
 	hist     Histogram
 	rate     rateRing
 	errRate  rateRing   // errors per second, for error spikes

@@ -52,12 +52,21 @@ func opColumns() []column[model.OpRow] {
 			cell: dur(func(r *model.OpRow) time.Duration { return r.P99 })},
 		{key: model.OpMax, title: "Max", min: 8, ideal: 9, prio: 65, right: true, desc: true,
 			cell: dur(func(r *model.OpRow) time.Duration { return r.Max })},
+		{key: model.OpBusy, group: 1, present: hasOpTimes, title: "Busy", min: 8, ideal: 9, prio: 35, right: true, desc: true,
+			cell: dur(func(r *model.OpRow) time.Duration { return r.Busy })},
+		{key: model.OpIdle, group: 1, present: hasOpTimes, title: "Idle", min: 8, ideal: 9, prio: 34, right: true, desc: true,
+			cell: dur(func(r *model.OpRow) time.Duration { return r.Idle })},
 		{key: model.OpTotal, title: "Time", min: 8, ideal: 9, prio: 91, right: true, desc: true,
 			cell: dur(func(r *model.OpRow) time.Duration { return r.Total })},
 		{key: noSort, title: "Rate", min: 10, ideal: 30, prio: 30, flex: 1,
 			cell: func(st *styles, r *model.OpRow, w int) (string, style) { return st.sparkline(r.Spark, w), st.accent }},
 	}
 }
+
+// hasOpTimes reports whether an operation's spans had busy and idle times
+// (tracing-opentelemetry's, agentlib's); other operations leave the Busy
+// and Idle columns out.
+func hasOpTimes(r *model.OpRow) bool { return r.Busy != 0 || r.Idle != 0 }
 
 // opTable is the operations view.
 type opTable = table[model.OpRow]
@@ -127,6 +136,8 @@ func hashOp(h *maphash.Hash, r *model.OpRow) {
 	hashU64(h, uint64(r.P95))
 	hashU64(h, uint64(r.P99))
 	hashU64(h, uint64(r.Max))
+	hashU64(h, uint64(r.Busy))
+	hashU64(h, uint64(r.Idle))
 	hashU64(h, uint64(r.Total))
 	hashU64(h, uint64(len(r.Spark)))
 	for _, v := range r.Spark {
