@@ -15,11 +15,11 @@ type operation struct {
 	// when they ended (tracing-opentelemetry's busy_ns/idle_ns, agentlib's
 	// goroutine times), ns.
 	busy, idle int64
-	hist     Histogram
-	rate     rateRing
-	errRate  rateRing   // errors per second, for error spikes
-	recent   *opHistory // see opdetail.go
-	version  uint64     // OpRow.Version
+	hist       Histogram
+	rate       rateRing
+	errRate    rateRing   // errors per second, for error spikes
+	recent     *opHistory // see opdetail.go
+	version    uint64     // OpRow.Version
 }
 
 // opKey packs (service, name, kind) into one integer: the map lookup per
