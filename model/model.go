@@ -303,12 +303,16 @@ func (m *Model) fallbackService() uint32 {
 
 func (m *Model) applySpan(rec *SpanRec, svc uint32, now int64) {
 	k := spanKey{rec.TraceID, rec.SpanID}
-	if rec.InFlight && rec.Start <= 0 {
-		rec.Start = now // no start sent: it runs since it arrived, not since 1970
-	}
 	if slot, ok := m.lookup(k); ok {
+		if rec.InFlight && rec.Start <= 0 {
+			c, i := m.store.at(slot)
+			rec.Start = c.cold[i].start // no start sent: keep the one it has
+		}
 		m.update(slot, rec, svc, now)
 		return
+	}
+	if rec.InFlight && rec.Start <= 0 {
+		rec.Start = now // no start sent: it runs since it arrived, not since 1970
 	}
 	if !m.reserve(int64(cap(rec.Attrs)) + rec.Ext.bytes() + perSpanBytes) {
 		m.counters.Dropped.Add(1)
