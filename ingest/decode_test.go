@@ -228,9 +228,9 @@ func TestDecodeSpanFields(t *testing.T) {
 				t.Errorf("snapshot attributes must be consumed: %v", m)
 			}
 		}},
-		{"unended plain span finishes at start", unended, func(t *testing.T, r model.SpanRec, syms *model.Symbols) {
-			if r.InFlight || r.End != r.Start {
-				t.Errorf("inflight %v start %d end %d", r.InFlight, r.Start, r.End)
+		{"unended plain span is in flight, not refreshed by heartbeats", unended, func(t *testing.T, r model.SpanRec, syms *model.Symbols) {
+			if !r.InFlight || !r.NoHeartbeat || r.End != 0 || r.SnapshotSeq != 0 {
+				t.Errorf("inflight %v noheartbeat %v start %d end %d", r.InFlight, r.NoHeartbeat, r.Start, r.End)
 			}
 		}},
 		{"ended span with snapshot flag", endedWithFlag, func(t *testing.T, r model.SpanRec, syms *model.Symbols) {

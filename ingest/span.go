@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"bytes"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"strconv"
@@ -15,14 +17,36 @@ const (
 	attrSnapshotSeq = "spantop.snapshot.seq"
 )
 
+// Attributes of Logfire's pending spans: a copy of a live span, sent when
+// it starts, with its own span ID, the real span as its parent and the
+// real span's parent in logfire.pending_parent_id (16 hex digits, zeros for
+// a root). They are consumed by the decoder, not stored.
+const (
+	attrLogfireSpanType      = "logfire.span_type"
+	attrLogfirePendingParent = "logfire.pending_parent_id"
+	logfirePendingSpan       = "pending_span"
+)
+
+// Attributes tracing-opentelemetry (Rust) sets on every span by default:
+// the time the span was entered (busy) and not (idle), in nanoseconds.
+// They stay stored and also fill the Busy and Idle columns.
+const (
+	attrBusyNs = "busy_ns"
+	attrIdleNs = "idle_ns"
+)
+
 // spanState collects what a span's fields say before the record is final.
 type spanState struct {
 	traceID, spanID, parent []byte
 	inFlight                bool
 	seq                     int64
-	file, fn                []byte
+	file, fn, namespace     []byte
 	line                    int64
 	hasLine                 bool
+	busy, idle              int64
+	hasBusy, hasIdle        bool
+	pending                 bool   // a Logfire pending span
+	pendingParent           []byte // its logfire.pending_parent_id (hex)
 	droppedAttrs            uint32 // over maxSpanAttrs
 	ext                     *model.SpanExt
 }
@@ -136,15 +160,22 @@ func (d *decoder) span(b []byte, sc *scope, pr *pendingRes) error {
 	copy(rec.TraceID[:], st.traceID)
 	copy(rec.SpanID[:], st.spanID)
 	copy(rec.Parent[:], st.parent)
-	if rec.End == 0 {
+	if st.pending {
+		if !d.pendingSpan(rec, &st) {
+			return nil
+		}
+	} else if rec.End == 0 {
+		rec.InFlight = true
 		if st.inFlight {
-			rec.InFlight = true
 			rec.SnapshotSeq = clampU32(uint64(max(st.seq, 0)))
 		} else {
-			// An unended span that is not a snapshot: treat it as finished
-			// at its start rather than as running forever.
-			rec.End = rec.Start
+			// Sent unended by an SDK that sends it again when it ends
+			// (vercel/otel, Embrace) and does not refresh it meanwhile.
+			rec.NoHeartbeat = true
 		}
+	}
+	if st.hasBusy || st.hasIdle {
+		rec.Busy, rec.Idle, rec.HasBusyIdle = max(st.busy, 0), max(st.idle, 0), true
 	}
 	if st.droppedAttrs > 0 {
 		e := st.extFor()
@@ -198,6 +229,30 @@ func (d *decoder) spanAttr(b []byte, st *spanState) error {
 	}
 	if len(key) > 5 {
 		switch key[0] {
+		case 'b', 'i':
+			switch string(key) {
+			case attrBusyNs:
+				if v.kind == valInt {
+					st.busy, st.hasBusy = v.int(), true
+				}
+			case attrIdleNs:
+				if v.kind == valInt {
+					st.idle, st.hasIdle = v.int(), true
+				}
+			}
+		case 'l':
+			switch string(key) {
+			case attrLogfireSpanType:
+				if v.kind == valString && string(v.b) == logfirePendingSpan {
+					st.pending = true
+					return nil
+				}
+			case attrLogfirePendingParent:
+				if v.kind == valString {
+					st.pendingParent = v.b
+					return nil
+				}
+			}
 		case 's':
 			switch string(key) {
 			case attrInFlight:
@@ -223,6 +278,10 @@ func (d *decoder) spanAttr(b []byte, st *spanState) error {
 				if v.kind == valString {
 					st.fn = v.b
 				}
+			case "code.namespace", "code.module.name":
+				if v.kind == valString {
+					st.namespace = v.b
+				}
 			}
 		}
 	}
@@ -233,8 +292,8 @@ func (d *decoder) spanAttr(b []byte, st *spanState) error {
 	return d.writeAttr(d.w, key, &v)
 }
 
-// location interns "file:line", the file alone or the function, whichever
-// the code.* attributes give.
+// location interns "file:line", the file alone, the function or the
+// namespace (module, class), whichever the code.* attributes give first.
 func (d *decoder) location(st *spanState) model.Sym {
 	switch {
 	case len(st.file) > 0:
@@ -244,10 +303,39 @@ func (d *decoder) location(st *spanState) model.Sym {
 			d.scratch = strconv.AppendInt(d.scratch, st.line, 10)
 		}
 		return d.w.Intern(d.scratch)
+	case len(st.fn) > 0 && len(st.namespace) > 0 && bytes.IndexByte(st.fn, '.') < 0:
+		// The Java agent's code.namespace (class) and code.function (method).
+		d.scratch = append(append(append(d.scratch[:0], st.namespace...), '.'), st.fn...)
+		return d.w.Intern(d.scratch)
 	case len(st.fn) > 0:
 		return d.w.Intern(st.fn)
+	case len(st.namespace) > 0:
+		return d.w.Intern(st.namespace)
 	}
 	return 0
+}
+
+// pendingSpan turns a Logfire pending span into an in-flight copy of the
+// real span it stands for: the real span is its parent, and the real
+// span's parent is in logfire.pending_parent_id. The real span, sent when
+// it ends, then replaces it; the pending span is never a row of its own.
+// A pending span without a parent names no span: it is rejected.
+func (d *decoder) pendingSpan(rec *model.SpanRec, st *spanState) bool {
+	if len(st.parent) != 8 || allZero(st.parent) {
+		d.rejected++
+		if d.firstBad == "" {
+			d.firstBad = fmt.Sprintf("span %q: logfire pending span without a parent (the span it stands for)", d.syms.String(rec.Name))
+		}
+		return false
+	}
+	rec.SpanID, rec.Parent = rec.Parent, model.SpanID{}
+	if len(st.pendingParent) == 2*len(rec.Parent) {
+		if _, err := hex.Decode(rec.Parent[:], st.pendingParent); err != nil {
+			rec.Parent = model.SpanID{}
+		}
+	}
+	rec.End, rec.InFlight, rec.NoHeartbeat = 0, true, true
+	return true
 }
 
 func spanStatus(b []byte, rec *model.SpanRec, st *spanState, sc *scope) error {

@@ -11,11 +11,15 @@ type operation struct {
 	errors   int64
 	inFlight int64
 	total    int64 // summed duration of finished spans, ns
-	hist     Histogram
-	rate     rateRing
-	errRate  rateRing   // errors per second, for error spikes
-	recent   *opHistory // see opdetail.go
-	version  uint64     // OpRow.Version
+	// busy and idle sum the Busy and Idle of finished spans that had them
+	// when they ended (tracing-opentelemetry's busy_ns/idle_ns, agentlib's
+	// goroutine times), ns.
+	busy, idle int64
+	hist       Histogram
+	rate       rateRing
+	errRate    rateRing   // errors per second, for error spikes
+	recent     *opHistory // see opdetail.go
+	version    uint64     // OpRow.Version
 }
 
 // opKey packs (service, name, kind) into one integer: the map lookup per

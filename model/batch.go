@@ -55,6 +55,15 @@ type SpanRec struct {
 	// with end time 0); SnapshotSeq orders snapshots of the same span.
 	InFlight    bool
 	SnapshotSeq uint32
+	// NoHeartbeat marks an in-flight span whose sender does not refresh
+	// it: it sent the span unended (or a Logfire pending span) and sends
+	// it again only when it ends. It is not lost after missed heartbeats.
+	NoHeartbeat bool
+	// Busy and Idle are the nanoseconds the span was entered and not, as
+	// tracing-opentelemetry reports them (busy_ns, idle_ns), if
+	// HasBusyIdle.
+	HasBusyIdle bool
+	Busy, Idle  int64
 	// ParentLocal says the sender marked the parent as in the same process
 	// (OTLP span flags: the is-remote bit known and clear).
 	ParentLocal bool

@@ -321,8 +321,15 @@ func (m *Model) fallbackService() uint32 {
 func (m *Model) applySpan(rec *SpanRec, svc uint32, now int64) {
 	k := spanKey{rec.TraceID, rec.SpanID}
 	if slot, ok := m.lookup(k); ok {
+		if rec.InFlight && rec.Start <= 0 {
+			c, i := m.store.at(slot)
+			rec.Start = c.cold[i].start // no start sent: keep the one it has
+		}
 		m.update(slot, rec, svc, now)
 		return
+	}
+	if rec.InFlight && rec.Start <= 0 {
+		rec.Start = now // no start sent: it runs since it arrived, not since 1970
 	}
 	if !m.reserve(int64(cap(rec.Attrs)) + rec.Ext.bytes() + perSpanBytes) {
 		m.counters.Dropped.Add(1)
@@ -341,9 +348,13 @@ func (m *Model) applySpan(rec *SpanRec, svc uint32, now int64) {
 			m.setRuntimeCols(slot, t.busy, t.sched, t.idle, 0)
 		}
 	}
+	if rec.HasBusyIdle {
+		m.setBusyIdle(slot, rec)
+	}
 	if rec.InFlight {
 		c.cold[i].seq = rec.SnapshotSeq
 		c.cold[i].lastSeen = now
+		c.cold[i].noBeat = rec.NoHeartbeat
 		m.startRunning(slot)
 		m.store.track(slot)
 	} else {
@@ -389,7 +400,10 @@ func (m *Model) update(slot uint32, rec *SpanRec, svc uint32, now int64) {
 		m.aggs.ops[cold.op].inFlight++
 		m.aggs.ops[cold.op].version++
 		c.dur[i] = runningDur(cold.start)
-		cold.seq, cold.lastSeen = rec.SnapshotSeq, now
+		cold.seq, cold.lastSeen, cold.noBeat = rec.SnapshotSeq, now, rec.NoHeartbeat
+		if rec.HasBusyIdle {
+			m.setBusyIdle(slot, rec)
+		}
 		return
 	}
 	if state == StateLost {
@@ -398,7 +412,11 @@ func (m *Model) update(slot uint32, rec *SpanRec, svc uint32, now int64) {
 		m.stopRunning(slot)
 	}
 	m.store.untrack(slot)
+	cold.noBeat = false
 	m.setContent(slot, rec, svc)
+	if rec.HasBusyIdle {
+		m.setBusyIdle(slot, rec)
+	}
 	m.finish(slot, now)
 }
 
@@ -446,6 +464,13 @@ func (m *Model) setContent(slot uint32, rec *SpanRec, svc uint32) {
 	c.kind[i], c.nattr[i] = rec.Kind, rec.NumAttrs
 }
 
+// setBusyIdle fills the Busy and Idle columns from what the sender
+// measured (tracing-opentelemetry's busy_ns and idle_ns). Sched is
+// negative: such senders do not measure it, and it is shown blank.
+func (m *Model) setBusyIdle(slot uint32, rec *SpanRec) {
+	m.setRuntimeCols(slot, rec.Busy, SchedNotMeasured, rec.Idle, 0)
+}
+
 func (m *Model) startRunning(slot uint32) {
 	c, i := m.store.at(slot)
 	c.state[i] = StateRunning
@@ -488,7 +513,12 @@ func (m *Model) finish(slot uint32, now int64) {
 		m.errors++
 	}
 	cold.lastSeen = now
-	m.recordFinished(m.aggs.ops[cold.op], m.aggs.services[c.svc[i]], d, cold.status, now)
+	op := m.aggs.ops[cold.op]
+	m.recordFinished(op, m.aggs.services[c.svc[i]], d, cold.status, now)
+	if rt := c.rt; rt != nil && c.kind[i] != KindGoroutine {
+		op.busy += max(rt.busy[i], 0)
+		op.idle += max(rt.idle[i], 0)
+	}
 	m.recordRecent(m.aggs.ops[cold.op], slot, d, now)
 	m.pushFIFO(slot, now)
 }
@@ -594,7 +624,11 @@ func (m *Model) Sweep() {
 			j++ // goroutines are lost with their process (sweepProcesses)
 			continue
 		}
-		if now-c.cold[i].lastSeen <= lostAfter {
+		after := lostAfter
+		if c.cold[i].noBeat {
+			after = int64(NoHeartbeatLostAfter)
+		}
+		if now-c.cold[i].lastSeen <= after {
 			m.checkInFlight(slot, now)
 			j++
 			continue

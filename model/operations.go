@@ -124,6 +124,10 @@ func (m *Model) opKeyOf(s *opStats, col Column, ranks []uint32) int64 {
 		return int64(o.hist.Max())
 	case OpTotal:
 		return o.total
+	case OpBusy:
+		return o.busy
+	case OpIdle:
+		return o.idle
 	}
 	return 0
 }
@@ -134,7 +138,7 @@ func (m *Model) opRow(s *opStats, now int64) OpRow {
 		ID: o.id, Version: o.version, Service: m.syms.String(m.aggs.services[o.svc].name), Name: m.syms.String(o.name), Kind: o.kind,
 		Count: o.count, Errors: o.errors, InFlight: o.inFlight, Rate: s.rate,
 		P50: time.Duration(s.p50), P95: time.Duration(s.p95), P99: time.Duration(s.p99),
-		Max: o.hist.Max(), Total: time.Duration(o.total),
+		Max: o.hist.Max(), Total: time.Duration(o.total), Busy: time.Duration(o.busy), Idle: time.Duration(o.idle),
 		Spark: o.rate.last(now, sparkSeconds),
 	}
 }

@@ -71,6 +71,8 @@ const (
 	OpP95
 	OpP99
 	OpMax
+	OpBusy
+	OpIdle
 	OpTotal
 	OpColumns // number of operation columns
 )
@@ -88,7 +90,9 @@ type TaskRow struct {
 	Kind     SpanKind
 	Name     string
 	Total    time.Duration
-	// Busy, Sched, Idle and Polls are goroutine figures; zero for spans.
+	// Busy, Sched, Idle and Polls are goroutine figures, zero for spans
+	// without them; a span whose sender measured busy and idle time only
+	// (tracing-opentelemetry) has Sched = SchedNotMeasured.
 	Busy, Sched, Idle time.Duration
 	Polls             uint64
 	Service           string
@@ -122,6 +126,9 @@ type OpRow struct {
 	Rate               float64
 	P50, P95, P99, Max time.Duration
 	Total              time.Duration
+	// Busy and Idle sum the finished spans' busy and idle times, where
+	// their senders measured them (zero otherwise).
+	Busy, Idle time.Duration
 	// Spark is the count per second over the last seconds, oldest first.
 	Spark []uint32
 }
@@ -149,6 +156,10 @@ type SpanDetail struct {
 	Events       []EventDetail
 	Links        []LinkDetail
 	Resource     []Attr
+	// Busy, Sched and Idle are the span's time split where known (see
+	// TaskRow); HasTimes says whether they are.
+	HasTimes          bool
+	Busy, Sched, Idle time.Duration
 	// SnapshotSeq is the last in-flight snapshot number seen (0 if none).
 	SnapshotSeq uint32
 	// TraceSpans counts the spans of the trace stored now.

@@ -32,6 +32,10 @@ func (m *Model) Span(id uint64) (SpanDetail, bool) {
 	if c.state[i] == StateDone || c.state[i] == StateError {
 		d.End = time.Unix(0, cold.end)
 	}
+	if rt := c.rt; rt != nil && (rt.busy[i] != 0 || rt.sched[i] != 0 || rt.idle[i] != 0) {
+		d.HasTimes = true
+		d.Busy, d.Sched, d.Idle = time.Duration(rt.busy[i]), time.Duration(rt.sched[i]), time.Duration(rt.idle[i])
+	}
 	if e := cold.ext; e != nil {
 		d.StatusMsg, d.TraceState = e.StatusMessage, e.TraceState
 		d.DroppedAttrs, d.DroppedEvents, d.DroppedLinks = e.DroppedAttrs, e.DroppedEvents, e.DroppedLinks

@@ -69,6 +69,8 @@ type spanCold struct {
 	runIdx   uint32 // position in Model.running while in flight
 	scopeVer Sym
 	status   StatusCode
+	// noBeat: in flight but not refreshed by heartbeats (SpanRec.NoHeartbeat).
+	noBeat bool
 }
 
 // chunkBytes is the exact memory of one chunk.

@@ -127,4 +127,12 @@ const (
 	DefaultHeartbeat = time.Second
 	// LostAfterHeartbeats is how many missed heartbeats make an in-flight span lost.
 	LostAfterHeartbeats = 3
+	// NoHeartbeatLostAfter is how long an in-flight span that its sender
+	// does not refresh (sent unended, or a Logfire pending span) stays
+	// running without a newer copy before it is shown lost. It is warned
+	// about as in flight too long (--warn-inflight) long before.
+	NoHeartbeatLostAfter = time.Hour
+	// SchedNotMeasured is the Sched time of a span whose sender measured
+	// busy and idle time but not time waiting for a CPU.
+	SchedNotMeasured = -1
 )

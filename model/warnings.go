@@ -107,7 +107,7 @@ func (m *Model) warnText(k WarnKind) (text, flag string) {
 	case WarnLongInFlight:
 		return fmt.Sprintf("in flight longer than %v", t.InFlight), "--warn-inflight"
 	case WarnLost:
-		return fmt.Sprintf("lost: in flight, then not refreshed for %d heartbeats (the process died or the span never ended)", LostAfterHeartbeats), ""
+		return fmt.Sprintf("lost: in flight, then not refreshed for %d heartbeats (agentlib), or sent unended and not sent again for %v (other SDKs): the process died or the span never ended", LostAfterHeartbeats, NoHeartbeatLostAfter), ""
 	case WarnNoRemoteChild:
 		return fmt.Sprintf("client span without a SERVER child nor a child from another service %v after its trace went quiet (context not propagated?)", t.Propagation), "--warn-propagation"
 	case WarnOrphan:

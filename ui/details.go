@@ -104,6 +104,10 @@ func (v *detailsView) build(st *styles) {
 		dsty = st.warn
 	}
 	b.field("dropped", dropped, dsty)
+	if d.HasTimes {
+		b.section("Time", -1)
+		timeSplit(&b, [3]time.Duration{d.Busy, d.Sched, d.Idle})
+	}
 
 	b.section("Attributes", len(d.Attrs))
 	b.attrs(d.Attrs, "  ")

@@ -259,24 +259,8 @@ func (v *goroutineView) times(b *pageBuilder) {
 	for _, t := range d.Idle {
 		idle += t.Time
 	}
-	parts := [3]time.Duration{d.Busy, d.Sched, idle}
-	total := d.Busy + d.Sched + idle
 	b.section("Time", -1)
-	if total <= 0 {
-		b.add(st.muted.r("  no time recorded yet"))
-	} else {
-		b.add("  " + splitBar(st, parts, min(w-4, 100)))
-		glyphs, stys := st.splitGlyphs(), st.splitStyles()
-		var l strings.Builder
-		l.WriteString(" ")
-		for i, name := range [...]string{"busy", "scheduled", "idle"} {
-			l.WriteString(" " + stys[i].r(glyphs[i]) + " " + name + " ")
-			l.WriteString(st.durStyle(parts[i]).r(st.fmtDur(parts[i])))
-			l.WriteString(st.muted.r(" " + fmtPercent(int64(parts[i]), int64(total))))
-			l.WriteString("  ")
-		}
-		b.add(l.String())
-	}
+	timeSplit(b, [3]time.Duration{d.Busy, d.Sched, idle})
 	counts := "polls " + fmtCount(int64(min(d.Polls, 1<<62))) +
 		st.muted.r(st.dot()) + "preempted " + fmtCount(int64(min(d.Preempts, 1<<62))) +
 		st.muted.r(st.dot()) + "longest run " + st.durStyle(d.LongestRun).r(st.fmtDur(d.LongestRun)) +
@@ -301,6 +285,34 @@ func (v *goroutineView) times(b *pageBuilder) {
 		}
 		b.add(l)
 	}
+}
+
+// timeSplit adds a proportional bar of busy, scheduled and idle time and
+// its legend. A negative part was not measured: it is left out.
+func timeSplit(b *pageBuilder, parts [3]time.Duration) {
+	st, w := b.st, b.w
+	var total time.Duration
+	for _, p := range parts {
+		total += max(p, 0)
+	}
+	if total <= 0 {
+		b.add(st.muted.r("  no time recorded yet"))
+		return
+	}
+	b.add("  " + splitBar(st, parts, min(w-4, 100)))
+	glyphs, stys := st.splitGlyphs(), st.splitStyles()
+	var l strings.Builder
+	l.WriteString(" ")
+	for i, name := range [...]string{"busy", "scheduled", "idle"} {
+		if parts[i] < 0 {
+			continue
+		}
+		l.WriteString(" " + stys[i].r(glyphs[i]) + " " + name + " ")
+		l.WriteString(st.durStyle(parts[i]).r(st.fmtDur(parts[i])))
+		l.WriteString(st.muted.r(" " + fmtPercent(int64(parts[i]), int64(total))))
+		l.WriteString("  ")
+	}
+	b.add(l.String())
 }
 
 // stack adds the frames of a stack: function and file:line on one line

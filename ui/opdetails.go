@@ -93,6 +93,10 @@ func (v *opDetailsView) build(st *styles, now time.Time) {
 	fig("errors", fmtPercent(r.Errors, r.Count)+" ("+fmtCount(r.Errors)+")", errSty)
 	fig("time", st.fmtDur(r.Total), st.durStyle(r.Total))
 	fig("max", st.fmtDur(r.Max), st.durStyle(r.Max))
+	if hasOpTimes(r) {
+		fig("busy", st.fmtDur(r.Busy), st.durStyle(r.Busy))
+		fig("idle", st.fmtDur(r.Idle), st.durStyle(r.Idle))
+	}
 	b.flow(figs, "  ")
 
 	add("")

@@ -19,6 +19,16 @@ func opColumns() []column[model.OpRow] {
 			return st.fmtDur(d), st.durStyle(d)
 		}
 	}
+	// measured leaves Busy and Idle blank for operations whose spans had no such times.
+	measured := func(get func(*model.OpRow) time.Duration) func(*styles, *model.OpRow, int) (string, style) {
+		cell := dur(get)
+		return func(st *styles, r *model.OpRow, w int) (string, style) {
+			if !hasOpTimes(r) {
+				return "", style{}
+			}
+			return cell(st, r, w)
+		}
+	}
 	return []column[model.OpRow]{
 		{key: model.OpService, title: "Service", min: 8, ideal: 16, prio: 90,
 			cell: func(st *styles, r *model.OpRow, _ int) (string, style) { return sanitize(r.Service), style{} }},
@@ -52,12 +62,21 @@ func opColumns() []column[model.OpRow] {
 			cell: dur(func(r *model.OpRow) time.Duration { return r.P99 })},
 		{key: model.OpMax, title: "Max", min: 8, ideal: 9, prio: 65, right: true, desc: true,
 			cell: dur(func(r *model.OpRow) time.Duration { return r.Max })},
+		{key: model.OpBusy, group: 1, present: hasOpTimes, title: "Busy", min: 8, ideal: 9, prio: 35, right: true, desc: true,
+			cell: measured(func(r *model.OpRow) time.Duration { return r.Busy })},
+		{key: model.OpIdle, group: 1, present: hasOpTimes, title: "Idle", min: 8, ideal: 9, prio: 34, right: true, desc: true,
+			cell: measured(func(r *model.OpRow) time.Duration { return r.Idle })},
 		{key: model.OpTotal, title: "Time", min: 8, ideal: 9, prio: 91, right: true, desc: true,
 			cell: dur(func(r *model.OpRow) time.Duration { return r.Total })},
 		{key: noSort, title: "Rate", min: 10, ideal: 30, prio: 30, flex: 1,
 			cell: func(st *styles, r *model.OpRow, w int) (string, style) { return st.sparkline(r.Spark, w), st.accent }},
 	}
 }
+
+// hasOpTimes reports whether an operation's spans had busy and idle times
+// (tracing-opentelemetry's, agentlib's); other operations leave the Busy
+// and Idle columns out.
+func hasOpTimes(r *model.OpRow) bool { return r.Busy != 0 || r.Idle != 0 }
 
 // opTable is the operations view.
 type opTable = table[model.OpRow]

@@ -14,7 +14,7 @@ import (
 func taskColumns() []column[model.TaskRow] {
 	goroutineDur := func(get func(*model.TaskRow) int64) func(*styles, *model.TaskRow, int) (string, style) {
 		return func(st *styles, r *model.TaskRow, _ int) (string, style) {
-			if !hasRuntime(r) {
+			if !hasRuntime(r) || get(r) < 0 { // negative: not measured by the sender
 				return "", style{}
 			}
 			d := durOf(get(r))
