@@ -69,6 +69,7 @@ type spanCold struct {
 	runIdx   uint32 // position in Model.running while in flight
 	scopeVer Sym
 	status   StatusCode
+	indexed  bool // in the in-flight index: it was seen in flight
 }
 
 // chunkBytes is the exact memory of one chunk.
@@ -201,6 +202,7 @@ func (s *spanStore) release(slot uint32) {
 	// other fields are overwritten when the slot is taken again.
 	s.setBlobs(c, i, nil, nil)
 	c.id[i] = 0
+	c.cold[i].indexed = false
 	s.free = append(s.free, slot)
 	s.live--
 }
