@@ -41,6 +41,13 @@ type agent struct {
 	resPB *resourcepb.Resource
 	cl    *client
 
+	// adopting is true until the service is settled: the span processor
+	// then hands the first span's resource attributes over on adoptCh.
+	// res and resPB are written once, by Start or by the control goroutine
+	// before anything is sent.
+	adopting atomic.Bool
+	adoptCh  chan []attribute.KeyValue
+
 	up     atomic.Bool
 	spans  *spanTable
 	tracer *execTracer // nil with DisableExecutionTrace
@@ -113,8 +120,12 @@ func Start(ctx context.Context, opts Options) (stop func(context.Context) error,
 		stopping:   make(chan struct{}),
 		traceOff:   make(chan struct{}),
 	}
-	a.res = resourceAttrs(&opts, os.Getenv)
-	a.resPB = resourceProto(a.res)
+	a.adoptCh = make(chan []attribute.KeyValue, 1)
+	if namedByUser(&opts, os.Getenv) {
+		a.setResource(nil)
+	} else {
+		a.adopting.Store(true) // the span processor hands over the first span's resource
+	}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.ctrlCtx, a.ctrlStop = context.WithCancel(a.ctx)
 	if !opts.DisableExecutionTrace {
@@ -216,6 +227,10 @@ func (a *agent) recoverHot() {
 // second, and starts and stops the execution trace accordingly. It owns
 // the tracer's start and stop.
 func (a *agent) control() {
+	if a.resPB == nil && !a.settleService() {
+		a.stopTraceFinal()
+		return
+	}
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	fails := 0
@@ -259,6 +274,44 @@ func (a *agent) control() {
 		} else {
 			timer.Reset(delay)
 			delay = min(2*delay, probeMax)
+		}
+	}
+}
+
+// identityWait is how long agentlib waits after Start for a span whose
+// service it takes, when no option or OTEL_SERVICE_NAME names one.
+var identityWait = 2 * time.Second
+
+// settleService waits for the first span's resource (or identityWait, or
+// stop) and builds agentlib's resource from it. It reports false when the
+// agent is stopping.
+func (a *agent) settleService() bool {
+	t := time.NewTimer(identityWait)
+	defer t.Stop()
+	var span []attribute.KeyValue
+	ok := true
+	select {
+	case span = <-a.adoptCh:
+	case <-t.C:
+	case <-a.stopping:
+		ok = false
+	}
+	a.adopting.Store(false)
+	a.setResource(span)
+	return ok
+}
+
+func (a *agent) setResource(span []attribute.KeyValue) {
+	a.res = resourceAttrs(&a.opts, os.Getenv, span)
+	a.resPB = resourceProto(a.res)
+}
+
+// adopt hands a span's resource to settleService, once.
+func (a *agent) adopt(attrs []attribute.KeyValue) {
+	if a.adopting.CompareAndSwap(true, false) {
+		select {
+		case a.adoptCh <- attrs:
+		default:
 		}
 	}
 }

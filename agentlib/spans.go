@@ -71,6 +71,9 @@ func (processor) OnStart(ctx context.Context, s sdktrace.ReadWriteSpan) {
 		return
 	}
 	defer a.recoverHot()
+	if a.adopting.Load() {
+		a.adopt(resAttrs(s.Resource()))
+	}
 	sc := s.SpanContext()
 	if trace.IsEnabled() {
 		trace.Log(ctx, "spantop.span", spanIDs(sc))

@@ -52,13 +52,13 @@ func runOrdinaryApp(endpoint string) int {
 		sdktrace.WithResource(resource.NewSchemaless(attribute.String("service.name", "myapp"))),
 		sdktrace.WithBatcher(exp),
 		sdktrace.WithSpanProcessor(agentlib.SpanProcessor()))
+	_, span := tp.Tracer("app").Start(ctx, "work")
 	for deadline := time.Now().Add(10 * time.Second); !agentlib.ReadStats().Tracing; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			fmt.Fprintln(os.Stderr, "agentlib never started tracing")
 			return 1
 		}
 	}
-	_, span := tp.Tracer("app").Start(ctx, "work")
 	time.Sleep(1200 * time.Millisecond)
 	span.End()
 	time.Sleep(1500 * time.Millisecond) // a generation or two with the consumer waiting
