@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	logspb "go.opentelemetry.io/proto/otlp/logs/v1"
 	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
 )
@@ -427,6 +428,7 @@ func (a *agent) logsLoop() {
 			if a.tracer != nil {
 				a.tracer.ship(a.flushCtx, time.Second)
 			}
+			a.sendGoodbye(a.flushCtx)
 			return
 		}
 		a.sendStatuses(a.ctx, traceExportLimit)
@@ -460,6 +462,31 @@ func (a *agent) sendStatuses(ctx context.Context, limit time.Duration) {
 		}
 	}
 	if err := a.cl.export(ctx, methodLogs, a.logsRequest(recs...), limit); err != nil {
+		a.stats.exportErrors.Add(1)
+	}
+}
+
+// msgGoodbye is the body of the last status record, sent by stop with the
+// attribute spantop.agent.goodbye = true: spantop shows the process's
+// goroutines as exited, not lost (lost is for a process gone silent).
+const msgGoodbye = "agentlib stopped: the process ended its telemetry cleanly"
+
+// sendGoodbye sends the goodbye status, after the last trace generation.
+func (a *agent) sendGoodbye(ctx context.Context) {
+	if !a.up.Load() {
+		return
+	}
+	now := uint64(time.Now().UnixNano())
+	rec := &logspb.LogRecord{
+		TimeUnixNano:         now,
+		ObservedTimeUnixNano: now,
+		EventName:            "spantop.agent.status",
+		SeverityNumber:       logspb.SeverityNumber_SEVERITY_NUMBER_INFO,
+		SeverityText:         "INFO",
+		Body:                 stringValue(msgGoodbye),
+		Attributes:           []*commonpb.KeyValue{kv("spantop.agent.goodbye", boolValue(true))},
+	}
+	if err := a.cl.export(ctx, methodLogs, a.logsRequest(rec), time.Second); err != nil {
 		a.stats.exportErrors.Add(1)
 	}
 }
