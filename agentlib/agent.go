@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	logspb "go.opentelemetry.io/proto/otlp/logs/v1"
 	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
 )
@@ -40,6 +41,13 @@ type agent struct {
 	res   []attribute.KeyValue
 	resPB *resourcepb.Resource
 	cl    *client
+
+	// adopting is true until the service is settled: the span processor
+	// then hands the first span's resource attributes over on adoptCh.
+	// res and resPB are written once, by Start or by the control goroutine
+	// before anything is sent.
+	adopting atomic.Bool
+	adoptCh  chan []attribute.KeyValue
 
 	up     atomic.Bool
 	spans  *spanTable
@@ -113,8 +121,12 @@ func Start(ctx context.Context, opts Options) (stop func(context.Context) error,
 		stopping:   make(chan struct{}),
 		traceOff:   make(chan struct{}),
 	}
-	a.res = resourceAttrs(&opts, os.Getenv)
-	a.resPB = resourceProto(a.res)
+	a.adoptCh = make(chan []attribute.KeyValue, 1)
+	if namedByUser(&opts, os.Getenv) {
+		a.setResource(nil)
+	} else {
+		a.adopting.Store(true) // the span processor hands over the first span's resource
+	}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.ctrlCtx, a.ctrlStop = context.WithCancel(a.ctx)
 	if !opts.DisableExecutionTrace {
@@ -216,6 +228,10 @@ func (a *agent) recoverHot() {
 // second, and starts and stops the execution trace accordingly. It owns
 // the tracer's start and stop.
 func (a *agent) control() {
+	if a.resPB == nil && !a.settleService() {
+		a.stopTraceFinal()
+		return
+	}
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	fails := 0
@@ -259,6 +275,44 @@ func (a *agent) control() {
 		} else {
 			timer.Reset(delay)
 			delay = min(2*delay, probeMax)
+		}
+	}
+}
+
+// identityWait is how long agentlib waits after Start for a span whose
+// service it takes, when no option or OTEL_SERVICE_NAME names one.
+var identityWait = 2 * time.Second
+
+// settleService waits for the first span's resource (or identityWait, or
+// stop) and builds agentlib's resource from it. It reports false when the
+// agent is stopping.
+func (a *agent) settleService() bool {
+	t := time.NewTimer(identityWait)
+	defer t.Stop()
+	var span []attribute.KeyValue
+	ok := true
+	select {
+	case span = <-a.adoptCh:
+	case <-t.C:
+	case <-a.stopping:
+		ok = false
+	}
+	a.adopting.Store(false)
+	a.setResource(span)
+	return ok
+}
+
+func (a *agent) setResource(span []attribute.KeyValue) {
+	a.res = resourceAttrs(&a.opts, os.Getenv, span)
+	a.resPB = resourceProto(a.res)
+}
+
+// adopt hands a span's resource to settleService, once.
+func (a *agent) adopt(attrs []attribute.KeyValue) {
+	if a.adopting.CompareAndSwap(true, false) {
+		select {
+		case a.adoptCh <- attrs:
+		default:
 		}
 	}
 }
@@ -374,6 +428,7 @@ func (a *agent) logsLoop() {
 			if a.tracer != nil {
 				a.tracer.ship(a.flushCtx, time.Second)
 			}
+			a.sendGoodbye(a.flushCtx)
 			return
 		}
 		a.sendStatuses(a.ctx, traceExportLimit)
@@ -407,6 +462,31 @@ func (a *agent) sendStatuses(ctx context.Context, limit time.Duration) {
 		}
 	}
 	if err := a.cl.export(ctx, methodLogs, a.logsRequest(recs...), limit); err != nil {
+		a.stats.exportErrors.Add(1)
+	}
+}
+
+// msgGoodbye is the body of the last status record, sent by stop with the
+// attribute spantop.agent.goodbye = true: spantop shows the process's
+// goroutines as exited, not lost (lost is for a process gone silent).
+const msgGoodbye = "agentlib stopped: the process ended its telemetry cleanly"
+
+// sendGoodbye sends the goodbye status, after the last trace generation.
+func (a *agent) sendGoodbye(ctx context.Context) {
+	if !a.up.Load() {
+		return
+	}
+	now := uint64(time.Now().UnixNano())
+	rec := &logspb.LogRecord{
+		TimeUnixNano:         now,
+		ObservedTimeUnixNano: now,
+		EventName:            "spantop.agent.status",
+		SeverityNumber:       logspb.SeverityNumber_SEVERITY_NUMBER_INFO,
+		SeverityText:         "INFO",
+		Body:                 stringValue(msgGoodbye),
+		Attributes:           []*commonpb.KeyValue{kv("spantop.agent.goodbye", boolValue(true))},
+	}
+	if err := a.cl.export(ctx, methodLogs, a.logsRequest(rec), time.Second); err != nil {
 		a.stats.exportErrors.Add(1)
 	}
 }

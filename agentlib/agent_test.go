@@ -29,7 +29,7 @@ func TestMetricsSent(t *testing.T) {
 	if v, _ := attrOf(got.res, "service.name"); v.GetStringValue() != "metered" {
 		t.Errorf("service.name = %s", describe(v))
 	}
-	for _, k := range []string{"service.instance.id", "process.pid", "process.runtime.name", "process.runtime.version", "host.name"} {
+	for _, k := range []string{"process.pid", "process.runtime.name", "process.runtime.version", "host.name"} {
 		if _, ok := attrOf(got.res, k); !ok {
 			t.Errorf("resource lacks %s", k)
 		}
@@ -415,4 +415,23 @@ func TestStopHonoursContext(t *testing.T) {
 	}
 	f.release()
 	waitFor(t, 5*time.Second, "agentlib's goroutines to end", func() bool { return runtime.NumGoroutine() <= before+2 })
+}
+
+// With no service named, agentlib sends its metrics under the service of
+// the spans it sees: one process is one service in spantop.
+func TestServiceTakenFromSpans(t *testing.T) {
+	t.Setenv("OTEL_SERVICE_NAME", "")
+	f := startFake(t)
+	startAgent(t, Options{Endpoint: f.addr, DisableExecutionTrace: true})
+	tp := newTP(t) // service.name "checkout"
+	_, span := tp.Tracer("t").Start(context.Background(), "first")
+	span.End()
+	waitFor(t, 10*time.Second, "a metrics export", func() bool { return len(f.metricList()) >= 1 })
+	res := f.metricList()[0].res
+	if v, _ := attrOf(res, "service.name"); v.GetStringValue() != "checkout" {
+		t.Errorf("metrics service.name = %s, want the spans' checkout", describe(v))
+	}
+	if _, ok := attrOf(res, "service.instance.id"); ok {
+		t.Error("metrics carry a service.instance.id the spans lack")
+	}
 }

@@ -460,3 +460,25 @@ func BenchmarkWorkerPoolParts(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGoStart is the cost of starting a goroutine with agentlib.Go
+// (registered under its name while it runs) beside a go statement.
+func BenchmarkGoStart(b *testing.B) {
+	ctx := context.Background()
+	b.Run("go", func(b *testing.B) {
+		var wg sync.WaitGroup
+		for b.Loop() {
+			wg.Add(1)
+			go func() { wg.Done() }()
+		}
+		wg.Wait()
+	})
+	b.Run("agentlib.Go", func(b *testing.B) {
+		var wg sync.WaitGroup
+		for b.Loop() {
+			wg.Add(1)
+			Go(ctx, "bench", func(context.Context) { wg.Done() })
+		}
+		wg.Wait()
+	})
+}

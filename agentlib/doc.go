@@ -44,9 +44,8 @@
 // name), service.instance.id (random, one per process), process.pid,
 // process.runtime.name ("go"), process.runtime.version and host.name, plus
 // Options.ResourceAttributes and OTEL_RESOURCE_ATTRIBUTES. Spans go under
-// their tracer provider's resource (so that spantop matches a snapshot with
-// the span the application's own exporter sends), completed with those of
-// the attributes above that it lacks.
+// exactly their tracer provider's resource, so that spantop matches a
+// snapshot with the span the application's own exporter sends.
 //
 // # Wire conventions (DESIGN.md §5)
 //

@@ -107,6 +107,7 @@ func (t *execTracer) start() error {
 	}
 	t.w = w
 	t.active.Store(w.session)
+	names.logAll()
 	return nil
 }
 

@@ -71,7 +71,7 @@ func (e *SpanExporter) export(ctx context.Context, spans []sdktrace.ReadOnlySpan
 		for i, s := range spans[:n] {
 			batch[i] = due{span: s, seq: seq}
 		}
-		req, _ := spanRequest(nil, batch, res)
+		req, _ := spanRequest(batch, res)
 		if len(req.ResourceSpans) > 0 {
 			if err := e.cl.export(ctx, methodTraces, req, exportWait); err != nil {
 				return err

@@ -29,6 +29,7 @@ func TestMain(m *testing.M) {
 	// metrics interval keep their real values.
 	probeMin = 100 * time.Millisecond
 	probeMax = 300 * time.Millisecond
+	identityWait = 300 * time.Millisecond
 	os.Exit(m.Run())
 }
 

@@ -1,10 +1,8 @@
 package agentlib
 
 import (
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -45,15 +43,21 @@ type Options struct {
 	// gives the authorization header when set.
 	Headers map[string]string
 
-	// ServiceName is the service.name resource attribute. When empty,
-	// OTEL_SERVICE_NAME is used, else the executable's name.
+	// ServiceName is the service.name resource attribute of agentlib's
+	// metrics and execution trace. When empty, agentlib takes the service
+	// of the first span it sees (its tracer provider's resource: name,
+	// namespace, instance ID), waiting up to 2s after Start for one; else
+	// OTEL_SERVICE_NAME, else service.name in OTEL_RESOURCE_ATTRIBUTES,
+	// else "unknown_service:<executable>" as the OTel SDK does. Set it (or
+	// OTEL_SERVICE_NAME) when the first span comes later than that and the
+	// tracer provider names the service in code.
 	ServiceName string
 
 	// ResourceAttributes are added to the resource of everything agentlib
 	// sends, with those of OTEL_RESOURCE_ATTRIBUTES; where both give a key,
 	// the option wins. Neither can replace
-	// the attributes agentlib sets itself (service.name, service.instance.id,
-	// process.pid, process.runtime.name, process.runtime.version, host.name).
+	// the attributes agentlib sets itself (service.name, process.pid,
+	// process.runtime.name, process.runtime.version, host.name).
 	ResourceAttributes []attribute.KeyValue
 
 	// ExportSpans sends every ended span to spantop, not only those that
@@ -168,47 +172,80 @@ func isLoopback(hostport string) bool {
 }
 
 // identity holds the process attributes that are the same for every
-// agent started in this process: service.instance.id must not change when
-// an application stops and starts agentlib again.
-var identity = sync.OnceValue(func() (id struct{ instance, host string }) {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		// crypto/rand does not fail on supported platforms; a fixed
-		// prefix plus the pid still tells processes apart.
-		id.instance = "pid-" + strconv.Itoa(os.Getpid())
-	} else {
-		b[6] = b[6]&0x0f | 0x40 // UUID version 4
-		b[8] = b[8]&0x3f | 0x80
-		h := hex.EncodeToString(b[:])
-		id.instance = h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-	}
+// agent started in this process.
+var identity = sync.OnceValue(func() (id struct{ host string }) {
 	id.host, _ = os.Hostname()
 	return id
 })
 
-// resourceAttrs builds the attributes of the resource agentlib sends its
-// metrics and logs under, and adds to the resource of spans.
-func resourceAttrs(o *Options, getenv func(string) string) []attribute.KeyValue {
+// Resource attributes that name the service; agentlib takes them from the
+// spans' resource when it adopts it.
+var serviceKeys = []attribute.Key{"service.name", "service.namespace", "service.instance.id"}
+
+// namedByUser reports whether the options or OTEL_SERVICE_NAME name the
+// service: then agentlib need not wait for a span to learn it.
+func namedByUser(o *Options, getenv func(string) string) bool {
+	return o.ServiceName != "" || strings.TrimSpace(getenv("OTEL_SERVICE_NAME")) != ""
+}
+
+// resourceAttrs builds the resource agentlib sends its metrics and logs
+// under. It must name the service exactly as the application's spans do,
+// or spantop shows one process as two services: service.name is
+// Options.ServiceName, else the spans' (span: their tracer provider's
+// resource, nil when no span was seen), else OTEL_SERVICE_NAME, else
+// service.name of the resource attributes, else "unknown_service:<exe>",
+// the OTel SDK's own default. service.namespace and service.instance.id
+// come from the spans' resource, else from the resource attributes; no
+// instance ID is made up, since the spans would lack it. The process
+// attributes (pid, runtime, host) do not split a service in spantop.
+func resourceAttrs(o *Options, getenv func(string) string, span []attribute.KeyValue) []attribute.KeyValue {
+	fromSpan := func(k attribute.Key) (attribute.KeyValue, bool) {
+		for _, kv := range span {
+			if kv.Key == k && kv.Value.AsString() != "" {
+				return kv, true
+			}
+		}
+		return attribute.KeyValue{}, false
+	}
 	name := o.ServiceName
+	if name == "" {
+		if kv, ok := fromSpan("service.name"); ok {
+			name = kv.Value.AsString()
+		}
+	}
 	if name == "" {
 		name = strings.TrimSpace(getenv("OTEL_SERVICE_NAME"))
 	}
+	env := parseResourceEnv(getenv("OTEL_RESOURCE_ATTRIBUTES"))
 	if name == "" {
-		name = executableName()
+		for _, kv := range append(append([]attribute.KeyValue(nil), o.ResourceAttributes...), env...) {
+			if kv.Key == "service.name" && kv.Value.AsString() != "" {
+				name = kv.Value.AsString()
+				break
+			}
+		}
+	}
+	if name == "" {
+		name = "unknown_service:" + executableName()
 	}
 	id := identity()
-	own := []attribute.KeyValue{
-		attribute.String("service.name", name),
-		attribute.String("service.instance.id", id.instance),
+	own := []attribute.KeyValue{attribute.String("service.name", name)}
+	for _, k := range serviceKeys[1:] {
+		if kv, ok := fromSpan(k); ok {
+			own = append(own, kv)
+		}
+	}
+	own = append(own,
 		attribute.Int("process.pid", os.Getpid()),
 		attribute.String("process.runtime.name", "go"),
 		attribute.String("process.runtime.version", runtime.Version()),
 		attribute.String("host.name", id.host),
-	}
+	)
 	taken := make(map[attribute.Key]bool, len(own))
 	for _, kv := range own {
 		taken[kv.Key] = true
 	}
+	taken["service.name"] = true
 	out := own
 	add := func(kv attribute.KeyValue) {
 		if !kv.Valid() || taken[kv.Key] {
@@ -221,7 +258,7 @@ func resourceAttrs(o *Options, getenv func(string) string) []attribute.KeyValue 
 	for _, kv := range o.ResourceAttributes {
 		add(kv)
 	}
-	for _, kv := range parseResourceEnv(getenv("OTEL_RESOURCE_ATTRIBUTES")) {
+	for _, kv := range env {
 		add(kv)
 	}
 	return out

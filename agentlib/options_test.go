@@ -93,7 +93,7 @@ func TestResourceAttrs(t *testing.T) {
 	}
 	getenv := func(k string) string { return env[k] }
 
-	attrs := resourceAttrs(&Options{ResourceAttributes: []attribute.KeyValue{attribute.String("team", "opt"), attribute.String("process.pid", "1")}}, getenv)
+	attrs := resourceAttrs(&Options{ResourceAttributes: []attribute.KeyValue{attribute.String("team", "opt"), attribute.String("process.pid", "1")}}, getenv, nil)
 	for k, want := range map[string]string{
 		"service.name":           "from-env",
 		"deployment.environment": "dev",
@@ -107,22 +107,40 @@ func TestResourceAttrs(t *testing.T) {
 	if get(attrs, "process.pid") == "1" {
 		t.Error("an option replaced process.pid")
 	}
-	for _, k := range []string{"service.instance.id", "process.pid", "process.runtime.version", "host.name"} {
+	for _, k := range []string{"process.pid", "process.runtime.version", "host.name"} {
 		if get(attrs, k) == "" && k != "host.name" {
 			t.Errorf("%s missing", k)
 		}
 	}
-	if got := get(resourceAttrs(&Options{ServiceName: "opt"}, getenv), "service.name"); got != "opt" {
+	if got := get(resourceAttrs(&Options{ServiceName: "opt"}, getenv, nil), "service.name"); got != "opt" {
 		t.Errorf("ServiceName option: service.name = %q", got)
 	}
-	if got := get(resourceAttrs(&Options{}, func(string) string { return "" }), "service.name"); got != executableName() || got == "" {
-		t.Errorf("no name given: service.name = %q, want the executable's %q", got, executableName())
+	none := func(string) string { return "" }
+	if got, want := get(resourceAttrs(&Options{}, none, nil), "service.name"), "unknown_service:"+executableName(); got != want {
+		t.Errorf("no name given: service.name = %q, want the OTel SDK's default %q", got, want)
 	}
-	// One instance ID per process.
-	a1 := get(resourceAttrs(&Options{}, getenv), "service.instance.id")
-	a2 := get(resourceAttrs(&Options{}, getenv), "service.instance.id")
-	if a1 != a2 || len(a1) != 36 {
-		t.Errorf("instance IDs %q, %q: want one UUID per process", a1, a2)
+	// No instance ID is made up: the application's spans would lack it
+	// and spantop would show two services.
+	if got := get(resourceAttrs(&Options{}, none, nil), "service.instance.id"); got != "" {
+		t.Errorf("service.instance.id = %q, want none", got)
+	}
+	// The spans' service wins over the environment, with its namespace
+	// and instance ID; the option wins over the spans'.
+	span := []attribute.KeyValue{attribute.String("service.name", "myapp"), attribute.String("service.namespace", "shop"),
+		attribute.String("service.instance.id", "i-7"), attribute.String("telemetry.sdk.language", "go")}
+	adopted := resourceAttrs(&Options{}, getenv, span)
+	for k, want := range map[string]string{"service.name": "myapp", "service.namespace": "shop", "service.instance.id": "i-7"} {
+		if got := get(adopted, k); got != want {
+			t.Errorf("adopted %s = %q, want %q", k, got, want)
+		}
+	}
+	if got := get(resourceAttrs(&Options{ServiceName: "opt"}, getenv, span), "service.name"); got != "opt" {
+		t.Errorf("option and spans: service.name = %q, want the option's", got)
+	}
+	if got := get(resourceAttrs(&Options{}, func(k string) string {
+		return map[string]string{"OTEL_RESOURCE_ATTRIBUTES": "service.name=res-env"}[k]
+	}, nil), "service.name"); got != "res-env" {
+		t.Errorf("OTEL_RESOURCE_ATTRIBUTES service.name: got %q", got)
 	}
 }
 

@@ -118,27 +118,6 @@ func resourceProto(attrs []attribute.KeyValue) *resourcepb.Resource {
 	return &resourcepb.Resource{Attributes: keyValues(attrs)}
 }
 
-// spanResource is the resource spans are sent under: the span's own (so
-// that a snapshot and the final span from the application's exporter name
-// the same service), completed with agentlib's process attributes where
-// the span's resource lacks them.
-func spanResource(own []attribute.KeyValue, spanAttrs []attribute.KeyValue) *resourcepb.Resource {
-	out := keyValues(spanAttrs)
-	for _, a := range own {
-		found := false
-		for _, s := range spanAttrs {
-			if s.Key == a.Key {
-				found = true
-				break
-			}
-		}
-		if !found {
-			out = append(out, kv(string(a.Key), anyValue(a.Value)))
-		}
-	}
-	return &resourcepb.Resource{Attributes: out}
-}
-
 // inflightSeq, when positive, makes spanProto build an in-flight snapshot:
 // no end time, and the attributes spantop.span.inflight and
 // spantop.snapshot.seq added.

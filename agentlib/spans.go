@@ -71,6 +71,9 @@ func (processor) OnStart(ctx context.Context, s sdktrace.ReadWriteSpan) {
 		return
 	}
 	defer a.recoverHot()
+	if a.adopting.Load() {
+		a.adopt(resAttrs(s.Resource()))
+	}
 	sc := s.SpanContext()
 	if trace.IsEnabled() {
 		trace.Log(ctx, "spantop.span", spanIDs(sc))
@@ -307,13 +310,14 @@ func (a *agent) sendSpans(ctx context.Context, batch []due, res map[*resource.Re
 // spanRequest groups the spans by resource and scope. A snapshot of a span
 // that has ended since collect is left out: OnEnd queues its ended version.
 func (a *agent) spanRequest(batch []due, res map[*resource.Resource]*resourcepb.Resource) (*tracepb.TracesData, int) {
-	return spanRequest(a.res, batch, res)
+	return spanRequest(batch, res)
 }
 
-// spanRequest builds one OTLP traces request of batch, each span under its
-// own resource completed with own (agentlib's process attributes); res
-// caches the converted resources.
-func spanRequest(own []attribute.KeyValue, batch []due, res map[*resource.Resource]*resourcepb.Resource) (*tracepb.TracesData, int) {
+// spanRequest builds one OTLP traces request of batch, each span under
+// exactly its tracer provider's resource, as the application's own
+// exporter sends it: spantop must see one span of one service whichever
+// of the two it hears from. res caches the converted resources.
+func spanRequest(batch []due, res map[*resource.Resource]*resourcepb.Resource) (*tracepb.TracesData, int) {
 	req := &tracepb.TracesData{}
 	type scopeKey struct {
 		res                   *resource.Resource
@@ -334,7 +338,7 @@ func spanRequest(own []attribute.KeyValue, batch []due, res map[*resource.Resour
 		if rs == nil {
 			rp, ok := res[r]
 			if !ok {
-				rp = spanResource(own, resAttrs(r))
+				rp = resourceProto(resAttrs(r))
 				res[r] = rp
 			}
 			rs = &tracepb.ResourceSpans{Resource: rp, SchemaUrl: schemaOf(r)}

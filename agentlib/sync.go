@@ -9,14 +9,22 @@ import (
 	oteltrace "go.opentelemetry.io/otel/trace"
 )
 
-// Go runs fn(ctx) on a new goroutine that spantop shows under name. While
-// the execution trace runs, the goroutine first logs spantop.goroutine.name
-// (message: name) and, if ctx carries a valid span, spantop.span.go with the
-// span's 24 ID bytes, so that spantop links the goroutine to the span it
-// works for until the span ends. Without agentlib started it is a plain go
-// statement. A panic in fn is not recovered: it behaves as in any goroutine.
+// Go runs fn(ctx) on a new goroutine that spantop shows under name. The
+// goroutine is registered under its name while it runs, so that every
+// trace session, however late it starts (spantop reached after the worker
+// began, or restarted), logs its name first (spantop.goroutine.names).
+// While the execution trace runs, the goroutine first logs
+// spantop.goroutine.name (message: name) and, if ctx carries a valid span,
+// spantop.span.go with the span's 24 ID bytes, so that spantop links the
+// goroutine to the span it works for until the span ends. A panic in fn is
+// not recovered: it behaves as in any goroutine.
 func Go(ctx context.Context, name string, fn func(context.Context)) {
 	go func() {
+		// Register before looking at the trace: a session that starts
+		// after this logs the registry; one that started before is seen.
+		id := goID()
+		names.add(id, name)
+		defer names.remove(id)
 		if trace.IsEnabled() {
 			trace.Log(ctx, "spantop.goroutine.name", name)
 			if sc := oteltrace.SpanContextFromContext(ctx); sc.IsValid() {

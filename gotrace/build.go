@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/exp/trace"
@@ -21,10 +22,14 @@ const (
 	// agentlib.Go: its goroutine works for the span, no task follows.
 	// logSpanEnd is what agentlib sent at a span's end before it relied on
 	// the task; it is still read.
-	logSpan      = "spantop.span"
-	logSpanGo    = "spantop.span.go"
-	logSpanEnd   = "spantop.span.end"
-	logName      = "spantop.goroutine.name"
+	logSpan    = "spantop.span"
+	logSpanGo  = "spantop.span.go"
+	logSpanEnd = "spantop.span.end"
+	logName    = "spantop.goroutine.name"
+	// logNames is agentlib's registry of named goroutines, logged at each
+	// session's start by the goroutine that started it: "<goid> <name>"
+	// lines naming goroutines that began before the trace did.
+	logNames     = "spantop.goroutine.names"
 	logResource  = "spantop.res"
 	spanKeyBytes = 16 + 8 // trace ID, span ID
 )
@@ -40,8 +45,10 @@ const (
 	// namedWindow is how much a goroutine may run between its spantop.res
 	// log and the block it announces: a named lock spins a little first.
 	namedWindow = 1_000_000 // 1ms
-	// maxNameLen bounds names read from the trace.
-	maxNameLen = 128
+	// maxNameLen bounds names read from the trace; maxPendingNames the
+	// names waiting for their goroutine.
+	maxNameLen      = 128
+	maxPendingNames = 4096
 	// resourceIdleGens is how many generations a resource nobody waits on
 	// is remembered; it is looked at every sweepEvery generations.
 	resourceIdleGens = 600
@@ -69,6 +76,9 @@ type builder struct {
 	// ended span's context (agentlib.Go after the handler returned) does
 	// not work for it, or its time would count into a span long over.
 	ended endedSpans
+	// names are agentlib's names of goroutines not seen yet (at most
+	// maxPendingNames).
+	names map[trace.GoID]string
 
 	// The clock: mono = trace time + monoOff, wall = mono + wallOff. The
 	// accounting runs on the monotonic clock, continuous across
@@ -295,6 +305,10 @@ func (b *builder) transition(ev *trace.Event, st *trace.StateTransition, t int64
 		}
 		g = &goroutine{id: int64(id), state: goState(to), since: t, lastT: t, seen: b.epoch, dirty: true}
 		b.gs[id] = g
+		if name, ok := b.names[id]; ok {
+			g.name = name
+			delete(b.names, id)
+		}
 		if from == trace.GoNotExist {
 			g.created = t
 			if p := ev.Goroutine(); p != trace.NoGoroutine {
@@ -544,6 +558,10 @@ func (b *builder) stack(s trace.Stack) *stackInfo {
 
 func (b *builder) log(ev *trace.Event, t int64) {
 	l := ev.Log()
+	if l.Category == logNames {
+		b.nameGoroutines(l.Message)
+		return
+	}
 	g := b.gs[ev.Goroutine()]
 	if g == nil {
 		return
@@ -571,6 +589,35 @@ func (b *builder) log(ev *trace.Event, t int64) {
 		if ok {
 			b.accrue(g, t)
 			g.named = &namedWait{kind: kind, name: name, busy: g.busy}
+		}
+	}
+}
+
+// nameGoroutines applies a spantop.goroutine.names message. A goroutine
+// the trace has not mentioned yet (a blocked one gets its status only when
+// the generation ends) is named when it first appears.
+func (b *builder) nameGoroutines(msg string) {
+	for line := range strings.Lines(msg) {
+		id, name, ok := strings.Cut(strings.TrimSuffix(line, "\n"), " ")
+		if !ok || name == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			continue
+		}
+		if g := b.gs[trace.GoID(n)]; g != nil {
+			if g.name == "" {
+				g.name = clip(name)
+				g.dirty = true
+			}
+			continue
+		}
+		if len(b.names) < maxPendingNames {
+			if b.names == nil {
+				b.names = make(map[trace.GoID]string)
+			}
+			b.names[trace.GoID(n)] = clip(name)
 		}
 	}
 }

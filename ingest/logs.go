@@ -18,6 +18,8 @@ import (
 const (
 	eventGoTrace     = "spantop.go.trace"
 	eventAgentStatus = "spantop.agent.status"
+	// attrGoodbye marks the status agentlib sends last when it stops.
+	attrGoodbye = "spantop.agent.goodbye"
 )
 
 // TraceSink takes execution-trace chunks; the trace reader implements it.
@@ -106,7 +108,8 @@ func (s *Server) exportLogs(ctx context.Context, body []byte, json bool) (reject
 					resDone = true
 				}
 				if lr.EventName == eventAgentStatus {
-					statuses = append(statuses, model.AgentStatus{Resource: res, Time: int64(lr.TimeUnixNano), Message: lr.Body.GetStringValue()})
+					statuses = append(statuses, model.AgentStatus{Resource: res, Time: int64(lr.TimeUnixNano), Message: lr.Body.GetStringValue(),
+						Goodbye: isGoodbye(lr.Attributes)})
 					continue
 				}
 				c, why := traceChunk(lr.Body, lr.Attributes)
@@ -208,4 +211,14 @@ func traceChunk(body *commonpb.AnyValue, attrs []*commonpb.KeyValue) (c model.Tr
 func isInt(v *commonpb.AnyValue) bool {
 	_, ok := v.GetValue().(*commonpb.AnyValue_IntValue)
 	return ok
+}
+
+// isGoodbye reports whether a status record is agentlib's goodbye.
+func isGoodbye(attrs []*commonpb.KeyValue) bool {
+	for _, a := range attrs {
+		if a.GetKey() == attrGoodbye {
+			return a.GetValue().GetBoolValue()
+		}
+	}
+	return false
 }

@@ -87,18 +87,56 @@ const (
 // reclaimed, have taken their share of the budget.
 func (m *Model) aggregatesFull() bool { return m.aggs.bytes+m.aggs.pinned > m.cfg.MaxMemory/8 }
 
+// serviceKey is what makes two resources one service: its
+// service.instance.id with its service.name, or service.name alone when
+// there is no instance ID. Other attributes (process.runtime.*, pid) do
+// not split a service: the same process's spans may arrive from the
+// application's exporter and from agentlib with more or fewer of them.
+// The key is built in a reused buffer: a map lookup by string(bytes) does
+// not allocate.
+func (m *Model) serviceKey(r *Resource) []byte {
+	name := r.ServiceName
+	if name == 0 {
+		name = m.aggs.unknownService
+	}
+	k := append(m.aggs.keyBuf[:0], m.syms.String(name)...)
+	if r.InstanceID != 0 {
+		k = append(k, 0)
+		k = append(k, m.syms.String(r.InstanceID)...)
+	}
+	m.aggs.keyBuf = k
+	return k
+}
+
+// otherServicesKey is the key of the row every resource past maxServices
+// is folded into; no serviceKey starts with a zero byte.
+const otherServicesKey = "\x00"
+
 func (m *Model) serviceFor(r *Resource) uint32 {
-	key := string(r.Attrs)
-	if idx, ok := m.aggs.svcIndex[key]; ok {
+	kb := m.serviceKey(r)
+	if idx, ok := m.aggs.svcIndex[string(kb)]; ok {
+		if s := m.aggs.services[idx]; len(r.Attrs) > len(s.attrs) {
+			// The fuller resource of the same service (agentlib's adds
+			// the process attributes) is the one details show.
+			s.attrs = r.Attrs
+			if s.host == 0 && r.HostName != 0 {
+				s.host = r.HostName
+				m.aggs.pinned += int64(len(m.syms.String(s.host)))
+			}
+			if s.pid == 0 {
+				s.pid = r.PID
+			}
+		}
 		return idx
 	}
+	key := string(kb)
 	if len(m.aggs.services) >= maxServices || m.aggregatesFull() {
 		other := Resource{ServiceName: m.syms.InternString(otherServices)}
 		other.Attrs = []byte{} // one key for every resource folded here
-		if idx, ok := m.aggs.svcIndex[""]; ok {
+		if idx, ok := m.aggs.svcIndex[otherServicesKey]; ok {
 			return idx
 		}
-		r, key = &other, ""
+		r, key = &other, otherServicesKey
 	}
 	m.aggs.nextSvcID++
 	s := &service{id: m.aggs.nextSvcID, name: r.ServiceName, instance: r.InstanceID, host: r.HostName, pid: r.PID, attrs: r.Attrs, since: m.now().UnixNano()}

@@ -22,6 +22,7 @@ type procKey struct {
 // process is a traced session of a service instance.
 type process struct {
 	key        procKey
+	pid        int64            // process.pid of its resource, 0 when not sent
 	goroutines map[int64]uint32 // goroutine ID → slot, while the row is stored
 	lastSeen   int64            // local Unix ns of its last runtime batch
 	gone       bool             // silent for too long, or replaced by a new session
@@ -92,18 +93,20 @@ func framesBytes(fs []Frame) int64 {
 }
 
 // processFor returns the process of a runtime batch, creating it; a new
-// session of a service ends its older sessions.
-func (m *Model) processFor(svc uint32, session uint64, now int64) *process {
+// session of a service ends its older sessions in the same process (pid):
+// replicas of a service without instance IDs are one service, each its
+// own process.
+func (m *Model) processFor(svc uint32, session uint64, pid, now int64) *process {
 	k := procKey{svc, session}
 	if p := m.rt.procs[k]; p != nil {
 		return p
 	}
 	for ok, old := range m.rt.procs {
-		if ok.svc == svc && !old.gone {
+		if ok.svc == svc && !old.gone && samePID(old.pid, pid) {
 			m.processGone(old, now)
 		}
 	}
-	p := &process{key: k, goroutines: make(map[int64]uint32), lastSeen: now}
+	p := &process{key: k, pid: pid, goroutines: make(map[int64]uint32), lastSeen: now}
 	m.rt.procs[k] = p
 	m.rt.bytes += processBytes
 	return p
@@ -111,7 +114,7 @@ func (m *Model) processFor(svc uint32, session uint64, now int64) *process {
 
 // applyRuntime applies one generation of one process's execution trace.
 func (m *Model) applyRuntime(rb *RuntimeBatch, svc uint32, now int64) {
-	p := m.processFor(svc, rb.Session, now)
+	p := m.processFor(svc, rb.Session, rb.Resource.PID, now)
 	if p.gone {
 		return // a late batch of a session already replaced
 	}
@@ -429,9 +432,25 @@ func (m *Model) addRunning(slot uint32) {
 	m.ret.running = append(m.ret.running, slot)
 }
 
+// samePID reports whether two process.pid values may be one process (an
+// unknown pid matches any).
+func samePID(a, b int64) bool { return a == 0 || b == 0 || a == b }
+
 // processGone marks a silent or replaced process: its live goroutines are
 // shown as lost, its resources have no waiters any more.
-func (m *Model) processGone(p *process, now int64) {
+func (m *Model) processGone(p *process, now int64) { m.processEnded(p, now, false) }
+
+// processExited ends the processes of svc (and pid) that said goodbye:
+// their goroutines exited with them; nothing is lost.
+func (m *Model) processExited(svc uint32, pid, now int64) {
+	for k, p := range m.rt.procs {
+		if k.svc == svc && !p.gone && samePID(p.pid, pid) {
+			m.processEnded(p, now, true)
+		}
+	}
+}
+
+func (m *Model) processEnded(p *process, now int64, exited bool) {
 	p.gone = true
 	m.rt.version++
 	for _, slot := range p.goroutines {
@@ -442,9 +461,19 @@ func (m *Model) processGone(p *process, now int64) {
 		m.indexRemove(slot)
 		m.stopRunning(slot)
 		m.rt.goLive--
-		c.state[i] = StateLost
-		c.dur[i] = max(p.lastSeen-c.cold[i].start, 0)
-		m.lost++
+		if exited {
+			c.state[i] = StateDone
+			c.cold[i].end = now
+			c.dur[i] = max(now-c.cold[i].start, 0)
+			if g := m.rt.gos[slot]; g != nil {
+				g.state, g.ended, g.blockStack = GoExited, now, nil
+				m.setGoFields(slot, g)
+			}
+		} else {
+			c.state[i] = StateLost
+			c.dur[i] = max(p.lastSeen-c.cold[i].start, 0)
+			m.lost++
+		}
 		m.pushFIFO(slot, now)
 		m.indexAdd(slot)
 	}
@@ -576,6 +605,10 @@ func (m *Model) applySample(s *RuntimeSample, now int64) {
 
 func (m *Model) applyStatus(s *AgentStatus, now int64) {
 	svc := m.serviceFor(&s.Resource)
+	if s.Goodbye {
+		m.processExited(svc, s.Resource.PID, now)
+		return
+	}
 	rt := m.svcRuntime(svc)
 	rt.status, rt.statusAt = s.Message, now
 }

@@ -84,7 +84,8 @@ type aggregates struct {
 	ops                 []*operation
 	opIndex             map[opKey]uint32
 	services            []*service
-	svcIndex            map[string]uint32
+	svcIndex            map[string]uint32 // by serviceKey
+	keyBuf              []byte            // serviceKey's buffer
 	nextOpID, nextSvcID uint64
 	unknownService      Sym
 	bytes               int64
@@ -357,6 +358,7 @@ func (m *Model) applySpan(rec *SpanRec, svc uint32, now int64) {
 		c.cold[i].noBeat = rec.NoHeartbeat
 		m.startRunning(slot)
 		m.store.track(slot)
+		c.cold[i].indexed = true
 	} else {
 		m.finish(slot, now)
 	}
@@ -411,8 +413,10 @@ func (m *Model) update(slot uint32, rec *SpanRec, svc uint32, now int64) {
 	} else {
 		m.stopRunning(slot)
 	}
-	m.store.untrack(slot)
 	cold.noBeat = false
+	// It stays in the index of spans seen in flight until it is removed:
+	// the application's exporter may send the same span again long after
+	// agentlib sent its ended version.
 	m.setContent(slot, rec, svc)
 	if rec.HasBusyIdle {
 		m.setBusyIdle(slot, rec)
@@ -425,11 +429,14 @@ func (m *Model) update(slot uint32, rec *SpanRec, svc uint32, now int64) {
 // are still in the cache.
 const recentInTrace = 16
 
-// lookup finds a stored span by wire key: a span in flight through the
-// in-flight index; any other among the most recent spans of its trace,
-// which catches a snapshot arriving just after its ended span and an
-// export sent twice. Keeping finished spans out of a global index saves a
-// cache miss on every span received and on every span evicted.
+// lookup finds a stored span by wire key: a span that was ever seen in
+// flight through the in-flight index (it stays there until removed, so
+// the ended span agentlib sent and the same span from the application's
+// exporter are one span, however many spans of the trace came between);
+// any other among the most recent spans of its trace, which catches an
+// export sent twice. Keeping spans never seen in flight out of a global
+// index saves a cache miss on every span received and on every span
+// evicted.
 func (m *Model) lookup(k spanKey) (uint32, bool) {
 	if slot, ok := m.store.findInFlight(k); ok {
 		return slot, true
@@ -597,9 +604,9 @@ func (m *Model) remove(slot uint32) {
 		m.errors--
 	case StateLost:
 		m.lost--
-		if !goroutine {
-			m.store.untrack(slot)
-		}
+	}
+	if !goroutine && c.cold[i].indexed {
+		m.store.untrack(slot)
 	}
 	m.dropWarns(slot)
 	if goroutine {

@@ -35,6 +35,10 @@ type AgentStatus struct {
 	Resource Resource
 	Time     int64 // Unix ns
 	Message  string
+	// Goodbye marks the last status agentlib sends when it stops
+	// (attribute spantop.agent.goodbye): the process's goroutines have
+	// exited; it did not go silent.
+	Goodbye bool
 }
 
 // RuntimeStats are a process's runtime metrics, as agentlib sends them every

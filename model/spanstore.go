@@ -70,7 +70,8 @@ type spanCold struct {
 	scopeVer Sym
 	status   StatusCode
 	// noBeat: in flight but not refreshed by heartbeats (SpanRec.NoHeartbeat).
-	noBeat bool
+	noBeat  bool
+	indexed bool // in the in-flight index: it was seen in flight
 }
 
 // chunkBytes is the exact memory of one chunk.
@@ -203,6 +204,7 @@ func (s *spanStore) release(slot uint32) {
 	// other fields are overwritten when the slot is taken again.
 	s.setBlobs(c, i, nil, nil)
 	c.id[i] = 0
+	c.cold[i].indexed = false
 	s.free = append(s.free, slot)
 	s.live--
 }
