@@ -53,6 +53,18 @@ var fieldNames = map[string]field{
 	"id": fieldID, "trace": fieldTrace, "trace_id": fieldTrace, "warn": fieldWarn, "warning": fieldWarn,
 }
 
+// kindAnySpan is the kind= value that matches every span kind and no
+// goroutine.
+const kindAnySpan = "span"
+
+// matchKind matches a row's kind, where kind=span means any span.
+func (t *term) matchKind(k SpanKind) bool {
+	if t.re == nil && t.str == kindAnySpan && (t.op == opEq || t.op == opNe) {
+		return (k != KindGoroutine) == (t.op == opEq)
+	}
+	return t.matchString(k.String())
+}
+
 type op uint8
 
 const (
@@ -183,8 +195,8 @@ func (t *term) compile(val string) error {
 		}
 		t.num, t.isNum = n, true
 	case fieldKind:
-		if !slices.Contains(kindNames[:], t.str) && !slices.Contains(waitKindNames[:], t.str) && t.str != "service" {
-			return fmt.Errorf("kind: %q is not one of %s", val, strings.Join(kindNames[:], ", "))
+		if !slices.Contains(kindNames[:], t.str) && !slices.Contains(waitKindNames[:], t.str) && t.str != "service" && t.str != kindAnySpan {
+			return fmt.Errorf("kind: %q is not one of %s, %s", val, kindAnySpan, strings.Join(kindNames[:], ", "))
 		}
 	case fieldWarn:
 		if n, err := strconv.ParseInt(val, 10, 64); err == nil {

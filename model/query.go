@@ -19,6 +19,9 @@ type Query struct {
 	// Tree lists the tasks as a tree: children under their parents,
 	// siblings in the sort order (see Model.Tasks).
 	Tree bool
+	// Goroutines lists the goroutine rows of the tasks store instead of
+	// its spans: two tables with their own columns (see rowclass.go).
+	Goroutines bool
 }
 
 // Page is the answer to a Query.
