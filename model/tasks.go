@@ -11,15 +11,15 @@ import (
 
 // taskScan holds what one tasks query needs while it walks the chunks.
 type taskScan struct {
-	m     *Model
-	col   Column
-	desc  bool
-	now   int64
-	f     *filter
+	m    *Model
+	col  Column
+	desc bool
+	now  int64
+	f    *filter
 	// goroutines: the query lists goroutine rows, not spans.
 	goroutines bool
 	ranks      []uint32 // alphabetical rank of each Sym
-	keys  [chunkSize]int64
+	keys       [chunkSize]int64
 }
 
 func (s *taskScan) symRank(id Sym) int64 {

@@ -57,8 +57,8 @@ type treeWalk struct {
 	base, n int
 	// goroutines: the query lists goroutine rows, not spans.
 	goroutines bool
-	opt            treeOptions
-	trees          map[uint64]*traceTree // the arranged trees met so far, by trace key
+	opt        treeOptions
+	trees      map[uint64]*traceTree // the arranged trees met so far, by trace key
 	// A block of items in query order: ranks [blkFrom, blkFrom+len(blk)).
 	blk     []item
 	blkFrom int
