@@ -100,6 +100,12 @@ type TaskRow struct {
 	Fields            []Attr
 	// Finished rows are shown dimmed until retention removes them.
 	Finished bool
+	// Goroutine rows only: the runtime's goroutine ID, why it waits, what
+	// it waits on, and the goroutine that created it.
+	GoID       int64
+	WaitReason string
+	Resource   string
+	CreatedBy  string
 	// In tree mode: Depth under the top-level span, the tree lines left of
 	// the row (see TraceRow), whether it is the last of its siblings, and
 	// whether it is top-level because its parent is not stored.

@@ -1,6 +1,9 @@
 package model
 
-import "math"
+import (
+	"math"
+	"strconv"
+)
 
 // The tasks store holds two classes of rows: spans and goroutines. They
 // are two tables in the UI, each with its own columns, so a query lists
@@ -48,4 +51,29 @@ func (m *Model) runningOf(goroutines bool, now int64) []item {
 		run = append(run, item{key: durKey(c.dur[i], now), idk: c.id[i], slot: slot, sym: classOf(c, i)})
 	}
 	return run
+}
+
+// goroutineColumns fills the columns only the goroutines table has.
+func (m *Model) goroutineColumns(r *TaskRow, g *goInfo) {
+	r.GoID = g.goid
+	if g.state == GoWaiting {
+		r.WaitReason = g.reason
+		if r.WaitReason == "" {
+			r.WaitReason = g.wait.String()
+		}
+		if g.res != nil {
+			r.Resource = g.res.typeName()
+			if g.res.location != "" {
+				r.Resource += " " + g.res.location
+			}
+		}
+	}
+	if g.parent > 0 && g.proc != nil {
+		if ps, ok := g.proc.goroutines[g.parent]; ok {
+			pc, pi := m.store.at(ps)
+			r.CreatedBy = m.syms.String(pc.name[pi])
+		} else {
+			r.CreatedBy = "goroutine " + strconv.FormatInt(g.parent, 10)
+		}
+	}
 }

@@ -296,6 +296,9 @@ func (m *Model) taskRow(slot uint32, now int64) TaskRow {
 		r.Busy, r.Sched, r.Idle = time.Duration(rt.busy[i]), time.Duration(rt.sched[i]), time.Duration(rt.idle[i])
 		r.Polls = uint64(rt.polls[i])
 	}
+	if g := m.rt.gos[slot]; g != nil && c.kind[i] == KindGoroutine {
+		m.goroutineColumns(&r, g)
+	}
 	rangeAttrs(cold.attrs, m.syms, func(a Attr) bool {
 		r.Fields = append(r.Fields, a)
 		return len(r.Fields) < maxRowFields

@@ -103,6 +103,7 @@ type App struct {
 
 	// The tabs' tables: the screens the user starts from.
 	tasks *taskTable
+	gors  *taskTable
 	ops   *opTable
 	res   *resTable
 	tabs  []tab
@@ -145,10 +146,11 @@ func New(src Source, opts Options) *App {
 	a := &App{src: src, opts: opts, st: newStyles(opts), width: 80, height: 24, dark: true, now: time.Now,
 		keyCache: map[*keySet][]binding{}}
 	a.tasks = newTaskTable()
+	a.gors = newGoroutineTable()
 	a.ops = newOpTable()
 	a.res = newResTable()
 	// A tab is one line here: its key and its screen.
-	a.tabs = []tab{{"t", a.tasks}, {"o", a.ops}, {"r", a.res}}
+	a.tabs = []tab{{"t", a.tasks}, {"u", a.gors}, {"o", a.ops}, {"r", a.res}}
 	a.top = a.tasks
 	a.layout()
 	return a
