@@ -328,7 +328,8 @@ func (m *Model) matchSpan(f *filter, c *spanChunk, i int, now int64) bool {
 		switch t.field {
 		case fieldText:
 			ok = t.matchSym(c.name[i], m.syms) || t.matchSym(m.aggs.services[c.svc[i]].name, m.syms) ||
-				t.matchSym(c.scope[i], m.syms) || t.matchSym(c.loc[i], m.syms)
+				t.matchSym(c.scope[i], m.syms) || t.matchSym(c.loc[i], m.syms) ||
+				(t.traceHex && c.kind[i] != KindGoroutine && strings.HasPrefix(c.cold[i].traceID.String(), t.str))
 		case fieldName:
 			ok = t.matchSym(c.name[i], m.syms)
 		case fieldService:
