@@ -253,7 +253,7 @@ func box(st *styles, title string, body []boxLine, w, h int) []string {
 		k := " " + st.fit(l.key, keyW, false) + "  "
 		room := inner - width(k)
 		// Long descriptions wrap inside the box rather than being cut.
-		for i, part := range strings.Split(ansi.Wordwrap(l.text, max(room-1, 1), ""), "\n") {
+		for i, part := range wrapWords(l.text, max(room-1, 1)) {
 			if i > 0 {
 				k = strings.Repeat(" ", width(k))
 			}
@@ -281,4 +281,28 @@ func box(st *styles, title string, body []boxLine, w, h int) []string {
 		res = append(res, "")
 	}
 	return res
+}
+
+// wrapWords wraps text at spaces only, so that words and flag names
+// (--warn-inflight, warn=long-in-flight) stay whole; a word longer than a
+// line is the only thing cut, at the line's end.
+func wrapWords(text string, n int) []string {
+	var lines []string
+	cur := ""
+	for _, w := range strings.Fields(text) {
+		switch {
+		case cur == "":
+			cur = w
+		case width(cur)+1+width(w) <= n:
+			cur += " " + w
+		default:
+			lines = append(lines, cur)
+			cur = w
+		}
+		for width(cur) > n {
+			lines = append(lines, ansi.Truncate(cur, n, ""))
+			cur = ansi.TruncateLeft(cur, n, "")
+		}
+	}
+	return append(lines, cur)
 }

@@ -72,11 +72,11 @@ func taskColumns() []column[model.TaskRow] {
 			cell: func(st *styles, r *model.TaskRow, _ int) (string, style) {
 				return sanitize(r.Target), st.muted
 			}},
-		{key: model.TaskLocation, title: "Location", min: 9, ideal: 20, prio: 50,
+		{key: model.TaskLocation, title: "Location", min: 9, ideal: 20, prio: 62,
 			cell: func(st *styles, r *model.TaskRow, _ int) (string, style) {
 				return sanitize(r.Location), st.muted
 			}},
-		{key: model.TaskFields, title: "Fields", min: 7, ideal: 24, prio: 60, flex: 3,
+		{key: model.TaskFields, title: "Fields", min: 7, ideal: 24, prio: 40, flex: 3,
 			cell: func(st *styles, r *model.TaskRow, _ int) (string, style) {
 				return fieldsText(r.Fields), style{}
 			}},
