@@ -15,7 +15,8 @@ import (
 // A filter is a space-separated list of terms, all of which must match:
 //
 //	checkout              free text: name, service, target or location contains it
-//	name=GET /users       (quote values with spaces: name="GET /users")
+//	name=GET /users       the words after name= belong to the name (quote
+//	                      other values with spaces: http.route="/a b")
 //	service=api  kind=server  status=error  state=running
 //	dur>100ms  dur<=2s    duration of the span (live spans: so far)
 //	name~^GET\s+/api      a Go regular expression, for any field (a duration
@@ -53,6 +54,18 @@ var fieldNames = map[string]field{
 	"id": fieldID, "trace": fieldTrace, "trace_id": fieldTrace, "warn": fieldWarn, "warning": fieldWarn,
 }
 
+// kindAnySpan is the kind= value that matches every span kind and no
+// goroutine.
+const kindAnySpan = "span"
+
+// matchKind matches a row's kind, where kind=span means any span.
+func (t *term) matchKind(k SpanKind) bool {
+	if t.re == nil && t.str == kindAnySpan && (t.op == opEq || t.op == opNe) {
+		return (k != KindGoroutine) == (t.op == opEq)
+	}
+	return t.matchString(k.String())
+}
+
 type op uint8
 
 const (
@@ -79,6 +92,27 @@ type term struct {
 	symMatch []uint8
 	// keySym is an attribute key's Sym once looked up (see logfilter.go).
 	keySym Sym
+	// traceHex: free text that may be a trace ID or its prefix (pasted
+	// into the filter), which then matches the spans of that trace too.
+	traceHex bool
+}
+
+// minTraceHex is the shortest free text taken for a trace ID prefix: 8
+// hex digits, as trace IDs are shown shortened.
+const minTraceHex = 8
+
+// isTraceHex reports whether lower-cased free text looks like a trace ID
+// or a prefix of one.
+func isTraceHex(s string) bool {
+	if len(s) < minTraceHex || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if (r < '0' || r > '9') && (r < 'a' || r > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // parseFilter compiles a filter; an empty string yields a nil filter.
@@ -102,19 +136,34 @@ func parseFilter(s string) (*filter, error) {
 }
 
 // splitTerms splits on spaces outside double quotes and removes the quotes.
+// Names have spaces (`POST /api/checkout`), so the unquoted words after a
+// name= or name!= term that have no operator of their own belong to the
+// name, as typed: name=POST /api/checkout is one term. Free text after a
+// name term needs quotes ("checkout"), or goes before it.
 func splitTerms(s string) ([]string, error) {
 	var out []string
 	var cur strings.Builder
-	inQuote, has := false, false
+	inQuote, has, quoted := false, false, false
+	joining := false // the last word is a name term that takes the next bare words
+	flush := func() {
+		w := cur.String()
+		cur.Reset()
+		switch {
+		case joining && !quoted && !hasOperator(w):
+			out[len(out)-1] += " " + w
+		default:
+			out = append(out, w)
+			joining = !quoted && isNameTerm(w)
+		}
+		has, quoted = false, false
+	}
 	for _, r := range s {
 		switch {
 		case r == '"':
-			inQuote, has = !inQuote, true
+			inQuote, has, quoted = !inQuote, true, true
 		case (r == ' ' || r == '\t') && !inQuote:
 			if has {
-				out = append(out, cur.String())
-				cur.Reset()
-				has = false
+				flush()
 			}
 		default:
 			cur.WriteRune(r)
@@ -125,9 +174,27 @@ func splitTerms(s string) ([]string, error) {
 		return nil, fmt.Errorf("unclosed quote in filter")
 	}
 	if has {
-		out = append(out, cur.String())
+		flush()
 	}
 	return out, nil
+}
+
+// hasOperator reports whether a word is a field term (it has an operator
+// after its first character).
+func hasOperator(w string) bool {
+	for _, o := range ops {
+		if strings.Index(w, o.s) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// isNameTerm reports whether a word is a name= or name!= term, whose value
+// the next bare words continue.
+func isNameTerm(w string) bool {
+	lw := strings.ToLower(w)
+	return strings.HasPrefix(lw, "name=") || strings.HasPrefix(lw, "name!=")
 }
 
 var ops = []struct {
@@ -156,7 +223,8 @@ func parseTerm(w string) (term, error) {
 		}
 		return t, nil
 	}
-	return term{field: fieldText, op: opContains, str: strings.ToLower(w)}, nil
+	lw := strings.ToLower(w)
+	return term{field: fieldText, op: opContains, str: lw, traceHex: isTraceHex(lw)}, nil
 }
 
 func (t *term) compile(val string) error {
@@ -183,8 +251,8 @@ func (t *term) compile(val string) error {
 		}
 		t.num, t.isNum = n, true
 	case fieldKind:
-		if !slices.Contains(kindNames[:], t.str) && !slices.Contains(waitKindNames[:], t.str) && t.str != "service" {
-			return fmt.Errorf("kind: %q is not one of %s", val, strings.Join(kindNames[:], ", "))
+		if !slices.Contains(kindNames[:], t.str) && !slices.Contains(waitKindNames[:], t.str) && t.str != "service" && t.str != kindAnySpan {
+			return fmt.Errorf("kind: %q is not one of %s, %s", val, kindAnySpan, strings.Join(kindNames[:], ", "))
 		}
 	case fieldWarn:
 		if n, err := strconv.ParseInt(val, 10, 64); err == nil {

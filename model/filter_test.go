@@ -94,3 +94,54 @@ func TestRegexpCompiledOnce(t *testing.T) {
 		t.Errorf("cache holds %d entries", n)
 	}
 }
+
+// Values with spaces work without quotes after name=, quotes still work,
+// and a quoted word after a name is free text again.
+func TestFilterNameWithSpacesUnquoted(t *testing.T) {
+	m, clk := newTestModel(Config{})
+	m.Apply(m.batch(
+		spec{trace: 1, span: 1, name: "POST /api/checkout", service: "frontend", start: clk.Now(), dur: time.Millisecond},
+		spec{trace: 1, span: 2, name: "POST /api/cart", service: "frontend", start: clk.Now(), dur: time.Millisecond},
+		spec{trace: 2, span: 3, name: "POST /api/checkout", service: "shop", start: clk.Now(), dur: time.Millisecond},
+	))
+	for filter, want := range map[string]int{
+		"name=POST /api/checkout":                  2,
+		`name="POST /api/checkout"`:                2,
+		"name=POST /api/checkout service=frontend": 1,
+		"service=shop name=post /API/checkout":     1,
+		"name!=POST /api/checkout":                 1,
+		`name=POST /api/checkout "shop"`:           1,
+		"frontend name=POST /api/cart":             1,
+	} {
+		p := m.Tasks(Query{Sort: TaskID, Filter: filter, Limit: 10})
+		if p.Total != want || p.FilterErr != "" {
+			t.Errorf("%q: %d rows %q (%s), want %d", filter, p.Total, names(p.Rows), p.FilterErr, want)
+		}
+	}
+}
+
+// A trace ID (or its prefix) pasted as free text finds its trace's spans;
+// trace= takes a prefix too.
+func TestFilterPastedTraceID(t *testing.T) {
+	m, clk := newTestModel(Config{})
+	b := m.batch(
+		spec{trace: 0xabcdef12, span: 1, name: "a", service: "s", start: clk.Now(), dur: time.Millisecond},
+		spec{trace: 0xabcdef12, span: 2, parent: 1, name: "b", service: "s", start: clk.Now(), dur: time.Millisecond},
+		spec{trace: 7, span: 3, name: "c", service: "s", start: clk.Now(), dur: time.Millisecond},
+	)
+	id := traceID(0xabcdef12)
+	id[0], id[1] = 0x4b, 0xf9 // distinct from trace 7's first digits
+	for i := range b.Spans[:2] {
+		b.Spans[i].TraceID = id
+	}
+	m.Apply(b)
+	full := id.String()
+	for _, filter := range []string{full, full[:8], strings.ToUpper(full[:12]), "trace=" + full[:10], "  " + full + " "} {
+		if p := m.Tasks(Query{Sort: TaskID, Filter: filter, Limit: 10}); p.Total != 2 {
+			t.Errorf("%q: %d spans %q, want the trace's 2", filter, p.Total, names(p.Rows))
+		}
+	}
+	if p := m.Tasks(Query{Sort: TaskID, Filter: full[:7], Limit: 10}); p.Total == 2 {
+		t.Errorf("7 hex digits taken for a trace prefix")
+	}
+}

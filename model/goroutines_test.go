@@ -35,15 +35,15 @@ func TestGoroutinesAreTaskRowsWithRuntimeColumns(t *testing.T) {
 	}
 	m.Apply(&Batch{Runtime: rb})
 
-	page := m.Tasks(Query{Sort: TaskBusy, Desc: true, Limit: 10, Filter: "kind=goroutine"})
+	page := m.Tasks(Query{Goroutines: true, Sort: TaskBusy, Desc: true, Limit: 10, Filter: "kind=goroutine"})
 	if page.Total != 3 || names(page.Rows)[0] != "main" || page.Rows[0].Busy != 900*time.Millisecond || page.Rows[0].Polls != 4 {
 		t.Fatalf("goroutines by busy = %+v", page.Rows)
 	}
 	// The unfiltered, indexed path orders by the same column.
-	if idx := m.Tasks(Query{Sort: TaskBusy, Desc: true, Limit: 10}); names(idx.Rows)[0] != "main" || idx.Total != 3 {
+	if idx := m.Tasks(Query{Goroutines: true, Sort: TaskBusy, Desc: true, Limit: 10}); names(idx.Rows)[0] != "main" || idx.Total != 3 {
 		t.Fatalf("indexed by busy = %v", names(idx.Rows))
 	}
-	byIdle := m.Tasks(Query{Sort: TaskIdle, Desc: true, Limit: 1})
+	byIdle := m.Tasks(Query{Goroutines: true, Sort: TaskIdle, Desc: true, Limit: 1})
 	if byIdle.Rows[0].Name != "main.waiter" || byIdle.Rows[0].Idle != 300*time.Millisecond || byIdle.Rows[0].State != StateWaiting || byIdle.Rows[0].Finished {
 		t.Fatalf("by idle = %+v", byIdle.Rows[0])
 	}
@@ -83,12 +83,12 @@ func TestGoroutinesAreTaskRowsWithRuntimeColumns(t *testing.T) {
 	now = clk.Now().UnixNano()
 	m.Apply(&Batch{Runtime: &RuntimeBatch{Resource: res, Session: 7, Start: now - 1e9, End: now,
 		Goroutines: []GoroutineRec{{ID: 3, State: GoExited, Ended: now, Resource: -1, Idle: idle}}}})
-	if g := m.Tasks(Query{Sort: TaskID, Limit: 10, Filter: "kind=goroutine state=done"}); g.Total != 1 || !g.Rows[0].Finished {
+	if g := m.Tasks(Query{Goroutines: true, Sort: TaskID, Limit: 10, Filter: "kind=goroutine state=done"}); g.Total != 1 || !g.Rows[0].Finished {
 		t.Fatalf("exited = %+v", g.Rows)
 	}
 	clk.Advance(6 * time.Second) // silent for more than procLostAfter heartbeats
 	m.Sweep()
-	if g := m.Tasks(Query{Sort: TaskID, Limit: 10, Filter: "kind=goroutine state=lost"}); g.Total != 2 {
+	if g := m.Tasks(Query{Goroutines: true, Sort: TaskID, Limit: 10, Filter: "kind=goroutine state=lost"}); g.Total != 2 {
 		t.Fatalf("lost = %+v", g.Rows)
 	}
 	if h := m.Header(); h.Goroutines != 0 {
@@ -96,7 +96,7 @@ func TestGoroutinesAreTaskRowsWithRuntimeColumns(t *testing.T) {
 	}
 	clk.Advance(11 * time.Second)
 	m.Sweep()
-	if g := m.Tasks(Query{Sort: TaskID, Limit: 10, Filter: "kind=goroutine"}); g.Total != 0 {
+	if g := m.Tasks(Query{Goroutines: true, Sort: TaskID, Limit: 10, Filter: "kind=goroutine"}); g.Total != 0 {
 		t.Fatalf("retained past retention = %+v", g.Rows)
 	}
 	if len(m.rt.procs) != 0 || len(m.rt.gos) != 0 {
@@ -121,7 +121,7 @@ func TestGoroutinesStartedByHelpersAreNamedByWhatTheyRun(t *testing.T) {
 		{ID: 2, StartFunc: helper, State: GoWaiting, Wait: WaitSelect, Resource: -1, BlockStack: []Frame{
 			{Func: "runtime.selectgo"}, {Func: "example.com/shop.(*Shop).consume"}, {Func: helper}}},
 	}}})
-	p := m.Tasks(Query{Sort: TaskID, Limit: 5, Filter: "kind=goroutine"})
+	p := m.Tasks(Query{Goroutines: true, Sort: TaskID, Limit: 5, Filter: "kind=goroutine"})
 	if len(p.Rows) != 2 || p.Rows[0].Name != "shop.(*Shop).serve" || p.Rows[0].Location != "serve.go:42" ||
 		p.Rows[1].Name != "shop.(*Shop).consume" || p.Rows[1].Target != "example.com/shop" {
 		t.Fatalf("helper-started goroutines = %+v", p.Rows)
@@ -187,11 +187,11 @@ func TestBlockedGoroutinesAccrueIdleBetweenBatches(t *testing.T) {
 		m.Apply(&Batch{Runtime: &RuntimeBatch{Resource: res, Session: 1, Start: now - 1e9, End: now,
 			Goroutines: []GoroutineRec{{ID: 8, StartFunc: "main.spin", State: GoRunning, Busy: 2e9, Resource: -1}}}})
 	}
-	p := m.Tasks(Query{Sort: TaskIdle, Desc: true, Limit: 2, Filter: "kind=goroutine"})
+	p := m.Tasks(Query{Goroutines: true, Sort: TaskIdle, Desc: true, Limit: 2, Filter: "kind=goroutine"})
 	if p.Rows[0].Name != "queue.(*Q).wait" || p.Rows[0].Target != "example.com/shop/queue" || p.Rows[0].Idle != 2500*time.Millisecond {
 		t.Fatalf("blocked goroutine = %+v", p.Rows[0])
 	}
-	if idx := m.Tasks(Query{Sort: TaskIdle, Desc: true, Limit: 1}); idx.Rows[0].Idle != 2500*time.Millisecond {
+	if idx := m.Tasks(Query{Goroutines: true, Sort: TaskIdle, Desc: true, Limit: 1}); idx.Rows[0].Idle != 2500*time.Millisecond {
 		t.Fatalf("index not updated: %+v", idx.Rows[0])
 	}
 }
@@ -203,9 +203,13 @@ func TestGoroutineSortByTotalMergesLiveRows(t *testing.T) {
 	m.Apply(&Batch{Runtime: &RuntimeBatch{Resource: m.svcResource("api"), Session: 1, Start: now - 1e9, End: now,
 		Goroutines: []GoroutineRec{{ID: 5, StartFunc: "main.loop", Created: now - int64(2*time.Second), State: GoWaiting, Wait: WaitChanRecv, Resource: -1}}}})
 	clk.Advance(time.Second)
-	p := m.Tasks(Query{Sort: TaskTotal, Desc: true, Limit: 10})
-	if p.Total != 2 || p.Rows[0].Name != "main.loop" || p.Rows[0].Total != 3*time.Second {
-		t.Fatalf("by total = %+v", p.Rows)
+	p := m.Tasks(Query{Goroutines: true, Sort: TaskTotal, Desc: true, Limit: 10})
+	if p.Total != 1 || p.Rows[0].Name != "main.loop" || p.Rows[0].Total != 3*time.Second {
+		t.Fatalf("goroutines by total = %+v", p.Rows)
+	}
+	// Spans and goroutines are two tables: the spans table has no goroutine.
+	if s := m.Tasks(Query{Sort: TaskTotal, Desc: true, Limit: 10}); s.Total != 1 || s.Rows[0].Name != "short" {
+		t.Fatalf("spans by total = %+v", s.Rows)
 	}
 	// A goroutine has no trace.
 	if v := m.Trace(TraceQuery{Span: p.Rows[0].ID, Limit: 10}); v.Spans > 1 {
@@ -213,7 +217,7 @@ func TestGoroutineSortByTotalMergesLiveRows(t *testing.T) {
 	}
 	// Tree mode: a goroutine is a tree of its own.
 	for _, f := range []string{"", "kind=goroutine"} {
-		tree := m.Tasks(Query{Sort: TaskTotal, Desc: true, Limit: 10, Tree: true, Filter: f})
+		tree := m.Tasks(Query{Goroutines: true, Sort: TaskTotal, Desc: true, Limit: 10, Tree: true, Filter: f})
 		if len(tree.Rows) == 0 || tree.Rows[0].Name != "main.loop" || tree.Rows[0].Depth != 0 {
 			t.Fatalf("tree mode (filter %q) = %+v", f, tree.Rows)
 		}

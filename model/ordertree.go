@@ -14,8 +14,12 @@ type ostree struct {
 	strings func(a, b Sym) int
 }
 
-// lt orders items: key, then (string columns) the whole string, then ID.
+// lt orders items: the row class (spans first, see rowclass.go), the key,
+// then (string columns) the whole string, then ID.
 func (t *ostree) lt(a, b item) bool {
+	if ca, cb := a.sym&classGoroutine, b.sym&classGoroutine; ca != cb {
+		return ca < cb
+	}
 	if a.key != b.key {
 		return a.key < b.key
 	}

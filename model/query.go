@@ -19,6 +19,9 @@ type Query struct {
 	// Tree lists the tasks as a tree: children under their parents,
 	// siblings in the sort order (see Model.Tasks).
 	Tree bool
+	// Goroutines lists the goroutine rows of the tasks store instead of
+	// its spans: two tables with their own columns (see rowclass.go).
+	Goroutines bool
 }
 
 // Page is the answer to a Query.
@@ -101,6 +104,12 @@ type TaskRow struct {
 	Fields            []Attr
 	// Finished rows are shown dimmed until retention removes them.
 	Finished bool
+	// Goroutine rows only: the runtime's goroutine ID, why it waits, what
+	// it waits on, and the goroutine that created it.
+	GoID       int64
+	WaitReason string
+	Resource   string
+	CreatedBy  string
 	// In tree mode: Depth under the top-level span, the tree lines left of
 	// the row (see TraceRow), whether it is the last of its siblings, and
 	// whether it is top-level because its parent is not stored.

@@ -45,6 +45,7 @@ func (x *taskIndex) less(a, b item) bool { return x.tree.lt(a, b) }
 func (x *taskIndex) compareStrings(a, b Sym) int { return strings.Compare(x.str(a), x.str(b)) }
 
 func (x *taskIndex) str(id Sym) string {
+	id &^= classGoroutine
 	if int(id) < len(x.strs) {
 		return x.strs[id]
 	}
@@ -117,13 +118,14 @@ func (m *Model) taskKey(col Column, c *spanChunk, i int, now int64, str func(Sym
 // clock: those are merged in by the query.
 func (m *Model) itemFor(x *taskIndex, slot uint32) (item, bool) {
 	c, i := m.store.at(slot)
-	it := item{idk: c.id[i], slot: slot}
+	it := item{idk: c.id[i], slot: slot, sym: classOf(c, i)}
 	if x.col == TaskTotal && c.dur[i] < 0 {
 		return it, false
 	}
-	it.key, it.sym = m.taskKey(x.col, c, i, 0, x.prefixKey)
-	if !x.stringColumn() {
-		it.sym = 0
+	key, sym := m.taskKey(x.col, c, i, 0, x.prefixKey)
+	it.key = key
+	if x.stringColumn() {
+		it.sym |= sym
 	}
 	return it, true
 }
@@ -191,6 +193,9 @@ func (m *Model) appendChunkItems(items []item, x *taskIndex, ci int) []item {
 
 // cmp is less as a three-way comparison, for sorting.
 func (x *taskIndex) cmp(a, b item) int {
+	if c := cmpInt(uint64(a.sym&classGoroutine), uint64(b.sym&classGoroutine)); c != 0 {
+		return c
+	}
 	if c := cmpInt(a.key, b.key); c != 0 {
 		return c
 	}

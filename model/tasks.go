@@ -11,13 +11,15 @@ import (
 
 // taskScan holds what one tasks query needs while it walks the chunks.
 type taskScan struct {
-	m     *Model
-	col   Column
-	desc  bool
-	now   int64
-	f     *filter
-	ranks []uint32 // alphabetical rank of each Sym
-	keys  [chunkSize]int64
+	m    *Model
+	col  Column
+	desc bool
+	now  int64
+	f    *filter
+	// goroutines: the query lists goroutine rows, not spans.
+	goroutines bool
+	ranks      []uint32 // alphabetical rank of each Sym
+	keys       [chunkSize]int64
 }
 
 func (s *taskScan) symRank(id Sym) int64 {
@@ -59,7 +61,7 @@ func (s *taskScan) each(fn func(item)) {
 		base := uint32(ci) << chunkBits
 		for i := range chunkSize {
 			id := c.id[i]
-			if id == 0 || (s.f != nil && !s.m.matchSpan(s.f, c, i, s.now)) {
+			if id == 0 || isGoroutineRow(c, i) != s.goroutines || (s.f != nil && !s.m.matchSpan(s.f, c, i, s.now)) {
 				continue
 			}
 			fn(item{key: s.keys[i], idk: s.idKey(id), slot: base + uint32(i)})
@@ -121,14 +123,14 @@ func (m *Model) Tasks(q Query) Page[TaskRow] {
 func (m *Model) scanTasks(q Query, f *filter) Page[TaskRow] {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	s := &taskScan{m: m, col: q.Sort, desc: q.Desc, now: m.now().UnixNano(), f: f, ranks: m.columnRanks(q.Sort)}
+	s := &taskScan{m: m, col: q.Sort, desc: q.Desc, now: m.now().UnixNano(), f: f, goroutines: q.Goroutines, ranks: m.columnRanks(q.Sort)}
 
 	var anchor item
 	hasAnchor := false
 	if q.Anchor != 0 {
 		if slot, ok := m.findSlot(q.Anchor); ok {
 			c, i := m.store.at(slot)
-			if f == nil || m.matchSpan(f, c, i, s.now) {
+			if isGoroutineRow(c, i) == q.Goroutines && (f == nil || m.matchSpan(f, c, i, s.now)) {
 				s.fill(c) // the anchor's key, computed as the scan will
 				anchor, hasAnchor = item{key: s.keys[i], idk: s.idKey(q.Anchor), slot: slot}, true
 			}
@@ -204,25 +206,22 @@ func (m *Model) taskPage(items []item, total int, plan windowPlan, now int64) Pa
 // The caller holds the read lock and has checked the index's column.
 func (m *Model) indexedTasks(q Query, now int64) Page[TaskRow] {
 	x := &m.idx
-	var run []item // running spans, merged in when sorting by Total
+	var run []item // running rows, merged in when sorting by Total
 	if x.col == TaskTotal {
-		run = make([]item, 0, len(m.ret.running))
-		for _, slot := range m.ret.running {
-			c, i := m.store.at(slot)
-			run = append(run, item{key: durKey(c.dur[i], now), idk: c.id[i], slot: slot})
-		}
+		run = m.runningOf(q.Goroutines, now)
 		slices.SortFunc(run, x.cmp)
 	}
-	total := x.tree.size + len(run)
+	base, n := x.classRange(q.Goroutines)
+	total := n + len(run)
 	rank, hasAnchor := 0, false
 	if q.Anchor != 0 {
-		if slot, ok := m.findSlot(q.Anchor); ok {
+		if slot, ok := m.findSlot(q.Anchor); ok && isGoroutineRow(m.store.at(slot)) == q.Goroutines {
 			it, indexed := m.indexItem(slot)
 			if !indexed {
 				c, i := m.store.at(slot)
 				it.key = durKey(c.dur[i], now)
 			}
-			rank = x.tree.rank(it) + sort.Search(len(run), func(j int) bool { return !x.less(run[j], it) })
+			rank = x.tree.rank(it) - base + sort.Search(len(run), func(j int) bool { return !x.less(run[j], it) })
 			if q.Desc {
 				rank = total - 1 - rank
 			}
@@ -234,36 +233,37 @@ func (m *Model) indexedTasks(q Query, now int64) Page[TaskRow] {
 	if q.Desc {
 		from, to = total-to, total-from
 	}
-	items := m.mergedRange(run, from, to)
+	items := m.mergedRange(run, base, n, from, to)
 	if q.Desc {
 		slices.Reverse(items)
 	}
 	return m.taskPage(items, total, plan, now)
 }
 
-// mergedRange returns ascending ranks [from, to) of the index merged with
-// the sorted running spans.
-func (m *Model) mergedRange(run []item, from, to int) []item {
+// mergedRange returns ascending ranks [from, to) of one class's range of
+// the index, ranks [base, base+n), merged with the class's sorted running
+// rows.
+func (m *Model) mergedRange(run []item, base, n, from, to int) []item {
 	t := &m.idx.tree
 	if from >= to {
 		return nil
 	}
 	if len(run) == 0 {
-		return t.appendRange(nil, from, to)
+		return t.appendRange(nil, base+from, base+min(to, n))
 	}
-	// j = how many running spans are among the first `from` merged items:
+	// j = how many running rows are among the first `from` merged items:
 	// the smallest j for which run[j] does not sort before tree[from-j-1].
-	lo, hi := max(0, from-t.size), min(from, len(run))
+	lo, hi := max(0, from-n), min(from, len(run))
 	for lo < hi {
 		j := (lo + hi) / 2
-		if i := from - j; i > 0 && m.idx.less(run[j], t.itemAt(i-1)) {
+		if i := from - j; i > 0 && m.idx.less(run[j], t.itemAt(base+i-1)) {
 			lo = j + 1
 		} else {
 			hi = j
 		}
 	}
 	j, i := lo, from-lo
-	tree := t.appendRange(nil, i, i+(to-from))
+	tree := t.appendRange(nil, base+i, base+min(i+(to-from), n))
 	out := make([]item, 0, to-from)
 	for len(out) < to-from && (len(tree) > 0 || j < len(run)) {
 		if j < len(run) && (len(tree) == 0 || m.idx.less(run[j], tree[0])) {
@@ -296,6 +296,9 @@ func (m *Model) taskRow(slot uint32, now int64) TaskRow {
 		r.Busy, r.Sched, r.Idle = time.Duration(rt.busy[i]), time.Duration(rt.sched[i]), time.Duration(rt.idle[i])
 		r.Polls = uint64(rt.polls[i])
 	}
+	if g := m.rt.gos[slot]; g != nil && c.kind[i] == KindGoroutine {
+		m.goroutineColumns(&r, g)
+	}
 	rangeAttrs(cold.attrs, m.syms, func(a Attr) bool {
 		r.Fields = append(r.Fields, a)
 		return len(r.Fields) < maxRowFields
@@ -325,7 +328,8 @@ func (m *Model) matchSpan(f *filter, c *spanChunk, i int, now int64) bool {
 		switch t.field {
 		case fieldText:
 			ok = t.matchSym(c.name[i], m.syms) || t.matchSym(m.aggs.services[c.svc[i]].name, m.syms) ||
-				t.matchSym(c.scope[i], m.syms) || t.matchSym(c.loc[i], m.syms)
+				t.matchSym(c.scope[i], m.syms) || t.matchSym(c.loc[i], m.syms) ||
+				(t.traceHex && c.kind[i] != KindGoroutine && strings.HasPrefix(c.cold[i].traceID.String(), t.str))
 		case fieldName:
 			ok = t.matchSym(c.name[i], m.syms)
 		case fieldService:
@@ -335,7 +339,7 @@ func (m *Model) matchSpan(f *filter, c *spanChunk, i int, now int64) bool {
 		case fieldLocation:
 			ok = t.matchSym(c.loc[i], m.syms)
 		case fieldKind:
-			ok = t.matchString(c.kind[i].String())
+			ok = t.matchKind(c.kind[i])
 		case fieldStatus:
 			ok = t.matchString(c.cold[i].status.String())
 		case fieldState:

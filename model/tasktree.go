@@ -53,8 +53,12 @@ type treeWalk struct {
 	// total counts the rows; entries the index entries (with the running
 	// spans), which are more when a filter leaves some out.
 	total, entries int
-	opt            treeOptions
-	trees          map[uint64]*traceTree // the arranged trees met so far, by trace key
+	// base and n: the ranks of the index's items of the listed class.
+	base, n int
+	// goroutines: the query lists goroutine rows, not spans.
+	goroutines bool
+	opt        treeOptions
+	trees      map[uint64]*traceTree // the arranged trees met so far, by trace key
 	// A block of items in query order: ranks [blkFrom, blkFrom+len(blk)).
 	blk     []item
 	blkFrom int
@@ -83,7 +87,7 @@ func (m *Model) treeTasks(q Query) Page[TaskRow] {
 		m.mu.RLock()
 	}
 	defer m.mu.RUnlock()
-	w := &treeWalk{m: m, now: m.now().UnixNano(), desc: q.Desc, f: f, trees: map[uint64]*traceTree{}}
+	w := &treeWalk{m: m, now: m.now().UnixNano(), desc: q.Desc, f: f, goroutines: q.Goroutines, trees: map[uint64]*traceTree{}}
 	w.opt = treeOptions{key: w.key, cmp: m.idx.cmp, desc: q.Desc}
 	defer w.release()
 	if treeScanHook != nil {
@@ -114,11 +118,11 @@ func (w *treeWalk) key(slot uint32) item {
 }
 
 func (w *treeWalk) match(slot uint32) bool {
-	if w.f == nil {
-		return true
-	}
 	c, i := w.m.store.at(slot)
-	return w.m.matchSpan(w.f, c, i, w.now)
+	if isGoroutineRow(c, i) != w.goroutines {
+		return false
+	}
+	return w.f == nil || w.m.matchSpan(w.f, c, i, w.now)
 }
 
 // treeOf returns the arranged tree of a span's trace (with a filter, of
@@ -199,7 +203,7 @@ func (w *treeWalk) item(r int) item {
 		if w.desc {
 			af, at = w.entries-to, w.entries-from
 		}
-		w.blk = w.m.mergedRange(w.run, af, at)
+		w.blk = w.m.mergedRange(w.run, w.base, w.n, af, at)
 		if w.desc {
 			slices.Reverse(w.blk)
 		}
@@ -344,7 +348,7 @@ func (w *treeWalk) cursorOf(slot uint32) (cursor, bool) {
 	x := &w.m.idx
 	// Its rank among the index entries: the indexed items and the running
 	// spans (sorted by Total) that sort before it.
-	rank := x.tree.rank(it) + sort.Search(len(w.run), func(j int) bool { return !x.less(w.run[j], it) })
+	rank := x.tree.rank(it) - w.base + sort.Search(len(w.run), func(j int) bool { return !x.less(w.run[j], it) })
 	if w.desc {
 		rank = w.entries - 1 - rank
 	}
@@ -356,20 +360,17 @@ func (w *treeWalk) query(q Query) Page[TaskRow] {
 	m := w.m
 	x := &m.idx
 	if x.col == TaskTotal {
-		w.run = make([]item, 0, len(m.ret.running))
-		for _, slot := range m.ret.running {
-			c, i := m.store.at(slot)
-			w.run = append(w.run, item{key: durKey(c.dur[i], w.now), idk: c.id[i], slot: slot})
-		}
+		w.run = m.runningOf(q.Goroutines, w.now)
 		slices.SortFunc(w.run, x.cmp)
 	}
-	w.entries = x.tree.size + len(w.run)
+	w.base, w.n = x.classRange(q.Goroutines)
+	w.entries = w.n + len(w.run)
 	w.total = w.entries
 	if w.f != nil {
 		w.total = 0
 		for _, c := range m.store.chunks {
 			for i := range chunkSize {
-				if c.id[i] != 0 && m.matchSpan(w.f, c, i, w.now) {
+				if c.id[i] != 0 && isGoroutineRow(c, i) == q.Goroutines && m.matchSpan(w.f, c, i, w.now) {
 					w.total++
 				}
 			}

@@ -20,6 +20,9 @@ func warnCount(m *Model, k WarnKind) int64 {
 func taskWarnings(t *testing.T, m *Model, name string) int {
 	t.Helper()
 	p := m.Tasks(Query{Sort: TaskID, Limit: 100, Filter: "name=" + name})
+	if len(p.Rows) == 0 {
+		p = m.Tasks(Query{Goroutines: true, Sort: TaskID, Limit: 100, Filter: "name=" + name})
+	}
 	if len(p.Rows) != 1 {
 		t.Fatalf("%d rows named %q", len(p.Rows), name)
 	}
@@ -212,13 +215,13 @@ func TestWarnGoroutines(t *testing.T) {
 	// waiter blocked as long; the pool, the idle loop, the sleeper and the
 	// young leaked goroutines are not.
 	oldLeaked := generations - int(m.cfg.Warn.Blocked/time.Second)
-	if p := m.Tasks(Query{Sort: TaskID, Limit: 100, Filter: "name=main.leaked warn=blocked"}); p.Total != oldLeaked {
+	if p := m.Tasks(Query{Goroutines: true, Sort: TaskID, Limit: 100, Filter: "name=main.leaked warn=blocked"}); p.Total != oldLeaked {
 		t.Fatalf("%d leaked goroutines warned of, want %d", p.Total, oldLeaked)
 	}
 	if warnCount(m, WarnBlocked) != int64(oldLeaked+1) || taskWarnings(t, m, "main.idleloop") != 0 || taskWarnings(t, m, "main.napper") != 0 {
 		t.Fatalf("blocked: %+v (want %d leaked and the mutex waiter)", m.Warnings(), oldLeaked)
 	}
-	if p := m.Tasks(Query{Sort: TaskID, Limit: 100, Filter: "name=main.pooled warn>0"}); p.Total != 0 {
+	if p := m.Tasks(Query{Goroutines: true, Sort: TaskID, Limit: 100, Filter: "name=main.pooled warn>0"}); p.Total != 0 {
 		t.Fatalf("an idle pool is warned of: %d rows", p.Total)
 	}
 	// The mutex waiter has been blocked long too: always worth a warning.
@@ -227,14 +230,14 @@ func TestWarnGoroutines(t *testing.T) {
 	}
 	// Their details say which kind of long wait each is.
 	for name, want := range map[string]string{"main.waiter": "(deadlock?)", "main.leaked": "(leak?)"} {
-		row := m.Tasks(Query{Sort: TaskID, Limit: 1, Filter: "warn=blocked name=" + name}).Rows[0]
+		row := m.Tasks(Query{Goroutines: true, Sort: TaskID, Limit: 1, Filter: "warn=blocked name=" + name}).Rows[0]
 		d, _ := m.Goroutine(row.ID)
 		if len(d.Warnings) != 1 || !strings.HasSuffix(d.Warnings[0], want+" [--warn-blocked]") || strings.Count(d.Warnings[0], "?") != 1 {
 			t.Errorf("%s: warnings %q, want one ending %s", name, d.Warnings, want)
 		}
 	}
 	// Sorting by Warn puts warned rows first.
-	if p := m.Tasks(Query{Sort: TaskWarn, Desc: true, Limit: 3}); p.Rows[0].Warnings != 1 || p.Rows[2].Warnings != 1 {
+	if p := m.Tasks(Query{Goroutines: true, Sort: TaskWarn, Desc: true, Limit: 3}); p.Rows[0].Warnings != 1 || p.Rows[2].Warnings != 1 {
 		t.Fatalf("by warn: %+v", p.Rows)
 	}
 	// The leak stops: once its number has stood still for a window, its
@@ -248,7 +251,7 @@ func TestWarnGoroutines(t *testing.T) {
 		m.Apply(&Batch{Runtime: still})
 		m.Sweep()
 	}
-	if p := m.Tasks(Query{Sort: TaskID, Limit: 100, Filter: "name=main.leaked warn>0"}); p.Total != 0 {
+	if p := m.Tasks(Query{Goroutines: true, Sort: TaskID, Limit: 100, Filter: "name=main.leaked warn>0"}); p.Total != 0 {
 		t.Fatalf("%d leaked goroutines still warned of after their number stood still", p.Total)
 	}
 }

@@ -103,6 +103,7 @@ type App struct {
 
 	// The tabs' tables: the screens the user starts from.
 	tasks *taskTable
+	gors  *taskTable
 	ops   *opTable
 	res   *resTable
 	tabs  []tab
@@ -145,10 +146,11 @@ func New(src Source, opts Options) *App {
 	a := &App{src: src, opts: opts, st: newStyles(opts), width: 80, height: 24, dark: true, now: time.Now,
 		keyCache: map[*keySet][]binding{}}
 	a.tasks = newTaskTable()
+	a.gors = newGoroutineTable()
 	a.ops = newOpTable()
 	a.res = newResTable()
 	// A tab is one line here: its key and its screen.
-	a.tabs = []tab{{"t", a.tasks}, {"o", a.ops}, {"r", a.res}}
+	a.tabs = []tab{{"t", a.tasks}, {"u", a.gors}, {"o", a.ops}, {"r", a.res}}
 	a.top = a.tasks
 	a.layout()
 	return a
@@ -277,7 +279,11 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	if a.replayKey(k) {
 		return nil
 	}
-	return a.do(lookup(a.keys(), k))
+	act := lookup(a.keys(), k)
+	if act == actNone && k == "/" {
+		act = actFilter // a page without a filter: the tab's (see do)
+	}
+	return a.do(act)
 }
 
 // do carries out an action: the screen on top first, then the App's own.
@@ -306,9 +312,17 @@ func (a *App) do(act action) tea.Cmd {
 			a.refresh(a.keepNav())
 		}
 	case act == actFilter:
-		if _, ok := a.top.(filterable); ok {
-			a.editing = true
+		// On a page with no filter of its own, / filters the tab the user
+		// came from (the spans when it has none): a pasted trace ID finds
+		// its spans from anywhere.
+		if _, ok := a.top.(filterable); !ok {
+			if _, ok := a.base().(filterable); ok {
+				a.switchTo(a.base())
+			} else {
+				a.switchTo(a.tasks)
+			}
 		}
+		a.editing = true
 	case act >= actTab && int(act-actTab) < len(a.tabs):
 		a.switchTo(a.tabs[act-actTab].s)
 	}
@@ -331,8 +345,13 @@ func (a *App) move(n int) {
 
 // showOpSpans shows the spans of an operation in the tasks view: a filter
 // matching exactly its service, name and kind.
+//
+// esc comes back to where s was pressed (the operations or an operation's
+// details), as the help says.
 func (a *App) showOpSpans(service, name string, kind model.SpanKind) {
-	a.stack = a.stack[:0]
+	if a.top != a.tasks {
+		a.stack = append(a.stack, a.top)
+	}
 	a.tasks.filter = filterTerm("service", service) + " " + filterTerm("name", name) + " kind=" + kind.String()
 	a.tasks.selID, a.tasks.selRow, a.tasks.offset = 0, 0, 0
 	a.top = a.tasks
@@ -456,7 +475,14 @@ func (a *App) layout() {
 // prepareHelp renders the help overlay of the screen on top.
 func (a *App) prepareHelp() {
 	ks := a.top.keys()
-	a.helpBox = helpLines(a.st, ks.name, ks.mouse, a.keys(), a.width, a.rows()+1)
+	var extra []boxLine
+	if _, ok := a.top.(filterable); ok {
+		extra = append(extra, boxLine{})
+		for _, l := range FilterSyntax {
+			extra = append(extra, boxLine{l[0], l[1]})
+		}
+	}
+	a.helpBox = helpLines(a.st, ks.name, ks.mouse, a.keys(), extra, a.width, a.rows()+1)
 }
 
 // restyle renders everything again with styles for the background.

@@ -171,6 +171,7 @@ func (f *fakeSource) Tasks(q model.Query) model.Page[model.TaskRow] {
 			}
 		}
 	}
+	idx = slices.DeleteFunc(idx, func(i int32) bool { return (f.tasks[i].Kind == model.KindGoroutine) != q.Goroutines })
 	slices.SortFunc(idx, func(x, y int32) int {
 		a, b := &f.tasks[x], &f.tasks[y]
 		c := 0

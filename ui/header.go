@@ -121,6 +121,9 @@ func (a *App) prepareChrome() {
 	}
 }
 
+// wideTabs is the width from which every tab is named in full.
+const wideTabs = 140
+
 // prepareTitle renders the tabs and what the screen on top says of itself.
 func (a *App) prepareTitle() {
 	st := a.st
@@ -131,6 +134,11 @@ func (a *App) prepareTitle() {
 	for _, t := range a.tabs {
 		name := t.s.keys().name
 		label := " " + strings.ToUpper(name[:1]) + name[1:] + " "
+		if t.s != base && (a.width < wideTabs || a.top != base) {
+			// Narrow, or on a details page: the other tabs by their keys,
+			// leaving the room to what the screen says of itself.
+			label = " " + t.key + " "
+		}
 		if t.s == base {
 			b.WriteString(st.reverse.r(st.bold.r(label)))
 		} else {

@@ -82,15 +82,15 @@ var (
 	keyInvert = binding{keys: []string{"i"}, acts: []action{actInvert}, label: "i", desc: "invert the sort order",
 		foot: "invert", footPrio: 50}
 	keyFilter = binding{keys: []string{"/"}, acts: []action{actFilter}, label: "/",
-		desc: "filter as you type: text name=x dur>100ms name~^GET (regexp)", foot: "filter", footPrio: 60}
+		desc: "filter as you type; / again edits the filter (the syntax is at the end of this help)", foot: "filter", footPrio: 60}
 	keyEscTable = binding{keys: []string{"esc"}, acts: []action{actBack}, label: "esc",
 		desc: "back to the previous view; in a table, clear the filter", footPrio: 95}
 	keyEscBack  = with(keyEscTable, "back")
 	keyOpenSpan = binding{keys: []string{"enter"}, acts: []action{actEnter}, label: "enter",
-		desc: "the selected span's details (its trace on top) or goroutine's", foot: "details", footPrio: 70}
+		desc: "the selected span's details (its trace on top)", foot: "details", footPrio: 70}
 	keyWholeTrace = binding{keys: []string{"w"}, acts: []action{actTrace}, label: "w", desc: "the span's whole trace as a waterfall",
 		foot: "trace", footPrio: 68}
-	keyOpSpans = binding{keys: []string{"s"}, acts: []action{actSpans}, label: "s", desc: "the operation's spans in the tasks view",
+	keyOpSpans = binding{keys: []string{"s"}, acts: []action{actSpans}, label: "s", desc: "the operation's spans in the tasks view (esc comes back)",
 		foot: "spans", footPrio: 45}
 	keyOpenLink = binding{keys: []string{"enter"}, acts: []action{actEnter}, label: "enter",
 		desc: "details of the selected resource, or where the selected link leads", foot: "open", footPrio: 70}
@@ -216,13 +216,14 @@ func footerLine(st *styles, bindings []binding, w int) string {
 
 // helpLines renders the help overlay: a box listing every binding of a
 // screen, centred in w cells and h lines.
-func helpLines(st *styles, name, mouse string, bindings []binding, w, h int) []string {
+func helpLines(st *styles, name, mouse string, bindings []binding, extra []boxLine, w, h int) []string {
 	ascii := st.ascii
 	var body []boxLine
 	for i := range bindings {
 		body = append(body, boxLine{bindings[i].shown(ascii), bindings[i].desc})
 	}
 	body = append(body, boxLine{}, boxLine{"mouse", mouse})
+	body = append(body, extra...)
 	return box(st, " keys: "+name+" ", body, w, h)
 }
 
@@ -252,7 +253,7 @@ func box(st *styles, title string, body []boxLine, w, h int) []string {
 		k := " " + st.fit(l.key, keyW, false) + "  "
 		room := inner - width(k)
 		// Long descriptions wrap inside the box rather than being cut.
-		for i, part := range strings.Split(ansi.Wordwrap(l.text, max(room-1, 1), ""), "\n") {
+		for i, part := range wrapWords(l.text, max(room-1, 1)) {
 			if i > 0 {
 				k = strings.Repeat(" ", width(k))
 			}
@@ -280,4 +281,28 @@ func box(st *styles, title string, body []boxLine, w, h int) []string {
 		res = append(res, "")
 	}
 	return res
+}
+
+// wrapWords wraps text at spaces only, so that words and flag names
+// (--warn-inflight, warn=long-in-flight) stay whole; a word longer than a
+// line is the only thing cut, at the line's end.
+func wrapWords(text string, n int) []string {
+	var lines []string
+	cur := ""
+	for _, w := range strings.Fields(text) {
+		switch {
+		case cur == "":
+			cur = w
+		case width(cur)+1+width(w) <= n:
+			cur += " " + w
+		default:
+			lines = append(lines, cur)
+			cur = w
+		}
+		for width(cur) > n {
+			lines = append(lines, ansi.Truncate(cur, n, ""))
+			cur = ansi.TruncateLeft(cur, n, "")
+		}
+	}
+	return append(lines, cur)
 }

@@ -37,13 +37,13 @@ func trimmed(s string) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
-// openGoroutine selects the first goroutine row of the tasks view and
+// openGoroutine selects the first goroutine row of the goroutines view and
 // opens its details.
 func openGoroutine(t *testing.T, a *App) uint64 {
 	t.Helper()
-	press(a, "t", "g")
+	press(a, "u", "g")
 	for range 50 {
-		if r := a.tasks.rows[a.tasks.selRow]; r.Kind == model.KindGoroutine {
+		if r := a.gors.rows[a.gors.selRow]; r.Kind == model.KindGoroutine {
 			press(a, "enter")
 			if viewName(a) != "goroutine details" {
 				t.Fatalf("enter on goroutine %d: view %v", r.ID, viewName(a))
@@ -292,7 +292,7 @@ func TestGoroutineDetailsAndJumps(t *testing.T) {
 	if viewName(a) != "span details" || det(a).id != span || !det(a).found {
 		t.Fatalf("enter on a span link: view %v span %d", viewName(a), det(a).id)
 	}
-	if !strings.Contains(plain(a), " Tasks ") {
+	if !strings.Contains(plain(a), " Goroutines ") {
 		t.Error("no tabs in span details")
 	}
 	press(a, "esc")
@@ -302,10 +302,10 @@ func TestGoroutineDetailsAndJumps(t *testing.T) {
 	if sel, _ := gor(a).selected(); sel != (target{linkSpan, span}) {
 		t.Errorf("selected link after esc %+v, want the span", sel)
 	}
-	// Out of the details: back to the tasks, where the goroutine is still selected.
+	// Out of the details: back to the goroutines, where it is still selected.
 	press(a, "esc")
-	if viewName(a) != "tasks" || a.tasks.selID != id {
-		t.Errorf("esc: view %v selection %d, want tasks at %d", viewName(a), a.tasks.selID, id)
+	if viewName(a) != "goroutines" || a.gors.selID != id {
+		t.Errorf("esc: view %v selection %d, want goroutines at %d", viewName(a), a.gors.selID, id)
 	}
 	if len(a.stack) != 0 {
 		t.Error("history left over on a table")
@@ -474,7 +474,7 @@ func TestDetailsGone(t *testing.T) {
 		t.Errorf("missing resource not reported:\n%s", s)
 	}
 	press(a, "esc", "esc", "esc")
-	if viewName(a) != "tasks" {
+	if viewName(a) != "goroutines" {
 		t.Errorf("esc ×3: view %v", viewName(a))
 	}
 }
@@ -525,8 +525,8 @@ func TestHistoryIsBounded(t *testing.T) {
 		t.Fatalf("view %v after %d esc", viewName(a), maxHistory)
 	}
 	press(a, "esc")
-	if viewName(a) != "tasks" {
-		t.Errorf("view %v, want tasks", viewName(a))
+	if viewName(a) != "goroutines" {
+		t.Errorf("view %v, want goroutines", viewName(a))
 	}
 	// A view key leaves the details and forgets the way back.
 	openGoroutine(t, a)
@@ -777,6 +777,7 @@ func TestProgramSavesTrace(t *testing.T) {
 	tm := teatest.NewTestModel(t, New(f, Options{Tick: 20 * time.Millisecond}),
 		teatest.WithInitialTermSize(120, 30),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
+	tm.Send(keyMsg("u"))
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("GET /api/items/3")) },
 		teatest.WithDuration(5*time.Second))
 	tm.Send(keyMsg("enter"))

@@ -247,7 +247,7 @@ func (t *table[T]) setWidth(w int, st *styles) {
 func (t *table[T]) arrange(w int) {
 	idx := make([]int, 0, len(t.cols))
 	for i := range t.cols {
-		if i >= 64 || t.absent&(1<<i) == 0 {
+		if i >= 64 || t.absent&(1<<i) == 0 || t.sorts(i) {
 			idx = append(idx, i)
 		}
 	}
@@ -259,17 +259,25 @@ func (t *table[T]) arrange(w int) {
 		for _, i := range idx {
 			c := &t.cols[i]
 			if want && c.prio >= corePrio {
-				n += max(c.ideal, c.min)
+				n += max(c.ideal, t.colMin(i))
 			} else {
-				n += c.min
+				n += t.colMin(i)
 			}
 		}
 		return n
 	}
+	// The sort column is never dropped: a table never sorts by a column
+	// that is not on screen.
+	prio := func(i int) int {
+		if t.sorts(i) {
+			return math.MaxInt
+		}
+		return t.cols[i].prio
+	}
 	lowest := func() int {
 		low := 0
 		for k, i := range idx {
-			if t.cols[i].prio < t.cols[idx[low]].prio {
+			if prio(i) < prio(idx[low]) {
 				low = k
 			}
 		}
@@ -280,21 +288,21 @@ func (t *table[T]) arrange(w int) {
 		if g == 0 {
 			return slices.Delete(idx, k, k+1)
 		}
-		return slices.DeleteFunc(idx, func(i int) bool { return t.cols[i].group == g })
+		return slices.DeleteFunc(idx, func(i int) bool { return t.cols[i].group == g && !t.sorts(i) })
 	}
 	for len(idx) > 1 && need(true) > w {
 		low := lowest()
-		if t.cols[idx[low]].prio >= corePrio {
+		if prio(idx[low]) >= corePrio {
 			break
 		}
 		idx = drop(idx, low)
 	}
-	for len(idx) > 1 && need(false) > w {
+	for len(idx) > 1 && need(false) > w && prio(idx[lowest()]) != math.MaxInt {
 		idx = drop(idx, lowest())
 	}
 	widths := make([]int, len(idx))
 	for k, i := range idx {
-		widths[k] = t.cols[i].min
+		widths[k] = t.colMin(i)
 	}
 	extra := w - need(false)
 	if extra < 0 { // a single column wider than the terminal
@@ -309,7 +317,7 @@ func (t *table[T]) arrange(w int) {
 	slices.SortStableFunc(order, func(a, b int) int { return t.cols[idx[b]].prio - t.cols[idx[a]].prio })
 	for _, k := range order {
 		c := &t.cols[idx[k]]
-		add := min(extra, max(c.ideal-c.min, 0))
+		add := min(extra, max(c.ideal-t.colMin(idx[k]), 0))
 		widths[k] += add
 		extra -= add
 	}
@@ -367,6 +375,18 @@ func (t *table[T]) sortTitle(st *styles) string {
 	return ""
 }
 
+// colMin is column i's narrowest width: the sort column's title keeps its
+// arrow.
+func (t *table[T]) colMin(i int) int {
+	if c := &t.cols[i]; t.sorts(i) {
+		return max(c.min, width(c.title)+1)
+	}
+	return t.cols[i].min
+}
+
+// sorts reports whether column i is the sort column.
+func (t *table[T]) sorts(i int) bool { return t.cols[i].key == t.sort && t.sort != noSort }
+
 // setSort sorts by key; choosing the current sort column inverts it.
 func (t *table[T]) setSort(key model.Column, st *styles) {
 	if key == noSort {
@@ -380,6 +400,10 @@ func (t *table[T]) setSort(key model.Column, st *styles) {
 			if t.cols[i].key == key {
 				t.desc = t.cols[i].desc
 			}
+		}
+		if t.vis != nil { // the sort column is shown: arrange them again
+			t.gen++
+			t.arrange(t.width)
 		}
 	}
 	t.buildHeader(st)

@@ -70,11 +70,11 @@ func taskColumns() []column[model.TaskRow] {
 			cell: func(st *styles, r *model.TaskRow, _ int) (string, style) {
 				return sanitize(r.Target), st.muted
 			}},
-		{key: model.TaskLocation, title: "Location", min: 9, ideal: 20, prio: 50,
+		{key: model.TaskLocation, title: "Location", min: 9, ideal: 20, prio: 62,
 			cell: func(st *styles, r *model.TaskRow, _ int) (string, style) {
 				return sanitize(r.Location), st.muted
 			}},
-		{key: model.TaskFields, title: "Fields", min: 7, ideal: 24, prio: 60, flex: 3,
+		{key: model.TaskFields, title: "Fields", min: 7, ideal: 24, prio: 40, flex: 3,
 			cell: func(st *styles, r *model.TaskRow, _ int) (string, style) {
 				return fieldsText(r.Fields), style{}
 			}},
@@ -108,8 +108,8 @@ func fieldsText(attrs []model.Attr) string {
 // taskTable is the tasks view.
 type taskTable = table[model.TaskRow]
 
-// tasksKind makes the tasks view: spans and goroutines, live and recently
-// finished.
+// tasksKind makes the tasks view: spans, live and recently finished
+// (goroutines have a table of their own, goroutinetable.go).
 type tasksKind struct{}
 
 func newTaskTable() *taskTable { return newTable[model.TaskRow](tasksKind{}) }
@@ -185,14 +185,8 @@ func (tasksKind) act(a *App, t *taskTable, act action) (tea.Cmd, bool) {
 	return nil, true
 }
 
-// taskTarget is what enter on the selected task opens: a goroutine's
-// details or a span's.
-func taskTarget(t *taskTable) target {
-	if i := t.selRow; i >= 0 && i < len(t.rows) && t.rows[i].ID == t.selID && t.rows[i].Kind == model.KindGoroutine {
-		return target{linkGoroutine, t.selID}
-	}
-	return target{linkSpan, t.selID}
-}
+// taskTarget is what enter on the selected span opens: its details.
+func taskTarget(t *taskTable) target { return target{linkSpan, t.selID} }
 
 // treeName is the Name cell: in tree mode the tree lines, then the name.
 func treeName(st *styles, r *model.TaskRow, w int) string {

@@ -124,11 +124,25 @@ func TestTasksTableFillsHeight(t *testing.T) {
 	}
 	a.Update(tea.WindowSizeMsg{Width: 200, Height: 50})
 	head = ansi.Strip(strings.Split(frame(a), "\n")[colHeaderY])
-	for _, col := range []string{"Warn", "ID", "St", "Name", "Total", "Busy", "Sched", "Idle", "Polls", "Kind", "Service", "Target", "Location", "Fields"} {
+	for _, col := range []string{"Warn", "ID", "St", "Name", "Total", "Kind", "Service", "Target", "Location", "Fields"} {
 		if !strings.Contains(head, col) {
 			t.Errorf("200 columns: header %q lacks %q", head, col)
 		}
 	}
+	// The goroutines have a table of their own, with their own columns.
+	press(a, "u")
+	head = ansi.Strip(strings.Split(frame(a), "\n")[colHeaderY])
+	for _, col := range []string{"Goid", "St", "Name", "Wait", "Resource", "Total", "Busy", "Sched", "Idle", "Polls", "Created by", "Service", "Location"} {
+		if !strings.Contains(head, col) {
+			t.Errorf("goroutines at 200 columns: header %q lacks %q", head, col)
+		}
+	}
+	for _, r := range a.gors.rows {
+		if r.Kind != model.KindGoroutine {
+			t.Errorf("span %q in the goroutines table", r.Name)
+		}
+	}
+	press(a, "t")
 	if q := f.lastTaskQuery(); q.Limit != 50-chromeLines {
 		t.Errorf("after resize limit %d, want %d", q.Limit, 50-chromeLines)
 	}
@@ -188,7 +202,7 @@ func TestSortKeysChangeQuery(t *testing.T) {
 }
 
 func TestSelectionFollowsID(t *testing.T) {
-	f := newFake(100)
+	f := newFake(125) // 100 spans, 25 goroutines
 	a := newApp(t, f, Options{}, 120, 30)
 	press(a, "j", "j", "j")
 	id := a.tasks.selID

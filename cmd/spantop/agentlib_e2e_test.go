@@ -183,7 +183,7 @@ func TestAgentlibAccuracyEndToEnd(t *testing.T) {
 // allDone reports whether each named goroutine is shown as exited.
 func allDone(src ui.Source, names ...string) bool {
 	for _, n := range names {
-		if src.Tasks(model.Query{Sort: model.TaskID, Limit: 1, Filter: "kind=goroutine state=done name=" + n}).Total != 1 {
+		if src.Tasks(model.Query{Goroutines: true, Sort: model.TaskID, Limit: 1, Filter: "kind=goroutine state=done name=" + n}).Total != 1 {
 			return false
 		}
 	}
@@ -198,7 +198,7 @@ func checkAccuracy(t *testing.T, src ui.Source) error {
 	for ; ; time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			var rows []string
-			for _, r := range src.Tasks(model.Query{Sort: model.TaskID, Limit: 40, Filter: "kind=goroutine"}).Rows {
+			for _, r := range src.Tasks(model.Query{Goroutines: true, Sort: model.TaskID, Limit: 40, Filter: "kind=goroutine"}).Rows {
 				rows = append(rows, fmt.Sprintf("%s %v %v", r.Name, r.State, r.Fields))
 			}
 			return fmt.Errorf("timed out: saw the job running %v, truth %v, header %+v\ngoroutines:\n%s", sawRunning, truth != nil, src.Header(), strings.Join(rows, "\n"))
@@ -228,7 +228,7 @@ func checkAccuracy(t *testing.T, src ui.Source) error {
 	}
 
 	gor := map[string]model.GoroutineDetail{}
-	for _, r := range src.Tasks(model.Query{Sort: model.TaskID, Limit: 50, Filter: "kind=goroutine state=done"}).Rows {
+	for _, r := range src.Tasks(model.Query{Goroutines: true, Sort: model.TaskID, Limit: 50, Filter: "kind=goroutine state=done"}).Rows {
 		if d, ok := src.Goroutine(r.ID); ok {
 			gor[r.Name] = d
 		}
@@ -277,7 +277,7 @@ func checkAccuracy(t *testing.T, src ui.Source) error {
 	if res.Total != 1 || res.Rows[0].Type != "agentlib.Mutex" || res.Rows[0].WaitTotal < time.Second {
 		t.Errorf("named mutex resource: %+v", res.Rows)
 	}
-	id := src.Tasks(model.Query{Sort: model.TaskID, Limit: 1, Filter: "name=holder"}).Rows[0].ID
+	id := src.Tasks(model.Query{Goroutines: true, Sort: model.TaskID, Limit: 1, Filter: "name=holder"}).Rows[0].ID
 	if d, _ := src.Goroutine(id); !d.CanSaveTrace {
 		return errors.New("the holder's process trace is not held for saving")
 	}

@@ -205,14 +205,19 @@ func buildReport(src reportSource, at time.Time, source string) Report {
 
 	for _, w := range src.Warnings() {
 		rw := ReportWarn{Kind: w.Kind.String(), Count: w.Count, Text: w.Text, Flag: w.Flag, Examples: []string{}}
-		page := src.Tasks(model.Query{Filter: "warn=" + w.Kind.String(), Sort: model.TaskID, Limit: reportExamples})
+		q := model.Query{Filter: "warn=" + w.Kind.String(), Sort: model.TaskID, Limit: reportExamples}
+		page := src.Tasks(q)
+		if page.Total == 0 { // a goroutine warning
+			q.Goroutines = true
+			page = src.Tasks(q)
+		}
 		for _, t := range page.Rows {
 			rw.Examples = append(rw.Examples, fmt.Sprintf("#%d %s %s", t.ID, t.Service, t.Name))
 		}
 		r.Warnings = append(r.Warnings, rw)
 	}
 
-	gos := src.Tasks(model.Query{Filter: "kind=goroutine", Sort: model.TaskTotal, Desc: true, Limit: reportGoroutines})
+	gos := src.Tasks(model.Query{Goroutines: true, Sort: model.TaskTotal, Desc: true, Limit: reportGoroutines})
 	for _, g := range gos.Rows {
 		r.Goroutines = append(r.Goroutines, ReportGo{
 			ID: g.ID, Name: g.Name, State: g.State.String(), Service: g.Service,
