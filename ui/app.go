@@ -268,9 +268,6 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		a.help = false
 		return nil
 	}
-	if a.replayKey(k) {
-		return nil
-	}
 	return a.do(lookup(a.keys(), k))
 }
 
@@ -284,6 +281,9 @@ func (a *App) do(act action) tea.Cmd {
 	}
 	if cmd, ok := a.top.act(a, act); ok {
 		return cmd
+	}
+	if a.replayAct(act) {
+		return nil
 	}
 	switch {
 	case act == actQuit:
