@@ -78,15 +78,6 @@ func (a *App) replayAct(act action) bool {
 	return true
 }
 
-// prepareReplay puts the replay line on the status line when nothing more
-// pressing is there.
-func (a *App) prepareReplay() {
-	if a.opts.Replay == nil || a.editing || a.status != "" {
-		return
-	}
-	a.statusLn = a.st.padLine(a.replayLine(a.opts.Replay.ReplayState()), a.width)
-}
-
 // replayLine: REPLAY ▶ 12:03:04.120  +1m02s/5m00s  ━━━━────  812/5000  4× (its keys are in the footer).
 func (a *App) replayLine(s ReplayState) string {
 	st := a.st

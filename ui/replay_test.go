@@ -60,6 +60,10 @@ func TestReplayLineAndKeys(t *testing.T) {
 	}
 	r.st.Paused = true
 	tick(a)
+	a.prepareBody() // a refresh of the rows keeps the replay line
+	if !strings.Contains(plain(a), "REPLAY ⏸") {
+		t.Error("a refresh of the rows took the replay line away")
+	}
 	if !strings.Contains(plain(a), "REPLAY ⏸") {
 		t.Error("a paused replay is not shown as paused")
 	}
