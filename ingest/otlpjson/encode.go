@@ -12,6 +12,7 @@ package otlpjson
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -493,12 +494,27 @@ var plain = func() (t [256]bool) {
 	return t
 }()
 
+// plainWord reports whether the eight bytes of w are all plain: ASCII,
+// not a control character, a quote or a backslash. (x-lo)&^x&hi is
+// non-zero exactly when a byte of x is zero (or, for x-n*lo, below n,
+// the bytes being ASCII).
+func plainWord(w uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	q, bs := w^(lo*'"'), w^(lo*'\\')
+	return (w|(w-lo*0x20)&^w|(q-lo)&^q|(bs-lo)&^bs)&hi == 0
+}
+
 // appendString writes s as a JSON string; invalid UTF-8 becomes U+FFFD,
 // as protojson and pdata do.
 func appendString(dst []byte, s []byte) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight plain bytes at a time: most strings have nothing to escape.
+		if i+8 <= len(s) && plainWord(binary.LittleEndian.Uint64(s[i:])) {
+			i += 8
+			continue
+		}
 		c := s[i]
 		if plain[c] {
 			i++
