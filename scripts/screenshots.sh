@@ -157,13 +157,20 @@ t send-keys -t rec q
 sleep 2
 replay() { # session cols rows name
 	t new-session -d -s "$1" -x "$2" -y "$3" -e TERM=xterm-256color -e COLORTERM=truecolor -e NO_COLOR= \
-		"$BIN replay --speed max $work/demo.jsonl.gz"
-	sleep 3          # played to the end, where it pauses
-	keys "$1" [ [    # back 20 s: a rebuild from the start
-	sleep 2
+		"cd $work && $(realpath "$BIN") replay --speed max demo.jsonl.gz"
+	waitfor "$1" "REPLAY END" # played to the end, where it pauses
+	keys "$1" [ [             # back 20 s: a rebuild from the start
+	waitfor "$1" "REPLAY ⏸"
 	keys "$1" o g # the operations view
 	shot "$1" "$4" "$2" "$3"
 	keys "$1" q
+}
+waitfor() { # session text: up to 60 s
+	for _ in $(seq 120); do
+		t capture-pane -p -t "$1" | grep -q "$2" && return
+		sleep 0.5
+	done
+	echo "screenshots: $1: no \"$2\" on the screen" >&2
 }
 replay rwide 200 50 replay
 replay rsmall 80 24 replay-80x24
