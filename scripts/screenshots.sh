@@ -78,6 +78,8 @@ shot() { # session name cols rows
 	echo "screenshots: $OUT/$name.txt $OUT/$name.png"
 }
 
+# ONLY=replay regenerates the replay captures alone.
+if [ "${ONLY:-}" != replay ]; then
 # Wide terminal: every view.
 start wide 200 50
 sleep "$WARMUP"
@@ -144,3 +146,31 @@ keys small / "name=carrier-ack" Enter
 keys small g Enter
 shot small goroutine-80x24 80 24
 keys small q
+fi
+
+# Replay with the scrubber: record the demo, then replay the recording,
+# paused after a jump back, at 200x50 and 80x24.
+t new-session -d -s rec -x 200 -y 50 -e TERM=xterm-256color \
+	"$BIN demo --grpc $GRPC --http $HTTP --log $work/rec.log --record $work/demo.jsonl.gz"
+sleep "$WARMUP"
+t send-keys -t rec q
+sleep 2
+replay() { # session cols rows name
+	t new-session -d -s "$1" -x "$2" -y "$3" -e TERM=xterm-256color -e COLORTERM=truecolor -e NO_COLOR= \
+		"cd $work && $(realpath "$BIN") replay --speed max demo.jsonl.gz"
+	waitfor "$1" "REPLAY END" # played to the end, where it pauses
+	keys "$1" [ [             # back 20 s: a rebuild from the start
+	waitfor "$1" "REPLAY ⏸"
+	keys "$1" o g # the operations view
+	shot "$1" "$4" "$2" "$3"
+	keys "$1" q
+}
+waitfor() { # session text: up to 60 s
+	for _ in $(seq 120); do
+		t capture-pane -p -t "$1" | grep -q "$2" && return
+		sleep 0.5
+	done
+	echo "screenshots: $1: no \"$2\" on the screen" >&2
+}
+replay rwide 200 50 replay
+replay rsmall 80 24 replay-80x24

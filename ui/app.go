@@ -276,9 +276,6 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		a.help = false
 		return nil
 	}
-	if a.replayKey(k) {
-		return nil
-	}
 	act := lookup(a.keys(), k)
 	if act == actNone && k == "/" {
 		act = actFilter // a page without a filter: the tab's (see do)
@@ -296,6 +293,9 @@ func (a *App) do(act action) tea.Cmd {
 	}
 	if cmd, ok := a.top.act(a, act); ok {
 		return cmd
+	}
+	if a.replayAct(act) {
+		return nil
 	}
 	switch {
 	case act == actQuit:

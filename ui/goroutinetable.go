@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"hash/maphash"
 	"strconv"
 	"strings"
 
@@ -61,13 +60,7 @@ func (goroutinesKind) rowID(r *model.TaskRow) uint64     { return r.ID }
 func (goroutinesKind) dimmed(r *model.TaskRow) bool      { return r.Finished }
 func (goroutinesKind) noun() string                      { return "goroutines" }
 func (goroutinesKind) keys() *keySet                     { return goroutinesKeys }
-func (goroutinesKind) cacheKey(h *maphash.Hash, r *model.TaskRow) {
-	hashTask(h, r)
-	hashU64(h, uint64(r.GoID))
-	hashStr(h, r.WaitReason)
-	hashStr(h, r.Resource)
-	hashStr(h, r.CreatedBy)
-}
+func (goroutinesKind) cacheKey(r *model.TaskRow) rowKey  { return taskKey(r) }
 func (goroutinesKind) fetch(src Source, q model.Query) model.Page[model.TaskRow] {
 	q.Goroutines, q.Tree = true, false
 	return src.Tasks(q)

@@ -115,7 +115,6 @@ func (a *App) prepareChrome() {
 
 	a.prepareTitle()
 	a.prepareStatus()
-	a.prepareReplay()
 	if k := (footerKey{a.top.keys(), w}); k != a.footerFor {
 		a.footer, a.footerFor = footerLine(st, a.keys(), w), k
 	}
@@ -177,6 +176,8 @@ func (a *App) prepareStatus() {
 		} else {
 			s = a.status
 		}
+	case a.opts.Replay != nil:
+		s = a.replayLine(a.opts.Replay.ReplayState()) // ui/replay.go
 	default:
 		s = a.top.status(a)
 	}

@@ -45,6 +45,9 @@ func KeyHelpLines(ascii bool) []KeyHelp {
 			lines[i].Where = strings.Join(e.where, ", ")
 		}
 	}
+	for i := range replayKeys {
+		lines = append(lines, KeyHelp{Keys: replayKeys[i].shown(ascii), Does: replayKeys[i].desc, Where: "spantop replay"})
+	}
 	return lines
 }
 

@@ -39,6 +39,15 @@ const (
 	actCollapse // trace: fold, or go to the parent
 	actExpand   // trace: unfold, or go to the first child
 	actFold     // trace: fold / unfold
+	// The replay's actions (spantop replay), ui/replay.go.
+	actReplayPause
+	actReplayStep
+	actReplayBack10s
+	actReplayFwd10s
+	actReplayBack1m
+	actReplayFwd1m
+	actReplayStart
+	actReplayEnd
 	// actTab is the first of the actions that show a tab: actTab+i shows
 	// the App's i-th tab.
 	actTab
@@ -102,8 +111,10 @@ func with(b binding, foot string) binding {
 	return b
 }
 
-// sharedKeys are the keys every screen has, after its own.
-func sharedKeys(tabs []tab) []binding {
+// sharedKeys are the keys every screen has, after its own; in a replay,
+// space pauses the replay (the screen follows it) and the replay's keys
+// come next.
+func sharedKeys(tabs []tab, replay bool) []binding {
 	b := binding{label: "", desc: "", foot: "views", footPrio: 40}
 	var names []string
 	for i, t := range tabs {
@@ -113,6 +124,9 @@ func sharedKeys(tabs []tab) []binding {
 	}
 	b.label = strings.Join(b.keys, " ")
 	b.desc = strings.Join(names, " / ") + " view"
+	if replay {
+		return append(slices.Clone(replayKeys), b)
+	}
 	return []binding{
 		{keys: []string{"space"}, acts: []action{actPause}, label: "space",
 			desc: "pause / resume the screen (ingest goes on)", foot: "pause", footPrio: 55},
@@ -145,7 +159,7 @@ func (a *App) allKeys(ks *keySet) []binding {
 	}
 	var out []binding
 	out = append(out, own[:cut]...)
-	out = append(out, sharedKeys(a.tabs)...)
+	out = append(out, sharedKeys(a.tabs, a.opts.Replay != nil)...)
 	out = append(out, own[cut:]...)
 	out = append(out, lastKeys...)
 	a.keyCache[ks] = out

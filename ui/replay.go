@@ -32,38 +32,45 @@ type ReplayState struct {
 	Speed float64
 }
 
-// replayKeys are the replay's keys; in a replay they come before the
-// views' (space pauses the replay, not just the screen).
-var replayKeys = []struct{ key, help string }{
-	{"space", "pause/play"},
-	{".", "step"},
-	{"[ ]", "∓10s"},
-	{"{ }", "∓1m"},
-	{"< >", "start/end"},
+// replayKeys are the replay's bindings: in a replay they take the place
+// of the shared space binding (space pauses the replay, not just the
+// screen), so the footer, the ? help and `spantop help` list them.
+var replayKeys = []binding{
+	{keys: []string{"space"}, acts: []action{actReplayPause}, label: "space",
+		desc: "pause / resume the replay (the screen shows where it stands)", foot: "pause/play", footPrio: 85},
+	{keys: []string{"."}, acts: []action{actReplayStep}, label: ".",
+		desc: "replay: pause and apply the next recorded request", foot: "step", footPrio: 33},
+	{keys: []string{"[", "]"}, acts: []action{actReplayBack10s, actReplayFwd10s}, label: "[ ]",
+		desc: "replay: jump back / forward 10 s (back rebuilds the model)", foot: "∓10s", footPrio: 75},
+	{keys: []string{"{", "}"}, acts: []action{actReplayBack1m, actReplayFwd1m}, label: "{ }",
+		desc: "replay: jump back / forward 1 min", foot: "∓1m", footPrio: 32},
+	{keys: []string{"<", ">"}, acts: []action{actReplayStart, actReplayEnd}, label: "< >",
+		desc: "replay: to the start / the end of the recording", foot: "start/end", footPrio: 31},
 }
 
-// replayKey handles a replay key; it reports false for any other key.
-func (a *App) replayKey(k string) bool {
+// replayAct carries out a replay action; it reports false for any other
+// action, or when there is no replay.
+func (a *App) replayAct(act action) bool {
 	r := a.opts.Replay
 	if r == nil {
 		return false
 	}
-	switch k {
-	case "space":
+	switch act {
+	case actReplayPause:
 		r.TogglePause()
-	case ".":
+	case actReplayStep:
 		r.Step()
-	case "[":
+	case actReplayBack10s:
 		r.SeekBy(-10 * time.Second)
-	case "]":
+	case actReplayFwd10s:
 		r.SeekBy(10 * time.Second)
-	case "{":
+	case actReplayBack1m:
 		r.SeekBy(-time.Minute)
-	case "}":
+	case actReplayFwd1m:
 		r.SeekBy(time.Minute)
-	case "<":
+	case actReplayStart:
 		r.ToStart()
-	case ">":
+	case actReplayEnd:
 		r.ToEnd()
 	default:
 		return false
@@ -71,16 +78,7 @@ func (a *App) replayKey(k string) bool {
 	return true
 }
 
-// prepareReplay puts the replay line on the status line when nothing more
-// pressing is there.
-func (a *App) prepareReplay() {
-	if a.opts.Replay == nil || a.editing || a.status != "" {
-		return
-	}
-	a.statusLn = a.st.padLine(a.replayLine(a.opts.Replay.ReplayState()), a.width)
-}
-
-// replayLine: REPLAY ▶ 12:03:04.120  +1m02s/5m00s  ━━━━────  812/5000  4×  keys.
+// replayLine: REPLAY ▶ 12:03:04.120  +1m02s/5m00s  ━━━━────  812/5000  4× (its keys are in the footer).
 func (a *App) replayLine(s ReplayState) string {
 	st := a.st
 	var b strings.Builder
@@ -112,9 +110,6 @@ func (a *App) replayLine(s ReplayState) string {
 		b.WriteString(st.muted.r("  max"))
 	} else {
 		b.WriteString(st.muted.r("  " + strconv.FormatFloat(s.Speed, 'g', 3, 64) + "×"))
-	}
-	for _, k := range replayKeys {
-		b.WriteString("  " + st.key.r(k.key) + " " + st.muted.r(k.help))
 	}
 	return b.String()
 }

@@ -33,6 +33,23 @@ func TestReplayLineAndKeys(t *testing.T) {
 		}
 	}
 	a := newApp(t, f, Options{Replay: r}, 200, 50)
+	screen := plain(a)
+	for _, want := range []string{"space pause/play", "[ ] ∓10s", "{ } ∓1m", "< > start/end", ". step"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("the footer does not list %q:\n%s", want, screen)
+		}
+	}
+	if strings.Contains(screen, "space pause ") {
+		t.Errorf("the footer offers the screen's pause in a replay:\n%s", screen)
+	}
+	press(a, "?")
+	help := plain(a)
+	for _, want := range []string{"pause / resume the replay", "jump back / forward 10 s", "to the start / the end"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("the ? help does not list %q:\n%s", want, help)
+		}
+	}
+	press(a, "?")
 	press(a, "space", ".", "[", "]", "{", "}", "<", ">")
 	want := []string{"toggle", "step", "seek -10s", "seek 10s", "seek -1m0s", "seek 1m0s", "start", "end"}
 	if strings.Join(r.cmds, ",") != strings.Join(want, ",") {
@@ -43,6 +60,10 @@ func TestReplayLineAndKeys(t *testing.T) {
 	}
 	r.st.Paused = true
 	tick(a)
+	a.prepareBody() // a refresh of the rows keeps the replay line
+	if !strings.Contains(plain(a), "REPLAY ⏸") {
+		t.Error("a refresh of the rows took the replay line away")
+	}
 	if !strings.Contains(plain(a), "REPLAY ⏸") {
 		t.Error("a paused replay is not shown as paused")
 	}
@@ -50,5 +71,28 @@ func TestReplayLineAndKeys(t *testing.T) {
 	tick(a)
 	if !strings.Contains(plain(a), "REPLAY END") {
 		t.Error("the end is not shown")
+	}
+}
+
+// TestReplayKeysInHelp: spantop help lists the replay's keys, and a live
+// session's keys do not include them (space pauses the screen there).
+func TestReplayKeysInHelp(t *testing.T) {
+	var replay, pause int
+	for _, l := range KeyHelpLines(false) {
+		if l.Where == "spantop replay" {
+			replay++
+		}
+		if l.Keys == "space" && l.Where == "" && strings.Contains(l.Does, "pause / resume the screen") {
+			pause++
+		}
+	}
+	if replay != len(replayKeys) || pause != 1 {
+		t.Errorf("spantop help: %d replay keys (want %d), %d screen pause (want 1)", replay, len(replayKeys), pause)
+	}
+	f := newFake(3)
+	a := newApp(t, f, Options{}, 200, 50)
+	press(a, "[", "<")
+	if strings.Contains(plain(a), "∓10s") {
+		t.Error("a live session lists the replay keys")
 	}
 }

@@ -12,6 +12,7 @@ package otlpjson
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -75,6 +76,7 @@ func (t *msgTable) field(n protowire.Number) *fieldTable {
 
 type fieldTable struct {
 	name     string // JSON name
+	key      string // "name": as written before the value
 	kind     protoreflect.Kind
 	list     bool
 	hexBytes bool // a trace or span ID
@@ -114,7 +116,7 @@ func build(md protoreflect.MessageDescriptor, cache map[protoreflect.FullName]*m
 	for i := 0; i < fs.Len(); i++ {
 		fd := fs.Get(i)
 		ft := &fieldTable{
-			name: fd.JSONName(), kind: fd.Kind(), list: fd.IsList(),
+			name: fd.JSONName(), key: `"` + fd.JSONName() + `":`, kind: fd.Kind(), list: fd.IsList(),
 			hexBytes: fd.Kind() == protoreflect.BytesKind && idFields[fd.Name()],
 		}
 		if fd.Kind() == protoreflect.MessageKind {
@@ -177,6 +179,11 @@ func (e *Encoder) appendMsg(dst []byte, t *msgTable, b []byte, depth int) ([]byt
 			return out, nil
 		}
 	}
+	mark := len(dst)
+	if out, ok, err := e.appendInOrder(dst, t, b, depth); ok {
+		return out, err
+	}
+	dst = dst[:mark]
 	base := len(e.stack)
 	msg := b
 	for len(b) > 0 {
@@ -263,6 +270,122 @@ func (e *Encoder) appendMsg(dst []byte, t *msgTable, b []byte, depth int) ([]byt
 	}
 	e.stack = e.stack[:base]
 	return append(dst, '}'), nil
+}
+
+// appendInOrder writes a message whose fields come in field-number order,
+// each repeated field's occurrences together (what every protobuf encoder
+// writes), in one pass over the wire bytes. ok is false, with dst to be
+// cut back, when the order is anything else: appendMsg then sorts.
+func (e *Encoder) appendInOrder(dst []byte, t *msgTable, b []byte, depth int) (_ []byte, ok bool, _ error) {
+	dst = append(dst, '{')
+	var last protowire.Number
+	var open *fieldTable // the list being written
+	first := true        // no field written yet
+	firstElem := true    // no element of open written yet
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return dst, true, fmt.Errorf("%w: %v", ErrMalformed, protowire.ParseError(n))
+		}
+		b = b[n:]
+		ft := t.field(num)
+		if ft == nil || typ == protowire.StartGroupType || typ == protowire.EndGroupType {
+			if n = protowire.ConsumeFieldValue(num, typ, b); n < 0 {
+				return dst, true, fmt.Errorf("%w: %v", ErrMalformed, protowire.ParseError(n))
+			}
+			b = b[n:]
+			continue
+		}
+		switch {
+		case num < last, num == last && !ft.list:
+			return dst, false, nil
+		case num > last:
+			if open != nil {
+				dst = append(dst, ']')
+				open = nil
+			}
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			dst = append(dst, ft.key...)
+			if ft.list {
+				dst = append(dst, '[')
+				open, firstElem = ft, true
+			}
+			last = num
+		}
+		var err error
+		switch typ {
+		case protowire.BytesType:
+			vb, n := protowire.ConsumeBytes(b)
+			if n < 0 {
+				return dst, true, fmt.Errorf("%w: %v", ErrMalformed, protowire.ParseError(n))
+			}
+			b = b[n:]
+			switch ft.kind {
+			case protoreflect.MessageKind:
+				if ft.list && !firstElem {
+					dst = append(dst, ',')
+				}
+				dst, err = e.appendMsg(dst, ft.msg, vb, depth+1)
+			case protoreflect.StringKind:
+				if ft.list && !firstElem {
+					dst = append(dst, ',')
+				}
+				dst = appendString(dst, vb)
+			case protoreflect.BytesKind:
+				if ft.list && !firstElem {
+					dst = append(dst, ',')
+				}
+				dst = append(dst, '"')
+				if ft.hexBytes {
+					dst = hex.AppendEncode(dst, vb)
+				} else {
+					dst = base64.StdEncoding.AppendEncode(dst, vb)
+				}
+				dst = append(dst, '"')
+			default: // a packed run
+				v := fieldVal{num: num, typ: typ, pack: true, end: len(vb)}
+				f := firstElem
+				dst, err = e.appendValue(dst, ft, &v, vb, depth, &f)
+			}
+			firstElem = false
+		case protowire.VarintType, protowire.Fixed32Type, protowire.Fixed64Type:
+			var u uint64
+			switch typ {
+			case protowire.VarintType:
+				u, n = protowire.ConsumeVarint(b)
+			case protowire.Fixed32Type:
+				var x uint32
+				x, n = protowire.ConsumeFixed32(b)
+				u = uint64(x)
+			default:
+				u, n = protowire.ConsumeFixed64(b)
+			}
+			if n < 0 {
+				return dst, true, fmt.Errorf("%w: %v", ErrMalformed, protowire.ParseError(n))
+			}
+			b = b[n:]
+			if ft.kind == protoreflect.MessageKind || ft.kind == protoreflect.StringKind || ft.kind == protoreflect.BytesKind {
+				return dst, true, fmt.Errorf("%w: field %s has the wrong wire type", ErrMalformed, ft.name)
+			}
+			if ft.list && !firstElem {
+				dst = append(dst, ',')
+			}
+			firstElem = false
+			dst = appendScalar(dst, ft.kind, u)
+		default:
+			return dst, false, nil
+		}
+		if err != nil {
+			return dst, true, err
+		}
+	}
+	if open != nil {
+		dst = append(dst, ']')
+	}
+	return append(dst, '}'), true, nil
 }
 
 // appendValue writes one occurrence (several for a packed run), each
@@ -371,12 +494,27 @@ var plain = func() (t [256]bool) {
 	return t
 }()
 
+// plainWord reports whether the eight bytes of w are all plain: ASCII,
+// not a control character, a quote or a backslash. (x-lo)&^x&hi is
+// non-zero exactly when a byte of x is zero (or, for x-n*lo, below n,
+// the bytes being ASCII).
+func plainWord(w uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	q, bs := w^(lo*'"'), w^(lo*'\\')
+	return (w|(w-lo*0x20)&^w|(q-lo)&^q|(bs-lo)&^bs)&hi == 0
+}
+
 // appendString writes s as a JSON string; invalid UTF-8 becomes U+FFFD,
 // as protojson and pdata do.
 func appendString(dst []byte, s []byte) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight plain bytes at a time: most strings have nothing to escape.
+		if i+8 <= len(s) && plainWord(binary.LittleEndian.Uint64(s[i:])) {
+			i += 8
+			continue
+		}
 		c := s[i]
 		if plain[c] {
 			i++

@@ -2,7 +2,11 @@ package otlpjson
 
 import (
 	"bytes"
+	"encoding/json"
+	"math/rand/v2"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
@@ -99,4 +103,35 @@ func BenchmarkAppendTraces(b *testing.B) {
 		buf, _ = e.Append(buf[:0], Traces, pb)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*100), "ns/span")
+}
+
+// TestAppendStringMatchesJSON: the eight-bytes-at-a-time scan escapes
+// what encoding/json escapes (but < > & and U+2028/9, which it leaves).
+func TestAppendStringMatchesJSON(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	alphabet := []byte("abcdefgh \"\\\n\t\x01\x1f\x7f/é€\xff\xc3")
+	for range 20000 {
+		s := make([]byte, rng.IntN(40))
+		for i := range s {
+			s[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		got := appendString(nil, s)
+		var v string
+		if err := json.Unmarshal(got, &v); err != nil {
+			t.Fatalf("%q: %q is not JSON: %v", s, got, err)
+		}
+		var want strings.Builder // each invalid byte becomes U+FFFD
+		for i := 0; i < len(s); {
+			r, size := utf8.DecodeRune(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				want.WriteRune(utf8.RuneError)
+			} else {
+				want.Write(s[i : i+size])
+			}
+			i += size
+		}
+		if v != want.String() {
+			t.Fatalf("%q: reads back as %q, want %q", s, v, want.String())
+		}
+	}
 }
