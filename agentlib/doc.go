@@ -39,11 +39,13 @@
 // 127.0.0.1:4317. Each may be host:port or a URL (http://, https://); the
 // OTLP/HTTP port 4318 is read as spantop's gRPC port 4317.
 //
-// Metrics and logs go under a resource with service.name
-// (Options.ServiceName, else OTEL_SERVICE_NAME, else the executable's
-// name), service.instance.id (random, one per process), process.pid,
-// process.runtime.name ("go"), process.runtime.version and host.name, plus
-// Options.ResourceAttributes and OTEL_RESOURCE_ATTRIBUTES. Spans go under
+// Metrics and logs go under a resource that names the service as the
+// application's spans do: service.name is Options.ServiceName, else the
+// first span's (agentlib waits up to 2s after Start for one, and takes its
+// service.namespace and service.instance.id too), else OTEL_SERVICE_NAME,
+// else OTEL_RESOURCE_ATTRIBUTES', else "unknown_service:<executable>"; plus
+// process.pid, process.runtime.name ("go"), process.runtime.version and
+// host.name, Options.ResourceAttributes and OTEL_RESOURCE_ATTRIBUTES. Spans go under
 // exactly their tracer provider's resource, so that spantop matches a
 // snapshot with the span the application's own exporter sends.
 //
@@ -75,7 +77,10 @@
 //
 // Status (LogsService): event_name "spantop.agent.status", string body,
 // e.g. "execution trace unavailable: runtime/trace is already started in
-// this process; sending metrics only", or the budget breaker tripping.
+// this process; sending metrics only", or the budget breaker tripping. The
+// stop function sends one last status, after the last trace generation,
+// with the attribute spantop.agent.goodbye = true: the process's
+// goroutines have exited (a process that goes silent instead is lost).
 //
 // Trace annotations (runtime/trace.Log, while tracing runs):
 //
@@ -83,6 +88,8 @@
 //	                        the SDK opens the span's task, whose end is the span's end
 //	spantop.span.go         the same 24 bytes; by Go, on the goroutine it starts
 //	spantop.goroutine.name  the name given to Go
+//	spantop.goroutine.names "<goid> <name>" lines: the goroutines of Go still running,
+//	                        logged at each session's start by the goroutine that started it
 //	spantop.res             "mutex:<name>" or "semaphore:<name>", on a goroutine about to wait
 //
 // Runtime metrics (MetricsService), every second, int data points; values
