@@ -378,16 +378,18 @@ func TestTmuxDemoRuntime(t *testing.T) {
 	})
 	tm.keys("r")
 	tm.waitText("Resources", "agentlib.Mutex", "inventory.stock", "service")
-	tm.keys("t")
-	tm.waitText("Total")
+	tm.keys("u")
+	tm.waitText("Goid", "Wait")
 	tm.keys("/")
 	tm.keys("-l", "name=carrier-ack")
 	tm.keys("Enter")
 	// The editor closed and a leaked goroutine's row is there: the filter
 	// and the header name carrier-ack and goroutines long before the demo
 	// leaks its first one.
-	leakRow := regexp.MustCompile(`(?m)^.*carrier-ack.*\bgoroutine\b.*$`)
-	tm.waitFor("a carrier-ack goroutine row", func(s string) bool { return strings.Contains(s, "(/ edits") && leakRow.MatchString(s) })
+	leakRow := regexp.MustCompile(`(?m)^.*carrier-ack.*\bselect\b.*$`)
+	tm.waitFor("a carrier-ack goroutine row", func(s string) bool {
+		return strings.Contains(s, "(/ edits") && strings.Contains(s, "goroutines matching") && leakRow.MatchString(s)
+	})
 	tm.keys("g")
 	tm.keys("Enter")
 	s := tm.waitText("waits on", "Blocked at", "Created at", "idle by reason")
