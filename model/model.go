@@ -182,6 +182,14 @@ const SweepEvery = sweepAfterBatch
 // sort index a query asked for in steps between batches, until ctx ends or
 // in is closed. With nothing due and nothing arriving it sleeps.
 func (m *Model) Run(ctx context.Context, in <-chan *Batch) {
+	// From here on queries leave index builds to the writer; a query that
+	// saw no writer and is rebuilding holds the lock: wait for it, so that
+	// the build state is the writer's alone from now on.
+	m.writing.Store(true)
+	defer m.writing.Store(false)
+	m.mu.Lock()
+	//lint:ignore SA2001 an empty section is the barrier
+	m.mu.Unlock()
 	t := time.NewTimer(sweepAfterBatch)
 	defer t.Stop()
 	armed := time.Now().Add(sweepAfterBatch) // when t fires; zero when stopped
@@ -193,8 +201,6 @@ func (m *Model) Run(ctx context.Context, in <-chan *Batch) {
 		t.Reset(d)
 		armed = when
 	}
-	m.writing.Store(true)
-	defer m.writing.Store(false)
 	for {
 		m.takeIndexRequest()
 		busy := m.build.busy()

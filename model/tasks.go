@@ -111,7 +111,7 @@ func (m *Model) Tasks(q Query) Page[TaskRow] {
 			return page
 		}
 		m.mu.Lock()
-		if m.idx.col != col {
+		if m.idx.col != col && !m.writing.Load() { // else the writer builds it (Run)
 			m.rebuildIndex(col)
 		}
 		m.mu.Unlock()

@@ -80,11 +80,15 @@ func (m *Model) treeTasks(q Query) Page[TaskRow] {
 	for m.idx.col != col {
 		m.mu.RUnlock()
 		m.mu.Lock()
-		if m.idx.col != col {
+		if m.idx.col != col && !m.writing.Load() { // else the writer builds it (Run)
 			m.rebuildIndex(col)
 		}
 		m.mu.Unlock()
 		m.mu.RLock()
+		if m.idx.col != col && m.writing.Load() {
+			m.indexReq.ask(col)
+			col = m.idx.col // a writer started meanwhile: the previous order answers
+		}
 	}
 	defer m.mu.RUnlock()
 	w := &treeWalk{m: m, now: m.now().UnixNano(), desc: q.Desc, f: f, goroutines: q.Goroutines, trees: map[uint64]*traceTree{}}
