@@ -28,7 +28,7 @@ func TestGoodbyeExitsSilenceLoses(t *testing.T) {
 	if h := m.Header(); h.Goroutines != 2 || h.Lost != 0 {
 		t.Fatalf("after pid 100's goodbye: header = %+v, want 2 live, 0 lost", h)
 	}
-	if p := m.Tasks(Query{Sort: TaskID, Limit: 10, Filter: "kind=goroutine state=done name=consumer"}); p.Total != 1 {
+	if p := m.Tasks(Query{Sort: TaskID, Limit: 10, Goroutines: true, Filter: "kind=goroutine state=done name=consumer"}); p.Total != 1 {
 		t.Fatalf("the consumer of the process that said goodbye: %+v", p.Rows)
 	}
 	// pid 200 goes silent: its goroutines are lost.

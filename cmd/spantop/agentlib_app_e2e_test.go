@@ -121,7 +121,7 @@ func checkOrdinaryApp(src ui.Source, app *exec.Cmd) error {
 			return fmt.Errorf("the app did not finish")
 		case <-time.After(100 * time.Millisecond):
 		}
-		if src.Tasks(model.Query{Sort: model.TaskID, Limit: 1, Filter: "kind=goroutine name=consumer"}).Total == 1 {
+		if src.Tasks(model.Query{Sort: model.TaskID, Limit: 1, Goroutines: true, Filter: "kind=goroutine name=consumer"}).Total == 1 {
 			sawConsumer = true
 		}
 	}
@@ -130,7 +130,7 @@ func checkOrdinaryApp(src ui.Source, app *exec.Cmd) error {
 	time.Sleep(6 * time.Second)
 	if !sawConsumer {
 		var rows []string
-		for _, r := range src.Tasks(model.Query{Sort: model.TaskID, Limit: 30, Filter: "kind=goroutine"}).Rows {
+		for _, r := range src.Tasks(model.Query{Sort: model.TaskID, Limit: 30, Goroutines: true, Filter: "kind=goroutine"}).Rows {
 			rows = append(rows, r.Name)
 		}
 		problems = append(problems, "no goroutine named consumer; goroutines: "+strings.Join(rows, ", "))
@@ -147,7 +147,7 @@ func checkOrdinaryApp(src ui.Source, app *exec.Cmd) error {
 		problems = append(problems, fmt.Sprintf("%d services, want 1 (myapp): %v", h.Services, names))
 	}
 	// The consumer exited with the app; nothing of a clean exit is lost.
-	if p := src.Tasks(model.Query{Sort: model.TaskID, Limit: 30, Filter: "kind=goroutine state=lost"}); p.Total != 0 {
+	if p := src.Tasks(model.Query{Sort: model.TaskID, Limit: 30, Goroutines: true, Filter: "kind=goroutine state=lost"}); p.Total != 0 {
 		problems = append(problems, fmt.Sprintf("%d goroutines lost after a clean exit (header lost %d)", p.Total, h.Lost))
 	}
 	if len(problems) > 0 {

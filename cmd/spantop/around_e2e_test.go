@@ -331,7 +331,9 @@ func TestRecordedDemoReplaysGoroutines(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.Summary.Goroutines == 0 || r.Summary.Resources == 0 || len(r.Goroutines) == 0 || len(r.Resources) == 0 {
+	// The recording ends with the demo's goodbye (agentlib's stop), so its
+	// goroutines are there as exited rows, not live ones.
+	if r.Summary.Resources == 0 || len(r.Goroutines) == 0 || len(r.Resources) == 0 {
 		t.Errorf("replayed: %+v, %d goroutine rows, %d resource rows (live: %+v)", r.Summary, len(r.Goroutines), len(r.Resources), live)
 	}
 }
