@@ -67,8 +67,8 @@ func TestAddTableView(t *testing.T) {
 		t.Error("its enter did nothing")
 	}
 	press(a, "?")
-	if s := plain(a); !strings.Contains(s, "keys: probes") || !strings.Contains(s, "t o r x") ||
-		!strings.Contains(s, "tasks / operations / resources / probes view") {
+	if s := plain(a); !strings.Contains(s, "keys: probes") || !strings.Contains(s, "t o r L M x") ||
+		!strings.Contains(s, "tasks / operations / resources / logs / metrics / probes view") {
 		t.Errorf("help:\n%s", s)
 	}
 	press(a, "esc", "l", "t")

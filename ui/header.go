@@ -125,9 +125,20 @@ func (a *App) prepareTitle() {
 	a.tabHits = a.tabHits[:0]
 	x := 0
 	base := a.base()
+	title := a.top.title(a)
+	// When the tabs leave too little room for the title, the tabs not on
+	// show are named by their keys.
+	full := 2 + width(ansi.Strip(title))
+	for _, t := range a.tabs {
+		full += width(t.s.keys().name) + 3
+	}
+	compact := full > a.width
 	for _, t := range a.tabs {
 		name := t.s.keys().name
 		label := " " + strings.ToUpper(name[:1]) + name[1:] + " "
+		if compact && t.s != base {
+			label = " " + t.key + " "
+		}
 		if t.s == base {
 			b.WriteString(st.reverse.r(st.bold.r(label)))
 		} else {
@@ -140,7 +151,7 @@ func (a *App) prepareTitle() {
 	}
 	b.WriteString(st.muted.r(st.sym.sep))
 	b.WriteByte(' ')
-	b.WriteString(a.top.title(a))
+	b.WriteString(title)
 	a.title = st.padLine(b.String(), a.width)
 }
 
