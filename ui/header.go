@@ -28,6 +28,7 @@ func (a *App) prepareChrome() {
 	b.WriteString(sep)
 	b.WriteString(st.bold.r(fmtRate(h.SpansPerSec)))
 	b.WriteString(st.muted.r(" spans/s"))
+	a.logRate(&b, sep)
 	// The note (REC, forwarding, a child) comes first: it changes, the
 	// addresses do not.
 	if a.opts.Status != nil {
@@ -77,6 +78,7 @@ func (a *App) prepareChrome() {
 		kv(pick("unauthenticated", "unauth"), h.Unauthenticated, st.bad)
 	}
 	kv("evicted", h.Evicted, st.warn)
+	signalLosses(h, pick, kv, st)
 	b.WriteString(sep)
 	b.WriteString(st.muted.r(pick("memory ", "mem ")))
 	mem := fmtBytes(h.MemoryUsed) + pick(" / ", "/") + fmtBytes(h.MemoryBudget)
@@ -96,6 +98,9 @@ func (a *App) prepareChrome() {
 	kv("traces", int64(h.Traces), style{})
 	kv(pick("operations", "ops"), int64(h.Operations), style{})
 	kv(pick("services", "svcs"), int64(h.Services), style{})
+	if h.Logs > 0 || h.LogsReceived > 0 {
+		kv("logs", int64(h.Logs), style{})
+	}
 	if h.Goroutines > 0 || h.Resources > 0 || h.TraceGenerations > 0 {
 		kv(pick("goroutines", "gor"), int64(h.Goroutines), style{})
 		kv(pick("resources", "res"), int64(h.Resources), style{})

@@ -145,11 +145,11 @@ func (v *metricView) build(st *styles, now time.Time) {
 	}
 
 	b.section("Streams", len(d.Streams))
-	all := "  all streams together"
+	mark := "  "
 	if v.stream == 0 {
-		all = "  " + st.accent.r(st.sym.running) + all[1:]
+		mark = st.accent.r(st.sym.running) + " "
 	}
-	b.link(all, target{linkStream, 0})
+	b.link(mark+"all streams together", target{linkStream, 0})
 	for i := range d.Streams {
 		s := &d.Streams[i]
 		mark := "  "
@@ -248,7 +248,7 @@ func chartLines(st *styles, values []float64, w, h int) []string {
 		hi = lo + 1
 	}
 	labelW := 8
-	plotW := max(w-labelW-1, 4)
+	plotW := max(w-labelW-2, 4)
 	// Each value spans plotW/len columns; the newest at the right.
 	cols := make([]float64, plotW)
 	for c := range cols {
@@ -276,7 +276,7 @@ func chartLines(st *styles, values []float64, w, h int) []string {
 				continue
 			}
 			f := (x - lo) / (hi - lo) // 0..1
-			eighths := int((f - floor) * float64(h) * 8)
+			eighths := int((f-floor)*float64(h)*8 + 1e-9)
 			switch {
 			case eighths >= 8:
 				line.WriteString(full)

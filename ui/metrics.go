@@ -15,13 +15,13 @@ import (
 // of every column, in display order.
 func metricColumns() []column[model.MetricRow] {
 	return []column[model.MetricRow]{
-		{key: model.MetricName, title: "Name", min: 14, ideal: 32, prio: 100, flex: 2,
+		{key: model.MetricName, title: "Name", min: 14, ideal: 30, prio: 100, flex: 1,
 			cell: func(st *styles, r *model.MetricRow, _ int) (string, style) { return sanitize(r.Name), style{} }},
 		{key: model.MetricService, title: "Service", min: 8, ideal: 12, prio: 90,
 			cell: func(st *styles, r *model.MetricRow, _ int) (string, style) {
 				return sanitize(r.Service), st.serviceStyle(r.Service)
 			}},
-		{key: model.MetricTypeCol, title: "Type", min: 7, ideal: 9, prio: 70,
+		{key: model.MetricTypeCol, title: "Type", min: 7, ideal: 9, prio: 72,
 			cell: func(st *styles, r *model.MetricRow, _ int) (string, style) { return metricTypeText(r), st.muted }},
 		{key: model.MetricUnit, title: "Unit", min: 5, ideal: 7, prio: 60,
 			cell: func(st *styles, r *model.MetricRow, _ int) (string, style) { return sanitize(r.Unit), st.muted }},
@@ -31,11 +31,11 @@ func metricColumns() []column[model.MetricRow] {
 			cell: func(st *styles, r *model.MetricRow, _ int) (string, style) {
 				return metricValue(r.Value, r.IsRate), st.bold
 			}},
-		{key: model.MetricP50, title: "p50", min: 8, ideal: 8, prio: 75, right: true, desc: true,
+		{key: model.MetricP50, title: "p50", min: 8, ideal: 8, prio: 70, right: true, desc: true,
 			cell: func(st *styles, r *model.MetricRow, _ int) (string, style) { return fmtMetric(r.P50), style{} }},
 		{key: model.MetricP99, title: "p99", min: 8, ideal: 8, prio: 80, right: true, desc: true,
 			cell: func(st *styles, r *model.MetricRow, _ int) (string, style) { return fmtMetric(r.P99), style{} }},
-		{key: noSort, title: "Last 5m", min: 10, ideal: 30, prio: 40, flex: 1,
+		{key: noSort, title: "Last 5m", min: 10, ideal: 30, prio: 85, flex: 1,
 			cell: func(st *styles, r *model.MetricRow, w int) (string, style) {
 				return st.floatSparkline(r.Spark, w), st.accent
 			}},

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -79,4 +80,28 @@ func errLogStyle(st *styles, n int) style {
 		return st.bad
 	}
 	return st.muted
+}
+
+// logRate adds the logs per second to the header's first line once logs
+// arrive.
+func (a *App) logRate(b *strings.Builder, sep string) {
+	h := a.hdr
+	if h.Logs == 0 && h.LogsReceived == 0 {
+		return
+	}
+	b.WriteString(sep)
+	b.WriteString(a.st.bold.r(fmtRate(h.LogsPerSec)))
+	b.WriteString(a.st.muted.r(" logs/s"))
+}
+
+// signalLosses adds the logs and metric streams lost to the header's
+// second line, only when there are some: logs refused, evicted or dropped
+// by the memory budget, new streams over --max-streams.
+func signalLosses(h model.Header, pick func(long, short string) string, kv func(string, int64, style), st *styles) {
+	if n := h.LogsRefused + h.LogsEvicted + h.LogsDropped; n > 0 {
+		kv(pick("logs lost", "logs-"), n, st.warn)
+	}
+	if h.StreamsDropped > 0 {
+		kv(pick("streams dropped", "strm-"), h.StreamsDropped, st.bad)
+	}
 }
