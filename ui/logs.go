@@ -101,9 +101,19 @@ func (k logsKind) fetch(src Source, q model.Query) model.Page[model.LogRow] {
 	return src.Logs(q)
 }
 
-var logsKeys = tableKeySet("logs",
-	binding{keys: []string{"enter"}, acts: []action{actEnter}, label: "enter",
-		desc: "the selected log record: its whole body, attributes, resource, and its span", foot: "record", footPrio: 70})
+var logsKeys = func() *keySet {
+	ks := tableKeySet("logs",
+		binding{keys: []string{"enter"}, acts: []action{actEnter}, label: "enter",
+			desc: "the selected log record: its whole body, attributes, resource, and its span", foot: "record", footPrio: 70})
+	// The ends of a live tail: G follows it again.
+	for i := range ks.bindings {
+		if ks.bindings[i].label == keyEnds.label {
+			ks.bindings[i].desc = "go to the oldest record / the newest, following the tail again like tail -f (also home end)"
+			ks.bindings[i].foot, ks.bindings[i].footPrio = "oldest/follow", 75
+		}
+	}
+	return ks
+}()
 
 func (logsKind) figures(a *App, b *strings.Builder) {
 	st, h := a.st, a.hdr
