@@ -243,7 +243,14 @@ func chartLines(st *styles, values []float64, w, h int) []string {
 	if math.IsInf(lo, 1) {
 		return []string{st.muted.r("no points in the last 5 minutes")}
 	}
-	lo = min(lo, 0)
+	// From zero, unless the values vary little far from it: then the
+	// axis starts under the smallest, which the bottom label says.
+	switch {
+	case lo > 0 && hi > lo && lo > 2*(hi-lo):
+		lo -= (hi - lo) / 4
+	default:
+		lo = min(lo, 0)
+	}
 	if hi <= lo {
 		hi = lo + 1
 	}

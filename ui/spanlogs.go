@@ -24,7 +24,7 @@ func timelineSection(b *pageBuilder, d *model.SpanDetail, entries []model.Timeli
 		}
 	}
 	b.add("")
-	b.add(st.title.r(st.bold.r("Events and logs (" + strconv.Itoa(len(entries)-logs) + " events, " + plural(logs, "log") + ")")))
+	b.add(st.title.r(st.bold.r("Events and logs (" + plural(len(entries)-logs, "event") + ", " + plural(logs, "log") + ")")))
 	for i := range entries {
 		e := &entries[i]
 		off := e.Time.Sub(d.Start)
