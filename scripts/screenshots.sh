@@ -165,7 +165,7 @@ keys small / "severity>=warn" Enter
 keys small Enter
 shot small logrecord-80x24 80 24
 keys small Enter
-keys small NPage
+keys small G # the end of the page: its events and logs
 shot small spanlogs-80x24 80 24
 keys small M
 keys small g
