@@ -122,6 +122,22 @@ keys wide Escape
 keys wide W
 shot wide warnings 200 50
 keys wide W
+# Logs and metrics: the live tail, a record, its span with its logs, the
+# metrics and a histogram's chart.
+keys wide L
+shot wide logs 200 50
+keys wide / "severity>=warn" Enter
+keys wide Enter
+shot wide logrecord 200 50
+keys wide Enter
+keys wide NPage
+shot wide spanlogs 200 50
+keys wide M
+keys wide g
+shot wide metrics 200 50
+keys wide / "shop.request.duration" Enter
+keys wide g Enter
+shot wide chart 200 50
 keys wide q
 
 # Small terminal: the tasks and operations views at 80x24.
@@ -145,6 +161,20 @@ keys small Escape # clears the checkout filter
 keys small / "name=carrier-ack" Enter
 keys small g Enter
 shot small goroutine-80x24 80 24
+keys small L
+shot small logs-80x24 80 24
+keys small / "severity>=warn" Enter
+keys small Enter
+shot small logrecord-80x24 80 24
+keys small Enter
+keys small G # the end of the page: its events and logs
+shot small spanlogs-80x24 80 24
+keys small M
+keys small g
+shot small metrics-80x24 80 24
+keys small / "shop.request.duration" Enter
+keys small g Enter
+shot small chart-80x24 80 24
 keys small q
 fi
 

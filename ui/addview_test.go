@@ -66,8 +66,8 @@ func TestAddTableView(t *testing.T) {
 		t.Error("its enter did nothing")
 	}
 	press(a, "?")
-	if s := plain(a); !strings.Contains(s, "keys: probes") || !strings.Contains(s, "t u o r x") ||
-		!strings.Contains(s, "tasks / goroutines / operations / resources / probes view") {
+	if s := plain(a); !strings.Contains(s, "keys: probes") || !strings.Contains(s, "t u o r L M x") ||
+		!strings.Contains(s, "tasks / goroutines / operations / resources / logs / metrics / probes view") {
 		t.Errorf("help:\n%s", s)
 	}
 	press(a, "esc", "l", "t")

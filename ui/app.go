@@ -36,6 +36,15 @@ type Source interface {
 	SaveTrace(goroutineID uint64) (path string, err error)
 	Trace(q model.TraceQuery) model.TraceView
 	Operation(id uint64, buckets int) (model.OpDetail, bool)
+	// Logs, Log, SpanTimeline, TraceLogMarks and OperationErrorLogs read
+	// the stored log records; Metrics and Metric the metric streams.
+	Logs(q model.Query) model.Page[model.LogRow]
+	Log(id uint64) (model.LogDetail, bool)
+	SpanTimeline(id uint64) []model.TimelineEntry
+	TraceLogMarks(trace model.TraceID) map[model.SpanID]model.LogMark
+	OperationErrorLogs(id uint64) int
+	Metrics(q model.Query) model.Page[model.MetricRow]
+	Metric(id uint64) (model.MetricDetail, bool)
 }
 
 // Options configure the UI.
@@ -106,6 +115,8 @@ type App struct {
 	gors  *taskTable
 	ops   *opTable
 	res   *resTable
+	logs  *logsView
+	mets  *metricTable
 	tabs  []tab
 	// top is the screen on show; stack holds the screens esc goes back
 	// to, the tab the user started from first.
@@ -149,8 +160,10 @@ func New(src Source, opts Options) *App {
 	a.gors = newGoroutineTable()
 	a.ops = newOpTable()
 	a.res = newResTable()
+	a.logs = newLogsView()
+	a.mets = newMetricTable()
 	// A tab is one line here: its key and its screen.
-	a.tabs = []tab{{"t", a.tasks}, {"u", a.gors}, {"o", a.ops}, {"r", a.res}}
+	a.tabs = []tab{{"t", a.tasks}, {"u", a.gors}, {"o", a.ops}, {"r", a.res}, {"L", a.logs}, {"M", a.mets}}
 	a.top = a.tasks
 	a.layout()
 	return a

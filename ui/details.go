@@ -19,6 +19,10 @@ type detailsView struct {
 	// trace is the waterfall around the span, wfRows rows of it.
 	trace  model.TraceView
 	wfRows int
+	// marks are the trace's log marks; timeline the span's events and
+	// logs in time order.
+	marks    map[model.SpanID]model.LogMark
+	timeline []model.TimelineEntry
 	page
 	// placed is set once the span's own row was selected, when the span
 	// was first shown.
@@ -33,6 +37,7 @@ func newDetailsView(id uint64) *detailsView {
 func (v *detailsView) refreshFrom(src Source, st *styles) {
 	d, ok := src.Span(v.id)
 	v.set(d, ok)
+	v.timeline = src.SpanTimeline(v.id)
 	v.fetchTrace(src)
 	v.build(st)
 }
@@ -112,17 +117,7 @@ func (v *detailsView) build(st *styles) {
 	b.section("Attributes", len(d.Attrs))
 	b.attrs(d.Attrs, "  ")
 
-	b.section("Events", len(d.Events))
-	for i := range d.Events {
-		e := &d.Events[i]
-		off := e.Time.Sub(d.Start)
-		sign := "+"
-		if off < 0 {
-			sign, off = "-", -off
-		}
-		b.wrapped("  "+st.durStyle(off).r(st.fit(sign+st.fmtDur(off), 10, true))+"  ", st.bold.r(sanitize(clip(e.Name, maxShown))))
-		b.attrs(e.Attrs, "      ")
-	}
+	timelineSection(&b, d, v.timeline)
 
 	b.section("Links", len(d.Links))
 	for i := range d.Links {

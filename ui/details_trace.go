@@ -20,6 +20,7 @@ func (v *detailsView) fetchTrace(src Source) {
 	tv := src.Trace(model.TraceQuery{TraceID: v.d.TraceID, Anchor: v.d.ID, Row: n / 2, Limit: n})
 	if tv.Found || len(v.trace.Rows) == 0 {
 		v.trace = tv
+		v.marks = traceLogMarks(src, tv.TraceID)
 	}
 }
 
@@ -40,6 +41,7 @@ func (v *detailsView) traceSection(b *pageBuilder) {
 		return
 	}
 	l := waterfallLayout(w)
+	l.marks = v.marks
 	b.add(st.waterfallHeader(t, l))
 	for i := range t.Rows {
 		r := &t.Rows[i]

@@ -28,6 +28,7 @@ func (a *App) prepareChrome() {
 	b.WriteString(sep)
 	b.WriteString(st.bold.r(fmtRate(h.SpansPerSec)))
 	b.WriteString(st.muted.r(" spans/s"))
+	a.logRate(&b, sep)
 	// The note (REC, forwarding, a child) comes first: it changes, the
 	// addresses do not.
 	if a.opts.Status != nil {
@@ -80,6 +81,7 @@ func (a *App) prepareChrome() {
 		kv(pick("bad requests", "bad"), h.BadRequests, st.bad)
 	}
 	kv("evicted", h.Evicted, st.warn)
+	signalLosses(h, pick, kv, st)
 	b.WriteString(sep)
 	b.WriteString(st.muted.r(pick("memory ", "mem ")))
 	mem := fmtBytes(h.MemoryUsed) + pick(" / ", "/") + fmtBytes(h.MemoryBudget)
@@ -99,6 +101,9 @@ func (a *App) prepareChrome() {
 	kv("traces", int64(h.Traces), style{})
 	kv(pick("operations", "ops"), int64(h.Operations), style{})
 	kv(pick("services", "svcs"), int64(h.Services), style{})
+	if h.Logs > 0 || h.LogsReceived > 0 {
+		kv("logs", int64(h.Logs), style{})
+	}
 	if h.Goroutines > 0 || h.Resources > 0 || h.TraceGenerations > 0 {
 		kv(pick("goroutines", "gor"), int64(h.Goroutines), style{})
 		kv(pick("resources", "res"), int64(h.Resources), style{})
@@ -120,9 +125,6 @@ func (a *App) prepareChrome() {
 	}
 }
 
-// wideTabs is the width from which every tab is named in full.
-const wideTabs = 140
-
 // prepareTitle renders the tabs and what the screen on top says of itself.
 func (a *App) prepareTitle() {
 	st := a.st
@@ -130,12 +132,20 @@ func (a *App) prepareTitle() {
 	a.tabHits = a.tabHits[:0]
 	x := 0
 	base := a.base()
+	title := a.top.title(a)
+	// When the tabs leave too little room for the title, the tabs not on
+	// show are named by their keys.
+	full := 2 + width(ansi.Strip(title))
+	for _, t := range a.tabs {
+		full += width(t.s.keys().name) + 3
+	}
+	compact := full > a.width
 	for _, t := range a.tabs {
 		name := t.s.keys().name
 		label := " " + strings.ToUpper(name[:1]) + name[1:] + " "
-		if t.s != base && (a.width < wideTabs || a.top != base) {
-			// Narrow, or on a details page: the other tabs by their keys,
-			// leaving the room to what the screen says of itself.
+		if t.s != base && (compact || a.top != base) {
+			// Short of room, or on a details page: the other tabs by their
+			// keys, leaving the room to what the screen says of itself.
 			label = " " + t.key + " "
 		}
 		if t.s == base {
@@ -150,7 +160,7 @@ func (a *App) prepareTitle() {
 	}
 	b.WriteString(st.muted.r(st.sym.sep))
 	b.WriteByte(' ')
-	b.WriteString(a.top.title(a))
+	b.WriteString(title)
 	a.title = st.padLine(b.String(), a.width)
 }
 

@@ -21,7 +21,9 @@ type opDetailsView struct {
 	latest[model.OpDetail]
 	// spans are the spans listed (slowest, then in flight), one per link.
 	spans []model.OpSpan
-	width int
+	// errLogs counts the ERROR-or-worse logs of the operation's spans.
+	errLogs int
+	width   int
 	page
 }
 
@@ -33,6 +35,7 @@ func newOpDetailsView(id uint64) *opDetailsView {
 func (v *opDetailsView) refreshFrom(src Source, st *styles, now time.Time) {
 	d, ok := src.Operation(v.id, histChartWidth(max(v.width, 20)))
 	v.set(d, ok)
+	v.errLogs = src.OperationErrorLogs(v.id)
 	v.build(st, now)
 }
 
@@ -91,6 +94,7 @@ func (v *opDetailsView) build(st *styles, now time.Time) {
 		errSty = st.bad
 	}
 	fig("errors", fmtPercent(r.Errors, r.Count)+" ("+fmtCount(r.Errors)+")", errSty)
+	fig("error logs", fmtCount(int64(v.errLogs)), errLogStyle(st, v.errLogs))
 	fig("time", st.fmtDur(r.Total), st.durStyle(r.Total))
 	fig("max", st.fmtDur(r.Max), st.durStyle(r.Max))
 	if hasOpTimes(r) {

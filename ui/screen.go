@@ -46,7 +46,9 @@ const (
 	linkGoroutine
 	linkResource
 	linkOperation
-	linkValue // a value cut short on the page, by its index
+	linkValue  // a value cut short on the page, by its index
+	linkLog    // a log record
+	linkStream // a metric's stream, charted on its page (0: all of them)
 )
 
 // target is where a link leads.
@@ -64,6 +66,8 @@ func screenFor(t target) screen {
 		return newResourceView(t.id)
 	case linkOperation:
 		return newOpDetailsView(t.id)
+	case linkLog:
+		return newLogView(t.id)
 	}
 	return newDetailsView(t.id)
 }
@@ -79,6 +83,8 @@ func shows(s screen, t target) bool {
 		return t.kind == linkResource && v.id == t.id
 	case *opDetailsView:
 		return t.kind == linkOperation && v.id == t.id
+	case *logView:
+		return t.kind == linkLog && v.id == t.id
 	}
 	return false
 }

@@ -22,6 +22,8 @@ type wfLayout struct {
 	durW, barW          int
 	// foldX is the column of the fold glyph at depth 0; barX of the bars.
 	foldX, barX int
+	// marks are the log marks of the trace's spans (ui/spanlogs.go).
+	marks map[model.SpanID]model.LogMark
 }
 
 func waterfallLayout(w int) wfLayout {
@@ -88,6 +90,7 @@ func (s *styles) waterfallRow(r *model.TraceRow, v *model.TraceView, l wfLayout)
 	if r.Collapsed {
 		tail = " +" + strconv.Itoa(r.Hidden)
 	}
+	tail += s.logMark(l.marks[r.SpanID])
 	room := l.nameW - width(prefix) - width(fold) - 1
 	text := s.truncate(name, max(room-width(tail), 1))
 	b.WriteString(s.muted.r(prefix))
@@ -215,6 +218,7 @@ type traceView struct {
 	v                model.TraceView
 	found, gone      bool
 	lay              wfLayout
+	marks            map[model.SpanID]model.LogMark
 	lines            []string
 	header, services string
 	// opened is set once the first refresh placed the selection.
@@ -242,6 +246,7 @@ func (t *traceView) fetch(src Source, limit int, n nav, st *styles, w int) {
 	case v.Found:
 		t.v, t.found, t.gone = v, true, false
 		t.traceID = v.TraceID
+		t.marks = traceLogMarks(src, v.TraceID)
 	case t.found:
 		t.gone = true // keep showing the last copy
 	}
@@ -260,6 +265,7 @@ func (t *traceView) local(n nav) bool { return t.window.local(n, len(t.v.Rows), 
 // prepare renders the rows, the header and the legend for width w.
 func (t *traceView) prepare(st *styles, w int) {
 	t.lay = waterfallLayout(w)
+	t.lay.marks = t.marks
 	t.lines = t.lines[:0]
 	for i := range t.v.Rows {
 		t.lines = append(t.lines, st.padLine(st.waterfallRow(&t.v.Rows[i], &t.v, t.lay), w))

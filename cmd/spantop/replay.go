@@ -92,6 +92,17 @@ func (s replaySource) Trace(q model.TraceQuery) model.TraceView { return s.m().T
 func (s replaySource) Operation(id uint64, buckets int) (model.OpDetail, bool) {
 	return s.m().Operation(id, buckets)
 }
+func (s replaySource) Logs(q model.Query) model.Page[model.LogRow]  { return s.m().Logs(q) }
+func (s replaySource) Log(id uint64) (model.LogDetail, bool)        { return s.m().Log(id) }
+func (s replaySource) SpanTimeline(id uint64) []model.TimelineEntry { return s.m().SpanTimeline(id) }
+func (s replaySource) TraceLogMarks(t model.TraceID) map[model.SpanID]model.LogMark {
+	return s.m().TraceLogMarks(t)
+}
+func (s replaySource) OperationErrorLogs(id uint64) int { return s.m().OperationErrorLogs(id) }
+func (s replaySource) Metrics(q model.Query) model.Page[model.MetricRow] {
+	return s.m().Metrics(q)
+}
+func (s replaySource) Metric(id uint64) (model.MetricDetail, bool) { return s.m().Metric(id) }
 
 // replayControl adapts the engine to the UI's replay keys.
 type replayControl struct{ e *replay.Engine }
