@@ -84,18 +84,6 @@ func (r *nameRegistry) logAll() {
 	flush()
 }
 
-// count is for tests.
-func (r *nameRegistry) count() int {
-	n := 0
-	for i := range r.shards {
-		sh := &r.shards[i]
-		sh.mu.Lock()
-		n += len(sh.m)
-		sh.mu.Unlock()
-	}
-	return n
-}
-
 // goID returns the calling goroutine's runtime ID, read off the first line
 // of its stack trace ("goroutine 42 [running]:").
 func goID() int64 {
