@@ -31,7 +31,9 @@ func TestTmuxLogsMetrics(t *testing.T) {
 				}
 			}
 			tm.keys("Enter")
-			tm.waitText("severity", "Body", "Attributes")
+			// The record's span may arrive after the record (the SDK
+			// batches spans): wait for the link to it.
+			tm.waitText("severity", "Body", "Attributes", "(id ")
 			tm.keys("Enter") // the span link
 			tm.waitText("Trace (", "span id")
 			tm.keys("Escape")
