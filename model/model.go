@@ -315,10 +315,17 @@ func (m *Model) judgeBudget() {
 		}
 		return
 	}
-	if strs > budget/2 || (m.ret.fifo.len() == 0 && used > budget-budget/16) {
+	if strs > budget/2 || (!m.evictable() && used > budget-budget/16) {
 		over.Store(true)
 		m.syms.setFull(true)
 	}
+}
+
+// evictable says the budget can still make room: a finished span or a log
+// record is stored. A store of logs alone (no spans) must not be refused
+// at the door while its oldest records can go.
+func (m *Model) evictable() bool {
+	return m.ret.fifo.len() > 0 || (m.logs != nil && m.logs.stored > 0)
 }
 
 func (m *Model) fallbackService() uint32 {
