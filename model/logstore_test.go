@@ -185,6 +185,10 @@ func TestLogsRetentionAndBudget(t *testing.T) {
 	if h.MemoryUsed > h.MemoryBudget {
 		t.Fatalf("memory %d over budget %d", h.MemoryUsed, h.MemoryBudget)
 	}
+	// Logs alone can always make room: ingest must not be told to refuse.
+	if h.OverBudget {
+		t.Fatalf("a store of logs alone refuses at the door: %+v", h)
+	}
 	if h.LogsEvicted == 0 || int64(h.Logs)+h.LogsEvicted != n+1 {
 		t.Fatalf("stored %d + evicted %d != %d", h.Logs, h.LogsEvicted, n+1)
 	}
