@@ -25,7 +25,10 @@ type process struct {
 	pid        int64            // process.pid of its resource, 0 when not sent
 	goroutines map[int64]uint32 // goroutine ID → slot, while the row is stored
 	lastSeen   int64            // local Unix ns of its last runtime batch
-	gone       bool             // silent for too long, or replaced by a new session
+	gone       bool             // silent for too long, replaced by a new session, or said goodbye
+	// silent marks a process gone only because no batch came for a while:
+	// its session may speak again (its batches were late, not missing).
+	silent bool
 }
 
 const (
@@ -102,8 +105,11 @@ func (m *Model) processFor(svc uint32, session uint64, pid, now int64) *process 
 		return p
 	}
 	for ok, old := range m.rt.procs {
-		if ok.svc == svc && !old.gone && samePID(old.pid, pid) {
-			m.processGone(old, now)
+		if ok.svc == svc && (!old.gone || old.silent) && samePID(old.pid, pid) {
+			old.silent = false // replaced: it will not speak again
+			if !old.gone {
+				m.processGone(old, now)
+			}
 		}
 	}
 	p := &process{key: k, pid: pid, goroutines: make(map[int64]uint32), lastSeen: now}
@@ -115,8 +121,11 @@ func (m *Model) processFor(svc uint32, session uint64, pid, now int64) *process 
 // applyRuntime applies one generation of one process's execution trace.
 func (m *Model) applyRuntime(rb *RuntimeBatch, svc uint32, now int64) {
 	p := m.processFor(svc, rb.Session, rb.Resource.PID, now)
+	if p.silent {
+		m.reviveProcess(p)
+	}
 	if p.gone {
-		return // a late batch of a session already replaced
+		return // a late batch of a session already replaced or ended
 	}
 	p.lastSeen = now
 	m.rt.generations++
@@ -444,7 +453,10 @@ func (m *Model) processGone(p *process, now int64) { m.processEnded(p, now, fals
 // their goroutines exited with them; nothing is lost.
 func (m *Model) processExited(svc uint32, pid, now int64) {
 	for k, p := range m.rt.procs {
-		if k.svc == svc && !p.gone && samePID(p.pid, pid) {
+		if k.svc == svc && (!p.gone || p.silent) && samePID(p.pid, pid) {
+			if p.silent {
+				m.reviveProcess(p) // it was late, not gone: a goodbye means its goroutines exited
+			}
 			m.processEnded(p, now, true)
 		}
 	}
@@ -515,7 +527,35 @@ func (m *Model) sweepProcesses(now int64) {
 	for _, p := range m.rt.procs {
 		if !p.gone && now-p.lastSeen > after {
 			m.processGone(p, now)
+			p.silent = true
 		}
+	}
+}
+
+// reviveProcess brings back a process judged silent whose session spoke
+// again. A generation sends only the goroutines that changed, so those
+// that did not come back from what was known when it went quiet; the
+// batch being applied then updates the rest.
+func (m *Model) reviveProcess(p *process) {
+	p.gone, p.silent = false, false
+	m.rt.version++
+	for _, slot := range p.goroutines {
+		c, i := m.store.at(slot)
+		g := m.rt.gos[slot]
+		if c.state[i] != StateLost || g == nil || g.state == GoExited {
+			continue
+		}
+		m.indexRemove(slot)
+		m.lost--
+		c.cold[i].gen++ // its retention entry is void
+		c.state[i] = StateRunning
+		if g.state == GoWaiting {
+			c.state[i] = StateWaiting
+		}
+		c.dur[i] = runningDur(c.cold[i].start)
+		m.addRunning(slot)
+		m.rt.goLive++
+		m.indexAdd(slot)
 	}
 }
 

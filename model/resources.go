@@ -139,15 +139,16 @@ func (m *Model) serviceRow(idx uint32, now int64) ResourceRow {
 	if inst := m.syms.String(s.instance); inst != "" {
 		r.Attrs = append(r.Attrs, Attr{Key: "instance", Value: Value{Type: ValueString, Str: inst}})
 	}
+	// Blocked now counts the goroutines its details list (stored, live,
+	// waiting); the runtime's own count of waiting goroutines is among the
+	// runtime figures.
+	r.Waiters = m.waitingGoroutines(idx, nil, now, nil)
 	rt := m.rt.svcRT[idx]
 	if rt == nil || !rt.hasStats {
 		r.Finished = now-s.since > int64(m.cfg.Retain) && s.rate.rate(now) == 0
 		return r
 	}
 	st := &rt.stats
-	if st.ByState[GoWaiting] >= 0 {
-		r.Waiters = int(st.ByState[GoWaiting])
-	}
 	r.WaitTotal = time.Duration(max(st.MutexWait, 0))
 	add := func(k string, v int64, dur bool) {
 		if v < 0 {
@@ -194,6 +195,8 @@ func (m *Model) Resource(id uint64) (ResourceDetail, bool) {
 			continue
 		}
 		d := ResourceDetail{Row: m.serviceRow(uint32(i), now)}
+		m.waitingGoroutines(uint32(i), nil, now, &d.Waiters)
+		slices.SortFunc(d.Waiters, func(a, b GoroutineRef) int { return cmp.Compare(b.For, a.For) })
 		if rt := m.rt.svcRT[uint32(i)]; rt != nil {
 			if rt.hasStats {
 				st := rt.stats
@@ -209,16 +212,8 @@ func (m *Model) Resource(id uint64) (ResourceDetail, bool) {
 		}
 		d := ResourceDetail{Row: m.resourceRow(r, now), Waits: r.waits, Ended: time.Duration(r.total),
 			EndedMax: time.Duration(r.max), Wait: r.hist.Summary()}
-		for _, p := range m.rt.procs {
-			if p.key.svc != r.svc || p.gone {
-				continue
-			}
-			for _, slot := range p.goroutines {
-				g := m.rt.gos[slot]
-				if g.res == r && g.state == GoWaiting {
-					d.Waiters = append(d.Waiters, m.goRef(slot, g, now))
-				}
-			}
+		m.waitingGoroutines(r.svc, r, now, &d.Waiters)
+		if p := m.rt.procs[procKey{r.svc, r.session}]; p != nil && !p.gone {
 			for _, w := range r.wakers {
 				ref := m.goRefByID(p, w.Goroutine)
 				ref.Wakes = w.Wakes
@@ -229,4 +224,30 @@ func (m *Model) Resource(id uint64) (ResourceDetail, bool) {
 		return d, true
 	}
 	return ResourceDetail{}, false
+}
+
+// waitingGoroutines counts the stored goroutines of a service's live
+// processes that wait now — on res when it is set (then only in res's
+// own session) — and appends them to refs when it is set.
+func (m *Model) waitingGoroutines(svc uint32, res *syncRes, now int64, refs *[]GoroutineRef) int {
+	n := 0
+	for k, p := range m.rt.procs {
+		if k.svc != svc || p.gone || (res != nil && k.session != res.session) {
+			continue
+		}
+		for _, slot := range p.goroutines {
+			g := m.rt.gos[slot]
+			if g.state != GoWaiting || (res != nil && g.res != res) {
+				continue
+			}
+			if c, i := m.store.at(slot); c.state[i] != StateWaiting {
+				continue
+			}
+			n++
+			if refs != nil {
+				*refs = append(*refs, m.goRef(slot, g, now))
+			}
+		}
+	}
+	return n
 }
