@@ -25,6 +25,7 @@ import (
 	"github.com/spantop/spantop/ingest"
 	"github.com/spantop/spantop/ingest/forward"
 	"github.com/spantop/spantop/ingest/record"
+	"github.com/spantop/spantop/internal/tracefeed"
 	"github.com/spantop/spantop/model"
 	"github.com/spantop/spantop/ui"
 )
@@ -174,7 +175,7 @@ func (m *Main) Open() error {
 	m.Server = ingest.NewServer(icfg, m.Model.Symbols(), m.Model.Counters(), m.Queue)
 	m.Traces = gotrace.New(gotrace.Options{Output: m.applyRuntime})
 	m.Model.SetExecTraces(execTraces{r: m.Traces, queueDrops: &m.runtimeDropped})
-	m.Server.ReadTraces(traceSink{m.Traces})
+	m.Server.ReadTraces(tracefeed.Sink{Reader: m.Traces})
 	err := m.openAround()
 	if err == nil {
 		if err = m.Server.Start(); err != nil {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/spantop/spantop/gotrace"
-	"github.com/spantop/spantop/ingest"
 	"github.com/spantop/spantop/model"
 	"github.com/spantop/spantop/ui"
 )
@@ -90,26 +89,4 @@ func fileSafe(s string) string {
 		s = "process"
 	}
 	return s
-}
-
-// traceSink hands the receivers' trace chunks to the trace reader and
-// translates its answers for them.
-type traceSink struct{ r *gotrace.Reader }
-
-func (t traceSink) Offer(chunks []model.TraceChunk) (rejected int, msg string, err error) {
-	for i := range chunks {
-		switch e := t.r.Offer(&chunks[i]); {
-		case e == nil:
-		case errors.Is(e, gotrace.ErrCorrupt):
-			if rejected == 0 {
-				msg = e.Error()
-			}
-			rejected++
-		case errors.Is(e, gotrace.ErrClosed):
-			return 0, "", ingest.ErrQueueClosed
-		default: // dropped: over a budget or behind; the sender may retry
-			err = ingest.ErrQueueFull
-		}
-	}
-	return rejected, msg, err
 }

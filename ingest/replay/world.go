@@ -2,12 +2,12 @@ package replay
 
 import (
 	"context"
-	"errors"
 	"sync/atomic"
 	"time"
 
 	"github.com/spantop/spantop/gotrace"
 	"github.com/spantop/spantop/ingest"
+	"github.com/spantop/spantop/internal/tracefeed"
 	"github.com/spantop/spantop/model"
 )
 
@@ -49,7 +49,7 @@ func newWorld(cfg model.Config, start int64) *World {
 		// rather than drop them.
 		QueueGenerations: 64,
 	})
-	w.feeder = ingest.NewFeeder(w.Model.Symbols(), w.Model.Counters(), applySink{w.Model}, traceSink{w.Traces, &w.finals})
+	w.feeder = ingest.NewFeeder(w.Model.Symbols(), w.Model.Counters(), applySink{w.Model}, tracefeed.Sink{Reader: w.Traces, Finals: &w.finals})
 	return w
 }
 
@@ -104,7 +104,7 @@ func (w *World) applyAll(recs []Record) {
 		sink := sinkFunc(func(b *model.Batch) {
 			ch <- decoded{at, b}
 		})
-		f := ingest.NewFeeder(w.Model.Symbols(), w.Model.Counters(), sink, traceSink{w.Traces, &w.finals})
+		f := ingest.NewFeeder(w.Model.Symbols(), w.Model.Counters(), sink, tracefeed.Sink{Reader: w.Traces, Finals: &w.finals})
 		for i := range recs {
 			at = recs[i].Time
 			_ = f.Feed(context.Background(), recs[i].Signal, recs[i].Proto)
@@ -175,33 +175,4 @@ func (s applySink) Offer(_ context.Context, b *model.Batch) error {
 	s.m.Counters().Received.Add(int64(len(b.Spans)))
 	s.m.Apply(b)
 	return nil
-}
-
-// traceSink hands chunks to the trace reader as the live receivers do,
-// and counts the generations completed.
-type traceSink struct {
-	r      *gotrace.Reader
-	finals *atomic.Uint64
-}
-
-func (t traceSink) Offer(chunks []model.TraceChunk) (rejected int, msg string, err error) {
-	for i := range chunks {
-		final := chunks[i].Final
-		switch e := t.r.Offer(&chunks[i]); {
-		case e == nil:
-			if final {
-				t.finals.Add(1)
-			}
-		case errors.Is(e, gotrace.ErrCorrupt):
-			if rejected == 0 {
-				msg = e.Error()
-			}
-			rejected++
-		case errors.Is(e, gotrace.ErrClosed):
-			return 0, "", ingest.ErrQueueClosed
-		default:
-			err = ingest.ErrQueueFull
-		}
-	}
-	return rejected, msg, err
 }
