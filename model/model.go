@@ -150,7 +150,7 @@ func New(cfg Config) *Model {
 	cfg.Warn.fill()
 	m := &Model{
 		cfg: cfg, now: cfg.Clock, syms: NewSymbols(),
-		store: newSpanStore(),
+		store: newSpanStore(cfg.Pool),
 		tr:    traceStore{byKey: make(map[uint64]*traceRec)},
 		aggs:  aggregates{opIndex: make(map[opKey]uint32), svcIndex: make(map[string]uint32)},
 		rt: runtimeStore{

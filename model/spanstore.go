@@ -134,6 +134,7 @@ type spanStore struct {
 	// blobs is the memory of the stored spans' attribute blobs and
 	// extensions (setBlobs, release).
 	blobs int64
+	pool  *SpanPool // where new chunks come from (nil: the heap)
 }
 
 // setBlobs stores a slot's attribute blob and extension, counting their bytes.
@@ -143,8 +144,8 @@ func (s *spanStore) setBlobs(c *spanChunk, i int, attrs []byte, ext *SpanExt) {
 	cold.attrs, cold.ext, cold.hasExt = attrs, ext, ext != nil
 }
 
-func newSpanStore() *spanStore {
-	return &spanStore{}
+func newSpanStore(pool *SpanPool) *spanStore {
+	return &spanStore{pool: pool}
 }
 
 func (s *spanStore) at(slot uint32) (*spanChunk, int) {
@@ -180,7 +181,7 @@ func (s *spanStore) alloc(k spanKey) uint32 {
 		s.free = s.free[:n-1]
 	} else {
 		base := uint32(len(s.chunks)) << chunkBits
-		s.chunks = append(s.chunks, new(spanChunk))
+		s.chunks = append(s.chunks, s.pool.take())
 		for i := uint32(chunkSize - 1); i > 0; i-- {
 			s.free = append(s.free, base+i)
 		}

@@ -118,6 +118,9 @@ type Config struct {
 	MaxString int
 	// MaxStreams bounds the metric streams kept; 0 means DefaultMaxStreams.
 	MaxStreams int
+	// Pool, when set, is where the model takes span memory from and where
+	// Recycle gives it back (replay's worlds share one).
+	Pool *SpanPool
 }
 
 // Defaults used when a Config field is zero.

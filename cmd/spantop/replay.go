@@ -58,51 +58,105 @@ type replaySource struct{ engine *replay.Engine }
 
 var _ ui.Source = replaySource{}
 
-func (s replaySource) m() *model.Model { return s.engine.World().Model }
+// use is the model on screen for one query; done lets a seek recycle it
+// once replaced.
+func (s replaySource) use() (*model.Model, func()) {
+	w, done := s.engine.Use()
+	return w.Model, done
+}
 
 func (s replaySource) Header() model.Header {
-	w := s.engine.World()
+	w, done := s.engine.Use()
+	defer done()
 	h := w.Model.Header()
 	st := w.Traces.Stats()
 	h.TraceGenerations, h.TraceGaps, h.TraceCorrupt = st.Generations, st.Gaps, st.Corrupt
 	h.TraceDropped = st.DroppedChunks + st.DroppedGenerations + st.SenderDropped + uint64(w.RuntimeDropped())
 	return h
 }
-func (s replaySource) Warnings() []model.Warning { return s.m().Warnings() }
+func (s replaySource) Warnings() []model.Warning {
+	m, done := s.use()
+	defer done()
+	return m.Warnings()
+}
 func (s replaySource) Tasks(q model.Query) model.Page[model.TaskRow] {
-	return s.m().Tasks(q)
+	m, done := s.use()
+	defer done()
+	return m.Tasks(q)
 }
 func (s replaySource) Operations(q model.Query) model.Page[model.OpRow] {
-	return s.m().Operations(q)
+	m, done := s.use()
+	defer done()
+	return m.Operations(q)
 }
-func (s replaySource) Span(id uint64) (model.SpanDetail, bool) { return s.m().Span(id) }
+func (s replaySource) Span(id uint64) (model.SpanDetail, bool) {
+	m, done := s.use()
+	defer done()
+	return m.Span(id)
+}
 func (s replaySource) Resources(q model.Query) model.Page[model.ResourceRow] {
-	return s.m().Resources(q)
+	m, done := s.use()
+	defer done()
+	return m.Resources(q)
 }
 func (s replaySource) Goroutine(id uint64) (model.GoroutineDetail, bool) {
-	return s.m().Goroutine(id)
+	m, done := s.use()
+	defer done()
+	return m.Goroutine(id)
 }
 func (s replaySource) Resource(id uint64) (model.ResourceDetail, bool) {
-	return s.m().Resource(id)
+	m, done := s.use()
+	defer done()
+	return m.Resource(id)
+}
+func (s replaySource) Trace(q model.TraceQuery) model.TraceView {
+	m, done := s.use()
+	defer done()
+	return m.Trace(q)
+}
+func (s replaySource) Operation(id uint64, buckets int) (model.OpDetail, bool) {
+	m, done := s.use()
+	defer done()
+	return m.Operation(id, buckets)
+}
+func (s replaySource) Logs(q model.Query) model.Page[model.LogRow] {
+	m, done := s.use()
+	defer done()
+	return m.Logs(q)
+}
+func (s replaySource) Log(id uint64) (model.LogDetail, bool) {
+	m, done := s.use()
+	defer done()
+	return m.Log(id)
+}
+func (s replaySource) SpanTimeline(id uint64) []model.TimelineEntry {
+	m, done := s.use()
+	defer done()
+	return m.SpanTimeline(id)
+}
+func (s replaySource) TraceLogMarks(t model.TraceID) map[model.SpanID]model.LogMark {
+	m, done := s.use()
+	defer done()
+	return m.TraceLogMarks(t)
+}
+func (s replaySource) OperationErrorLogs(id uint64) int {
+	m, done := s.use()
+	defer done()
+	return m.OperationErrorLogs(id)
+}
+func (s replaySource) Metrics(q model.Query) model.Page[model.MetricRow] {
+	m, done := s.use()
+	defer done()
+	return m.Metrics(q)
+}
+func (s replaySource) Metric(id uint64) (model.MetricDetail, bool) {
+	m, done := s.use()
+	defer done()
+	return m.Metric(id)
 }
 func (s replaySource) SaveTrace(uint64) (string, error) {
 	return "", errors.New("saving an execution trace is not available in a replay")
 }
-func (s replaySource) Trace(q model.TraceQuery) model.TraceView { return s.m().Trace(q) }
-func (s replaySource) Operation(id uint64, buckets int) (model.OpDetail, bool) {
-	return s.m().Operation(id, buckets)
-}
-func (s replaySource) Logs(q model.Query) model.Page[model.LogRow]  { return s.m().Logs(q) }
-func (s replaySource) Log(id uint64) (model.LogDetail, bool)        { return s.m().Log(id) }
-func (s replaySource) SpanTimeline(id uint64) []model.TimelineEntry { return s.m().SpanTimeline(id) }
-func (s replaySource) TraceLogMarks(t model.TraceID) map[model.SpanID]model.LogMark {
-	return s.m().TraceLogMarks(t)
-}
-func (s replaySource) OperationErrorLogs(id uint64) int { return s.m().OperationErrorLogs(id) }
-func (s replaySource) Metrics(q model.Query) model.Page[model.MetricRow] {
-	return s.m().Metrics(q)
-}
-func (s replaySource) Metric(id uint64) (model.MetricDetail, bool) { return s.m().Metric(id) }
 
 // replayControl adapts the engine to the UI's replay keys.
 type replayControl struct{ e *replay.Engine }

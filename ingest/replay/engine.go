@@ -65,7 +65,10 @@ type Engine struct {
 	opts Options
 	cmds chan command
 
-	world   atomic.Pointer[World]
+	world atomic.Pointer[World]
+	// retired are worlds a seek replaced whose memory is not yet given to
+	// the pool: a reader still had them (Run's goroutine only).
+	retired []*World
 	pos     atomic.Int64
 	paused  atomic.Bool
 	speed   atomic.Uint64 // float64 bits
@@ -77,6 +80,10 @@ type Engine struct {
 
 // New returns an engine at the start of rec with an empty World.
 func New(rec *Recording, opts Options) *Engine {
+	if opts.Model.Pool == nil {
+		// Every seek back builds a world: the next takes the last one's memory.
+		opts.Model.Pool = model.NewSpanPool()
+	}
 	e := &Engine{rec: rec, opts: opts, cmds: make(chan command, 64)}
 	e.world.Store(newWorld(opts.Model, rec.Start()-1))
 	e.paused.Store(opts.Paused)
@@ -84,8 +91,41 @@ func New(rec *Recording, opts Options) *Engine {
 	return e
 }
 
-// World is the world on screen now.
+// World is the world on screen now. A goroutine other than Run's reads
+// its model through Use instead.
 func (e *Engine) World() *World { return e.world.Load() }
+
+// Use returns the world on screen now for a reader on another goroutine,
+// who calls done when finished with it: a seek may replace the world
+// meanwhile, but gives its memory to the next world only once no reader
+// has it.
+func (e *Engine) Use() (w *World, done func()) {
+	for {
+		w := e.world.Load()
+		w.readers.Add(1)
+		if e.world.Load() == w {
+			return w, w.leave
+		}
+		w.leave() // replaced in between: it may be recycled; take the new one
+	}
+}
+
+// retire puts a replaced world's span memory back in the pool once no
+// reader has it (Use), now or at a later seek.
+func (e *Engine) retire(w *World) {
+	w.close()
+	e.retired = append(e.retired, w)
+	kept := e.retired[:0]
+	for _, old := range e.retired {
+		if old.readers.Load() == 0 {
+			old.Model.Recycle()
+		} else {
+			kept = append(kept, old)
+		}
+	}
+	clear(e.retired[len(kept):])
+	e.retired = kept
+}
 
 // Recording is what the engine plays.
 func (e *Engine) Recording() *Recording { return e.rec }
@@ -254,7 +294,7 @@ func (e *Engine) seek(t int64) {
 	nw.advance(t)
 	e.world.Store(nw)
 	e.pos.Store(int64(pos))
-	w.close()
+	e.retire(w)
 }
 
 // applyUntil applies records from pos while their time is ≤ t and

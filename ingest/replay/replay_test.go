@@ -3,6 +3,7 @@ package replay
 import (
 	"bufio"
 	"compress/gzip"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -267,3 +268,62 @@ func TestRecordedSpeed(t *testing.T) {
 }
 
 var _ = otlpjson.ArrivalField
+
+// Seeking back while the screen reads: a replaced world's memory goes to
+// the next world only once no reader has it, so every read sees a whole
+// model (run with -race).
+func TestSeekBackWhileReading(t *testing.T) {
+	rec := syntheticRecording(t, 20) // 10,240 spans
+	e := New(rec, Options{Speed: Max, Paused: true, Model: model.Config{Retain: time.Hour}})
+	ctx, cancel := testContext(t)
+	done := make(chan struct{})
+	go func() { defer close(done); e.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	stop := make(chan struct{})
+	readers := make(chan error, 2)
+	for range 2 {
+		go func() {
+			var err error
+			defer func() { readers <- err }()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				w, release := e.Use()
+				p := w.Model.Tasks(model.Query{Sort: model.TaskName, Limit: 50})
+				for _, r := range p.Rows {
+					d, ok := w.Model.Span(r.ID)
+					if !strings.HasPrefix(r.Name, "GET /") || (ok && (d.Name != r.Name || len(d.TraceID) == 0)) {
+						err = fmt.Errorf("a row named %q, details %q", r.Name, d.Name)
+						break
+					}
+				}
+				release()
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+	for i := range 6 {
+		e.ToEnd()
+		waitState(t, e, func(s State) bool { return s.AtEnd() && !s.Seeking })
+		if n := e.World().Model.Header().Spans; n != rec.Spans {
+			t.Fatalf("round %d at the end: %d spans, want %d", i, n, rec.Spans)
+		}
+		e.SeekBy(-100 * time.Millisecond) // ten requests back: a rebuild
+		waitState(t, e, func(s State) bool { return !s.AtEnd() && !s.Seeking })
+		if n, want := e.World().Model.Header().Spans, rec.Spans-10*512; n != want {
+			t.Fatalf("round %d after seeking back: %d spans, want %d", i, n, want)
+		}
+	}
+	close(stop)
+	for range 2 {
+		if err := <-readers; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -19,6 +19,7 @@ type World struct {
 	Traces *gotrace.Reader
 
 	now       atomic.Int64 // this world's clock: recorded Unix ns
+	readers   atomic.Int64 // goroutines reading it through Engine.Use
 	feeder    *ingest.Feeder
 	runtime   chan *model.RuntimeBatch
 	lastSweep int64
@@ -52,6 +53,8 @@ func newWorld(cfg model.Config, start int64) *World {
 	w.feeder = ingest.NewFeeder(w.Model.Symbols(), w.Model.Counters(), applySink{w.Model}, tracefeed.Sink{Reader: w.Traces, Finals: &w.finals})
 	return w
 }
+
+func (w *World) leave() { w.readers.Add(-1) }
 
 func (w *World) clock() time.Time { return time.Unix(0, w.now.Load()) }
 
