@@ -11,7 +11,7 @@ BENCHSTAT := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .DEFAULT_GOAL := help
-.PHONY: help build run demo test bench bench-steady bench-agentlib bench-all bench-bomb fuzz lint fmt screenshots soak clean
+.PHONY: help build run demo tools test bench bench-steady bench-agentlib bench-all bench-bomb fuzz lint fmt screenshots soak clean
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -25,7 +25,14 @@ run: build ## Run spantop on 127.0.0.1:4317 (gRPC) and :4318 (HTTP).
 demo: build ## Run spantop with its built-in demo workload.
 	./$(BIN) demo $(ARGS)
 
-test: ## Run all tests with the race detector (the tmux end-to-end test builds its own binary).
+# The Collector's load generator, for the end-to-end test of its traffic.
+TELEMETRYGEN_VERSION := v0.161.0
+bin/telemetrygen:
+	GOBIN=$(CURDIR)/bin $(GO) install github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@$(TELEMETRYGEN_VERSION)
+
+tools: bin/telemetrygen ## Install the tools the tests use (telemetrygen) into bin/.
+
+test: tools ## Run all tests with the race detector (the tmux end-to-end test builds its own binary).
 	$(GO) test -race -count=1 ./...
 	cd agentlib && $(GO) test -race -count=1 ./...
 
