@@ -55,8 +55,11 @@ type Header struct {
 	Truncated int64
 	// OverBudget is set while the model refuses spans to keep its budget.
 	OverBudget bool
-	// Spans counts stored spans; Running, Lost and Errors are subsets.
+	// Spans counts stored rows (spans and goroutines); Running, Lost and
+	// Errors are subsets. Shelved counts those that have lingered out of
+	// the live tables (--linger) and are kept until --retain.
 	Spans, Running, Lost, Errors int
+	Shelved                      int
 	Traces, Operations, Services int
 	// Goroutines counts live goroutines of agentlib apps; Resources the
 	// sync resources they wait on.
@@ -106,6 +109,7 @@ func (m *Model) Header() Header {
 		Goroutines:      m.rt.goLive,
 		Resources:       len(m.rt.resources),
 		Lost:            m.lost,
+		Shelved:         m.shelvedRows,
 		Errors:          m.errors,
 		Traces:          len(m.tr.byKey),
 		Operations:      len(m.aggs.ops),
