@@ -56,7 +56,7 @@ func (m *Model) shelve(e fifoEntry) {
 	}
 	m.indexRemove(e.slot)
 	c.shelved[i] = true
-	m.shelvedRows++
+	m.shelvedRows[classIndex(c, i)]++
 }
 
 // unshelve brings a span back into the live tables: it runs again, or it
@@ -64,18 +64,23 @@ func (m *Model) shelve(e fifoEntry) {
 // hold it out of the index around the change (indexRemove … indexAdd).
 func (m *Model) unshelve(slot uint32) {
 	c, i := m.store.at(slot)
-	if c.shelved[i] {
-		c.shelved[i] = false
-		m.shelvedRows--
-	}
+	m.forgetShelved(c, i)
 }
 
 // forgetShelved is called when a span is removed from the store.
 func (m *Model) forgetShelved(c *spanChunk, i int) {
 	if c.shelved[i] {
 		c.shelved[i] = false
-		m.shelvedRows--
+		m.shelvedRows[classIndex(c, i)]--
 	}
+}
+
+// classIndex is 1 for a goroutine row, 0 for a span (shelvedRows).
+func classIndex(c *spanChunk, i int) int {
+	if isGoroutineRow(c, i) {
+		return 1
+	}
+	return 0
 }
 
 // wantsStored says whether a query lists stored spans that have lingered
@@ -90,7 +95,7 @@ func wantsStored(q Query, f *filter) bool {
 func (m *Model) anyShelved() bool {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return m.shelvedRows > 0
+	return m.shelvedRows[0]+m.shelvedRows[1] > 0
 }
 
 // namesTrace reports whether a filter picks spans by trace ID.

@@ -43,9 +43,9 @@ type Model struct {
 	exec     execTraces
 
 	lost, errors int
-	// shelvedRows counts the stored rows that have lingered out of the
-	// live tables (linger.go).
-	shelvedRows int
+	// shelvedRows counts the stored spans [0] and goroutine rows [1] that
+	// have lingered out of the live tables (linger.go).
+	shelvedRows [2]int
 	evicted     int64
 	applied     rateRing // spans applied per second, for the header
 	// symBytes is the intern table's size as of the last batch or sweep.

@@ -138,7 +138,7 @@ func (w *treeWalk) treeOf(slot uint32) (*traceTree, int32, bool) {
 	tr := w.trees[key]
 	if tr == nil {
 		tr = w.m.buildTree(t, w.now, w.opt)
-		if w.f != nil || w.m.shelvedRows > 0 {
+		if w.f != nil || w.m.shelvedRows[classIndex(c, i)] > 0 {
 			// Only the matching spans of the live table, each under its
 			// nearest matching ancestor.
 			full := tr

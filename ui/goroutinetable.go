@@ -66,13 +66,14 @@ func (goroutinesKind) fetch(src Source, q model.Query) model.Page[model.TaskRow]
 	return src.Tasks(q)
 }
 
-var goroutinesKeys = tableKeySet("goroutines", binding{keys: []string{"enter"}, acts: []action{actEnter}, label: "enter",
+var goroutinesKeys = tableKeySet("goroutines", keyStored, binding{keys: []string{"enter"}, acts: []action{actEnter}, label: "enter",
 	desc: "the selected goroutine's details", foot: "details", footPrio: 70})
 
 func (goroutinesKind) figures(a *App, b *strings.Builder) {
 	st, h := a.st, a.hdr
 	b.WriteString(st.muted.r(" " + st.sym.bullet + " "))
 	b.WriteString(strconv.Itoa(h.Goroutines) + " live")
+	olderKept(a, b, h.ShelvedGoroutines)
 }
 
 func (goroutinesKind) empty(a *App) string {
@@ -80,6 +81,10 @@ func (goroutinesKind) empty(a *App) string {
 }
 
 func (goroutinesKind) act(a *App, t *taskTable, act action) (tea.Cmd, bool) {
+	if act == actStored {
+		toggleStored(a, t)
+		return nil, true
+	}
 	if act != actEnter {
 		return nil, false
 	}

@@ -115,7 +115,7 @@ func newTable[T any](kind tableKind[T]) *table[T] {
 
 // query builds the Query for a window of limit rows after navigation n.
 func (t *table[T]) query(limit int, n nav) model.Query {
-	q := model.Query{Sort: t.sort, Desc: t.desc, Filter: t.filter, Limit: limit, Tree: t.tree}
+	q := model.Query{Sort: t.sort, Desc: t.desc, Filter: t.filter, Limit: limit, Tree: t.tree, Stored: t.stored}
 	q.Anchor, q.Move, q.Row, q.Offset = t.place(limit, n)
 	return q
 }

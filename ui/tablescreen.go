@@ -137,6 +137,10 @@ func (t *table[T]) title(a *App) string {
 		b.WriteString(st.muted.r(" " + st.sym.bullet + " "))
 		b.WriteString(st.accent.r("tree"))
 	}
+	if t.stored && !t.tree {
+		b.WriteString(st.muted.r(" " + st.sym.bullet + " "))
+		b.WriteString(st.accent.r("all stored"))
+	}
 	if t.filter != "" {
 		b.WriteString(st.muted.r(" " + st.sym.bullet + " filter "))
 		b.WriteString(st.key.r(sanitize(t.filter)))
