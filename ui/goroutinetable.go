@@ -73,8 +73,11 @@ func (goroutinesKind) figures(a *App, b *strings.Builder) {
 	st, h := a.st, a.hdr
 	b.WriteString(st.muted.r(" " + st.sym.bullet + " "))
 	b.WriteString(strconv.Itoa(h.Goroutines) + " live")
-	olderKept(a, b, h.ShelvedGoroutines)
 }
+
+// kept is how many goroutine rows have left the live table after
+// --linger and are still stored.
+func (goroutinesKind) kept(a *App) int { return a.hdr.ShelvedGoroutines }
 
 func (goroutinesKind) empty(a *App) string {
 	return "no goroutines: a Go app shows its goroutines when it runs agentlib (see the README)"

@@ -143,16 +143,11 @@ func (tasksKind) figures(a *App, b *strings.Builder) {
 		dot()
 		b.WriteString(st.bad.r(plural(h.Errors, "error")))
 	}
-	olderKept(a, b, h.Shelved)
 }
 
-// olderKept adds to a live table's title how many finished rows have
-// left it after --linger and are still stored (a lists them).
-func olderKept(a *App, b *strings.Builder, n int) {
-	if st := a.st; n > 0 {
-		b.WriteString(st.muted.r(" " + st.sym.bullet + " " + fmtCount(int64(n)) + " older kept (a)"))
-	}
-}
+// kept is how many spans have left the live table after --linger and
+// are still stored (the title says "+N kept"; a lists them).
+func (tasksKind) kept(a *App) int { return a.hdr.Shelved }
 
 // toggleStored switches a live table between the rows in it (finished
 // ones for --linger) and every row stored (until --retain).
