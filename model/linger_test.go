@@ -44,7 +44,7 @@ func TestLingeredSpanLeavesTheLiveTableButStaysStored(t *testing.T) {
 			}
 		}
 	}
-	if p := m.Tasks(Query{Sort: TaskTotal, Desc: true, Limit: 10, Filter: "shop"}); p.Total != 1 {
+	if p := m.Tasks(Query{Sort: TaskTotal, Desc: true, Limit: 10, Filter: "shop"}); p.Total != 1 || p.Stored {
 		t.Fatalf("a filter that names no trace lists %v, want the lingering span only", taskIDs(p))
 	}
 	if p := m.Tasks(Query{Sort: TaskTotal, Desc: true, Limit: 10, Tree: true}); p.Total != 1 || len(p.Rows) != 1 {
@@ -72,7 +72,7 @@ func TestLingeredSpanLeavesTheLiveTableButStaysStored(t *testing.T) {
 		if len(f) > len("trace=")+len(trace) {
 			want = 1
 		}
-		if p.FilterErr != "" || p.Total != want {
+		if p.FilterErr != "" || p.Total != want || !p.Stored {
 			t.Fatalf("filter %q: %v (total %d, err %q), want %d stored spans of the trace", f, taskIDs(p), p.Total, p.FilterErr, want)
 		}
 	}

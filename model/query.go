@@ -41,6 +41,9 @@ type Page[T any] struct {
 	// FilterErr explains why the filter could not be parsed (the query then
 	// ran without it).
 	FilterErr string
+	// Stored says the rows include stored ones that lingered out of the
+	// live table (Query.Stored, or a filter that names a trace).
+	Stored bool
 }
 
 // Column identifies a sortable column of a table. Columns of different

@@ -172,7 +172,9 @@ func (m *Model) scanTasks(q Query, f *filter) Page[TaskRow] {
 			s.each(p.offer)
 		}
 	}
-	return m.taskPage(plan.window(p), total, plan, s.now)
+	page := m.taskPage(plan.window(p), total, plan, s.now)
+	page.Stored = s.stored
+	return page
 }
 
 // columnRanks ranks the strings of a string column alphabetically (nil for

@@ -202,7 +202,7 @@ func (f *fakeSource) Tasks(q model.Query) model.Page[model.TaskRow] {
 		return c
 	})
 	ip := fakeWindow(idx, q, func(i *int32) uint64 { return f.tasks[*i].ID })
-	p := model.Page[model.TaskRow]{Total: ip.Total, Offset: ip.Offset, Selected: ip.Selected, FilterErr: ferr}
+	p := model.Page[model.TaskRow]{Total: ip.Total, Offset: ip.Offset, Selected: ip.Selected, FilterErr: ferr, Stored: q.Stored}
 	for _, i := range ip.Rows {
 		p.Rows = append(p.Rows, f.tasks[i])
 	}

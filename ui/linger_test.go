@@ -103,7 +103,7 @@ func TestAllStoredToggle(t *testing.T) {
 	if q := f.lastTaskQuery(); !q.Stored || q.Goroutines {
 		t.Fatalf("a: query %+v, want the stored spans", q)
 	}
-	if s := plain(a); !strings.Contains(s, "all stored") || !strings.Contains(s, "listing every stored spans") {
+	if s := plain(a); !strings.Contains(s, "all stored") || !strings.Contains(s, "all stored spans, those older than --linger too") {
 		t.Errorf("a: title and status do not say all stored:\n%s", s)
 	}
 	press(a, "a")

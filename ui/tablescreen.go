@@ -135,7 +135,7 @@ func (t *table[T]) title(a *App) string {
 		first, last = t.offset+1, t.offset+len(t.lines)
 	}
 	b.WriteString(strconv.Itoa(first) + "-" + strconv.Itoa(last) + " of " + st.bold.r(strconv.Itoa(t.total)) + " " + noun)
-	if k, ok := t.kind.(keptCounter); ok && !t.stored {
+	if k, ok := t.kind.(keptCounter); ok && !t.stored && !t.listedStored {
 		if n := k.kept(a); n > 0 {
 			b.WriteString(st.muted.r(" +" + fmtCount(int64(n)) + " kept"))
 		}
@@ -146,7 +146,7 @@ func (t *table[T]) title(a *App) string {
 		b.WriteString(st.muted.r(" " + st.sym.bullet + " "))
 		b.WriteString(st.accent.r("tree"))
 	}
-	if t.stored && !t.tree {
+	if (t.stored || t.listedStored) && !t.tree {
 		b.WriteString(st.muted.r(" " + st.sym.bullet + " "))
 		b.WriteString(st.accent.r("all stored"))
 	}

@@ -155,7 +155,7 @@ func toggleStored(a *App, t *taskTable) {
 	t.stored = !t.stored
 	t.refetch(a)
 	if t.stored {
-		a.statusf(false, "listing every stored "+t.kind.noun()+", those older than --linger too; a again: the live table")
+		a.statusf(false, "all stored "+t.kind.noun()+", those older than --linger too; a again: the live table")
 	} else {
 		a.statusf(false, "the live table: finished "+t.kind.noun()+" stay for --linger")
 	}
