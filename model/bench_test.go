@@ -114,3 +114,45 @@ func BenchmarkApplySteady(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*512), "ns/span")
 }
+
+// BenchmarkTasksQueryLingered1M is BenchmarkTasksQuery1M with 990k of the
+// 1M spans finished longer than --linger ago (stored, out of the live
+// table) and 10k lingering: the live table's query must cost what it
+// costs with 10k spans in the index, not scan the stored ones. The
+// "stored" cases list every stored span (the `a` key), a scan.
+func BenchmarkTasksQueryLingered1M(b *testing.B) {
+	now := time.Now()
+	m := model.New(model.Config{MaxMemory: 4 << 30, Linger: 30 * time.Second, Retain: time.Hour,
+		Clock: func() time.Time { return now }})
+	modeltest.Fill(m, 990_000, now.Add(-time.Minute))
+	now = now.Add(time.Minute)
+	for _, batch := range modeltest.BatchesFrom(m.Symbols(), 990_000, 10_000, now.Add(-time.Second)) {
+		m.Apply(batch)
+	}
+	m.Sweep()
+	if h := m.Header(); h.Spans != 1_000_000 || h.Shelved != 990_000 {
+		b.Fatalf("stored %d, lingered out %d", h.Spans, h.Shelved)
+	}
+	for _, c := range []struct {
+		name string
+		q    model.Query
+	}{
+		{"total-desc-top", model.Query{Sort: model.TaskTotal, Desc: true, Limit: 45}},
+		{"total-desc-anchored", model.Query{Sort: model.TaskTotal, Desc: true, Limit: 45, Anchor: 995_000, Row: 20, Move: 1}},
+		{"id-top", model.Query{Sort: model.TaskID, Limit: 45}},
+		{"name-anchored", model.Query{Sort: model.TaskName, Limit: 45, Anchor: 997_777, Row: 10}},
+		{"anchor-lingered-out", model.Query{Sort: model.TaskTotal, Desc: true, Limit: 45, Anchor: 500_000, Row: 20}},
+		{"filter-service", model.Query{Sort: model.TaskTotal, Desc: true, Limit: 45, Filter: "service=svc-3"}},
+		{"stored-total-desc-top", model.Query{Sort: model.TaskTotal, Desc: true, Limit: 45, Stored: true}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			sinkPage = m.Tasks(c.q)
+			if c.q.Filter == "" && !c.q.Stored && sinkPage.Total != 10_000 {
+				b.Fatalf("live table of %d spans, want 10000", sinkPage.Total)
+			}
+			for b.Loop() {
+				sinkPage = m.Tasks(c.q)
+			}
+		})
+	}
+}

@@ -436,6 +436,7 @@ func capBusy(c *spanChunk, i int) {
 // with the clock (it shares the in-flight spans' list, without their
 // operation bookkeeping).
 func (m *Model) addRunning(slot uint32) {
+	m.unshelve(slot)
 	c, i := m.store.at(slot)
 	c.cold[i].runIdx = uint32(len(m.ret.running))
 	m.ret.running = append(m.ret.running, slot)

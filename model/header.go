@@ -55,8 +55,12 @@ type Header struct {
 	Truncated int64
 	// OverBudget is set while the model refuses spans to keep its budget.
 	OverBudget bool
-	// Spans counts stored spans; Running, Lost and Errors are subsets.
+	// Spans counts stored rows (spans and goroutines); Running, Lost and
+	// Errors are subsets. Shelved counts the spans that have lingered out
+	// of the live table (--linger) and are kept until --retain,
+	// ShelvedGoroutines the goroutine rows likewise.
 	Spans, Running, Lost, Errors int
+	Shelved, ShelvedGoroutines   int
 	Traces, Operations, Services int
 	// Goroutines counts live goroutines of agentlib apps; Resources the
 	// sync resources they wait on.
@@ -88,28 +92,30 @@ func (m *Model) Header() Header {
 	defer m.mu.RUnlock()
 	h := Header{
 		TraceGenerations: generations, TraceGaps: gaps, TraceDropped: dropped, TraceCorrupt: corrupt,
-		SpansPerSec:     m.applied.rate(now),
-		Received:        m.counters.Received.Load(),
-		Rejected:        m.counters.Rejected.Load(),
-		Refused:         m.counters.Refused.Load(),
-		Dropped:         m.counters.Dropped.Load(),
-		BusyRequests:    m.counters.BusyRequests.Load(),
-		Unauthenticated: m.counters.Unauthenticated.Load(),
-		BadRequests:     m.counters.Bad.Total(),
-		Evicted:         m.evicted,
-		MemoryUsed:      m.memoryUsed(),
-		MemoryBudget:    m.cfg.MaxMemory,
-		Truncated:       m.syms.Truncated(),
-		OverBudget:      m.counters.OverBudget.Load(),
-		Spans:           m.store.live,
-		Running:         len(m.ret.running) - m.rt.goLive,
-		Goroutines:      m.rt.goLive,
-		Resources:       len(m.rt.resources),
-		Lost:            m.lost,
-		Errors:          m.errors,
-		Traces:          len(m.tr.byKey),
-		Operations:      len(m.aggs.ops),
-		Services:        len(m.aggs.services),
+		SpansPerSec:       m.applied.rate(now),
+		Received:          m.counters.Received.Load(),
+		Rejected:          m.counters.Rejected.Load(),
+		Refused:           m.counters.Refused.Load(),
+		Dropped:           m.counters.Dropped.Load(),
+		BusyRequests:      m.counters.BusyRequests.Load(),
+		Unauthenticated:   m.counters.Unauthenticated.Load(),
+		BadRequests:       m.counters.Bad.Total(),
+		Evicted:           m.evicted,
+		MemoryUsed:        m.memoryUsed(),
+		MemoryBudget:      m.cfg.MaxMemory,
+		Truncated:         m.syms.Truncated(),
+		OverBudget:        m.counters.OverBudget.Load(),
+		Spans:             m.store.live,
+		Running:           len(m.ret.running) - m.rt.goLive,
+		Goroutines:        m.rt.goLive,
+		Resources:         len(m.rt.resources),
+		Lost:              m.lost,
+		Shelved:           m.shelvedRows[0],
+		ShelvedGoroutines: m.shelvedRows[1],
+		Errors:            m.errors,
+		Traces:            len(m.tr.byKey),
+		Operations:        len(m.aggs.ops),
+		Services:          len(m.aggs.services),
 	}
 	m.fillSignalHeader(&h, now)
 	return h

@@ -43,8 +43,11 @@ type Model struct {
 	exec     execTraces
 
 	lost, errors int
-	evicted      int64
-	applied      rateRing // spans applied per second, for the header
+	// shelvedRows counts the stored spans [0] and goroutine rows [1] that
+	// have lingered out of the live tables (linger.go).
+	shelvedRows [2]int
+	evicted     int64
+	applied     rateRing // spans applied per second, for the header
 	// symBytes is the intern table's size as of the last batch or sweep.
 	symBytes int64
 
@@ -60,6 +63,9 @@ type Model struct {
 type retention struct {
 	fifo    fifoQueue
 	running []uint32
+	// shownFrom is the queue position of the first span that may still
+	// be in the live tables; those before it have lingered out (linger.go).
+	shownFrom int
 }
 
 func (r *retention) bytes() int64 { return r.fifo.bytes() + int64(cap(r.running))*4 }
@@ -138,6 +144,10 @@ func New(cfg Config) *Model {
 	if cfg.Retain <= 0 {
 		cfg.Retain = DefaultRetain
 	}
+	if cfg.Linger <= 0 {
+		cfg.Linger = DefaultLinger
+	}
+	cfg.Linger = min(cfg.Linger, cfg.Retain)
 	if cfg.MaxMemory <= 0 {
 		cfg.MaxMemory = DefaultMaxMemory
 	}
@@ -422,7 +432,10 @@ func (m *Model) update(slot uint32, rec *SpanRec, svc uint32, now int64) {
 		return
 	}
 	if state == StateLost {
+		// Its final version after all: it finished now, and the queue
+		// entry of when it was lost is void.
 		m.lost--
+		cold.gen++
 	} else {
 		m.stopRunning(slot)
 	}
@@ -492,6 +505,7 @@ func (m *Model) setBusyIdle(slot uint32, rec *SpanRec) {
 }
 
 func (m *Model) startRunning(slot uint32) {
+	m.unshelve(slot)
 	c, i := m.store.at(slot)
 	c.state[i] = StateRunning
 	c.dur[i] = runningDur(c.cold[i].start)
@@ -543,7 +557,10 @@ func (m *Model) finish(slot uint32, now int64) {
 	m.pushFIFO(slot, now)
 }
 
+// pushFIFO queues a slot that finished (or was lost) now: it lingers in
+// the live tables from now, and is stored until retention.
 func (m *Model) pushFIFO(slot uint32, now int64) {
+	m.unshelve(slot)
 	c, i := m.store.at(slot)
 	m.ret.fifo.push(fifoEntry{slot: slot, gen: c.cold[i].gen, at: now})
 }
@@ -622,6 +639,7 @@ func (m *Model) remove(slot uint32) {
 		m.store.untrack(slot)
 	}
 	m.dropWarns(slot)
+	m.forgetShelved(c, i)
 	if goroutine {
 		m.removeGoroutine(slot)
 	} else {
@@ -631,7 +649,8 @@ func (m *Model) remove(slot uint32) {
 	m.store.release(slot)
 }
 
-// Sweep removes spans past retention and marks stale in-flight spans lost.
+// Sweep removes spans past retention, takes those past linger out of the
+// live tables and marks stale in-flight spans lost.
 func (m *Model) Sweep() {
 	now := m.now().UnixNano()
 	m.mu.Lock()
@@ -672,6 +691,7 @@ func (m *Model) Sweep() {
 	for e, ok := m.ret.fifo.front(); ok && e.at <= cutoff; e, ok = m.ret.fifo.front() {
 		m.popFIFO()
 	}
+	m.sweepLinger(now)
 	m.sweepSignals(now)
 	m.sweepDue = m.nextSweep(now)
 }

@@ -22,6 +22,11 @@ type Query struct {
 	// Goroutines lists the goroutine rows of the tasks store instead of
 	// its spans: two tables with their own columns (see rowclass.go).
 	Goroutines bool
+	// Stored lists every stored row, those that have lingered out of the
+	// live table too (Config.Linger), by a scan of the store rather than
+	// the sort index. A filter that names a trace does the same. Tree
+	// mode always lists the live table.
+	Stored bool
 }
 
 // Page is the answer to a Query.
@@ -36,6 +41,9 @@ type Page[T any] struct {
 	// FilterErr explains why the filter could not be parsed (the query then
 	// ran without it).
 	FilterErr string
+	// Stored says the rows include stored ones that lingered out of the
+	// live table (Query.Stored, or a filter that names a trace).
+	Stored bool
 }
 
 // Column identifies a sortable column of a table. Columns of different
@@ -102,8 +110,11 @@ type TaskRow struct {
 	Target            string
 	Location          string
 	Fields            []Attr
-	// Finished rows are shown dimmed until retention removes them.
+	// Finished rows are shown dimmed while they linger in the live table.
 	Finished bool
+	// Shelved rows have lingered out of the live table but are still
+	// stored; only a query for stored rows lists them (Query.Stored).
+	Shelved bool
 	// Goroutine rows only: the runtime's goroutine ID, why it waits, what
 	// it waits on, and the goroutine that created it.
 	GoID       int64

@@ -145,7 +145,7 @@ func (m *Model) serviceRow(idx uint32, now int64) ResourceRow {
 	r.Waiters = m.waitingGoroutines(idx, nil, now, nil)
 	rt := m.rt.svcRT[idx]
 	if rt == nil || !rt.hasStats {
-		r.Finished = now-s.since > int64(m.cfg.Retain) && s.rate.rate(now) == 0
+		r.Finished = now-s.since > int64(m.cfg.Linger) && s.rate.rate(now) == 0
 		return r
 	}
 	st := &rt.stats
@@ -164,7 +164,7 @@ func (m *Model) serviceRow(idx uint32, now int64) ResourceRow {
 	add("heap", st.HeapBytes, false)
 	add("gc", st.GCCycles, false)
 	add("sched.p99", st.SchedP99, true)
-	r.Finished = now-rt.at > int64(m.cfg.Retain)
+	r.Finished = now-rt.at > int64(m.cfg.Linger)
 	return r
 }
 
@@ -176,7 +176,7 @@ func (m *Model) resourceRow(r *syncRes, now int64) ResourceRow {
 		Kind: r.kind.String(), Total: time.Duration(max(now-r.first, 0)),
 		Target: m.syms.String(svc.name), Type: r.typeName(), Location: r.location,
 		Waiters: r.waiters, WaitTotal: time.Duration(total), WaitMax: time.Duration(longest),
-		Finished: r.waiters == 0 && now-r.last > int64(m.cfg.Retain),
+		Finished: r.waiters == 0 && now-r.last > int64(m.cfg.Linger),
 	}
 	if r.name != "" {
 		row.Attrs = append(row.Attrs, Attr{Key: "name", Value: Value{Type: ValueString, Str: r.name}})

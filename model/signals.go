@@ -1,5 +1,7 @@
 package model
 
+import "time"
+
 // The model's hooks for the log and metric stores: what Apply, Sweep, the
 // memory budget and the header ask of them. The stores own their state
 // and byte counts; this file only joins them to the coordinator.
@@ -72,17 +74,23 @@ func (m *Model) evictOldLog(onlyLogs bool) bool {
 	return true
 }
 
-// sweepSignals applies retention to logs, and to metric streams that
-// stopped reporting: those are kept at least MetricHistory, since SDKs
-// export every minute by default and a stream must outlive the gap.
+// sweepSignals applies retention to logs: they are stored as long as
+// spans (--retain), since a span's details show its logs. A metric stream
+// that stopped reporting is live data, like a row of the live tables: it
+// goes after metricKeep.
 func (m *Model) sweepSignals(now int64) {
 	if m.logs != nil {
 		m.logs.expire(now - int64(m.cfg.Retain))
 	}
 	if m.metrics != nil {
-		m.metrics.expire(now - int64(max(m.cfg.Retain, MetricHistory)))
+		m.metrics.expire(now - int64(metricKeep(m.cfg)))
 	}
 }
+
+// metricKeep is how long a metric stream that stopped reporting is kept:
+// at least MetricHistory, since SDKs export every minute by default and a
+// stream must outlive the gap, or longer when finished rows linger longer.
+func metricKeep(cfg Config) time.Duration { return max(cfg.Linger, MetricHistory) }
 
 // signalBytes is the memory of the log and metric stores.
 func (m *Model) signalBytes() int64 {

@@ -115,7 +115,8 @@ func (m *Model) taskKey(col Column, c *spanChunk, i int, now int64, str func(Sym
 
 // itemFor returns a slot's item for index x; false for a live row (running
 // span, live goroutine) when the column is Total, whose key grows with the
-// clock: those are merged in by the query.
+// clock: those are merged in by the query; false too for a row that has
+// lingered out of the live tables (linger.go), with its key set.
 func (m *Model) itemFor(x *taskIndex, slot uint32) (item, bool) {
 	c, i := m.store.at(slot)
 	it := item{idk: c.id[i], slot: slot, sym: classOf(c, i)}
@@ -127,7 +128,17 @@ func (m *Model) itemFor(x *taskIndex, slot uint32) (item, bool) {
 	if x.stringColumn() {
 		it.sym |= sym
 	}
-	return it, true
+	return it, !c.shelved[i]
+}
+
+// placeItem is a slot's place in the index's order whether or not it is
+// in the index: a running row sorted by Total gets its total so far.
+func (m *Model) placeItem(slot uint32, now int64) item {
+	it, _ := m.indexItem(slot)
+	if c, i := m.store.at(slot); m.idx.col == TaskTotal && c.dur[i] < 0 {
+		it.key = durKey(c.dur[i], now)
+	}
+	return it
 }
 
 // bumpVersion marks that a row shows something new (TaskRow.Version).

@@ -30,7 +30,10 @@ type spanChunk struct {
 	state [chunkSize]State
 	kind  [chunkSize]SpanKind
 	warn  [chunkSize]uint16 // WarnKind bits
-	cold  [chunkSize]spanCold
+	// shelved marks a span finished longer than Config.Linger ago: still
+	// stored, but out of the live tables and their sort index (linger.go).
+	shelved [chunkSize]bool
+	cold    [chunkSize]spanCold
 	// rt holds busy/sched/idle/polls, made on first use: only goroutines
 	// and the spans of agentlib apps have them.
 	rt *rtCols
@@ -190,7 +193,7 @@ func (s *spanStore) alloc(k spanKey) uint32 {
 	c, i := s.at(slot)
 	gen := c.cold[i].gen + 1
 	c.cold[i] = spanCold{traceID: k.trace, spanID: k.span, gen: gen, prevT: noSlot, nextT: noSlot, runIdx: noSlot}
-	c.warn[i] = 0
+	c.warn[i], c.shelved[i] = 0, false
 	if c.rt != nil {
 		c.rt.busy[i], c.rt.sched[i], c.rt.idle[i], c.rt.polls[i] = 0, 0, 0, 0
 	}

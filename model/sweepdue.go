@@ -20,7 +20,8 @@ const sweepAfterBatch = 100 * time.Millisecond
 const never = int64(math.MaxInt64)
 
 // nextSweep returns the local Unix ns at which the next sweep has work:
-// a finished span leaves retention, a span in flight becomes lost or too
+// a finished span leaves the live tables (linger) or the store
+// (retention), a span in flight becomes lost or too
 // long in flight, a process goes silent, a goroutine is re-judged, a
 // trace's propagation is judged, the string collector takes its next
 // step, a log record or a metric stream expires. The caller holds the
@@ -32,6 +33,7 @@ func (m *Model) nextSweep(now int64) int64 {
 	if e, ok := m.ret.fifo.front(); ok {
 		at(e.at + int64(m.cfg.Retain))
 	}
+	at(m.lingerDue())
 	lostAfter := int64(LostAfterHeartbeats) * int64(m.cfg.Heartbeat)
 	inFlight := int64(m.cfg.Warn.InFlight)
 	for _, slot := range m.ret.running {
@@ -73,7 +75,7 @@ func (m *Model) nextSweep(now int64) int64 {
 		}
 	}
 	if ms := m.metrics; ms != nil {
-		keep := int64(max(m.cfg.Retain, MetricHistory))
+		keep := int64(metricKeep(m.cfg))
 		for _, st := range ms.streams {
 			at(st.lastSeen + keep + 1)
 		}

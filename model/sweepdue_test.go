@@ -7,7 +7,7 @@ import (
 
 // The writer sleeps while nothing is due: an empty model, or one whose
 // spans all finished long before their retention ends, names no sweep
-// sooner than the retention deadline.
+// sooner than the linger deadline, then the retention deadline.
 func TestNextSweepIsTheNextDeadline(t *testing.T) {
 	m, clk := newTestModel(Config{Retain: time.Hour, Heartbeat: time.Second})
 	m.Sweep()
@@ -27,6 +27,16 @@ func TestNextSweepIsTheNextDeadline(t *testing.T) {
 		}
 		clk.Advance(time.Duration(m.sweepDue - clk.Now().UnixNano()))
 		m.Sweep()
+	}
+	// Then it leaves the live table (linger), then the store (retention).
+	if want := finished + int64(DefaultLinger); m.sweepDue != want {
+		t.Fatalf("next sweep in %v, want the linger deadline in %v",
+			time.Duration(m.sweepDue-clk.Now().UnixNano()), time.Duration(want-clk.Now().UnixNano()))
+	}
+	clk.Advance(time.Duration(m.sweepDue - clk.Now().UnixNano()))
+	m.Sweep()
+	if h := m.Header(); h.Shelved != 1 || h.Spans != 1 {
+		t.Fatalf("at the linger deadline: %d stored, %d out of the live table; want 1 and 1", h.Spans, h.Shelved)
 	}
 	if want := finished + int64(time.Hour); m.sweepDue != want {
 		t.Fatalf("next sweep in %v, want the retention deadline in %v",

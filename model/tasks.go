@@ -18,8 +18,10 @@ type taskScan struct {
 	f    *filter
 	// goroutines: the query lists goroutine rows, not spans.
 	goroutines bool
-	ranks      []uint32 // alphabetical rank of each Sym
-	keys       [chunkSize]int64
+	// stored: rows that lingered out of the live table are listed too.
+	stored bool
+	ranks  []uint32 // alphabetical rank of each Sym
+	keys   [chunkSize]int64
 }
 
 func (s *taskScan) symRank(id Sym) int64 {
@@ -61,7 +63,8 @@ func (s *taskScan) each(fn func(item)) {
 		base := uint32(ci) << chunkBits
 		for i := range chunkSize {
 			id := c.id[i]
-			if id == 0 || isGoroutineRow(c, i) != s.goroutines || (s.f != nil && !s.m.matchSpan(s.f, c, i, s.now)) {
+			if id == 0 || isGoroutineRow(c, i) != s.goroutines || (c.shelved[i] && !s.stored) ||
+				(s.f != nil && !s.m.matchSpan(s.f, c, i, s.now)) {
 				continue
 			}
 			fn(item{key: s.keys[i], idk: s.idKey(id), slot: base + uint32(i)})
@@ -81,6 +84,9 @@ func (m *Model) Tasks(q Query) Page[TaskRow] {
 		return m.treeTasks(q)
 	}
 	f, ferr := parseFilter(q.Filter)
+	if f == nil && q.Stored && m.anyShelved() {
+		return m.scanTasks(q, nil) // the index holds the live table only
+	}
 	if f == nil {
 		col := indexColumn(q.Sort)
 		m.mu.RLock()
@@ -123,7 +129,8 @@ func (m *Model) Tasks(q Query) Page[TaskRow] {
 func (m *Model) scanTasks(q Query, f *filter) Page[TaskRow] {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	s := &taskScan{m: m, col: q.Sort, desc: q.Desc, now: m.now().UnixNano(), f: f, goroutines: q.Goroutines, ranks: m.columnRanks(q.Sort)}
+	s := &taskScan{m: m, col: q.Sort, desc: q.Desc, now: m.now().UnixNano(), f: f, goroutines: q.Goroutines,
+		stored: wantsStored(q, f), ranks: m.columnRanks(q.Sort)}
 
 	var anchor item
 	hasAnchor := false
@@ -165,7 +172,9 @@ func (m *Model) scanTasks(q Query, f *filter) Page[TaskRow] {
 			s.each(p.offer)
 		}
 	}
-	return m.taskPage(plan.window(p), total, plan, s.now)
+	page := m.taskPage(plan.window(p), total, plan, s.now)
+	page.Stored = s.stored
+	return page
 }
 
 // columnRanks ranks the strings of a string column alphabetically (nil for
@@ -216,11 +225,9 @@ func (m *Model) indexedTasks(q Query, now int64) Page[TaskRow] {
 	rank, hasAnchor := 0, false
 	if q.Anchor != 0 {
 		if slot, ok := m.findSlot(q.Anchor); ok && isGoroutineRow(m.store.at(slot)) == q.Goroutines {
-			it, indexed := m.indexItem(slot)
-			if !indexed {
-				c, i := m.store.at(slot)
-				it.key = durKey(c.dur[i], now)
-			}
+			// A row that has just lingered out keeps its place: the
+			// selection moves to its neighbour.
+			it := m.placeItem(slot, now)
 			rank = x.tree.rank(it) - base + sort.Search(len(run), func(j int) bool { return !x.less(run[j], it) })
 			if q.Desc {
 				rank = total - 1 - rank
@@ -291,6 +298,7 @@ func (m *Model) taskRow(slot uint32, now int64) TaskRow {
 		Target:   m.syms.String(c.scope[i]),
 		Location: m.syms.String(c.loc[i]),
 		Finished: c.state[i] != StateRunning && c.state[i] != StateWaiting,
+		Shelved:  c.shelved[i],
 	}
 	if rt := c.rt; rt != nil {
 		r.Busy, r.Sched, r.Idle = time.Duration(rt.busy[i]), time.Duration(rt.sched[i]), time.Duration(rt.idle[i])

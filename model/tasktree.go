@@ -112,18 +112,13 @@ func (w *treeWalk) release() {
 
 // key is a span's item as the sort index orders it; a running span sorted
 // by Total gets its total so far.
-func (w *treeWalk) key(slot uint32) item {
-	it, ok := w.m.indexItem(slot)
-	if !ok {
-		c, i := w.m.store.at(slot)
-		it.key = durKey(c.dur[i], w.now)
-	}
-	return it
-}
+func (w *treeWalk) key(slot uint32) item { return w.m.placeItem(slot, w.now) }
 
+// match says a span is a row: of the class listed, in the live table (not
+// lingered out), passing the filter.
 func (w *treeWalk) match(slot uint32) bool {
 	c, i := w.m.store.at(slot)
-	if isGoroutineRow(c, i) != w.goroutines {
+	if isGoroutineRow(c, i) != w.goroutines || c.shelved[i] {
 		return false
 	}
 	return w.f == nil || w.m.matchSpan(w.f, c, i, w.now)
@@ -143,7 +138,9 @@ func (w *treeWalk) treeOf(slot uint32) (*traceTree, int32, bool) {
 	tr := w.trees[key]
 	if tr == nil {
 		tr = w.m.buildTree(t, w.now, w.opt)
-		if w.f != nil {
+		if w.f != nil || w.m.shelvedRows[classIndex(c, i)] > 0 {
+			// Only the matching spans of the live table, each under its
+			// nearest matching ancestor.
 			full := tr
 			tr = w.induced(full)
 			full.release()
@@ -374,7 +371,7 @@ func (w *treeWalk) query(q Query) Page[TaskRow] {
 		w.total = 0
 		for _, c := range m.store.chunks {
 			for i := range chunkSize {
-				if c.id[i] != 0 && isGoroutineRow(c, i) == q.Goroutines && m.matchSpan(w.f, c, i, w.now) {
+				if c.id[i] != 0 && isGoroutineRow(c, i) == q.Goroutines && !c.shelved[i] && m.matchSpan(w.f, c, i, w.now) {
 					w.total++
 				}
 			}

@@ -102,7 +102,14 @@ type Clock func() time.Time
 
 // Config holds the model's limits.
 type Config struct {
-	// Retain is how long a finished span stays visible (dimmed) before it goes.
+	// Linger is how long a finished span stays in the live tables (the
+	// spans and goroutines tables), dimmed; after it the span is still
+	// stored (its trace, waterfall, operation, search, details) until
+	// Retain or the memory budget removes it. A Linger above Retain acts
+	// as Retain: nothing is shown that is not stored.
+	Linger time.Duration
+	// Retain is how long a finished span stays stored; log records are
+	// kept as long.
 	Retain time.Duration
 	// MaxMemory is the budget, in bytes, for everything the model stores.
 	MaxMemory int64
@@ -125,7 +132,8 @@ type Config struct {
 
 // Defaults used when a Config field is zero.
 const (
-	DefaultRetain    = 30 * time.Second
+	DefaultLinger    = 30 * time.Second
+	DefaultRetain    = time.Hour
 	DefaultMaxMemory = 512 << 20
 	DefaultHeartbeat = time.Second
 	// LostAfterHeartbeats is how many missed heartbeats make an in-flight span lost.

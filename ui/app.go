@@ -86,6 +86,10 @@ type tableState struct {
 	lines     []string
 	// tree lists the rows as a tree (the tasks view's tree mode).
 	tree bool
+	// stored lists the rows that lingered out of the live table too
+	// (the spans and goroutines tables' `a`; model.Query.Stored);
+	// listedStored says the last page did (a trace filter does too).
+	stored, listedStored bool
 }
 
 // filterable is a screen with a filter typed after `/`.

@@ -33,12 +33,17 @@ func newDetailsView(id uint64) *detailsView {
 	return &detailsView{id: id, page: page{sel: -1}}
 }
 
-// refreshFrom fetches the span again and rebuilds the page.
+// refreshFrom fetches the span again and rebuilds the page. Once the span
+// is no longer stored (retention or the memory budget removed it), the
+// page keeps what it showed last — fields, trace, events and logs — and
+// says so in its title.
 func (v *detailsView) refreshFrom(src Source, st *styles) {
 	d, ok := src.Span(v.id)
 	v.set(d, ok)
-	v.timeline = src.SpanTimeline(v.id)
-	v.fetchTrace(src)
+	if !v.gone {
+		v.timeline = src.SpanTimeline(v.id)
+		v.fetchTrace(src)
+	}
 	v.build(st)
 }
 
@@ -164,7 +169,8 @@ func (v *detailsView) layout(a *App) {
 }
 
 func (v *detailsView) title(a *App) string {
-	name := "span " + strconv.FormatUint(v.id, 10)
+	// The mark comes before the name, which a narrow screen cuts.
+	name := "span " + strconv.FormatUint(v.id, 10) + goneMark(v.gone)
 	if v.found {
 		name += " " + sanitize(clip(v.d.Name, 4*a.width))
 	}

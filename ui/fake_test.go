@@ -28,6 +28,8 @@ type fakeSource struct {
 	warns    []model.Warning
 	// demo answers the trace and operation queries: a real model.
 	demo *model.Model
+	// opsGone makes Operation answer that no operation is known.
+	opsGone bool
 }
 
 var fakeStart = time.Date(2026, 11, 22, 1, 2, 3, 0, time.UTC)
@@ -136,7 +138,11 @@ func (f *fakeSource) Trace(q model.TraceQuery) model.TraceView {
 func (f *fakeSource) Operation(id uint64, buckets int) (model.OpDetail, bool) {
 	f.mu.Lock()
 	f.calls++
+	gone := f.opsGone
 	f.mu.Unlock()
+	if gone {
+		return model.OpDetail{}, false
+	}
 	n := uint64(f.demo.Header().Operations)
 	return f.demo.Operation((id-1)%n+1, buckets)
 }
@@ -196,7 +202,7 @@ func (f *fakeSource) Tasks(q model.Query) model.Page[model.TaskRow] {
 		return c
 	})
 	ip := fakeWindow(idx, q, func(i *int32) uint64 { return f.tasks[*i].ID })
-	p := model.Page[model.TaskRow]{Total: ip.Total, Offset: ip.Offset, Selected: ip.Selected, FilterErr: ferr}
+	p := model.Page[model.TaskRow]{Total: ip.Total, Offset: ip.Offset, Selected: ip.Selected, FilterErr: ferr, Stored: q.Stored}
 	for _, i := range ip.Rows {
 		p.Rows = append(p.Rows, f.tasks[i])
 	}

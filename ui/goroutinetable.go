@@ -66,7 +66,7 @@ func (goroutinesKind) fetch(src Source, q model.Query) model.Page[model.TaskRow]
 	return src.Tasks(q)
 }
 
-var goroutinesKeys = tableKeySet("goroutines", binding{keys: []string{"enter"}, acts: []action{actEnter}, label: "enter",
+var goroutinesKeys = tableKeySet("goroutines", keyStored, binding{keys: []string{"enter"}, acts: []action{actEnter}, label: "enter",
 	desc: "the selected goroutine's details", foot: "details", footPrio: 70})
 
 func (goroutinesKind) figures(a *App, b *strings.Builder) {
@@ -75,11 +75,19 @@ func (goroutinesKind) figures(a *App, b *strings.Builder) {
 	b.WriteString(strconv.Itoa(h.Goroutines) + " live")
 }
 
+// kept is how many goroutine rows have left the live table after
+// --linger and are still stored.
+func (goroutinesKind) kept(a *App) int { return a.hdr.ShelvedGoroutines }
+
 func (goroutinesKind) empty(a *App) string {
 	return "no goroutines: a Go app shows its goroutines when it runs agentlib (see the README)"
 }
 
 func (goroutinesKind) act(a *App, t *taskTable, act action) (tea.Cmd, bool) {
+	if act == actStored {
+		toggleStored(a, t)
+		return nil, true
+	}
 	if act != actEnter {
 		return nil, false
 	}

@@ -35,6 +35,7 @@ const (
 	actSaveTrace
 	actTrace    // the selected span's whole trace
 	actTree     // tasks: tree mode on / off
+	actStored   // spans, goroutines: list the rows that lingered out too
 	actSpans    // an operation's spans in the tasks view
 	actCollapse // trace: fold, or go to the parent
 	actExpand   // trace: unfold, or go to the first child
@@ -101,6 +102,9 @@ var (
 		foot: "trace", footPrio: 68}
 	keyOpSpans = binding{keys: []string{"s"}, acts: []action{actSpans}, label: "s", desc: "the operation's spans in the tasks view (esc comes back)",
 		foot: "spans", footPrio: 45}
+	keyStored = binding{keys: []string{"a"}, acts: []action{actStored}, label: "a",
+		desc: "all stored: also list finished rows older than --linger (again: the live table)",
+		foot: "all stored", footPrio: 30}
 	keyOpenLink = binding{keys: []string{"enter"}, acts: []action{actEnter}, label: "enter",
 		desc: "details of the selected resource, or where the selected link leads", foot: "open", footPrio: 70}
 )

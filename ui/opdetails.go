@@ -259,7 +259,11 @@ func (v *opDetailsView) layout(a *App) {
 }
 
 func (v *opDetailsView) title(a *App) string {
-	return v.describe(a.st) + a.lineRange(v.scroll, len(v.lines), a.detailRows())
+	mark := "" // first: a narrow screen cuts the end of the title
+	if v.gone {
+		mark = a.st.warn.r(strings.TrimSpace(goneMark(true)) + " ")
+	}
+	return mark + v.describe(a.st) + a.lineRange(v.scroll, len(v.lines), a.detailRows())
 }
 
 func (v *opDetailsView) status(a *App) string {

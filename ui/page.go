@@ -288,6 +288,15 @@ type latest[T any] struct {
 	gone  bool // and is no longer stored
 }
 
+// goneMark is what a details page's title adds once its subject is no
+// longer stored: the page keeps showing its last copy.
+func goneMark(gone bool) string {
+	if !gone {
+		return ""
+	}
+	return " (no longer stored)"
+}
+
 func (l *latest[T]) set(d T, ok bool) {
 	switch {
 	case ok:

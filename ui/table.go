@@ -115,7 +115,7 @@ func newTable[T any](kind tableKind[T]) *table[T] {
 
 // query builds the Query for a window of limit rows after navigation n.
 func (t *table[T]) query(limit int, n nav) model.Query {
-	q := model.Query{Sort: t.sort, Desc: t.desc, Filter: t.filter, Limit: limit, Tree: t.tree}
+	q := model.Query{Sort: t.sort, Desc: t.desc, Filter: t.filter, Limit: limit, Tree: t.tree, Stored: t.stored}
 	q.Anchor, q.Move, q.Row, q.Offset = t.place(limit, n)
 	return q
 }
@@ -146,7 +146,7 @@ func (t *table[T]) selectRow(i int) bool {
 
 // apply takes a page from the source and prepares its rows.
 func (t *table[T]) apply(p model.Page[T], st *styles) {
-	t.rows, t.filterErr = p.Rows, p.FilterErr
+	t.rows, t.filterErr, t.listedStored = p.Rows, p.FilterErr, p.Stored
 	t.settle(len(p.Rows), p.Total, p.Offset, p.Selected, t.idAt)
 	if absent := t.absentCols(); absent != t.absent {
 		t.absent = absent

@@ -119,6 +119,10 @@ func (t *table[T]) emptyText(a *App) string {
 	return "  " + t.kind.empty(a)
 }
 
+// keptCounter is a live table's kind whose finished rows leave it after
+// --linger while they stay stored: its title counts them.
+type keptCounter interface{ kept(a *App) int }
+
 func (t *table[T]) title(a *App) string {
 	st := a.st
 	var b strings.Builder
@@ -131,11 +135,20 @@ func (t *table[T]) title(a *App) string {
 		first, last = t.offset+1, t.offset+len(t.lines)
 	}
 	b.WriteString(strconv.Itoa(first) + "-" + strconv.Itoa(last) + " of " + st.bold.r(strconv.Itoa(t.total)) + " " + noun)
+	if k, ok := t.kind.(keptCounter); ok && !t.stored && !t.listedStored {
+		if n := k.kept(a); n > 0 {
+			b.WriteString(st.muted.r(" +" + fmtCount(int64(n)) + " kept"))
+		}
+	}
 	b.WriteString(st.muted.r(" " + st.sym.bullet + " sort "))
 	b.WriteString(t.sortTitle(st))
 	if t.tree {
 		b.WriteString(st.muted.r(" " + st.sym.bullet + " "))
 		b.WriteString(st.accent.r("tree"))
+	}
+	if (t.stored || t.listedStored) && !t.tree {
+		b.WriteString(st.muted.r(" " + st.sym.bullet + " "))
+		b.WriteString(st.accent.r("all stored"))
 	}
 	if t.filter != "" {
 		b.WriteString(st.muted.r(" " + st.sym.bullet + " filter "))

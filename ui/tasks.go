@@ -128,7 +128,7 @@ func (tasksKind) fetch(src Source, q model.Query) model.Page[model.TaskRow] {
 var tasksKeys = tableKeySet("tasks",
 	binding{keys: []string{"T"}, acts: []action{actTree}, label: "T",
 		desc: "tree mode: children under their parents (again: a flat table)", foot: "tree", footPrio: 65},
-	keyOpenSpan, keyWholeTrace)
+	keyStored, keyOpenSpan, keyWholeTrace)
 
 func (tasksKind) figures(a *App, b *strings.Builder) {
 	st, h := a.st, a.hdr
@@ -145,11 +145,30 @@ func (tasksKind) figures(a *App, b *strings.Builder) {
 	}
 }
 
+// kept is how many spans have left the live table after --linger and
+// are still stored (the title says "+N kept"; a lists them).
+func (tasksKind) kept(a *App) int { return a.hdr.Shelved }
+
+// toggleStored switches a live table between the rows in it (finished
+// ones for --linger) and every row stored (until --retain).
+func toggleStored(a *App, t *taskTable) {
+	t.stored = !t.stored
+	t.refetch(a)
+	if t.stored {
+		a.statusf(false, "all stored "+t.kind.noun()+", those older than --linger too; a again: the live table")
+	} else {
+		a.statusf(false, "the live table: finished "+t.kind.noun()+" stay for --linger")
+	}
+}
+
 // empty says why there are no spans: none arrived yet (and where to send
-// them), or all that arrived have expired.
+// them), all that arrived left the live table (and are still stored), or
+// all have expired.
 func (tasksKind) empty(a *App) string {
 	h := a.hdr
 	switch {
+	case h.Shelved > 0:
+		return "no span finished within --linger; older ones are still stored: a lists them, a trace ID in / finds its spans"
 	case h.Spans == 0 && h.Received > 0:
 		why := "retention, --retain"
 		if h.Evicted > 0 {
@@ -167,6 +186,8 @@ func (tasksKind) act(a *App, t *taskTable, act action) (tea.Cmd, bool) {
 	case actTree:
 		t.tree = !t.tree
 		t.refetch(a)
+	case actStored:
+		toggleStored(a, t)
 	case actEnter:
 		if t.selID == 0 {
 			a.statusf(false, "no span selected")

@@ -21,8 +21,11 @@ type Config struct {
 	GRPCAddr   string
 	HTTPAddr   string
 	MaxMessage int64
-	Retain     time.Duration
-	MaxMemory  int64
+	// Linger is how long a finished span stays in the live tables;
+	// Retain how long it stays stored (model.Config).
+	Linger    time.Duration
+	Retain    time.Duration
+	MaxMemory int64
 	// MaxString is the longest name or attribute value kept whole.
 	MaxString int64
 	// MaxStreams bounds the metric streams kept (--max-streams).
@@ -50,6 +53,7 @@ func DefaultConfig() Config {
 		GRPCAddr:   "127.0.0.1:4317",
 		HTTPAddr:   "127.0.0.1:4318",
 		MaxMessage: ingest.DefaultMaxMessage,
+		Linger:     model.DefaultLinger,
 		Retain:     model.DefaultRetain,
 		MaxMemory:  model.DefaultMaxMemory,
 		MaxString:  model.DefaultMaxString,
@@ -90,6 +94,9 @@ func ParseArgs(args []string, env func(string) string) (Config, error) {
 		}
 		// The flag package spells flags with one dash; we document two.
 		return cfg, usageError{strings.Replace(err.Error(), " -", " --", 1)}
+	}
+	if err := checkLinger(&cfg, fs); err != nil {
+		return cfg, err
 	}
 	if err := parseAroundOperands(&cfg, fs, args); err != nil {
 		return cfg, err
@@ -137,7 +144,8 @@ func newFlagSet(cfg *Config) *flag.FlagSet {
 	fs.StringVar(&cfg.GRPCAddr, "grpc", cfg.GRPCAddr, "OTLP/gRPC listen `address` (empty disables)")
 	fs.StringVar(&cfg.HTTPAddr, "http", cfg.HTTPAddr, "OTLP/HTTP listen `address` (empty disables)")
 	fs.Var(sizeFlag{&cfg.MaxMessage, math.MaxInt32}, "max-message", "largest OTLP request after decompression; `size` is bytes or a number with KiB, MiB, GiB")
-	fs.Var(durationFlag{&cfg.Retain}, "retain", "how long finished spans stay visible (`duration`, e.g. 30s, 2m)")
+	fs.Var(durationFlag{&cfg.Linger}, "linger", "how long a finished span stays in the live tables, dimmed (`duration`, e.g. 30s, 2m; at most --retain)")
+	fs.Var(durationFlag{&cfg.Retain}, "retain", "how long a finished span stays stored for its trace, details, operation and search, and logs with it (`duration`, e.g. 10m, 2h); the memory budget may remove the oldest sooner")
 	fs.Var(sizeFlag{&cfg.MaxMemory, math.MaxInt64}, "max-memory", "memory budget for stored spans; `size` as for --max-message")
 	fs.Var(sizeFlag{&cfg.MaxString, 1 << 30}, "max-string", "longest name or attribute value kept whole; longer ones are cut and marked truncated; `size` as for --max-message")
 	fs.StringVar(&cfg.Token, "token", "", "require `token` from clients: Authorization: Bearer token (OTel SDKs: OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20token); default $SPANTOP_TOKEN")
@@ -214,6 +222,24 @@ Flags:
 		fmt.Fprintf(w, "%-28s %s\n", line, usage)
 	})
 	writeKeys(w)
+}
+
+// checkLinger keeps --linger within --retain: a span cannot stay in the
+// live tables after it is no longer stored. An explicit --linger longer
+// than --retain is refused; the default linger shrinks to a shorter
+// --retain.
+func checkLinger(cfg *Config, fs *flag.FlagSet) error {
+	if cfg.Linger <= cfg.Retain {
+		return nil
+	}
+	explicit := false
+	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "linger" })
+	if explicit {
+		return usageError{fmt.Sprintf("--linger %v is longer than --retain %v: a span cannot stay in the live tables after it is no longer stored; give --retain at least %v or a shorter --linger",
+			cfg.Linger, cfg.Retain, cfg.Linger)}
+	}
+	cfg.Linger = cfg.Retain
+	return nil
 }
 
 // durationFlag is a positive Go duration with a friendlier error than the

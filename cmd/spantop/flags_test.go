@@ -66,7 +66,7 @@ func TestParseArgs(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{Command: "demo", GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", MaxMessage: 1 << 20,
-		Retain: 90 * time.Second, MaxMemory: 1 << 30, MaxString: 16 << 10, MaxStreams: 50, LogFile: "x.log", ASCII: true, NoColor: true,
+		Linger: model.DefaultLinger, Retain: 90 * time.Second, MaxMemory: 1 << 30, MaxString: 16 << 10, MaxStreams: 50, LogFile: "x.log", ASCII: true, NoColor: true,
 		Warn: model.Thresholds{InFlight: time.Minute, Propagation: 2 * time.Second, RootBurst: 3, Blocked: 20 * time.Second,
 			LongRun: 50 * time.Millisecond, Growth: 30, ErrorSpike: 2.5},
 		Token: "t", TLSCert: "c.pem", TLSKey: "k.pem", CORS: []string{"https://a.example", "*"}}
@@ -93,6 +93,29 @@ func TestParseArgs(t *testing.T) {
 	}
 }
 
+// --linger defaults to 30s and --retain to 1h; a --retain shorter than
+// the default linger shortens it (nothing stays shown once not stored).
+func TestLingerWithinRetain(t *testing.T) {
+	for _, tc := range []struct {
+		args           []string
+		linger, retain time.Duration
+	}{
+		{nil, 30 * time.Second, time.Hour},
+		{[]string{"--linger", "2s", "--retain", "1m"}, 2 * time.Second, time.Minute},
+		{[]string{"--retain", "10s"}, 10 * time.Second, 10 * time.Second},
+		{[]string{"--linger", "5m"}, 5 * time.Minute, time.Hour},
+		{[]string{"--linger", "1m", "--retain", "1m"}, time.Minute, time.Minute},
+	} {
+		cfg, err := ParseArgs(tc.args, nil)
+		if err != nil || cfg.Linger != tc.linger || cfg.Retain != tc.retain {
+			t.Errorf("%q: linger %v retain %v (err %v), want %v and %v", tc.args, cfg.Linger, cfg.Retain, err, tc.linger, tc.retain)
+		}
+		if mc := modelConfig(cfg); mc.Linger != tc.linger || mc.Retain != tc.retain {
+			t.Errorf("%q: the model is configured with linger %v retain %v", tc.args, mc.Linger, mc.Retain)
+		}
+	}
+}
+
 func TestParseArgsErrors(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -100,6 +123,10 @@ func TestParseArgsErrors(t *testing.T) {
 	}{
 		{[]string{"--retain", "soon"}, `"soon" is not a duration`},
 		{[]string{"--retain", "-5s"}, "--retain: must be positive"},
+		{[]string{"--linger", "soon"}, `"soon" is not a duration`},
+		{[]string{"--linger", "0"}, "--linger: must be positive"},
+		{[]string{"--linger", "2m", "--retain", "1m"}, "--linger 2m0s is longer than --retain 1m0s"},
+		{[]string{"--linger", "2h"}, "--linger 2h0m0s is longer than --retain 1h0m0s"},
 		{[]string{"--max-memory", "512MB"}, "KiB, MiB or GiB"},
 		{[]string{"--max-memory", "0"}, "--max-memory: must be positive"},
 		{[]string{"--max-message", "4GiB"}, "at most"},

@@ -159,7 +159,7 @@ func (m *Main) Open() error {
 	m.Log = log.New(w, "", log.LstdFlags|log.Lmicroseconds)
 	captureLibraryLogs(w)
 
-	m.Model = model.New(model.Config{Retain: m.Config.Retain, MaxMemory: m.Config.MaxMemory, MaxString: int(m.Config.MaxString), MaxStreams: m.Config.MaxStreams, Warn: m.Config.Warn})
+	m.Model = model.New(modelConfig(m.Config))
 	icfg := ingest.Config{
 		GRPCAddr:    m.Config.GRPCAddr,
 		HTTPAddr:    m.Config.HTTPAddr,

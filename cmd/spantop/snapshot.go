@@ -190,11 +190,13 @@ func firedKinds(r Report, failOn []string) []string {
 
 // modelConfig is the model's part of the configuration.
 func modelConfig(cfg Config) model.Config {
-	return model.Config{Retain: cfg.Retain, MaxMemory: cfg.MaxMemory, Warn: cfg.Warn}
+	return model.Config{Linger: cfg.Linger, Retain: cfg.Retain, MaxMemory: cfg.MaxMemory,
+		MaxString: int(cfg.MaxString), MaxStreams: cfg.MaxStreams, Warn: cfg.Warn}
 }
 
 // snapshotRetain is how long a snapshot keeps finished spans when --retain
-// is not given: the whole session counts, not the last 30 s on screen.
+// is not given: the whole session counts. Its tables list every stored
+// span (model.Query.Stored), whatever --linger says.
 const snapshotRetain = 24 * time.Hour
 
 func snapshotConfig(cfg Config) Config {

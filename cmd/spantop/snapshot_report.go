@@ -205,7 +205,7 @@ func buildReport(src reportSource, at time.Time, source string) Report {
 
 	for _, w := range src.Warnings() {
 		rw := ReportWarn{Kind: w.Kind.String(), Count: w.Count, Text: w.Text, Flag: w.Flag, Examples: []string{}}
-		q := model.Query{Filter: "warn=" + w.Kind.String(), Sort: model.TaskID, Limit: reportExamples}
+		q := model.Query{Filter: "warn=" + w.Kind.String(), Sort: model.TaskID, Limit: reportExamples, Stored: true}
 		page := src.Tasks(q)
 		if page.Total == 0 { // a goroutine warning
 			q.Goroutines = true
@@ -217,7 +217,7 @@ func buildReport(src reportSource, at time.Time, source string) Report {
 		r.Warnings = append(r.Warnings, rw)
 	}
 
-	gos := src.Tasks(model.Query{Goroutines: true, Sort: model.TaskTotal, Desc: true, Limit: reportGoroutines})
+	gos := src.Tasks(model.Query{Goroutines: true, Sort: model.TaskTotal, Desc: true, Limit: reportGoroutines, Stored: true})
 	for _, g := range gos.Rows {
 		r.Goroutines = append(r.Goroutines, ReportGo{
 			ID: g.ID, Name: g.Name, State: g.State.String(), Service: g.Service,
@@ -248,7 +248,7 @@ func round2(f float64) float64 {
 // its longest span, mostly) and reads each one's critical path.
 func slowestTraces(src reportSource) []ReportTrace {
 	out := []ReportTrace{}
-	page := src.Tasks(model.Query{Sort: model.TaskTotal, Desc: true, Limit: 200})
+	page := src.Tasks(model.Query{Sort: model.TaskTotal, Desc: true, Limit: 200, Stored: true})
 	seen := map[model.TraceID]bool{}
 	for _, t := range page.Rows {
 		if len(out) >= reportTraces {

@@ -1,0 +1,116 @@
+package model
+
+import "time"
+
+// Shown vs kept. A finished span stays in the live tables (spans,
+// goroutines) for Config.Linger, dimmed, and stays stored — its trace and
+// waterfall, its operation's details, search, its details — until
+// Config.Retain or the memory budget removes it. Both count from when the
+// span finished, so the retention queue serves both: retention pops its
+// front, and shownFrom is the position of the first entry whose span may
+// still be in the live tables. Sweep moves it along as spans come due
+// (nextSweep knows when), so leaving the live tables costs O(1) per span
+// and never a scan of the store.
+//
+// A span that has lingered out is "shelved": it leaves the sort index
+// (itemFor says no), so the live table's window query stays O(visible +
+// log n) however many spans are stored. Queries that ask for stored spans
+// too (Query.Stored, a filter that names a trace) scan the key columns,
+// as every filter does.
+
+// sweepLinger shelves the spans whose linger is over. The caller holds the
+// write lock.
+func (m *Model) sweepLinger(now int64) {
+	q := &m.ret.fifo
+	pos := max(m.ret.shownFrom, q.start())
+	cutoff := now - int64(m.cfg.Linger)
+	for ; pos < q.end(); pos++ {
+		e := q.at(pos)
+		if e.at > cutoff {
+			break
+		}
+		m.shelve(e)
+	}
+	m.ret.shownFrom = pos
+}
+
+// lingerDue is when the next span leaves the live tables (never if none
+// is waiting to).
+func (m *Model) lingerDue() int64 {
+	q := &m.ret.fifo
+	if pos := max(m.ret.shownFrom, q.start()); pos < q.end() {
+		return q.at(pos).at + int64(m.cfg.Linger)
+	}
+	return never
+}
+
+// shelve takes the span of a queue entry out of the live tables, if the
+// entry is still that span's and it is still finished.
+func (m *Model) shelve(e fifoEntry) {
+	c, i := m.store.at(e.slot)
+	if c.cold[i].gen != e.gen || c.id[i] == 0 || c.shelved[i] {
+		return
+	}
+	if st := c.state[i]; st == StateRunning || st == StateWaiting {
+		return // ran again after it was queued
+	}
+	m.indexRemove(e.slot)
+	c.shelved[i] = true
+	m.shelvedRows[classIndex(c, i)]++
+}
+
+// unshelve brings a span back into the live tables: it runs again, or it
+// finished anew (a later version arrived) and lingers from now. Callers
+// hold it out of the index around the change (indexRemove … indexAdd).
+func (m *Model) unshelve(slot uint32) {
+	c, i := m.store.at(slot)
+	m.forgetShelved(c, i)
+}
+
+// forgetShelved is called when a span is removed from the store.
+func (m *Model) forgetShelved(c *spanChunk, i int) {
+	if c.shelved[i] {
+		c.shelved[i] = false
+		m.shelvedRows[classIndex(c, i)]--
+	}
+}
+
+// classIndex is 1 for a goroutine row, 0 for a span (shelvedRows).
+func classIndex(c *spanChunk, i int) int {
+	if isGoroutineRow(c, i) {
+		return 1
+	}
+	return 0
+}
+
+// wantsStored says whether a query lists stored spans that have lingered
+// out besides those in the live table: asked for (Query.Stored), or the
+// filter names a trace (trace=…, or a pasted trace ID), whose spans the
+// user wants whatever their age.
+func wantsStored(q Query, f *filter) bool {
+	return q.Stored || (f != nil && f.namesTrace())
+}
+
+// anyShelved says some stored row has lingered out of the live tables.
+func (m *Model) anyShelved() bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.shelvedRows[0]+m.shelvedRows[1] > 0
+}
+
+// namesTrace reports whether a filter picks spans by trace ID.
+func (f *filter) namesTrace() bool {
+	for k := range f.terms {
+		t := &f.terms[k]
+		if (t.field == fieldTrace && t.op != opNe) || t.traceHex {
+			return true
+		}
+	}
+	return false
+}
+
+// Linger is how long finished spans stay in the live tables (Config.Linger).
+func (m *Model) Linger() time.Duration { return m.cfg.Linger }
+
+// Retain is how long finished spans stay stored (Config.Retain).
+func (m *Model) Retain() time.Duration { return m.cfg.Retain }
