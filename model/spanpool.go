@@ -65,6 +65,7 @@ func (s *spanStore) recycle() []*spanChunk {
 	cs := s.chunks
 	for _, c := range cs {
 		clear(c.id[:])
+		clear(c.shelved[:])
 		for i := range c.cold {
 			c.cold[i].attrs, c.cold[i].ext = nil, nil
 		}
