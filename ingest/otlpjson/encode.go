@@ -174,12 +174,12 @@ func (e *Encoder) appendMsg(dst []byte, t *msgTable, b []byte, depth int) ([]byt
 	}
 	switch t.fast {
 	case fastKeyValue:
-		out, slot, ok := e.attrs.find(dst, b)
+		out, ref, ok := e.attrs.find(dst, b)
 		if ok {
 			return out, nil
 		}
 		if out, ok := e.appendKeyValue(dst, t, b, depth); ok {
-			slot.keep(b, out[len(dst):])
+			e.attrs.keep(ref, b, out[len(dst):])
 			return out, nil
 		}
 	case fastAnyValue:

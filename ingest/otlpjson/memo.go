@@ -8,11 +8,14 @@ import (
 // attrMemo remembers the JSON of recently written attributes (KeyValue
 // messages) by their wire bytes. Telemetry repeats its attributes from
 // span to span (a method, a route, a status code, a host), and finding a
-// short one here costs a hash and a compare, a third of writing it
-// again. It is direct-mapped with fixed slots: a miss overwrites its slot
-// and nothing is allocated, so all-new attributes cost little more than
-// without it.
+// short one here costs a hash, a compare and a copy, about a third of
+// writing it again. It is direct-mapped with fixed slots: nothing is
+// allocated, and a new attribute takes its slot from the one there. An
+// attribute is kept the second time it is seen in a row: the first time
+// only its tag (hash bits) is noted, so that attributes seen once (an
+// ID, a path with one in it) cost a hash and a compare of tags.
 type attrMemo struct {
+	tags  []uint32 // per slot: the hash bits with the low bit set when the slot holds them, clear when only seen
 	slots []memoSlot
 }
 
@@ -29,13 +32,17 @@ type memoSlot struct {
 	json             [memoJSONMax]byte
 }
 
-// slot picks wire's slot from its first and last eight bytes (the key's
-// start, the value's end) and its length: a cheap hash whose collisions
-// only cost a miss, as the slot keeps the whole wire form to compare.
-func (m *attrMemo) slot(wire []byte) *memoSlot {
-	if m.slots == nil {
-		m.slots = make([]memoSlot, memoSlots)
-	}
+// memoRef names the slot and tag of an attribute, for keep; i is -1 when
+// it is not to be kept.
+type memoRef struct {
+	i   int
+	tag uint32
+}
+
+// hash mixes wire's first and last eight bytes (the key's start, the
+// value's end) and its length: cheap, and a collision only costs a miss,
+// as the slot keeps the whole wire form to compare.
+func memoHash(wire []byte) uint64 {
 	var head, tail uint64
 	if len(wire) >= 8 {
 		head, tail = binary.LittleEndian.Uint64(wire), binary.LittleEndian.Uint64(wire[len(wire)-8:])
@@ -44,29 +51,44 @@ func (m *attrMemo) slot(wire []byte) *memoSlot {
 			head |= uint64(c) << (8 * i)
 		}
 	}
-	h := (head*0x9e3779b97f4a7c15 ^ tail*0xc2b2ae3d27d4eb4f ^ uint64(len(wire))) * 0x165667b19e3779f9
-	return &m.slots[h>>(64-memoBits)]
+	return (head*0x9e3779b97f4a7c15 ^ tail*0xc2b2ae3d27d4eb4f ^ uint64(len(wire))) * 0x165667b19e3779f9
 }
 
 // find appends the remembered JSON of wire to dst; ok is false when it is
-// not remembered (or too long to be).
-func (m *attrMemo) find(dst, wire []byte) (_ []byte, s *memoSlot, ok bool) {
+// not remembered, and ref then says whether and where keep is to
+// remember it.
+func (m *attrMemo) find(dst, wire []byte) (_ []byte, ref memoRef, ok bool) {
 	if len(wire) > memoWireMax {
-		return dst, nil, false
+		return dst, memoRef{i: -1}, false
 	}
-	s = m.slot(wire)
-	if int(s.wireLen) == len(wire) && s.jsonLen > 0 && bytes.Equal(s.wire[:s.wireLen], wire) {
-		return append(dst, s.json[:s.jsonLen]...), s, true
+	if m.tags == nil {
+		m.tags = make([]uint32, memoSlots)
+		m.slots = make([]memoSlot, memoSlots)
 	}
-	return dst, s, false
+	h := memoHash(wire)
+	i, seen := int(h>>(64-memoBits)), uint32(h)&^1
+	switch m.tags[i] {
+	case seen | 1:
+		s := &m.slots[i]
+		if int(s.wireLen) == len(wire) && bytes.Equal(s.wire[:s.wireLen], wire) {
+			return append(dst, s.json[:s.jsonLen]...), memoRef{}, true
+		}
+		return dst, memoRef{i: i, tag: seen | 1}, false // another with the same bits
+	case seen:
+		return dst, memoRef{i: i, tag: seen | 1}, false // the second time: keep it
+	}
+	m.tags[i] = seen
+	return dst, memoRef{i: -1}, false
 }
 
-// keep remembers json as the JSON of wire in its slot (from find).
-func (s *memoSlot) keep(wire, json []byte) {
-	if s == nil || len(json) > memoJSONMax {
+// keep remembers json as the JSON of wire where find said.
+func (m *attrMemo) keep(ref memoRef, wire, json []byte) {
+	if ref.i < 0 || len(json) > memoJSONMax {
 		return
 	}
+	s := &m.slots[ref.i]
 	s.wireLen, s.jsonLen = uint8(len(wire)), uint8(len(json))
 	copy(s.wire[:], wire)
 	copy(s.json[:], json)
+	m.tags[ref.i] = ref.tag
 }
