@@ -35,7 +35,12 @@ func (s *switchTap) Received(sig Signal, body []byte, json bool, at time.Time) {
 // the recorder's writer is waited for before each round's CPU is read, so
 // its cost falls on the recording rounds. It reports the spantop CPU per
 // span of each and their ratio (issue 10: at most 1.25).
-func BenchmarkIngestGRPCRecording(b *testing.B) {
+func BenchmarkIngestGRPCRecording(b *testing.B) { benchRecording(b, "bench.jsonl") }
+
+// BenchmarkIngestGRPCRecordingGzip is the same with a .gz recording.
+func BenchmarkIngestGRPCRecordingGzip(b *testing.B) { benchRecording(b, "bench.jsonl.gz") }
+
+func benchRecording(b *testing.B, name string) {
 	m := model.New(model.Config{MaxMemory: 128 << 20})
 	q := NewQueue(0, m.Counters())
 	defer q.Close()
@@ -60,7 +65,7 @@ func BenchmarkIngestGRPCRecording(b *testing.B) {
 			}
 		}
 	}()
-	rec, err := record.Open(record.Options{Path: filepath.Join(b.TempDir(), "bench.jsonl")})
+	rec, err := record.Open(record.Options{Path: filepath.Join(b.TempDir(), name)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -144,6 +149,13 @@ func BenchmarkIngestGRPCRecording(b *testing.B) {
 	b.ReportMetric(float64(sys[0].Microseconds())/float64(rounds[0]*benchRound*benchSpans), "sys-µs/span-off")
 	b.ReportMetric(float64(sys[1].Microseconds())/float64(rounds[1]*benchRound*benchSpans), "sys-µs/span-rec")
 	b.ReportMetric(float64(rec.Stats().Dropped), "rec-dropped")
+	if st := rec.Stats(); st.Requests > 0 {
+		// What the file takes per span (compressed for .gz), once flushed.
+		if err := rec.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(rec.Stats().Total)/float64(st.Requests*benchSpans), "disk-B/span")
+	}
 }
 
 // BenchmarkRecordEncode is the recorder's conversion of the benchmark
