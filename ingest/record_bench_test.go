@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -162,17 +163,38 @@ func benchRecording(b *testing.B, name string) {
 // request to an OTLP/JSON line, per span (issue 10's budget for the whole
 // recording is about a quarter of ingest's CPU per span).
 func BenchmarkRecordEncode(b *testing.B) {
-	body := marshal(b, benchRequest(1))
+	benchEncode(b, [][]byte{marshal(b, benchRequest(1))})
+}
+
+// BenchmarkRecordEncodeUnique is the worst case for the encoder's memo of
+// attributes: every attribute of every span is new.
+func BenchmarkRecordEncodeUnique(b *testing.B) {
+	var bodies [][]byte
+	for s := range 64 {
+		req := benchRequest(uint64(s))
+		for i, sp := range req.ResourceSpans[0].ScopeSpans[0].Spans {
+			for j, kv := range sp.Attributes {
+				kv.Key += "." + strconv.Itoa((s*benchSpans+i)*16+j)
+			}
+		}
+		bodies = append(bodies, marshal(b, req))
+	}
+	benchEncode(b, bodies)
+}
+
+func benchEncode(b *testing.B, bodies [][]byte) {
 	var enc otlpjson.Encoder
 	var out []byte
-	b.SetBytes(int64(len(body)))
+	b.SetBytes(int64(len(bodies[0])))
 	b.ReportAllocs()
 	ru0 := rusage(b)
+	i := 0
 	for b.Loop() {
 		var err error
-		if out, err = enc.Append(out[:0], otlpjson.Traces, body); err != nil {
+		if out, err = enc.Append(out[:0], otlpjson.Traces, bodies[i%len(bodies)]); err != nil {
 			b.Fatal(err)
 		}
+		i++
 	}
 	// CPU rather than wall time: the machine may be shared.
 	b.ReportMetric(float64((cpuTime(rusage(b))-cpuTime(ru0)).Nanoseconds())/float64(b.N*benchSpans), "cpu-ns/span")
