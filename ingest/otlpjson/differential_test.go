@@ -266,11 +266,16 @@ func TestAttributeMemoTellsAttributesApart(t *testing.T) {
 		req := sampleTraces()
 		sp := req.ResourceSpans[0].ScopeSpans[0].Spans[0]
 		sp.Attributes = nil
-		for i := range 4 * memoSlots {
-			k := fmt.Sprintf("k%05d", (i*7+round)%(4*memoSlots))
-			sp.Attributes = append(sp.Attributes, str(k, fmt.Sprintf("v%05d", i)))
+		// Twice as many as there are slots, each three times in a row:
+		// noted, kept, found, unless another took the slot meanwhile.
+		for i := range 2 * memoSlots {
+			kv := str(fmt.Sprintf("k%05d", (i*7+round)%(2*memoSlots)), fmt.Sprintf("v%05d", i%97))
+			sp.Attributes = append(sp.Attributes, kv, kv, kv)
 		}
 		checkRoundTrip(t, &e, Traces, req)
+	}
+	if e.attrs.bypass > 0 {
+		t.Error("the memo stood aside: the test no longer tests it")
 	}
 }
 
@@ -306,4 +311,19 @@ func FuzzAppendDecodes(f *testing.F) {
 		var e Encoder
 		checkRoundTrip(t, &e, sig, m)
 	})
+}
+
+// New attributes only: the memo stands aside, and the output stays right.
+func TestAttributeMemoStandsAsideForNewAttributes(t *testing.T) {
+	var e Encoder
+	req := sampleTraces()
+	sp := req.ResourceSpans[0].ScopeSpans[0].Spans[0]
+	sp.Attributes = nil
+	for i := range 2 * memoWindow {
+		sp.Attributes = append(sp.Attributes, str(fmt.Sprintf("key.%06d", i), "v"))
+	}
+	checkRoundTrip(t, &e, Traces, req)
+	if e.attrs.bypass == 0 {
+		t.Error("the memo kept looking up attributes that never repeat")
+	}
 }

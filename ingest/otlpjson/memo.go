@@ -14,9 +14,16 @@ import (
 // attribute is kept the second time it is seen in a row: the first time
 // only its tag (hash bits) is noted, so that attributes seen once (an
 // ID, a path with one in it) cost a hash and a compare of tags.
+//
+// When few attributes repeat (under one in eight of a window's lookups
+// find theirs), the memo stands aside for a while, so that traffic of
+// new attributes does not pay for it.
 type attrMemo struct {
 	tags  []uint32 // per slot: the hash bits with the low bit set when the slot holds them, clear when only seen
 	slots []memoSlot
+
+	lookups, hits uint32 // in the current window
+	bypass        uint32 // attributes still to write without the memo
 }
 
 const (
@@ -24,6 +31,10 @@ const (
 	memoSlots   = 1 << memoBits
 	memoWireMax = 62 // longer attributes are written each time
 	memoJSONMax = 126
+
+	memoWindow  = 4096      // lookups between looks at the hit rate
+	memoMinHits = 512       // hits a window needs for the memo to stay on
+	memoBypass  = 16 * 4096 // attributes written without it when it does not
 )
 
 type memoSlot struct {
@@ -61,6 +72,16 @@ func (m *attrMemo) find(dst, wire []byte) (_ []byte, ref memoRef, ok bool) {
 	if len(wire) > memoWireMax {
 		return dst, memoRef{i: -1}, false
 	}
+	if m.bypass > 0 {
+		m.bypass--
+		return dst, memoRef{i: -1}, false
+	}
+	if m.lookups++; m.lookups == memoWindow {
+		if m.hits < memoMinHits {
+			m.bypass = memoBypass
+		}
+		m.lookups, m.hits = 0, 0
+	}
 	if m.tags == nil {
 		m.tags = make([]uint32, memoSlots)
 		m.slots = make([]memoSlot, memoSlots)
@@ -71,6 +92,7 @@ func (m *attrMemo) find(dst, wire []byte) (_ []byte, ref memoRef, ok bool) {
 	case seen | 1:
 		s := &m.slots[i]
 		if int(s.wireLen) == len(wire) && bytes.Equal(s.wire[:s.wireLen], wire) {
+			m.hits++
 			return append(dst, s.json[:s.jsonLen]...), memoRef{}, true
 		}
 		return dst, memoRef{i: i, tag: seen | 1}, false // another with the same bits
