@@ -68,7 +68,7 @@ FUZZTIME ?= 20s
 # which would stall a short run).
 FUZZMINIMIZE ?= 2s
 FUZZ_TARGETS := ingest:FuzzDecodeTraces ingest:FuzzDecodeTracesJSON ingest:FuzzDecodeLogs ingest:FuzzDecodeLogsJSON \
-	ingest:FuzzDecodeMetrics ingest:FuzzDecodeMetricsJSON ingest:FuzzExportLogs ingest:FuzzExportMetrics ingest:FuzzHTTPBody gotrace:FuzzReassembly gotrace:FuzzOffer gotrace:FuzzGeneration ui:FuzzSanitize
+	ingest:FuzzDecodeMetrics ingest:FuzzDecodeMetricsJSON ingest:FuzzExportLogs ingest:FuzzExportMetrics ingest:FuzzHTTPBody ingest/otlpjson:FuzzAppendDecodes gotrace:FuzzReassembly gotrace:FuzzOffer gotrace:FuzzGeneration ui:FuzzSanitize
 
 fuzz: ## Run each fuzz target for FUZZTIME (default 20s): decoders of every signal, the HTTP body/gzip path, trace reassembly.
 	@set -e; for t in $(FUZZ_TARGETS); do \
