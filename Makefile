@@ -36,12 +36,14 @@ test: tools ## Run all tests with the race detector (the tmux end-to-end test bu
 	$(GO) test -race -count=1 ./...
 	cd agentlib && $(GO) test -race -count=1 ./...
 
+# Recording's cost: rec/off is the CPU per span with --record over without,
+# measured in one run (a plain and a .gz file), then the encoder alone.
 bench: ## The headline figures: span and log ingest vs a count-only ceiling, memory per span and per log, 1M-item frames, recording's cost, replay and seek (agentlib's: bench-agentlib).
 	$(GO) test -run '^$$' -bench 'IngestGRPC|IngestLogsGRPC' -benchtime 60x -count 6 ./ingest
 	$(GO) test -run '^$$' -bench 'RetainedSpanMemory|RetainedLogMemory' -benchtime 1x ./model
 	$(GO) test -run '^$$' -bench 'TasksQuery1M|ApplySteady|LogsTail1M' -benchtime 2000x ./model
 	$(GO) test -run '^$$' -bench 'TasksFrame1M' -benchtime 300x -count 3 ./ui
-	$(GO) test -run '^$$' -bench 'IngestGRPCRecording' -benchtime 40x ./ingest
+	$(GO) test -run '^$$' -bench 'IngestGRPCRecording|RecordEncode' -benchtime 40x -count 3 ./ingest
 	$(GO) test -run '^$$' -bench 'ReplayMax' -benchtime 5x ./ingest/replay
 	$(GO) test -run '^$$' -bench 'Seek1M' -benchtime 2x ./ingest/replay
 	@echo "The cost of agentlib to the application it runs in: make bench-agentlib"
@@ -73,7 +75,7 @@ FUZZTIME ?= 20s
 # which would stall a short run).
 FUZZMINIMIZE ?= 2s
 FUZZ_TARGETS := ingest:FuzzDecodeTraces ingest:FuzzDecodeTracesJSON ingest:FuzzDecodeLogs ingest:FuzzDecodeLogsJSON \
-	ingest:FuzzDecodeMetrics ingest:FuzzDecodeMetricsJSON ingest:FuzzExportLogs ingest:FuzzExportMetrics ingest:FuzzHTTPBody gotrace:FuzzReassembly gotrace:FuzzOffer gotrace:FuzzGeneration ui:FuzzSanitize
+	ingest:FuzzDecodeMetrics ingest:FuzzDecodeMetricsJSON ingest:FuzzExportLogs ingest:FuzzExportMetrics ingest:FuzzHTTPBody ingest/otlpjson:FuzzAppendDecodes gotrace:FuzzReassembly gotrace:FuzzOffer gotrace:FuzzGeneration ui:FuzzSanitize
 
 fuzz: ## Run each fuzz target for FUZZTIME (default 20s): decoders of every signal, the HTTP body/gzip path, trace reassembly.
 	@set -e; for t in $(FUZZ_TARGETS); do \

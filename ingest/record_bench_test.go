@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -35,7 +36,12 @@ func (s *switchTap) Received(sig Signal, body []byte, json bool, at time.Time) {
 // the recorder's writer is waited for before each round's CPU is read, so
 // its cost falls on the recording rounds. It reports the spantop CPU per
 // span of each and their ratio (issue 10: at most 1.25).
-func BenchmarkIngestGRPCRecording(b *testing.B) {
+func BenchmarkIngestGRPCRecording(b *testing.B) { benchRecording(b, "bench.jsonl") }
+
+// BenchmarkIngestGRPCRecordingGzip is the same with a .gz recording.
+func BenchmarkIngestGRPCRecordingGzip(b *testing.B) { benchRecording(b, "bench.jsonl.gz") }
+
+func benchRecording(b *testing.B, name string) {
 	m := model.New(model.Config{MaxMemory: 128 << 20})
 	q := NewQueue(0, m.Counters())
 	defer q.Close()
@@ -60,7 +66,7 @@ func BenchmarkIngestGRPCRecording(b *testing.B) {
 			}
 		}
 	}()
-	rec, err := record.Open(record.Options{Path: filepath.Join(b.TempDir(), "bench.jsonl")})
+	rec, err := record.Open(record.Options{Path: filepath.Join(b.TempDir(), name)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -144,23 +150,51 @@ func BenchmarkIngestGRPCRecording(b *testing.B) {
 	b.ReportMetric(float64(sys[0].Microseconds())/float64(rounds[0]*benchRound*benchSpans), "sys-µs/span-off")
 	b.ReportMetric(float64(sys[1].Microseconds())/float64(rounds[1]*benchRound*benchSpans), "sys-µs/span-rec")
 	b.ReportMetric(float64(rec.Stats().Dropped), "rec-dropped")
+	if st := rec.Stats(); st.Requests > 0 {
+		// What the file takes per span (compressed for .gz), once flushed.
+		if err := rec.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(rec.Stats().Total)/float64(st.Requests*benchSpans), "disk-B/span")
+	}
 }
 
 // BenchmarkRecordEncode is the recorder's conversion of the benchmark
 // request to an OTLP/JSON line, per span (issue 10's budget for the whole
 // recording is about a quarter of ingest's CPU per span).
 func BenchmarkRecordEncode(b *testing.B) {
-	body := marshal(b, benchRequest(1))
+	benchEncode(b, [][]byte{marshal(b, benchRequest(1))})
+}
+
+// BenchmarkRecordEncodeUnique is the worst case for the encoder's memo of
+// attributes: every attribute of every span is new.
+func BenchmarkRecordEncodeUnique(b *testing.B) {
+	var bodies [][]byte
+	for s := range 64 {
+		req := benchRequest(uint64(s))
+		for i, sp := range req.ResourceSpans[0].ScopeSpans[0].Spans {
+			for j, kv := range sp.Attributes {
+				kv.Key += "." + strconv.Itoa((s*benchSpans+i)*16+j)
+			}
+		}
+		bodies = append(bodies, marshal(b, req))
+	}
+	benchEncode(b, bodies)
+}
+
+func benchEncode(b *testing.B, bodies [][]byte) {
 	var enc otlpjson.Encoder
 	var out []byte
-	b.SetBytes(int64(len(body)))
+	b.SetBytes(int64(len(bodies[0])))
 	b.ReportAllocs()
 	ru0 := rusage(b)
+	i := 0
 	for b.Loop() {
 		var err error
-		if out, err = enc.Append(out[:0], otlpjson.Traces, body); err != nil {
+		if out, err = enc.Append(out[:0], otlpjson.Traces, bodies[i%len(bodies)]); err != nil {
 			b.Fatal(err)
 		}
+		i++
 	}
 	// CPU rather than wall time: the machine may be shared.
 	b.ReportMetric(float64((cpuTime(rusage(b))-cpuTime(ru0)).Nanoseconds())/float64(b.N*benchSpans), "cpu-ns/span")

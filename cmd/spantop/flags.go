@@ -190,7 +190,9 @@ Usage:
   spantop run [flags] -- CMD ARGS…      the same, with CMD as a child sending to it
   spantop replay [flags] FILE…          play a recording (or Collector file-exporter file)
   spantop snapshot [flags] (--from FILE | --for DURATION | -- CMD ARGS…)
-                         print the tables as text, JSON or markdown, without a terminal
+                         print the tables as text, JSON or markdown, without a terminal;
+                         with -- go test …: the slowest tests and the failures too, go
+                         test's text on stderr, and go test's exit status
   spantop help           this help
   spantop version        print the version
 

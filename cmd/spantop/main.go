@@ -118,6 +118,8 @@ type Main struct {
 	// testExit is go test's exit status under `spantop test`, which
 	// spantop exits with.
 	testExit atomic.Int32
+	// goTest wires a go test run in (testcmd.go).
+	goTest goTestRun
 
 	// runtimeDropped counts trace generations the queue refused.
 	runtimeDropped atomic.Int64
@@ -268,7 +270,7 @@ func (m *Main) Run(ctx context.Context) error {
 		go func() { demoDone <- run(dctx) }()
 	}
 
-	if len(m.Config.Around.Child) > 0 {
+	if len(m.Config.Around.Child) > 0 && !m.goTest.child {
 		if err := m.startChild(); err != nil {
 			m.Log.Printf("%v", err)
 			m.aroundErrs = append(m.aroundErrs, err.Error())

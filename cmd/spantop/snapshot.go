@@ -73,10 +73,26 @@ func snapshotLive(ctx context.Context, cfg Config, stdout, stderr io.Writer) int
 	freePorts(&cfg)
 	m := NewMain()
 	m.Config = cfg
+	if args, ok := goTestCommand(cfg.Around.Child); ok {
+		// go test runs as under spantop test: its events become spans,
+		// and its text goes to stderr the way go test prints it.
+		m.TestArgs = args
+		m.goTest = goTestRun{child: true, goBin: cfg.Around.Child[0], echo: newGoTestEcho(stderr, args), done: make(chan struct{})}
+	}
 	var report Report
 	m.UI = func(ctx context.Context, src ui.Source, _ ui.Options) error {
 		source := "listened " + cfg.Around.For.String()
-		if m.child != nil {
+		if m.goTest.child {
+			select {
+			case <-m.goTest.done:
+			case <-ctx.Done():
+			}
+			source = "command " + strings.Join(cfg.Around.Child, " ")
+			select {
+			case <-time.After(snapshotFlush):
+			case <-ctx.Done():
+			}
+		} else if m.child != nil {
 			m.child.wait(ctx)
 			source = "command " + strings.Join(cfg.Around.Child, " ")
 			select {
@@ -107,11 +123,21 @@ func snapshotLive(ctx context.Context, cfg Config, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "spantop: %v\n", err)
 		return 1
 	}
-	if len(cfg.Around.Child) > 0 && m.child == nil {
-		return 1 // it did not start; said above
-	}
 	childCode := 0
-	if m.child != nil {
+	switch {
+	case m.goTest.child:
+		select {
+		case <-m.goTest.done:
+			if m.goTest.err != nil {
+				fmt.Fprintf(stderr, "spantop: %v\n", m.goTest.err)
+			}
+		default: // interrupted while it still flushed
+		}
+		childCode = int(m.testExit.Load())
+		report.Child = &ReportChild{Args: cfg.Around.Child, ExitCode: childCode}
+	case len(cfg.Around.Child) > 0 && m.child == nil:
+		return 1 // it did not start; said above
+	case m.child != nil:
 		childCode = m.child.code()
 		report.Child = &ReportChild{Args: cfg.Around.Child, ExitCode: childCode}
 	}

@@ -31,6 +31,9 @@ type Report struct {
 	Goroutines []ReportGo    `json:"goroutines"`
 	Resources  []ReportRes   `json:"resources"`
 	Child      *ReportChild  `json:"command,omitempty"`
+	// Tests is there when the data holds a go test run (snapshot -- go
+	// test, or a recording of spantop test).
+	Tests *ReportTests `json:"tests,omitempty"`
 }
 
 // ReportSummary is the header's figures.
@@ -202,6 +205,7 @@ func buildReport(src reportSource, at time.Time, source string) Report {
 	slices.SortFunc(r.Services, func(a, b ReportSvc) int { return strings.Compare(a.Name, b.Name) })
 
 	r.Slowest = slowestTraces(src)
+	r.Tests = testsReport(src)
 
 	for _, w := range src.Warnings() {
 		rw := ReportWarn{Kind: w.Kind.String(), Count: w.Count, Text: w.Text, Flag: w.Flag, Examples: []string{}}
@@ -374,6 +378,12 @@ func writeTables(w io.Writer, r Report, md bool) error {
 	fmt.Fprintln(w)
 	if r.Child != nil {
 		fmt.Fprintf(w, "command %q exited with status %d\n", strings.Join(r.Child.Args, " "), r.Child.ExitCode)
+	}
+
+	if r.Tests != nil {
+		if err := writeTestTables(w, r.Tests, md, title); err != nil {
+			return err
+		}
 	}
 
 	title("Warnings")

@@ -401,22 +401,66 @@ func (r *testRun) finish(exitErr error) {
 	_ = r.exp.Shutdown(ctx)
 }
 
+// goTestRun is how a go test run is wired into Main: under `spantop
+// test` (the zero value) and `spantop snapshot -- go test …`, where it
+// takes the place of the command's plain child.
+type goTestRun struct {
+	// child is set when snapshot runs its command as spantop test does.
+	child bool
+	// goBin is the go command; "" is "go" from PATH.
+	goBin string
+	// echo writes go test's text where the user sees it (snapshot: its
+	// stderr); nil under spantop test, whose TUI owns the terminal.
+	echo *goTestEcho
+	// done, when not nil, is closed once go test has ended and the run's
+	// spans are flushed; err then says why go test did not run, if so.
+	done chan struct{}
+	err  error
+}
+
+// goTestCommand returns go test's arguments when a command is `go test
+// …` (the go binary, by any path, with test first).
+func goTestCommand(args []string) ([]string, bool) {
+	if len(args) < 2 || args[1] != "test" {
+		return nil, false
+	}
+	if b := path.Base(strings.ReplaceAll(args[0], "\\", "/")); b != "go" && b != "go.exe" {
+		return nil, false
+	}
+	return args[2:], true
+}
+
 // runTests is `spantop test`'s workload: go test -json as a child, its
 // events as spans sent to this spantop, until go test ends (spantop then
 // stays open) or ctx does (go test is interrupted).
-func (m *Main) runTests(ctx context.Context) error {
+func (m *Main) runTests(ctx context.Context) (err error) {
+	if m.goTest.done != nil {
+		defer func() {
+			m.goTest.err = err
+			close(m.goTest.done)
+		}()
+	}
 	endpoint := m.Server.GRPCAddr()
 	exp, err := agentlib.NewSpanExporter(agentlib.Options{Endpoint: endpoint})
 	if err != nil {
+		m.testExit.Store(1)
 		return err
 	}
 	r := newTestRun(exp)
 	r.module = mainModule()
 	args := append([]string{"test", "-json"}, m.TestArgs...)
-	cmd := exec.Command("go", args...)
+	goBin := m.goTest.goBin
+	if goBin == "" {
+		goBin = "go"
+	}
+	cmd := exec.Command(goBin, args...)
 	cmd.Env = append(childEnv(environ(), endpoint, m.Server.HTTPAddr()),
 		"TRACEPARENT="+r.traceparent(), testtrace.RunEnv+"="+r.run.String())
-	cmd.Stderr = stderrLines{r: r, log: m.Log.Writer()}
+	var stderr io.Writer = m.Log.Writer()
+	if m.goTest.echo != nil {
+		stderr = io.MultiWriter(stderr, m.goTest.echo.w)
+	}
+	cmd.Stderr = stderrLines{r: r, log: stderr}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -425,7 +469,8 @@ func (m *Main) runTests(ctx context.Context) error {
 	r.startRoot("go "+strings.Join(args, " "), time.Now())
 	if err := cmd.Start(); err != nil {
 		r.finish(err)
-		return fmt.Errorf("spantop test: %w", err)
+		m.testExit.Store(1)
+		return fmt.Errorf("starting go test: %w", err)
 	}
 	m.Log.Printf("test: %s running as process %d, trace %s", strings.Join(cmd.Args, " "), cmd.Process.Pid, r.run)
 	sctx, stopSnapshots := context.WithCancel(ctx)
@@ -440,7 +485,7 @@ func (m *Main) runTests(ctx context.Context) error {
 		case <-stopped:
 		}
 	}()
-	events := feedEvents(stdout, r, m)
+	events := feedEvents(stdout, r, m, m.goTest.echo)
 	waitErr := cmd.Wait()
 	close(stopped)
 	stopSnapshots()
@@ -459,7 +504,7 @@ func (m *Main) runTests(ctx context.Context) error {
 
 // feedEvents reads go test -json until EOF; a line that is not an event
 // (go test prints some build errors as text) is logged.
-func feedEvents(out io.Reader, r *testRun, m *Main) int {
+func feedEvents(out io.Reader, r *testRun, m *Main, echo *goTestEcho) int {
 	sc := bufio.NewScanner(out)
 	sc.Buffer(make([]byte, 64<<10), 4<<20)
 	n := 0
@@ -467,9 +512,15 @@ func feedEvents(out io.Reader, r *testRun, m *Main) int {
 		var e testEvent
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			m.Log.Printf("test: %s", sc.Bytes())
+			if echo != nil {
+				echo.line(sc.Bytes(), nil)
+			}
 			continue
 		}
 		n++
+		if echo != nil {
+			echo.line(sc.Bytes(), &e)
+		}
 		r.mu.Lock()
 		r.handle(e)
 		r.mu.Unlock()

@@ -12,6 +12,10 @@ func (m *Main) workload() func(ctx context.Context) error {
 		return func(ctx context.Context) error { return m.Demo(ctx, endpoint) }
 	case "test":
 		return m.runTests
+	case "snapshot":
+		if m.goTest.child {
+			return m.runTests
+		}
 	}
 	return nil
 }

@@ -80,6 +80,7 @@ type fieldTable struct {
 	kind     protoreflect.Kind
 	list     bool
 	hexBytes bool // a trace or span ID
+	scalar   bool // a number, bool or enum: not a message, string or bytes
 	msg      *msgTable
 }
 
@@ -119,6 +120,7 @@ func build(md protoreflect.MessageDescriptor, cache map[protoreflect.FullName]*m
 			name: fd.JSONName(), key: `"` + fd.JSONName() + `":`, kind: fd.Kind(), list: fd.IsList(),
 			hexBytes: fd.Kind() == protoreflect.BytesKind && idFields[fd.Name()],
 		}
+		ft.scalar = ft.kind != protoreflect.MessageKind && ft.kind != protoreflect.StringKind && ft.kind != protoreflect.BytesKind
 		if fd.Kind() == protoreflect.MessageKind {
 			ft.msg = build(fd.Message(), cache)
 		}
@@ -145,6 +147,7 @@ type fieldVal struct {
 // between calls; one goroutine uses it at a time.
 type Encoder struct {
 	stack []fieldVal // the fields of the messages being written, outermost first
+	attrs attrMemo
 }
 
 // Append appends the OTLP/JSON form of the protobuf request pb of signal
@@ -171,7 +174,12 @@ func (e *Encoder) appendMsg(dst []byte, t *msgTable, b []byte, depth int) ([]byt
 	}
 	switch t.fast {
 	case fastKeyValue:
+		out, ref, ok := e.attrs.find(dst, b)
+		if ok {
+			return out, nil
+		}
 		if out, ok := e.appendKeyValue(dst, t, b, depth); ok {
+			e.attrs.keep(ref, b, out[len(dst):])
 			return out, nil
 		}
 	case fastAnyValue:
@@ -187,7 +195,7 @@ func (e *Encoder) appendMsg(dst []byte, t *msgTable, b []byte, depth int) ([]byt
 	base := len(e.stack)
 	msg := b
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return dst, fmt.Errorf("%w: %v", ErrMalformed, protowire.ParseError(n))
 		}
@@ -196,7 +204,7 @@ func (e *Encoder) appendMsg(dst []byte, t *msgTable, b []byte, depth int) ([]byt
 		v := fieldVal{num: num, typ: typ}
 		switch typ {
 		case protowire.VarintType:
-			v.u, n = protowire.ConsumeVarint(b)
+			v.u, n = consumeVarint(b)
 		case protowire.Fixed32Type:
 			var u uint32
 			u, n = protowire.ConsumeFixed32(b)
@@ -205,12 +213,12 @@ func (e *Encoder) appendMsg(dst []byte, t *msgTable, b []byte, depth int) ([]byt
 			v.u, n = protowire.ConsumeFixed64(b)
 		case protowire.BytesType:
 			var vb []byte
-			vb, n = protowire.ConsumeBytes(b)
+			vb, n = consumeBytes(b)
 			if n >= 0 {
 				v.end = len(msg) - len(b) + n
 				v.off = v.end - len(vb)
 			}
-			v.pack = ft != nil && ft.kind != protoreflect.MessageKind && ft.kind != protoreflect.StringKind && ft.kind != protoreflect.BytesKind
+			v.pack = ft != nil && ft.scalar
 		default:
 			n = protowire.ConsumeFieldValue(num, typ, b)
 		}
@@ -218,7 +226,7 @@ func (e *Encoder) appendMsg(dst []byte, t *msgTable, b []byte, depth int) ([]byt
 			return dst, fmt.Errorf("%w: %v", ErrMalformed, protowire.ParseError(n))
 		}
 		b = b[n:]
-		if ft != nil && typ != protowire.StartGroupType {
+		if ft != nil && typ != protowire.StartGroupType && !(v.pack && !ft.list) {
 			e.stack = append(e.stack, v)
 		}
 	}
@@ -283,13 +291,16 @@ func (e *Encoder) appendInOrder(dst []byte, t *msgTable, b []byte, depth int) (_
 	first := true        // no field written yet
 	firstElem := true    // no element of open written yet
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 {
 			return dst, true, fmt.Errorf("%w: %v", ErrMalformed, protowire.ParseError(n))
 		}
 		b = b[n:]
 		ft := t.field(num)
-		if ft == nil || typ == protowire.StartGroupType || typ == protowire.EndGroupType {
+		if ft == nil || typ == protowire.StartGroupType || typ == protowire.EndGroupType || (typ == protowire.BytesType && !ft.list && ft.scalar) {
+			// Unknown, or (a run of scalars for a field that is not
+			// repeated) of the wrong wire type, which protobuf keeps as
+			// unknown too.
 			if n = protowire.ConsumeFieldValue(num, typ, b); n < 0 {
 				return dst, true, fmt.Errorf("%w: %v", ErrMalformed, protowire.ParseError(n))
 			}
@@ -318,7 +329,7 @@ func (e *Encoder) appendInOrder(dst []byte, t *msgTable, b []byte, depth int) (_
 		var err error
 		switch typ {
 		case protowire.BytesType:
-			vb, n := protowire.ConsumeBytes(b)
+			vb, n := consumeBytes(b)
 			if n < 0 {
 				return dst, true, fmt.Errorf("%w: %v", ErrMalformed, protowire.ParseError(n))
 			}
@@ -355,7 +366,7 @@ func (e *Encoder) appendInOrder(dst []byte, t *msgTable, b []byte, depth int) (_
 			var u uint64
 			switch typ {
 			case protowire.VarintType:
-				u, n = protowire.ConsumeVarint(b)
+				u, n = consumeVarint(b)
 			case protowire.Fixed32Type:
 				var x uint32
 				x, n = protowire.ConsumeFixed32(b)
@@ -411,7 +422,7 @@ func (e *Encoder) appendValue(dst []byte, ft *fieldTable, v *fieldVal, msg []byt
 			case protoreflect.Fixed64Kind, protoreflect.Sfixed64Kind, protoreflect.DoubleKind:
 				u, n = protowire.ConsumeFixed64(b)
 			default:
-				u, n = protowire.ConsumeVarint(b)
+				u, n = consumeVarint(b)
 			}
 			if n < 0 {
 				return dst, fmt.Errorf("%w: %v", ErrMalformed, protowire.ParseError(n))
@@ -559,11 +570,11 @@ func (e *Encoder) appendKeyValue(dst []byte, t *msgTable, b []byte, depth int) (
 	var key, val []byte
 	var haveKey, haveVal bool
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
+		num, typ, n := consumeTag(b)
 		if n < 0 || typ != protowire.BytesType {
 			return dst, false
 		}
-		v, m := protowire.ConsumeBytes(b[n:])
+		v, m := consumeBytes(b[n:])
 		if m < 0 {
 			return dst, false
 		}
@@ -602,7 +613,7 @@ func (e *Encoder) appendAnyValue(dst []byte, t *msgTable, b []byte, depth int) (
 	if len(b) == 0 {
 		return append(dst, '{', '}'), true
 	}
-	num, typ, n := protowire.ConsumeTag(b)
+	num, typ, n := consumeTag(b)
 	if n < 0 {
 		return dst, false
 	}
@@ -611,11 +622,11 @@ func (e *Encoder) appendAnyValue(dst []byte, t *msgTable, b []byte, depth int) (
 	var v []byte
 	switch typ {
 	case protowire.VarintType:
-		u, n = protowire.ConsumeVarint(b)
+		u, n = consumeVarint(b)
 	case protowire.Fixed64Type:
 		u, n = protowire.ConsumeFixed64(b)
 	case protowire.BytesType:
-		v, n = protowire.ConsumeBytes(b)
+		v, n = consumeBytes(b)
 	default:
 		return dst, false
 	}

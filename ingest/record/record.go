@@ -10,9 +10,9 @@ package record
 
 import (
 	"bufio"
-	"compress/gzip"
 	"errors"
 	"fmt"
+	gzip "github.com/klauspost/compress/gzip"
 	"io"
 	"os"
 	"strconv"
@@ -127,7 +127,11 @@ func (r *Recorder) create() error {
 	var w io.Writer = r.cw
 	if r.gz {
 		if r.zw == nil {
-			r.zw = gzip.NewWriter(w)
+			// The fastest level: measured here (BenchmarkIngestGRPCRecordingGzip),
+			// klauspost's BestSpeed costs a fifth of the standard library's
+			// default level for files about a quarter larger. The level is
+			// valid, so there is no error.
+			r.zw, _ = gzip.NewWriterLevel(w, gzip.BestSpeed)
 		} else {
 			r.zw.Reset(w)
 		}

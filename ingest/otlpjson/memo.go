@@ -1,0 +1,116 @@
+package otlpjson
+
+import (
+	"bytes"
+	"encoding/binary"
+)
+
+// attrMemo remembers the JSON of recently written attributes (KeyValue
+// messages) by their wire bytes. Telemetry repeats its attributes from
+// span to span (a method, a route, a status code, a host), and finding a
+// short one here costs a hash, a compare and a copy, about a third of
+// writing it again. It is direct-mapped with fixed slots: nothing is
+// allocated, and a new attribute takes its slot from the one there. An
+// attribute is kept the second time it is seen in a row: the first time
+// only its tag (hash bits) is noted, so that attributes seen once (an
+// ID, a path with one in it) cost a hash and a compare of tags.
+//
+// When few attributes repeat (under one in eight of a window's lookups
+// find theirs), the memo stands aside for a while, so that traffic of
+// new attributes does not pay for it.
+type attrMemo struct {
+	tags  []uint32 // per slot: the hash bits with the low bit set when the slot holds them, clear when only seen
+	slots []memoSlot
+
+	lookups, hits uint32 // in the current window
+	bypass        uint32 // attributes still to write without the memo
+}
+
+const (
+	memoBits    = 10
+	memoSlots   = 1 << memoBits
+	memoWireMax = 62 // longer attributes are written each time
+	memoJSONMax = 126
+
+	memoWindow  = 4096      // lookups between looks at the hit rate
+	memoMinHits = 512       // hits a window needs for the memo to stay on
+	memoBypass  = 16 * 4096 // attributes written without it when it does not
+)
+
+type memoSlot struct {
+	wireLen, jsonLen uint8
+	wire             [memoWireMax]byte
+	json             [memoJSONMax]byte
+}
+
+// memoRef names the slot and tag of an attribute, for keep; i is -1 when
+// it is not to be kept.
+type memoRef struct {
+	i   int
+	tag uint32
+}
+
+// hash mixes wire's first and last eight bytes (the key's start, the
+// value's end) and its length: cheap, and a collision only costs a miss,
+// as the slot keeps the whole wire form to compare.
+func memoHash(wire []byte) uint64 {
+	var head, tail uint64
+	if len(wire) >= 8 {
+		head, tail = binary.LittleEndian.Uint64(wire), binary.LittleEndian.Uint64(wire[len(wire)-8:])
+	} else {
+		for i, c := range wire {
+			head |= uint64(c) << (8 * i)
+		}
+	}
+	return (head*0x9e3779b97f4a7c15 ^ tail*0xc2b2ae3d27d4eb4f ^ uint64(len(wire))) * 0x165667b19e3779f9
+}
+
+// find appends the remembered JSON of wire to dst; ok is false when it is
+// not remembered, and ref then says whether and where keep is to
+// remember it.
+func (m *attrMemo) find(dst, wire []byte) (_ []byte, ref memoRef, ok bool) {
+	if len(wire) > memoWireMax {
+		return dst, memoRef{i: -1}, false
+	}
+	if m.bypass > 0 {
+		m.bypass--
+		return dst, memoRef{i: -1}, false
+	}
+	if m.lookups++; m.lookups == memoWindow {
+		if m.hits < memoMinHits {
+			m.bypass = memoBypass
+		}
+		m.lookups, m.hits = 0, 0
+	}
+	if m.tags == nil {
+		m.tags = make([]uint32, memoSlots)
+		m.slots = make([]memoSlot, memoSlots)
+	}
+	h := memoHash(wire)
+	i, seen := int(h>>(64-memoBits)), uint32(h)&^1
+	switch m.tags[i] {
+	case seen | 1:
+		s := &m.slots[i]
+		if int(s.wireLen) == len(wire) && bytes.Equal(s.wire[:s.wireLen], wire) {
+			m.hits++
+			return append(dst, s.json[:s.jsonLen]...), memoRef{}, true
+		}
+		return dst, memoRef{i: i, tag: seen | 1}, false // another with the same bits
+	case seen:
+		return dst, memoRef{i: i, tag: seen | 1}, false // the second time: keep it
+	}
+	m.tags[i] = seen
+	return dst, memoRef{i: -1}, false
+}
+
+// keep remembers json as the JSON of wire where find said.
+func (m *attrMemo) keep(ref memoRef, wire, json []byte) {
+	if ref.i < 0 || len(json) > memoJSONMax {
+		return
+	}
+	s := &m.slots[ref.i]
+	s.wireLen, s.jsonLen = uint8(len(wire)), uint8(len(json))
+	copy(s.wire[:], wire)
+	copy(s.json[:], json)
+	m.tags[ref.i] = ref.tag
+}
