@@ -19,7 +19,9 @@ func TestREADMEHoldsTheExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prog := string(src[strings.Index(string(src), "package main"):])
+	// From the line that is the package clause (the doc comment above it
+	// names it too, and must not be taken for it).
+	prog := string(src[strings.Index(string(src), "\npackage main\n")+1:])
 	if !strings.Contains(string(readme), "```go\n"+prog+"```\n") {
 		t.Fatal("README.md does not hold internal/readmeexample/main.go (from \"package main\") in a ```go block; copy it over")
 	}
