@@ -21,11 +21,11 @@ func TestGoodbyeExitsSilenceLoses(t *testing.T) {
 	}
 	m.Apply(gen(100, 1))
 	m.Apply(gen(200, 2))
-	if h := m.Header(); h.Goroutines != 4 || h.Services != 1 {
-		t.Fatalf("two replicas: header = %+v, want 4 live goroutines of 1 service", h)
+	if h := m.Header(); h.Goroutines != 4 || h.Services != 1 || h.Spans != 0 {
+		t.Fatalf("two replicas: header = %+v, want 4 live goroutines of 1 service and no spans", h)
 	}
 	m.Apply(&Batch{Statuses: []AgentStatus{{Resource: res(100), Message: "agentlib stopped", Goodbye: true}}})
-	if h := m.Header(); h.Goroutines != 2 || h.Lost != 0 {
+	if h := m.Header(); h.Goroutines != 2 || h.GoroutinesLost != 0 {
 		t.Fatalf("after pid 100's goodbye: header = %+v, want 2 live, 0 lost", h)
 	}
 	if p := m.Tasks(Query{Sort: TaskID, Limit: 10, Goroutines: true, Filter: "kind=goroutine state=done name=consumer"}); p.Total != 1 {
@@ -34,8 +34,8 @@ func TestGoodbyeExitsSilenceLoses(t *testing.T) {
 	// pid 200 goes silent: its goroutines are lost.
 	clk.Advance(time.Duration(procLostAfter+1) * time.Second)
 	m.Sweep()
-	if h := m.Header(); h.Goroutines != 0 || h.Lost != 2 {
-		t.Fatalf("after pid 200 went silent: header = %+v, want 0 live, 2 lost", h)
+	if h := m.Header(); h.Goroutines != 0 || h.GoroutinesLost != 2 {
+		t.Fatalf("after pid 200 went silent: header = %+v, want 0 live, 2 lost goroutines", h)
 	}
 }
 
@@ -60,12 +60,12 @@ func TestSilentProcessThatSpeaksAgainIsRevived(t *testing.T) {
 	))
 	clk.Advance(time.Duration(procLostAfter+1) * time.Second)
 	m.Sweep()
-	if h := m.Header(); h.Goroutines != 0 || h.Lost != 3 {
+	if h := m.Header(); h.Goroutines != 0 || h.GoroutinesLost != 3 {
 		t.Fatalf("silent: header = %+v, want 0 live, 3 lost", h)
 	}
 	// The late generation arrives: only goroutine 1 changed.
 	m.Apply(gen(GoroutineRec{ID: 1, StartFunc: "main.main", State: GoRunning, Resource: -1}))
-	if h := m.Header(); h.Goroutines != 3 || h.Lost != 0 {
+	if h := m.Header(); h.Goroutines != 3 || h.GoroutinesLost != 0 {
 		t.Fatalf("spoke again: header = %+v, want 3 live, 0 lost", h)
 	}
 	if p := m.Tasks(Query{Sort: TaskID, Limit: 10, Goroutines: true, Filter: "kind=goroutine state=lost"}); p.Total != 0 {
@@ -98,7 +98,7 @@ func TestGoodbyeAfterSilenceExits(t *testing.T) {
 	clk.Advance(time.Duration(procLostAfter+1) * time.Second)
 	m.Sweep()
 	m.Apply(&Batch{Statuses: []AgentStatus{{Resource: res, Message: "agentlib stopped", Goodbye: true}}})
-	if h := m.Header(); h.Goroutines != 0 || h.Lost != 0 {
+	if h := m.Header(); h.Goroutines != 0 || h.GoroutinesLost != 0 {
 		t.Fatalf("after goodbye: header = %+v, want 0 live, 0 lost", h)
 	}
 	if p := m.Tasks(Query{Sort: TaskID, Limit: 10, Goroutines: true, Filter: "kind=goroutine state=done name=consumer"}); p.Total != 1 {

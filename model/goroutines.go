@@ -485,7 +485,7 @@ func (m *Model) processEnded(p *process, now int64, exited bool) {
 		} else {
 			c.state[i] = StateLost
 			c.dur[i] = max(p.lastSeen-c.cold[i].start, 0)
-			m.lost++
+			m.rt.goLost++
 		}
 		m.pushFIFO(slot, now)
 		m.indexAdd(slot)
@@ -547,7 +547,7 @@ func (m *Model) reviveProcess(p *process) {
 			continue
 		}
 		m.indexRemove(slot)
-		m.lost--
+		m.rt.goLost--
 		c.cold[i].gen++ // its retention entry is void
 		c.state[i] = StateRunning
 		if g.state == GoWaiting {

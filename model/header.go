@@ -55,16 +55,17 @@ type Header struct {
 	Truncated int64
 	// OverBudget is set while the model refuses spans to keep its budget.
 	OverBudget bool
-	// Spans counts stored rows (spans and goroutines); Running, Lost and
+	// Spans counts stored spans (not goroutine rows); Running, Lost and
 	// Errors are subsets. Shelved counts the spans that have lingered out
 	// of the live table (--linger) and are kept until --retain,
 	// ShelvedGoroutines the goroutine rows likewise.
 	Spans, Running, Lost, Errors int
 	Shelved, ShelvedGoroutines   int
 	Traces, Operations, Services int
-	// Goroutines counts live goroutines of agentlib apps; Resources the
-	// sync resources they wait on.
-	Goroutines, Resources int
+	// Goroutines counts live goroutines of agentlib apps, GoroutinesLost
+	// those of processes that went silent; Resources the sync resources
+	// they wait on.
+	Goroutines, GoroutinesLost, Resources int
 	// Trace* describe the execution traces read (see ExecTraces):
 	// generations parsed, breaks in streams, chunks and generations lost
 	// (here or by the sender), corrupt input.
@@ -105,9 +106,10 @@ func (m *Model) Header() Header {
 		MemoryBudget:      m.cfg.MaxMemory,
 		Truncated:         m.syms.Truncated(),
 		OverBudget:        m.counters.OverBudget.Load(),
-		Spans:             m.store.live,
+		Spans:             m.store.live - len(m.rt.gos),
 		Running:           len(m.ret.running) - m.rt.goLive,
 		Goroutines:        m.rt.goLive,
+		GoroutinesLost:    m.rt.goLost,
 		Resources:         len(m.rt.resources),
 		Lost:              m.lost,
 		Shelved:           m.shelvedRows[0],

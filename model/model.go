@@ -111,6 +111,7 @@ type runtimeStore struct {
 	pending           pendingSpanTimes
 	writer            *AttrWriter
 	goLive            int    // live goroutine rows (they share the running list)
+	goLost            int    // goroutine rows of processes that went silent
 	version           uint64 // bumped with every change of runtime data (ResourceRow.Version)
 	bytes             int64
 	generations       int64
@@ -633,7 +634,11 @@ func (m *Model) remove(slot uint32) {
 	case StateError:
 		m.errors--
 	case StateLost:
-		m.lost--
+		if goroutine {
+			m.rt.goLost--
+		} else {
+			m.lost--
+		}
 	}
 	if !goroutine && c.cold[i].indexed {
 		m.store.untrack(slot)

@@ -73,6 +73,11 @@ func (goroutinesKind) figures(a *App, b *strings.Builder) {
 	st, h := a.st, a.hdr
 	b.WriteString(st.muted.r(" " + st.sym.bullet + " "))
 	b.WriteString(strconv.Itoa(h.Goroutines) + " live")
+	if h.GoroutinesLost > 0 {
+		// Lost: their process went silent (a clean exit ends them instead).
+		b.WriteString(st.muted.r(" " + st.sym.bullet + " "))
+		b.WriteString(st.accent.r(strconv.Itoa(h.GoroutinesLost) + " lost"))
+	}
 }
 
 // kept is how many goroutine rows have left the live table after

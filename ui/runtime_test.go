@@ -829,3 +829,22 @@ func BenchmarkResourcesFrame(b *testing.B) {
 		_ = a.View()
 	}
 }
+
+// The goroutines tab counts the goroutines of processes that went silent
+// beside the live ones; a clean exit shows none.
+func TestGoroutinesTitleCountsLost(t *testing.T) {
+	f := newFake(100)
+	f.hdr.Goroutines, f.hdr.GoroutinesLost = 12, 0
+	a := newApp(t, f, Options{}, 200, 50)
+	press(a, "u")
+	if s := plain(a); !strings.Contains(s, "12 live") || strings.Contains(s, "12 live · ") {
+		t.Fatalf("no goroutine lost: title:\n%s", strings.SplitN(s, "\n", 6)[4])
+	}
+	f.mu.Lock()
+	f.hdr.Goroutines, f.hdr.GoroutinesLost = 3, 9
+	f.mu.Unlock()
+	tick(a)
+	if s := plain(a); !strings.Contains(s, "3 live · 9 lost") {
+		t.Fatalf("9 lost goroutines: title:\n%s", strings.SplitN(s, "\n", 6)[4])
+	}
+}
