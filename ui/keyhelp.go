@@ -4,7 +4,7 @@ import "strings"
 
 // allKeySets are the key sets of every screen, in the order `spantop help`
 // lists their keys.
-var allKeySets = []*keySet{tasksKeys, goroutinesKeys, opsKeys, resourcesKeys, logsKeys, metricsKeys, detailsKeys, traceKeys, opDetailsKeys, goroutineKeys, resourceKeys, logKeys, metricKeys, pagerKeys}
+var allKeySets = []*keySet{tasksKeys, goroutinesKeys, tracesKeys, opsKeys, resourcesKeys, logsKeys, metricsKeys, detailsKeys, traceKeys, opDetailsKeys, goroutineKeys, resourceKeys, logKeys, metricKeys, pagerKeys}
 
 // KeyHelp is one key binding as `spantop help` prints it.
 type KeyHelp struct {

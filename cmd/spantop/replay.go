@@ -89,6 +89,12 @@ func (s replaySource) SaveTrace(uint64) (string, error) {
 	return "", errors.New("saving an execution trace is not available in a replay")
 }
 func (s replaySource) Trace(q model.TraceQuery) model.TraceView { return s.m().Trace(q) }
+func (s replaySource) Traces(q model.Query) model.Page[model.TraceListRow] {
+	return s.m().Traces(q)
+}
+func (s replaySource) TraceIDsWithPrefix(p string, limit int) ([]model.TraceID, int) {
+	return s.m().TraceIDsWithPrefix(p, limit)
+}
 func (s replaySource) Operation(id uint64, buckets int) (model.OpDetail, bool) {
 	return s.m().Operation(id, buckets)
 }
