@@ -455,8 +455,27 @@ func (m *Model) traceListRow(t *traceRec, now int64) TraceListRow {
 	var sym Sym
 	sym, r.RootMissing = m.nameSym(s)
 	r.Name = m.syms.String(sym)
-	for _, sc := range s.svcs[:min(len(s.svcs), rowServices)] {
-		r.Services = append(r.Services, m.syms.String(m.aggs.services[sc.svc].name))
+	// The root's service first (the earliest span's while it is missing),
+	// then the others in order of arrival.
+	first := noSlot
+	if slot := s.root; slot != noSlot {
+		first = slot
+	} else if s.startSlot != noSlot {
+		first = s.startSlot
+	}
+	lead := ^uint32(0)
+	if first != noSlot {
+		fc, fi := m.store.at(first)
+		lead = fc.svc[fi]
+		r.Services = append(r.Services, m.syms.String(m.aggs.services[lead].name))
+	}
+	for _, sc := range s.svcs {
+		if len(r.Services) == rowServices {
+			break
+		}
+		if sc.svc != lead {
+			r.Services = append(r.Services, m.syms.String(m.aggs.services[sc.svc].name))
+		}
 	}
 	return r
 }
