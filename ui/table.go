@@ -131,9 +131,6 @@ func (t *table[T]) state() *tableState { return &t.tableState }
 // idAt is the ID of row i on screen.
 func (t *table[T]) idAt(i int) uint64 { return t.kind.rowID(&t.rows[i]) }
 
-// local applies a navigation within the rows already fetched; it reports
-// false when the target lies outside them (a query is needed).
-func (t *table[T]) local(n nav) bool { return t.window.local(n, len(t.rows), t.idAt) }
 
 // selectRow selects the i-th row on screen, if there is one.
 func (t *table[T]) selectRow(i int) bool {

@@ -259,9 +259,6 @@ func (t *traceView) fetch(src Source, limit int, n nav, st *styles, w int) {
 // idAt is the ID of row i on screen.
 func (t *traceView) idAt(i int) uint64 { return t.v.Rows[i].ID }
 
-// local moves the selection within the rows already fetched (paused).
-func (t *traceView) local(n nav) bool { return t.window.local(n, len(t.v.Rows), t.idAt) }
-
 // prepare renders the rows, the header and the legend for width w.
 func (t *traceView) prepare(st *styles, w int) {
 	t.lay = waterfallLayout(w)
@@ -386,28 +383,18 @@ func (t *traceView) body(a *App, h int, line func(string)) {
 	listBody(a, h, t.header, t.lines, t.selRow, "  no span of this trace is stored", line)
 }
 
-// goTo moves after navigation n: within the rows already fetched while
-// paused, else by a query.
+// goTo moves after navigation n, as a table does (window.goTo).
 func (t *traceView) goTo(a *App, n nav) {
-	if !(a.paused && t.local(n)) {
-		t.fetch(a.src, a.rows(), n, a.st, a.width)
-	}
+	t.window.goTo(a, n, len(t.v.Rows), t.idAt, func(n nav) { t.fetch(a.src, a.rows(), n, a.st, a.width) })
 }
 
 func (t *traceView) moveBy(a *App, n int) { t.goTo(a, nav{move: n, row: t.selRow + n}) }
 
 func (t *traceView) act(a *App, act action) (tea.Cmd, bool) {
+	if t.moves(a, act, func(n nav) { t.goTo(a, n) }) {
+		return nil, true
+	}
 	switch act {
-	case actUp:
-		t.moveBy(a, -1)
-	case actDown:
-		t.moveBy(a, 1)
-	case actPageUp:
-		t.moveBy(a, -a.rows())
-	case actPageDown:
-		t.moveBy(a, a.rows())
-	case actTop, actBottom:
-		t.goTo(a, nav{top: act == actTop, bottom: act == actBottom})
 	case actCollapse, actExpand, actFold:
 		t.foldAct(a, act)
 	case actEnter:
