@@ -131,7 +131,6 @@ func (t *table[T]) state() *tableState { return &t.tableState }
 // idAt is the ID of row i on screen.
 func (t *table[T]) idAt(i int) uint64 { return t.kind.rowID(&t.rows[i]) }
 
-
 // selectRow selects the i-th row on screen, if there is one.
 func (t *table[T]) selectRow(i int) bool {
 	if i < 0 || i >= len(t.rows) {
