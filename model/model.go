@@ -578,6 +578,7 @@ func (m *Model) linkTrace(slot uint32, id TraceID, now int64) {
 	if t.count == 0 {
 		m.tl.register(t, key)
 	}
+	m.tl.lastID, m.tl.lastT = id, t
 	m.scheduleTraceCheck(t, key, now)
 	c, i := m.store.at(slot)
 	c.cold[i].nextT = t.head

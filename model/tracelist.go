@@ -69,6 +69,9 @@ type traceList struct {
 	tree  ostree
 	// want is the column a query asked for (+1); the writer reads it.
 	want atomic.Int32
+	// lastID and lastT are the trace traceOfSlot found last.
+	lastID TraceID
+	lastT  *traceRec
 }
 
 func (l *traceList) bytes() int64 {
@@ -79,6 +82,7 @@ func (l *traceList) bytes() int64 {
 func (l *traceList) register(t *traceRec, key uint64) {
 	l.nextSeq++
 	t.sum = traceSum{key: key, seq: l.nextSeq, startSlot: noSlot, endSlot: noSlot, root: noSlot, livePos: -1}
+	t.sum.svcs = t.sum.svcBuf[:0]
 	if n := len(l.free); n > 0 {
 		t.sum.slot = l.free[n-1]
 		l.free = l.free[:n-1]
@@ -100,6 +104,9 @@ func (l *traceList) unregister(t *traceRec) {
 		s.indexed = false
 	}
 	l.setLive(t, false)
+	if l.lastT == t {
+		l.lastT = nil
+	}
 	l.recs[s.slot] = nil
 	l.free = append(l.free, s.slot)
 	s.slot = noSlot

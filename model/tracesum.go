@@ -1,5 +1,7 @@
 package model
 
+import "unsafe"
+
 // The traces table needs, per trace, its root, services, span, error and
 // in-flight counts and its extent. The writer keeps them in the trace's
 // record as its spans arrive, change and go, so that a frame reads them
@@ -22,7 +24,10 @@ type traceSum struct {
 	ver  uint32 // bumped whenever the row shows something new
 
 	errors, running int32
-	svcs            []svcCount // in order of arrival
+	// svcs are the trace's services in order of arrival, in svcBuf while
+	// they are few: an allocation per trace showed in profiles.
+	svcs   []svcCount
+	svcBuf [4]svcCount
 
 	// The extent: the earliest start and the latest end of a finished
 	// span, and the slots holding them; the root: the earliest span
@@ -53,53 +58,69 @@ const (
 	lostRoot
 )
 
-// traceSumBytes is what a trace's summary adds to its record, besides
-// its services (svcCountBytes each).
-const (
-	traceSumBytes = 120
-	svcCountBytes = 8
-)
+// traceSumBytes is what a trace's summary adds to its record (a trace
+// with more than four services has a few bytes more).
+const traceSumBytes = int64(unsafe.Sizeof(traceSum{}))
 
-// spanPart is one span's part in its trace's summary.
+// spanCounts is what a span counts for in its trace's summary: read from
+// the hot columns only, so that evicting a span, which visits old and
+// uncached spans, costs no other cache line.
+type spanCounts struct {
+	svc     uint32
+	running bool
+	err     bool
+}
+
+// spanPart is all of one span's part in its trace's summary.
 type spanPart struct {
+	spanCounts
 	start, end int64 // end: 0 while in flight
-	svc        uint32
-	running    bool
-	err        bool
 	root       bool
+}
+
+func (m *Model) countsOf(slot uint32) spanCounts {
+	c, i := m.store.at(slot)
+	return spanCounts{svc: c.svc[i], running: c.dur[i] < 0, err: c.state[i] == StateError}
 }
 
 // partOf reads slot's part of its trace's summary.
 func (m *Model) partOf(slot uint32) spanPart {
 	c, i := m.store.at(slot)
 	cold := &c.cold[i]
-	p := spanPart{start: cold.start, svc: c.svc[i], running: c.dur[i] < 0, err: c.state[i] == StateError,
-		root: cold.parent.IsZero()}
+	p := spanPart{spanCounts: m.countsOf(slot), start: cold.start, root: cold.parent.IsZero()}
 	if !p.running {
 		p.end = cold.start + c.dur[i]
 	}
 	return p
 }
 
-// pendingPart is a span's part as it was before a change (indexRemove),
+// pendingPart is what a span counted for before a change (indexRemove),
 // taken back when the change is done (indexAdd) or the span leaves.
 type pendingPart struct {
-	slot uint32
-	part spanPart
+	slot   uint32
+	counts spanCounts
 }
 
 // traceOfSlot returns the trace of a stored span; nil for a goroutine.
+// The last trace looked up is remembered by ID: a batch's spans come in
+// runs of one trace, and hashing the ID for every span showed in profiles.
 func (m *Model) traceOfSlot(slot uint32) *traceRec {
 	c, i := m.store.at(slot)
 	if c.kind[i] == KindGoroutine {
 		return nil
 	}
-	return m.trace(traceKey(c.cold[i].traceID), false)
+	id := &c.cold[i].traceID
+	if l := &m.tl; l.lastT != nil && l.lastID == *id {
+		return l.lastT
+	}
+	t := m.trace(traceKey(*id), false)
+	m.tl.lastID, m.tl.lastT = *id, t
+	return t
 }
 
 // traceSpanChanging is called before a span's fields change (indexRemove).
 func (m *Model) traceSpanChanging(slot uint32) {
-	if m.traceOfSlot(slot) == nil {
+	if c, i := m.store.at(slot); c.kind[i] == KindGoroutine {
 		return
 	}
 	for _, p := range m.tl.pending {
@@ -107,18 +128,18 @@ func (m *Model) traceSpanChanging(slot uint32) {
 			return // a change inside a change: the first part counts
 		}
 	}
-	m.tl.pending = append(m.tl.pending, pendingPart{slot: slot, part: m.partOf(slot)})
+	m.tl.pending = append(m.tl.pending, pendingPart{slot: slot, counts: m.countsOf(slot)})
 }
 
-// takePending removes and returns slot's part before its change.
-func (m *Model) takePending(slot uint32) (spanPart, bool) {
+// takePending removes and returns what slot counted for before its change.
+func (m *Model) takePending(slot uint32) (spanCounts, bool) {
 	for k, p := range m.tl.pending {
 		if p.slot == slot {
 			m.tl.pending = removeAt(m.tl.pending, k)
-			return p.part, true
+			return p.counts, true
 		}
 	}
-	return spanPart{}, false
+	return spanCounts{}, false
 }
 
 // traceSpanChanged is called after a span was stored or changed (indexAdd).
@@ -137,11 +158,11 @@ func (m *Model) traceSpanChanged(slot uint32) {
 // traceSpanLeaving is called when a span leaves its trace (unlinkTrace),
 // before the trace's count drops.
 func (m *Model) traceSpanLeaving(t *traceRec, slot uint32) {
-	part, ok := m.takePending(slot)
+	counts, ok := m.takePending(slot)
 	if !ok {
-		part = m.partOf(slot)
+		counts = m.countsOf(slot)
 	}
-	t.sum.take(part, slot)
+	t.sum.take(counts, slot)
 	if t.count == 1 {
 		m.tl.unregister(t)
 		return
@@ -185,8 +206,8 @@ func (s *traceSum) add(p spanPart, slot uint32) {
 	}
 }
 
-// take counts a span's part out; a holder it was is lost.
-func (s *traceSum) take(p spanPart, slot uint32) {
+// take counts a span out; a holder it was is lost.
+func (s *traceSum) take(p spanCounts, slot uint32) {
 	if p.err {
 		s.errors--
 	}
