@@ -54,3 +54,18 @@ func BenchmarkTracesQuery100k(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTracesSortChange100k measures a change of the traces table's
+// sort column with 100,000 traces stored: the tree on the new column is
+// built at once under the write lock (by the writer, or here by the query
+// as no writer runs), which is how long ingest waits.
+func BenchmarkTracesSortChange100k(b *testing.B) {
+	m := model.New(model.Config{MaxMemory: 4 << 30, Retain: time.Hour})
+	modeltest.Fill(m, 800_000, time.Now().Add(-time.Minute))
+	cols := []model.Column{model.TraceColDuration, model.TraceColName, model.TraceColStart}
+	i := 0
+	for b.Loop() {
+		sinkTraces = m.Traces(model.Query{Sort: cols[i%len(cols)], Limit: 45})
+		i++
+	}
+}

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -306,4 +307,75 @@ func checkTracesAgainstWalk(t *testing.T, m *Model) {
 			t.Fatalf("trace %s: row %s, its spans %s", strings.TrimLeft(got.TraceID.String(), "0"), have, want)
 		}
 	}
+}
+
+// With a writer running, a new sort column's tree is built in the
+// background while queries scan; traces that change, arrive or go while
+// it is sorted are brought up to date when it is installed.
+func TestTracesBuildWhileWriting(t *testing.T) {
+	m, clk := newTestModel(Config{Retain: time.Hour})
+	t0 := clk.Now().Add(-time.Minute)
+	var specs []spec
+	for i := range 300 {
+		specs = append(specs, spec{trace: uint64(i%100 + 1), span: uint64(i + 1), parent: uint64(i%100 + 1000),
+			name: fmt.Sprintf("n%03d", i), service: fmt.Sprintf("s%d", i%3), start: t0.Add(time.Duration(i) * time.Millisecond),
+			dur: time.Duration(i%17) * time.Millisecond})
+	}
+	m.Apply(m.batch(specs...))
+	paused, release := make(chan struct{}), make(chan struct{})
+	traceBuildPause = func() { close(paused); <-release }
+	defer func() { traceBuildPause = nil }()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	in := make(chan *Batch)
+	go m.Run(ctx, in)
+	for !m.writing.Load() {
+		time.Sleep(time.Millisecond)
+	}
+
+	// The first query on Name scans and asks the writer for the tree.
+	scan := traceRows(m, TraceColName, false, "")
+	if scan.Total != 100 {
+		t.Fatalf("while building: total %d", scan.Total)
+	}
+	<-paused
+	// Meanwhile: roots arrive (names change), spans end, traces come.
+	var more []spec
+	for i := range 30 {
+		more = append(more, spec{trace: uint64(i*3 + 1), span: uint64(i*3 + 1000 + 1), name: fmt.Sprintf("a root %02d", i),
+			service: "s9", start: t0.Add(-time.Second), dur: time.Second})
+		more = append(more, spec{trace: uint64(200 + i), span: uint64(5000 + i), name: fmt.Sprintf("new %02d", i), service: "s1",
+			start: t0, inflight: true})
+	}
+	in <- m.batch(more...)
+	in <- &Batch{} // the writer has applied the batch before it takes the next
+	m.mu.RLock()
+	building := m.tl.build.on
+	m.mu.RUnlock()
+	if p := traceRows(m, TraceColName, false, ""); p.Total != 130 || !building {
+		t.Fatalf("scanning while the tree is sorted: total %d, want 130 (building %v)", p.Total, building)
+	}
+	close(release)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		m.mu.RLock()
+		ready := m.tl.built && m.tl.col == TraceColName
+		m.mu.RUnlock()
+		if ready {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the tree was never installed")
+		}
+		traceRows(m, TraceColName, false, "")
+		time.Sleep(time.Millisecond)
+	}
+	tree, scanned := traceRows(m, TraceColName, false, ""), traceRows(m, TraceColName, false, "dur>=0s")
+	if tree.Total != 130 || !slices.Equal(rowNames(tree.Rows), rowNames(scanned.Rows)) {
+		t.Fatalf("installed tree: %d rows %q\nscan: %q", tree.Total, rowNames(tree.Rows), rowNames(scanned.Rows))
+	}
+	if tree.Rows[0].Name != "a root 00" {
+		t.Fatalf("a root that arrived during the build is not first: %q", tree.Rows[0].Name)
+	}
+	checkTracesAgainstWalk(t, m)
 }

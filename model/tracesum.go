@@ -32,14 +32,15 @@ type traceSum struct {
 	// The extent: the earliest start and the latest end of a finished
 	// span, and the slots holding them; the root: the earliest span
 	// without a parent (noSlot while none is stored).
-	start, end            int64
-	startSlot, endSlot    uint32
-	root                  uint32
-	rootStart             int64
-	lost                  lostHolders
-	dirty, indexed, isRun bool
-	livePos               int32
-	item                  item // its item in the traces sort tree, when indexed
+	start, end         int64
+	startSlot, endSlot uint32
+	root               uint32
+	rootStart          int64
+	lost               lostHolders
+	dirty, indexed     bool
+	buildMark          bool // listed in traceBuild.list
+	livePos            int32
+	item               item // its item in the traces sort tree, when indexed
 }
 
 // svcCount is how many of a trace's spans one service has.
