@@ -538,10 +538,8 @@ func (m *Model) scanTraces(q Query, col Column, f *filter, now int64) Page[Trace
 				key = int64(ranks[sym])
 			}
 		}
-		it := item{key: key, idk: t.sum.seq, slot: t.sum.slot}
-		if q.Desc {
-			it.key, it.idk = -it.key, ^it.idk
-		}
+		it := sortItem(key, t.sum.seq, q.Desc)
+		it.slot = t.sum.slot
 		return it
 	}
 	each := func(fn func(item)) {
@@ -556,17 +554,8 @@ func (m *Model) scanTraces(q Query, col Column, f *filter, now int64) Page[Trace
 	if t := m.traceByRowID(q.Anchor); t != nil && (f == nil || m.matchTrace(f, t, now)) {
 		anchor, hasAnchor = keyOf(t), true
 	}
-	total, rank := 0, 0
-	each(func(it item) {
-		total++
-		if hasAnchor && less(it, anchor) {
-			rank++
-		}
-	})
-	plan := planWindow(q, total, anchor, rank, hasAnchor)
-	p := plan.picker()
-	each(p.offer)
-	return m.tracePage(plan.window(p), total, plan, now)
+	items, total, plan := scanWindow(q, anchor, hasAnchor, each)
+	return m.tracePage(items, total, plan, now)
 }
 
 func (m *Model) tracePage(items []item, total int, plan windowPlan, now int64) Page[TraceListRow] {
