@@ -61,16 +61,24 @@ func (m *Model) matchTrace(f *filter, tr *traceRec, now int64) bool {
 		}
 		return false
 	}
-	name, _ := m.nameSym(s)
+	var name Sym
+	named := false
+	nameOf := func() Sym { // read only for a term on the name: a cache miss per trace
+		if !named {
+			name, _ = m.nameSym(s)
+			named = true
+		}
+		return name
+	}
 	for k := range f.terms {
 		t := &f.terms[k]
 		var ok bool
 		switch t.field {
 		case fieldText:
-			ok = t.matchSym(name, m.syms) || anyService(t) ||
+			ok = t.matchSym(nameOf(), m.syms) || anyService(t) ||
 				(t.traceHex && strings.HasPrefix(traceHex(), t.str))
 		case fieldName:
-			ok = t.matchSym(name, m.syms)
+			ok = t.matchSym(nameOf(), m.syms)
 		case fieldService:
 			ok = anyService(t)
 		case fieldStatus:
