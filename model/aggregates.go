@@ -63,9 +63,10 @@ type traceRec struct {
 	// propagation to be judged; queued says it is in Model.traceChecks.
 	due    int64
 	queued bool
+	sum    traceSum // its row in the traces table (tracesum.go)
 }
 
-const traceEntryBytes = 72
+const traceEntryBytes = 72 + traceSumBytes
 
 // Operations and services outlive their spans, so their number is bounded:
 // past maxOperations (or when aggregates fill their share of the budget) a

@@ -23,6 +23,7 @@ type Model struct {
 	store *spanStore // span slots, their blobs, the in-flight index
 	ret   retention  // finished spans in the order they go; running spans
 	tr    traceStore
+	tl    traceList  // the traces table: a row per trace, its sort tree
 	aggs  aggregates // operations and services
 	rt    runtimeStore
 	warn  warnState
@@ -214,6 +215,7 @@ func (m *Model) Run(ctx context.Context, in <-chan *Batch) {
 	}
 	for {
 		m.takeIndexRequest()
+		m.traceSortTurn()
 		busy := m.build.busy()
 		var wait <-chan time.Time
 		if busy {
@@ -306,6 +308,7 @@ func (m *Model) Apply(b *Batch) {
 func (m *Model) settleBudget() {
 	for m.memoryUsed() > m.cfg.MaxMemory && m.evictOldest() {
 	}
+	m.flushTraces()
 	m.judgeBudget()
 }
 
@@ -590,6 +593,10 @@ func (m *Model) trace(key uint64, create bool) *traceRec {
 func (m *Model) linkTrace(slot uint32, id TraceID, now int64) {
 	key := traceKey(id)
 	t := m.trace(key, true)
+	if t.count == 0 {
+		m.tl.register(t, key)
+	}
+	m.tl.lastID, m.tl.lastT = id, t
 	m.scheduleTraceCheck(t, key, now)
 	c, i := m.store.at(slot)
 	c.cold[i].nextT = t.head
@@ -616,6 +623,7 @@ func (m *Model) unlinkTrace(slot uint32) {
 		nc, ni := m.store.at(cold.nextT)
 		nc.cold[ni].prevT = cold.prevT
 	}
+	m.traceSpanLeaving(t, slot)
 	t.count--
 	if t.count == 0 {
 		delete(m.tr.byKey, key)
@@ -698,6 +706,7 @@ func (m *Model) Sweep() {
 	}
 	m.sweepLinger(now)
 	m.sweepSignals(now)
+	m.flushTraces()
 	m.sweepDue = m.nextSweep(now)
 }
 
@@ -762,5 +771,5 @@ func (m *Model) evictOldest() bool {
 // maps do not give memory back.
 func (m *Model) memoryUsed() int64 {
 	return m.store.bytes() + m.ret.bytes() + m.tr.bytes() + m.aggs.bytes + m.rt.bytes + m.rt.pending.bytes() +
-		m.warn.bytes() + m.idx.tree.bytes() + m.symBytes + m.signalBytes()
+		m.warn.bytes() + m.idx.tree.bytes() + m.tl.bytes() + m.symBytes + m.signalBytes()
 }

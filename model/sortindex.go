@@ -158,9 +158,11 @@ func (m *Model) indexAdd(slot uint32) {
 		m.idx.tree.insert(it)
 	}
 	m.build.added(m, slot)
+	m.traceSpanChanged(slot)
 }
 
 func (m *Model) indexRemove(slot uint32) {
+	m.traceSpanChanging(slot)
 	m.build.removing(m, slot)
 	if it, ok := m.indexItem(slot); ok {
 		m.idx.tree.remove(it)

@@ -47,8 +47,8 @@ func stringShare(budget int64) int64 { return budget / 16 }
 // maybeCollectStrings advances the string collector; the writer calls it
 // from Sweep with the write lock held.
 func (m *Model) maybeCollectStrings(now int64) {
-	if m.build.phase != buildIdle {
-		return // the build reads strings off the lock; reclaim none meanwhile
+	if m.build.phase != buildIdle || m.tl.build.on {
+		return // a build reads strings off the lock; reclaim none meanwhile
 	}
 	sc := &m.strs
 	bytes := m.syms.Bytes()

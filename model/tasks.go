@@ -240,18 +240,17 @@ func (m *Model) indexedTasks(q Query, now int64) Page[TaskRow] {
 	if q.Desc {
 		from, to = total-to, total-from
 	}
-	items := m.mergedRange(run, base, n, from, to)
+	items := mergedRange(&x.tree, run, base, n, from, to)
 	if q.Desc {
 		slices.Reverse(items)
 	}
 	return m.taskPage(items, total, plan, now)
 }
 
-// mergedRange returns ascending ranks [from, to) of one class's range of
-// the index, ranks [base, base+n), merged with the class's sorted running
-// rows.
-func (m *Model) mergedRange(run []item, base, n, from, to int) []item {
-	t := &m.idx.tree
+// mergedRange returns ascending ranks [from, to) of a range of tree t,
+// ranks [base, base+n), merged with sorted items run kept out of it (the
+// live rows, whose keys grow with the clock).
+func mergedRange(t *ostree, run []item, base, n, from, to int) []item {
 	if from >= to {
 		return nil
 	}
@@ -263,7 +262,7 @@ func (m *Model) mergedRange(run []item, base, n, from, to int) []item {
 	lo, hi := max(0, from-n), min(from, len(run))
 	for lo < hi {
 		j := (lo + hi) / 2
-		if i := from - j; i > 0 && m.idx.less(run[j], t.itemAt(base+i-1)) {
+		if i := from - j; i > 0 && t.lt(run[j], t.itemAt(base+i-1)) {
 			lo = j + 1
 		} else {
 			hi = j
@@ -273,7 +272,7 @@ func (m *Model) mergedRange(run []item, base, n, from, to int) []item {
 	tree := t.appendRange(nil, base+i, base+min(i+(to-from), n))
 	out := make([]item, 0, to-from)
 	for len(out) < to-from && (len(tree) > 0 || j < len(run)) {
-		if j < len(run) && (len(tree) == 0 || m.idx.less(run[j], tree[0])) {
+		if j < len(run) && (len(tree) == 0 || t.lt(run[j], tree[0])) {
 			out = append(out, run[j])
 			j++
 		} else {

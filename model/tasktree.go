@@ -204,7 +204,7 @@ func (w *treeWalk) item(r int) item {
 		if w.desc {
 			af, at = w.entries-to, w.entries-from
 		}
-		w.blk = w.m.mergedRange(w.run, w.base, w.n, af, at)
+		w.blk = mergedRange(&w.m.idx.tree, w.run, w.base, w.n, af, at)
 		if w.desc {
 			slices.Reverse(w.blk)
 		}

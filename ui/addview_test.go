@@ -51,12 +51,12 @@ var probeKeys = tableKeySet("probes", binding{keys: []string{"enter"}, acts: []a
 // the footer and the help, sorting, moving and esc all come with it.
 func TestAddTableView(t *testing.T) {
 	a := newApp(t, newFake(300), Options{}, 120, 30)
-	a.tabs = append(a.tabs, tab{"x", newTable[model.OpRow](probeKind{})}) // the key binding
+	a.tabs = append(a.tabs, tab{"P", newTable[model.OpRow](probeKind{})}) // the key binding
 	clear(a.keyCache)
 	a.layout()
-	press(a, "x")
+	press(a, "P")
 	s := plain(a)
-	for _, want := range []string{" Probes ", "Probe", "probe ", " probes ", "sort Count", "x views", "which"} {
+	for _, want := range []string{" Probes ", "Probe", "probe ", " probes ", "sort Count", "P views", "which"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("the new view lacks %q:\n%s", want, s)
 		}
@@ -66,8 +66,8 @@ func TestAddTableView(t *testing.T) {
 		t.Error("its enter did nothing")
 	}
 	press(a, "?")
-	if s := plain(a); !strings.Contains(s, "keys: probes") || !strings.Contains(s, "t u o r L M x") ||
-		!strings.Contains(s, "tasks / goroutines / operations / resources / logs / metrics / probes view") {
+	if s := plain(a); !strings.Contains(s, "keys: probes") || !strings.Contains(s, "t u x o r L M P") ||
+		!strings.Contains(s, "tasks / goroutines / traces / operations / resources / logs / metrics / probes view") {
 		t.Errorf("help:\n%s", s)
 	}
 	press(a, "esc", "l", "t")

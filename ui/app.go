@@ -23,6 +23,10 @@ type Source interface {
 	Header() model.Header
 	Warnings() []model.Warning
 	Tasks(q model.Query) model.Page[model.TaskRow]
+	// Traces lists the stored traces; TraceIDsWithPrefix finds those whose
+	// ID starts with a hex prefix (a pasted trace ID).
+	Traces(q model.Query) model.Page[model.TraceListRow]
+	TraceIDsWithPrefix(prefix string, limit int) (ids []model.TraceID, n int)
 	Operations(q model.Query) model.Page[model.OpRow]
 	Span(id uint64) (model.SpanDetail, bool)
 	// Resources, Goroutine and Resource read what the Go execution trace
@@ -117,6 +121,7 @@ type App struct {
 	// The tabs' tables: the screens the user starts from.
 	tasks *taskTable
 	gors  *taskTable
+	trcs  *traceTable
 	ops   *opTable
 	res   *resTable
 	logs  *logsView
@@ -162,12 +167,13 @@ func New(src Source, opts Options) *App {
 		keyCache: map[*keySet][]binding{}}
 	a.tasks = newTaskTable()
 	a.gors = newGoroutineTable()
+	a.trcs = newTraceTable()
 	a.ops = newOpTable()
 	a.res = newResTable()
 	a.logs = newLogsView()
 	a.mets = newMetricTable()
 	// A tab is one line here: its key and its screen.
-	a.tabs = []tab{{"t", a.tasks}, {"u", a.gors}, {"o", a.ops}, {"r", a.res}, {"L", a.logs}, {"M", a.mets}}
+	a.tabs = []tab{{"t", a.tasks}, {"u", a.gors}, {"x", a.trcs}, {"o", a.ops}, {"r", a.res}, {"L", a.logs}, {"M", a.mets}}
 	a.top = a.tasks
 	a.layout()
 	return a
@@ -249,7 +255,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.PasteMsg:
 		if f, ok := a.top.(filterable); ok && a.editing {
 			f.state().filter += sanitize(msg.Content)
-			f.refetch(a)
+			if !a.findTrace(f) {
+				f.refetch(a)
+			}
 			a.prepareChrome()
 		}
 		return a, nil
@@ -412,6 +420,9 @@ func (a *App) editKey(msg tea.KeyPressMsg, k string) tea.Cmd {
 		a.editing = false
 	case "enter":
 		a.editing = false
+		if a.findTrace(f) {
+			return nil
+		}
 	case "backspace":
 		if r := []rune(ts.filter); len(r) > 0 {
 			ts.filter = string(r[:len(r)-1])

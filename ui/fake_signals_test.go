@@ -5,6 +5,10 @@ import "github.com/spantop/spantop/model"
 // The fake's logs and metrics are the real model's (f.demo): the tests of
 // the logs and metrics views fill it through model batches.
 
+func (f *fakeSource) Traces(q model.Query) model.Page[model.TraceListRow] { return f.demo.Traces(q) }
+func (f *fakeSource) TraceIDsWithPrefix(p string, limit int) ([]model.TraceID, int) {
+	return f.demo.TraceIDsWithPrefix(p, limit)
+}
 func (f *fakeSource) Logs(q model.Query) model.Page[model.LogRow] { return f.demo.Logs(q) }
 func (f *fakeSource) Log(id uint64) (model.LogDetail, bool)       { return f.demo.Log(id) }
 func (f *fakeSource) TraceLogMarks(t model.TraceID) map[model.SpanID]model.LogMark {

@@ -145,8 +145,12 @@ func (a *App) prepareTitle() {
 		label := " " + strings.ToUpper(name[:1]) + name[1:] + " "
 		if t.s != base && (compact || a.top != base) {
 			// Short of room, or on a details page: the other tabs by their
-			// keys, leaving the room to what the screen says of itself.
-			label = " " + t.key + " "
+			// keys, a space apart, leaving the room to what the screen says
+			// of itself.
+			label = t.key
+			if x == 0 {
+				label = " " + label
+			}
 		}
 		if t.s == base {
 			b.WriteString(st.reverse.r(st.bold.r(label)))

@@ -4,7 +4,7 @@ import "strings"
 
 // allKeySets are the key sets of every screen, in the order `spantop help`
 // lists their keys.
-var allKeySets = []*keySet{tasksKeys, goroutinesKeys, opsKeys, resourcesKeys, logsKeys, metricsKeys, detailsKeys, traceKeys, opDetailsKeys, goroutineKeys, resourceKeys, logKeys, metricKeys, pagerKeys}
+var allKeySets = []*keySet{tasksKeys, goroutinesKeys, tracesKeys, opsKeys, resourcesKeys, logsKeys, metricsKeys, detailsKeys, traceKeys, opDetailsKeys, goroutineKeys, resourceKeys, logKeys, metricKeys, pagerKeys}
 
 // KeyHelp is one key binding as `spantop help` prints it.
 type KeyHelp struct {
@@ -54,11 +54,12 @@ func KeyHelpLines(ascii bool) []KeyHelp {
 // FilterSyntax is the filter language in short, as the `?` help of a table
 // and `spantop help` show it (model/filter.go defines it).
 var FilterSyntax = [][2]string{
-	{"text", "free text: name, service, target or location contains it; a hex trace ID or its prefix finds the trace"},
+	{"text", "free text: name, service, target or location contains it; a hex trace ID or its prefix (enter or paste) finds the trace"},
 	{"f=v f!=v", "equals / differs (case ignored); f~re is a Go regexp; kind!=goroutine, status!=error"},
 	{"dur>100ms", "also >= < <= on dur, id, warn and numeric attributes"},
 	{"fields", "name service target location kind status state dur id trace warn; any other key is a span attribute"},
 	{"kind=", "span (any span kind), server client internal producer consumer unspecified, goroutine"},
 	{"trace=", "a trace ID or its hex prefix: trace=4bf92f35"},
+	{"traces", "the traces table (x) takes trace= name= service= status= state= dur spans errors"},
 	{"spaces", `name=POST /api/x needs no quotes; other values with spaces: http.route="/a b"`},
 }

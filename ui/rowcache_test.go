@@ -65,3 +65,34 @@ func TestOpRowRedrawnWhenRateMoves(t *testing.T) {
 		t.Fatal("a new rate kept the cache key")
 	}
 }
+
+// The waterfall's rows are cached like a table's: drawn again when the
+// span's Version, its place in the tree or on the time axis, the trace's
+// extent or its log mark changes.
+func TestWaterfallRowCache(t *testing.T) {
+	k := &waterfallKind{v: model.TraceView{Duration: time.Second}}
+	r := model.TraceRow{ID: 3, Version: 2, Depth: 1, Offset: time.Millisecond, Duration: 5 * time.Millisecond, SpanID: model.SpanID{1}}
+	base := k.cacheKey(&r)
+	for name, change := range map[string]func(r *model.TraceRow, k *waterfallKind){
+		"version":  func(r *model.TraceRow, _ *waterfallKind) { r.Version++ },
+		"depth":    func(r *model.TraceRow, _ *waterfallKind) { r.Depth++ },
+		"guides":   func(r *model.TraceRow, _ *waterfallKind) { r.Guides = 1 },
+		"last":     func(r *model.TraceRow, _ *waterfallKind) { r.Last = true },
+		"folded":   func(r *model.TraceRow, _ *waterfallKind) { r.Collapsed, r.Hidden = true, 4 },
+		"hidden":   func(r *model.TraceRow, _ *waterfallKind) { r.Hidden = 9 },
+		"critical": func(r *model.TraceRow, _ *waterfallKind) { r.Critical = true },
+		"children": func(r *model.TraceRow, _ *waterfallKind) { r.Children = 1 },
+		"offset":   func(r *model.TraceRow, _ *waterfallKind) { r.Offset *= 2 },
+		"duration": func(r *model.TraceRow, _ *waterfallKind) { r.Duration *= 2 },
+		"extent":   func(_ *model.TraceRow, k *waterfallKind) { k.v.Duration *= 2 },
+		"logs": func(r *model.TraceRow, k *waterfallKind) {
+			k.marks = map[model.SpanID]model.LogMark{r.SpanID: {Logs: 1}}
+		},
+	} {
+		r2, k2 := r, *k
+		change(&r2, &k2)
+		if k2.cacheKey(&r2) == base {
+			t.Errorf("a change of %s kept the cache key", name)
+		}
+	}
+}

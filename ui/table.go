@@ -57,6 +57,16 @@ type rowKey struct {
 	clock   [3]uint64
 	tree    uint64
 	flags   uint32
+	extra   uint64 // what else a kind's rows show (the waterfall's hidden rows and log marks)
+}
+
+// rowDrawer is a kind whose rows are drawn whole rather than as cells:
+// the waterfall, whose tree lines, folds and time bars span the width. Its
+// header is drawn again with every page, as it may depend on it (the
+// waterfall's time axis).
+type rowDrawer[T any] interface {
+	drawRow(st *styles, r *T, width int) string
+	drawHeader(st *styles, width int) string
 }
 
 // tableKind is what makes a table view: its columns, how its rows are
@@ -89,6 +99,8 @@ type tableKind[T any] interface {
 type table[T any] struct {
 	kind tableKind[T]
 	cols []column[T]
+	// drawer is the kind when it draws its rows whole.
+	drawer rowDrawer[T]
 
 	tableState
 	sort model.Column
@@ -109,6 +121,7 @@ type table[T any] struct {
 func newTable[T any](kind tableKind[T]) *table[T] {
 	t := &table[T]{kind: kind, cols: kind.columns(), cache: map[uint64]cached{}, spare: map[uint64]cached{}}
 	t.sort, t.desc = kind.defaultSort()
+	t.drawer, _ = kind.(rowDrawer[T])
 	t.follow, t.live = true, true
 	return t
 }
@@ -131,10 +144,6 @@ func (t *table[T]) state() *tableState { return &t.tableState }
 // idAt is the ID of row i on screen.
 func (t *table[T]) idAt(i int) uint64 { return t.kind.rowID(&t.rows[i]) }
 
-// local applies a navigation within the rows already fetched; it reports
-// false when the target lies outside them (a query is needed).
-func (t *table[T]) local(n nav) bool { return t.window.local(n, len(t.rows), t.idAt) }
-
 // selectRow selects the i-th row on screen, if there is one.
 func (t *table[T]) selectRow(i int) bool {
 	if i < 0 || i >= len(t.rows) {
@@ -152,6 +161,8 @@ func (t *table[T]) apply(p model.Page[T], st *styles) {
 		t.absent = absent
 		t.gen++
 		t.arrange(t.width)
+		t.buildHeader(st)
+	} else if t.drawer != nil {
 		t.buildHeader(st)
 	}
 	t.prepare(st)
@@ -222,6 +233,9 @@ func (t *table[T]) line(cell func(c *column[T], w int) string) string {
 }
 
 func (t *table[T]) render(st *styles, r *T) string {
+	if t.drawer != nil {
+		return t.drawer.drawRow(st, r, t.width)
+	}
 	s := t.line(func(c *column[T], w int) string {
 		text, sty := c.cell(st, r, w)
 		return sty.r(st.fit(text, w, c.right))
@@ -350,6 +364,10 @@ func (t *table[T]) arrange(w int) {
 
 // buildHeader prepares the column header line, marking the sort column.
 func (t *table[T]) buildHeader(st *styles) {
+	if t.drawer != nil {
+		t.header = t.drawer.drawHeader(st, t.width)
+		return
+	}
 	t.header = t.line(func(c *column[T], w int) string {
 		if c.key != t.sort || c.key == noSort {
 			return st.bold.r(st.fit(c.title, w, c.right))

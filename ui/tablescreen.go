@@ -24,29 +24,16 @@ func (t *table[T]) layout(a *App) { t.setWidth(a.width, a.st) }
 // goTo moves after navigation n: within the rows already fetched while
 // paused, else by a query.
 func (t *table[T]) goTo(a *App, n nav) {
-	if a.paused && t.local(n) {
-		return
-	}
-	t.fetch(a.src, a.rows(), n, a.st)
+	t.window.goTo(a, n, len(t.rows), t.idAt, func(n nav) { t.fetch(a.src, a.rows(), n, a.st) })
 }
 
 func (t *table[T]) moveBy(a *App, n int) { t.goTo(a, nav{move: n, row: t.selRow + n}) }
 
 func (t *table[T]) act(a *App, act action) (tea.Cmd, bool) {
+	if t.moves(a, act, func(n nav) { t.goTo(a, n) }) {
+		return nil, true
+	}
 	switch act {
-	case actUp:
-		t.moveBy(a, -1)
-	case actDown:
-		t.moveBy(a, 1)
-	case actPageUp, actPageDown:
-		dir := 1
-		if act == actPageUp {
-			dir = -1
-		}
-		// By a screenful, keeping the selection's screen row.
-		t.goTo(a, nav{move: dir * a.rows(), row: t.selRow})
-	case actTop, actBottom:
-		t.goTo(a, nav{top: act == actTop, bottom: act == actBottom})
 	case actSortLeft, actSortRight:
 		dir := 1
 		if act == actSortLeft {

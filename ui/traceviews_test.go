@@ -16,21 +16,21 @@ import (
 // rowOf returns the index of the first waterfall row named name.
 func rowOf(t *testing.T, a *App, name string) int {
 	t.Helper()
-	for i, r := range wf(a).v.Rows {
+	for i, r := range wf(a).kind.v.Rows {
 		if r.Name == name {
 			return i
 		}
 	}
-	t.Fatalf("no row %q in %d rows", name, len(wf(a).v.Rows))
+	t.Fatalf("no row %q in %d rows", name, len(wf(a).kind.v.Rows))
 	return -1
 }
 
 // selectRow moves the trace view's selection to row i.
 func selectWf(a *App, i int) {
-	for wf(a).selRow < i {
+	for wf(a).tbl.selRow < i {
 		press(a, "j")
 	}
-	for wf(a).selRow > i {
+	for wf(a).tbl.selRow > i {
 		press(a, "k")
 	}
 }
@@ -43,14 +43,14 @@ func TestTraceView(t *testing.T) {
 	}
 	root := a.tasks.selID
 	press(a, "w")
-	if viewName(a) != "trace" || wf(a).v.Total != 25 || wf(a).v.Spans != 24 {
-		t.Fatalf("view %v total %d spans %d", viewName(a), wf(a).v.Total, wf(a).v.Spans)
+	if viewName(a) != "trace" || wf(a).kind.v.Total != 25 || wf(a).kind.v.Spans != 24 {
+		t.Fatalf("view %v total %d spans %d", viewName(a), wf(a).kind.v.Total, wf(a).kind.v.Spans)
 	}
-	if wf(a).selID != root || wf(a).selRow != 0 {
-		t.Errorf("selected %d at row %d, want the root %d", wf(a).selID, wf(a).selRow, root)
+	if wf(a).tbl.selID != root || wf(a).tbl.selRow != 0 {
+		t.Errorf("selected %d at row %d, want the root %d", wf(a).tbl.selID, wf(a).tbl.selRow, root)
 	}
 	checkFrame(t, a, 120, 40)
-	if title := ansi.Strip(wf(a).describe(a.st)); !strings.Contains(title, "critical path 20 spans") || !strings.Contains(title, "rows 1-25 of 25") || !strings.Contains(title, "2 orphans") {
+	if title := ansi.Strip(wf(a).kind.describe(a.st)); !strings.Contains(title, "critical path 20 spans") || !strings.Contains(title, "rows 1-25 of 25") || !strings.Contains(title, "2 orphans") {
 		t.Errorf("title %q", title)
 	}
 	s := plain(a)
@@ -79,35 +79,35 @@ func TestTraceView(t *testing.T) {
 
 	// ← folds the root: its 21 descendants are hidden; → unfolds.
 	press(a, "left")
-	if wf(a).v.Total != 4 || !wf(a).v.Rows[0].Collapsed || wf(a).v.Rows[0].Hidden != 21 || !strings.Contains(plain(a), "+21") {
-		t.Fatalf("folded root: total %d rows %+v", wf(a).v.Total, wf(a).v.Rows[0])
+	if wf(a).kind.v.Total != 4 || !wf(a).kind.v.Rows[0].Collapsed || wf(a).kind.v.Rows[0].Hidden != 21 || !strings.Contains(plain(a), "+21") {
+		t.Fatalf("folded root: total %d rows %+v", wf(a).kind.v.Total, wf(a).kind.v.Rows[0])
 	}
 	press(a, "right")
-	if wf(a).v.Total != 25 {
-		t.Fatalf("unfolded: total %d", wf(a).v.Total)
+	if wf(a).kind.v.Total != 25 {
+		t.Fatalf("unfolded: total %d", wf(a).kind.v.Total)
 	}
 	// → on an unfolded node goes to its first child; ← on a leaf to its parent.
 	press(a, "right")
-	if r, _ := wf(a).selected(); r.Name != "session.load" {
+	if r, _ := selectedRow(wf(a).tbl); r.Name != "session.load" {
 		t.Errorf("→ went to %q", r.Name)
 	}
 	selectWf(a, rowOf(t, a, "redis GET"))
 	press(a, "left")
-	if r, _ := wf(a).selected(); r.Name != "auth.v1.AuthService/Check" || r.Service != "auth" {
+	if r, _ := selectedRow(wf(a).tbl); r.Name != "auth.v1.AuthService/Check" || r.Service != "auth" {
 		t.Errorf("← from a leaf went to %q (%s)", r.Name, r.Service)
 	}
 	// c toggles.
 	press(a, "c")
-	if r, _ := wf(a).selected(); !r.Collapsed || wf(a).v.Total != 24 {
-		t.Errorf("c: %+v total %d", r, wf(a).v.Total)
+	if r, _ := selectedRow(wf(a).tbl); !r.Collapsed || wf(a).kind.v.Total != 24 {
+		t.Errorf("c: %+v total %d", r, wf(a).kind.v.Total)
 	}
 	press(a, "c")
-	if wf(a).v.Total != 25 {
-		t.Errorf("c again: total %d", wf(a).v.Total)
+	if wf(a).kind.v.Total != 25 {
+		t.Errorf("c again: total %d", wf(a).kind.v.Total)
 	}
 	// G and g.
 	press(a, "G")
-	if r, _ := wf(a).selected(); r.Name != "cache.write" {
+	if r, _ := selectedRow(wf(a).tbl); r.Name != "cache.write" {
 		t.Errorf("G selected %q", r.Name)
 	}
 	// enter on the marker explains; on a span opens its details.
@@ -118,7 +118,7 @@ func TestTraceView(t *testing.T) {
 	}
 	press(a, "g")
 	selectWf(a, rowOf(t, a, "INSERT payments"))
-	want := wf(a).selID
+	want := wf(a).tbl.selID
 	press(a, "enter")
 	if viewName(a) != "span details" || det(a).id != want || !det(a).found {
 		t.Fatalf("enter: view %v det %d, want %d", viewName(a), det(a).id, want)
@@ -140,8 +140,8 @@ func TestTraceView(t *testing.T) {
 	}
 	// esc goes back to the trace view, selection kept; esc again to the tasks.
 	press(a, "esc")
-	if viewName(a) != "trace" || wf(a).selID != want {
-		t.Errorf("back: view %v selected %d", viewName(a), wf(a).selID)
+	if viewName(a) != "trace" || wf(a).tbl.selID != want {
+		t.Errorf("back: view %v selected %d", viewName(a), wf(a).tbl.selID)
 	}
 	press(a, "esc")
 	if viewName(a) != "tasks" || len(a.stack) != 0 {
@@ -168,8 +168,8 @@ func TestTraceViewPausedMovesLocally(t *testing.T) {
 	if f.calls != calls {
 		t.Errorf("paused: %d queries", f.calls-calls)
 	}
-	if wf(a).selRow != a.rows()/3+2 && wf(a).selRow != 2 {
-		t.Errorf("paused move: row %d", wf(a).selRow)
+	if wf(a).tbl.selRow != a.rows()/3+2 && wf(a).tbl.selRow != 2 {
+		t.Errorf("paused move: row %d", wf(a).tbl.selRow)
 	}
 }
 
@@ -395,26 +395,26 @@ func TestMouseInEveryView(t *testing.T) {
 	a.tasks.desc = true
 	press(a, "g", "w")
 	click(30, firstRowY+4)
-	if wf(a).selRow != 4 {
-		t.Errorf("trace: click selected %d", wf(a).selRow)
+	if wf(a).tbl.selRow != 4 {
+		t.Errorf("trace: click selected %d", wf(a).tbl.selRow)
 	}
 	wheel(tea.MouseWheelDown)
-	if wf(a).selRow != 7 {
-		t.Errorf("trace: wheel to %d", wf(a).selRow)
+	if wf(a).tbl.selRow != 7 {
+		t.Errorf("trace: wheel to %d", wf(a).tbl.selRow)
 	}
 	// The root's fold mark folds it.
-	r0 := wf(a).v.Rows[0]
-	click(wf(a).lay.foldX, firstRowY)
-	if !wf(a).v.Rows[0].Collapsed || wf(a).v.Total != 4 || wf(a).v.Rows[0].ID != r0.ID {
-		t.Errorf("trace: fold click: total %d", wf(a).v.Total)
+	r0 := wf(a).kind.v.Rows[0]
+	click(wf(a).kind.lay.foldX, firstRowY)
+	if !wf(a).kind.v.Rows[0].Collapsed || wf(a).kind.v.Total != 4 || wf(a).kind.v.Rows[0].ID != r0.ID {
+		t.Errorf("trace: fold click: total %d", wf(a).kind.v.Total)
 	}
-	click(wf(a).lay.foldX, firstRowY)
-	if wf(a).v.Total != 25 {
-		t.Errorf("trace: unfold click: total %d", wf(a).v.Total)
+	click(wf(a).kind.lay.foldX, firstRowY)
+	if wf(a).kind.v.Total != 25 {
+		t.Errorf("trace: unfold click: total %d", wf(a).kind.v.Total)
 	}
 	// A second click on the selected row opens it.
 	click(30, firstRowY+2)
-	id := wf(a).selID
+	id := wf(a).tbl.selID
 	click(30, firstRowY+2)
 	if viewName(a) != "span details" || det(a).id != id {
 		t.Errorf("trace: double click: view %v", viewName(a))

@@ -207,94 +207,122 @@ func (s *styles) axis(total time.Duration, w int) string {
 	return string(line)
 }
 
-// traceView is the trace view: a whole trace's waterfall, navigable.
-type traceView struct {
+// waterfallKind makes the trace view's table: the rows of one trace's
+// waterfall, fetched, placed and cached as every table's rows are, and
+// drawn whole (tree lines, folds and time bars over the full width).
+type waterfallKind struct {
 	traceID model.TraceID
 	span    uint64 // the span it was opened on, selected first
 	// collapsed holds the IDs of the folded rows, in folding order.
 	collapsed []uint64
 
-	window
-	v                model.TraceView
-	found, gone      bool
-	lay              wfLayout
-	marks            map[model.SpanID]model.LogMark
-	lines            []string
-	header, services string
-	// opened is set once the first refresh placed the selection.
-	opened bool
+	v           model.TraceView // the last answer (kept once the trace is gone)
+	found, gone bool
+	marks       map[model.SpanID]model.LogMark
+	lay         wfLayout
 }
 
-func newTraceView(id model.TraceID, span uint64) *traceView {
-	return &traceView{traceID: id, span: span, window: window{selID: span}}
+// waterfallColumns: one column as wide as the table, which drawRow fills.
+func (*waterfallKind) columns() []column[model.TraceRow] {
+	return []column[model.TraceRow]{{key: noSort, min: 1, flex: 1, prio: 100,
+		cell: func(*styles, *model.TraceRow, int) (string, style) { return "", style{} }}}
 }
+func (*waterfallKind) defaultSort() (model.Column, bool) { return noSort, false }
+func (*waterfallKind) rowID(r *model.TraceRow) uint64    { return r.ID }
+func (*waterfallKind) dimmed(*model.TraceRow) bool       { return false }
+func (*waterfallKind) noun() string                      { return "spans" }
+func (*waterfallKind) keys() *keySet                     { return traceKeys }
+func (*waterfallKind) figures(*App, *strings.Builder)    {}
+func (*waterfallKind) empty(*App) string                 { return "no span of this trace is stored" }
 
-// query builds the TraceQuery for a window of limit rows after n.
-func (t *traceView) query(limit int, n nav) model.TraceQuery {
-	q := model.TraceQuery{TraceID: t.traceID, Collapsed: t.collapsed, Limit: limit}
-	if t.traceID.IsZero() {
-		q.Span = t.span
+// fetch asks for the window of the trace; once the trace is gone the last
+// copy stays on screen.
+func (k *waterfallKind) fetch(src Source, q model.Query) model.Page[model.TraceRow] {
+	tq := model.TraceQuery{TraceID: k.traceID, Collapsed: k.collapsed, Limit: q.Limit,
+		Anchor: q.Anchor, Move: q.Move, Row: q.Row, Offset: q.Offset}
+	if k.traceID.IsZero() {
+		tq.Span = k.span
 	}
-	q.Anchor, q.Move, q.Row, q.Offset = t.place(limit, n)
-	return q
-}
-
-// fetch queries the trace for the window after n and prepares its rows.
-func (t *traceView) fetch(src Source, limit int, n nav, st *styles, w int) {
-	v := src.Trace(t.query(limit, n))
+	v := src.Trace(tq)
 	switch {
 	case v.Found:
-		t.v, t.found, t.gone = v, true, false
-		t.traceID = v.TraceID
-		t.marks = traceLogMarks(src, v.TraceID)
-	case t.found:
-		t.gone = true // keep showing the last copy
+		k.v, k.found, k.gone = v, true, false
+		k.traceID = v.TraceID
+		k.marks = traceLogMarks(src, v.TraceID)
+	case k.found:
+		k.gone = true // keep showing the last copy
 	}
-	if len(t.v.Rows) > 0 {
-		t.settle(len(t.v.Rows), t.v.Total, t.v.Offset, t.v.Selected, t.idAt)
-	}
-	t.prepare(st, w)
+	k.lay.marks = k.marks
+	return model.Page[model.TraceRow]{Rows: k.v.Rows, Total: k.v.Total, Offset: k.v.Offset, Selected: k.v.Selected}
 }
 
-// idAt is the ID of row i on screen.
-func (t *traceView) idAt(i int) uint64 { return t.v.Rows[i].ID }
-
-// local moves the selection within the rows already fetched (paused).
-func (t *traceView) local(n nav) bool { return t.window.local(n, len(t.v.Rows), t.idAt) }
-
-// prepare renders the rows, the header and the legend for width w.
-func (t *traceView) prepare(st *styles, w int) {
-	t.lay = waterfallLayout(w)
-	t.lay.marks = t.marks
-	t.lines = t.lines[:0]
-	for i := range t.v.Rows {
-		t.lines = append(t.lines, st.padLine(st.waterfallRow(&t.v.Rows[i], &t.v, t.lay), w))
-	}
-	t.header = st.padLine(st.waterfallHeader(&t.v, t.lay), w)
-	var b strings.Builder
-	for i, svc := range t.v.Services {
-		if i > 0 {
-			b.WriteString("  ")
+// cacheKey is everything a row shows besides its span's Version: its
+// place in the tree and on the time axis, the trace's extent (the bars'
+// scale) and its span's log mark.
+func (k *waterfallKind) cacheKey(r *model.TraceRow) rowKey {
+	var bits uint32
+	for i, b := range []bool{r.Last, r.Collapsed, r.Critical, r.Orphan, r.Missing, r.Loop, r.Children > 0} {
+		if b {
+			bits |= 1 << i
 		}
-		b.WriteString(st.serviceStyle(svc).r(st.sym.barCrit))
-		b.WriteByte(' ')
-		b.WriteString(sanitize(svc))
 	}
-	t.services = b.String()
+	mark := k.marks[r.SpanID]
+	return rowKey{version: r.Version, clock: [3]uint64{uint64(r.Offset), uint64(r.Duration), uint64(k.v.Duration)},
+		tree: r.Guides, flags: bits | uint32(min(r.Depth, 1<<24-1))<<8,
+		extra: uint64(r.Hidden)<<32 | uint64(min(mark.Logs, 1<<30))<<1 | uint64(min(mark.Errors, 1))}
 }
 
-// selected returns the selected row, if any.
-func (t *traceView) selected() (*model.TraceRow, bool) {
-	if t.selRow < 0 || t.selRow >= len(t.v.Rows) {
+// drawRow and drawHeader make the waterfall a table whose rows are drawn
+// whole (table.go's rowDrawer).
+func (k *waterfallKind) drawRow(st *styles, r *model.TraceRow, w int) string {
+	k.layFor(w)
+	return st.padLine(st.waterfallRow(r, &k.v, k.lay), w)
+}
+
+func (k *waterfallKind) drawHeader(st *styles, w int) string {
+	k.layFor(w)
+	return st.padLine(st.waterfallHeader(&k.v, k.lay), w)
+}
+
+func (k *waterfallKind) layFor(w int) {
+	if k.lay.width != w {
+		k.lay = waterfallLayout(w)
+		k.lay.marks = k.marks
+	}
+}
+
+func (k *waterfallKind) act(a *App, t *table[model.TraceRow], act action) (tea.Cmd, bool) {
+	switch act {
+	case actCollapse, actExpand, actFold:
+		k.foldAct(a, t, act)
+	case actEnter:
+		r, ok := selectedRow(t)
+		switch {
+		case !ok:
+			a.statusf(false, "no span selected")
+		case r.Missing:
+			a.statusf(false, "the parent span "+r.SpanID.String()+" never arrived: there are no details")
+		default:
+			a.open(target{linkSpan, r.ID})
+		}
+	default:
 		return nil, false
 	}
-	return &t.v.Rows[t.selRow], true
+	return nil, true
+}
+
+// selectedRow returns the selected row of a table, if any.
+func selectedRow[T any](t *table[T]) (*T, bool) {
+	if t.selRow < 0 || t.selRow >= len(t.rows) {
+		return nil, false
+	}
+	return &t.rows[t.selRow], true
 }
 
 // fold folds (want true), unfolds (false) or toggles (nil) row id.
-func (t *traceView) fold(id uint64, want *bool) {
+func (k *waterfallKind) fold(id uint64, want *bool) {
 	at := -1
-	for i, c := range t.collapsed {
+	for i, c := range k.collapsed {
 		if c == id {
 			at = i
 		}
@@ -304,15 +332,44 @@ func (t *traceView) fold(id uint64, want *bool) {
 		return
 	}
 	if folded {
-		t.collapsed = append(t.collapsed[:at], t.collapsed[at+1:]...)
+		k.collapsed = append(k.collapsed[:at], k.collapsed[at+1:]...)
 	} else {
-		t.collapsed = append(t.collapsed, id)
+		k.collapsed = append(k.collapsed, id)
 	}
 }
 
+// foldAct folds, unfolds, or moves to the parent or first child.
+func (k *waterfallKind) foldAct(a *App, t *table[model.TraceRow], act action) {
+	r, ok := selectedRow(t)
+	if !ok {
+		return
+	}
+	n := nav{row: t.selRow}
+	switch {
+	case act == actFold && r.Children > 0:
+		k.fold(r.ID, nil)
+	case act == actCollapse && r.Children > 0 && !r.Collapsed:
+		folded := true
+		k.fold(r.ID, &folded)
+	case act == actCollapse:
+		if r.Parent == 0 {
+			return
+		}
+		t.selID = r.Parent // to the parent
+	case act == actExpand && r.Collapsed:
+		unfolded := false
+		k.fold(r.ID, &unfolded)
+	case act == actExpand && r.Children > 0:
+		n.move, n.row = 1, t.selRow+1 // to the first child
+	default:
+		return
+	}
+	t.fetch(a.src, a.rows(), n, a.st)
+}
+
 // describe describes the trace for the title line, the essentials first.
-func (t *traceView) describe(st *styles) string {
-	v := &t.v
+func (k *waterfallKind) describe(st *styles) string {
+	v := &k.v
 	var b strings.Builder
 	id := v.TraceID.String()
 	b.WriteString(st.bold.r("trace " + id[:8] + st.sym.ellipsis))
@@ -348,6 +405,40 @@ func (t *traceView) describe(st *styles) string {
 	return b.String()
 }
 
+// legend names the trace's services in their colours.
+func (k *waterfallKind) legend(st *styles) string {
+	var b strings.Builder
+	for i, svc := range k.v.Services {
+		if i > 0 {
+			b.WriteString("  ")
+		}
+		b.WriteString(st.serviceStyle(svc).r(st.sym.barCrit))
+		b.WriteByte(' ')
+		b.WriteString(sanitize(svc))
+	}
+	return b.String()
+}
+
+// traceView is the trace view: a whole trace's waterfall, navigable. It
+// is a table (its kind the waterfall) held by name, not embedded: it has
+// no filter, so `/` filters the tab the user came from.
+type traceView struct {
+	tbl  *table[model.TraceRow]
+	kind *waterfallKind
+	// opened is set once the first refresh placed the selection.
+	opened bool
+	// traceID is the trace on show (the kind's, for tests and callers).
+	traceID model.TraceID
+}
+
+func newTraceView(id model.TraceID, span uint64) *traceView {
+	k := &waterfallKind{traceID: id, span: span}
+	t := &traceView{tbl: newTable[model.TraceRow](k), kind: k, traceID: id}
+	t.tbl.live = false // a trace does not follow its top
+	t.tbl.selID = span
+	return t
+}
+
 // The trace view as a screen.
 
 var traceKeys = &keySet{name: "trace",
@@ -366,112 +457,60 @@ func (t *traceView) keys() *keySet { return traceKeys }
 func (t *traceView) refresh(a *App, n nav) {
 	if !t.opened {
 		t.opened = true
-		t.selRow = a.rows() / 3 // the span a third down, its ancestors above it
+		t.tbl.selRow = a.rows() / 3 // the span a third down, its ancestors above it
 	}
-	t.fetch(a.src, a.rows(), nav{row: t.selRow, move: n.move, top: n.top, bottom: n.bottom}, a.st, a.width)
+	t.fetch(a, nav{row: t.tbl.selRow, move: n.move, top: n.top, bottom: n.bottom})
 }
 
-func (t *traceView) layout(a *App) { t.prepare(a.st, a.width) }
+// fetch queries the window after n; until the trace is found the
+// selection waits on the span it was opened on.
+func (t *traceView) fetch(a *App, n nav) {
+	t.tbl.fetch(a.src, a.rows(), n, a.st)
+	t.traceID = t.kind.traceID
+	if !t.kind.found {
+		t.tbl.selID = t.kind.span
+	}
+}
 
-func (t *traceView) title(a *App) string { return t.describe(a.st) }
+// layout lays the table out for the width and draws it again (the styles
+// may have changed too).
+func (t *traceView) layout(a *App) {
+	t.tbl.setWidth(a.width, a.st)
+	t.tbl.restyle(a.st)
+}
+
+func (t *traceView) title(a *App) string { return t.kind.describe(a.st) }
 
 func (t *traceView) status(a *App) string {
-	if t.gone {
+	if t.kind.gone {
 		return a.st.warn.r("the trace is no longer stored; showing the last copy")
 	}
-	return t.services
+	return t.kind.legend(a.st)
 }
 
-func (t *traceView) body(a *App, h int, line func(string)) {
-	listBody(a, h, t.header, t.lines, t.selRow, "  no span of this trace is stored", line)
-}
+func (t *traceView) body(a *App, h int, line func(string)) { t.tbl.body(a, h, line) }
 
-// goTo moves after navigation n: within the rows already fetched while
-// paused, else by a query.
-func (t *traceView) goTo(a *App, n nav) {
-	if !(a.paused && t.local(n)) {
-		t.fetch(a.src, a.rows(), n, a.st, a.width)
-	}
-}
+func (t *traceView) act(a *App, act action) (tea.Cmd, bool) { return t.tbl.act(a, act) }
 
-func (t *traceView) moveBy(a *App, n int) { t.goTo(a, nav{move: n, row: t.selRow + n}) }
-
-func (t *traceView) act(a *App, act action) (tea.Cmd, bool) {
-	switch act {
-	case actUp:
-		t.moveBy(a, -1)
-	case actDown:
-		t.moveBy(a, 1)
-	case actPageUp:
-		t.moveBy(a, -a.rows())
-	case actPageDown:
-		t.moveBy(a, a.rows())
-	case actTop, actBottom:
-		t.goTo(a, nav{top: act == actTop, bottom: act == actBottom})
-	case actCollapse, actExpand, actFold:
-		t.foldAct(a, act)
-	case actEnter:
-		r, ok := t.selected()
-		switch {
-		case !ok:
-			a.statusf(false, "no span selected")
-		case r.Missing:
-			a.statusf(false, "the parent span "+r.SpanID.String()+" never arrived: there are no details")
-		default:
-			a.open(target{linkSpan, r.ID})
-		}
-	default:
-		return nil, false
-	}
-	return nil, true
-}
-
-// foldAct folds, unfolds, or moves to the parent or first child.
-func (t *traceView) foldAct(a *App, act action) {
-	r, ok := t.selected()
-	if !ok {
-		return
-	}
-	n := nav{row: t.selRow}
-	switch {
-	case act == actFold && r.Children > 0:
-		t.fold(r.ID, nil)
-	case act == actCollapse && r.Children > 0 && !r.Collapsed:
-		folded := true
-		t.fold(r.ID, &folded)
-	case act == actCollapse:
-		if r.Parent == 0 {
-			return
-		}
-		t.selID = r.Parent // to the parent
-	case act == actExpand && r.Collapsed:
-		unfolded := false
-		t.fold(r.ID, &unfolded)
-	case act == actExpand && r.Children > 0:
-		n.move, n.row = 1, t.selRow+1 // to the first child
-	default:
-		return
-	}
-	t.fetch(a.src, a.rows(), n, a.st, a.width)
-}
+func (t *traceView) moveBy(a *App, n int) { t.tbl.moveBy(a, n) }
 
 func (t *traceView) click(a *App, x, y int) {
 	i := y - 1
-	if i < 0 || i >= len(t.v.Rows) || i >= a.rows() {
+	rows := t.tbl.rows
+	if i < 0 || i >= len(rows) || i >= a.rows() {
 		return
 	}
-	r := &t.v.Rows[i]
+	r := &rows[i]
 	// The fold mark sits after the tree lines.
-	foldX := t.lay.foldX + width(a.st.treePrefix(r.Depth, r.Guides, r.Last, t.lay.nameW/2))
+	foldX := t.kind.lay.foldX + width(a.st.treePrefix(r.Depth, r.Guides, r.Last, t.kind.lay.nameW/2))
 	switch {
 	case r.Children > 0 && x == foldX:
-		t.selRow, t.selID = i, r.ID
-		t.fold(r.ID, nil)
-		t.fetch(a.src, a.rows(), nav{row: i}, a.st, a.width)
-	case i == t.selRow:
+		t.tbl.pick(i, t.tbl.idAt)
+		t.kind.fold(r.ID, nil)
+		t.fetch(a, nav{row: i})
+	case i == t.tbl.selRow:
 		a.do(actEnter)
 	default:
-		t.selRow, t.selID = i, r.ID
-		t.prepare(a.st, a.width)
+		t.tbl.selectRow(i)
 	}
 }

@@ -82,3 +82,33 @@ func (w *window) settle(count, total, offset, selected int, idAt func(int) uint6
 	}
 	w.follow = w.offset == 0 && w.selRow == 0
 }
+
+// goTo moves after navigation n: within the count rows at hand while the
+// screen is paused (idAt gives a row's ID), else by fetch, a query.
+func (w *window) goTo(a *App, n nav, count int, idAt func(int) uint64, fetch func(nav)) {
+	if a.paused && w.local(n, count, idAt) {
+		return
+	}
+	fetch(n)
+}
+
+// moves carries out the moves every list shares — a row, a page (keeping
+// the selection's screen row), the ends — through goTo; false for any
+// other action.
+func (w *window) moves(a *App, act action, goTo func(nav)) bool {
+	switch act {
+	case actUp:
+		goTo(nav{move: -1, row: w.selRow - 1})
+	case actDown:
+		goTo(nav{move: 1, row: w.selRow + 1})
+	case actPageUp:
+		goTo(nav{move: -a.rows(), row: w.selRow})
+	case actPageDown:
+		goTo(nav{move: a.rows(), row: w.selRow})
+	case actTop, actBottom:
+		goTo(nav{top: act == actTop, bottom: act == actBottom})
+	default:
+		return false
+	}
+	return true
+}

@@ -157,6 +157,16 @@ func (s replaySource) Metric(id uint64) (model.MetricDetail, bool) {
 func (s replaySource) SaveTrace(uint64) (string, error) {
 	return "", errors.New("saving an execution trace is not available in a replay")
 }
+func (s replaySource) Traces(q model.Query) model.Page[model.TraceListRow] {
+	m, done := s.use()
+	defer done()
+	return m.Traces(q)
+}
+func (s replaySource) TraceIDsWithPrefix(p string, limit int) ([]model.TraceID, int) {
+	m, done := s.use()
+	defer done()
+	return m.TraceIDsWithPrefix(p, limit)
+}
 
 // replayControl adapts the engine to the UI's replay keys.
 type replayControl struct{ e *replay.Engine }
