@@ -42,11 +42,22 @@ func TestTmuxLingerThenStored(t *testing.T) {
 				t.Errorf("the empty live table does not say the older spans are stored:\n%s", s)
 			}
 
-			// A filter with the trace ID lists the stored spans of the trace.
+			// A pasted trace ID finds the trace: its waterfall, with the
+			// spans that left the live table.
 			tm.keys("/")
 			tm.keys("-l", traceID[:16])
 			tm.keys("Enter")
-			s = tm.waitText("e2e-checkout", "e2e-select-orders")
+			tm.waitText("trace ", "Duration", "e2e-checkout", "e2e-select-orders")
+			tm.keys("Escape") // the traces table, filtered to it
+			tm.waitText("1 traces matching", "e2e-checkout")
+			tm.keys("t")
+			tm.waitFor("the live spans table", func(s string) bool { return !strings.Contains(s, "e2e-checkout") && strings.Contains(s, "kept") })
+
+			// A filter naming the trace lists its stored spans.
+			tm.keys("/")
+			tm.keys("-l", "trace="+traceID[:16])
+			tm.keys("Enter")
+			s = tm.waitText("spans matching", "e2e-checkout", "e2e-select-orders")
 			if strings.Contains(s, "e2e-quick") {
 				t.Errorf("the trace filter lists a span of another trace:\n%s", s)
 			}
