@@ -110,6 +110,16 @@ func (p *detailPage[D]) status(a *App) string {
 	return ""
 }
 
+// idAndName is the heading of a subject named by its ID and, once found,
+// its name (sanitised, and cut where no screen is wide enough to show
+// more of it).
+func idAndName(a *App, noun string, id uint64, found bool, name string) (lead, rest string) {
+	if found {
+		rest = " " + sanitize(clip(name, 4*a.width))
+	}
+	return noun + " " + strconv.FormatUint(id, 10), rest
+}
+
 // latest keeps the last answer of a details query: once its subject is no
 // longer stored, a view goes on showing the last copy, marked gone.
 type latest[T any] struct {

@@ -146,10 +146,7 @@ func (v *detailsView) keys() *keySet { return detailsKeys }
 
 // titleName names the span by its display ID and its name.
 func (v *detailsView) titleName(a *App) (lead, rest string) {
-	if v.found {
-		rest = " " + sanitize(clip(v.d.Name, 4*a.width))
-	}
-	return "span " + strconv.FormatUint(v.id, 10), rest
+	return idAndName(a, "span", v.id, v.found, v.d.Name)
 }
 
 func (v *detailsView) act(a *App, act action) (tea.Cmd, bool) {

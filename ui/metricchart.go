@@ -34,10 +34,7 @@ func (v *metricView) keys() *keySet { return metricKeys }
 
 // titleName names the metric by its ID and its name.
 func (v *metricView) titleName(a *App) (lead, rest string) {
-	if v.found {
-		rest = " " + sanitize(clip(v.d.Name, 4*a.width))
-	}
-	return "metric " + strconv.FormatUint(v.id, 10), rest
+	return idAndName(a, "metric", v.id, v.found, v.d.Name)
 }
 
 // act charts the selected stream on enter; the rest is the page's.
