@@ -13,9 +13,7 @@ import (
 // trace around it (each row a link to its span), its fields, attributes,
 // events, links and resource. It is a page like every details view.
 type detailsView struct {
-	id uint64
-	latest[model.SpanDetail]
-	width int
+	detailPage[model.SpanDetail]
 	// trace is the waterfall around the span, wfRows rows of it.
 	trace  model.TraceView
 	wfRows int
@@ -23,42 +21,35 @@ type detailsView struct {
 	// logs in time order.
 	marks    map[model.SpanID]model.LogMark
 	timeline []model.TimelineEntry
-	page
 	// placed is set once the span's own row was selected, when the span
 	// was first shown.
 	placed bool
 }
 
 func newDetailsView(id uint64) *detailsView {
-	return &detailsView{id: id, page: page{sel: -1}}
+	v := &detailsView{}
+	v.detailPage = newDetailPage("span", id, "retention or the memory budget removed it",
+		Source.Span, func(st *styles, _ time.Time) { v.build(st) }, v.titleName)
+	v.fetched = v.fetchAround
+	return v
 }
 
-// refreshFrom fetches the span again and rebuilds the page. Once the span
-// is no longer stored (retention or the memory budget removed it), the
-// page keeps what it showed last — fields, trace, events and logs — and
-// says so in its title.
-func (v *detailsView) refreshFrom(src Source, st *styles) {
-	d, ok := src.Span(v.id)
-	v.set(d, ok)
+// fetchAround fetches the span's trace and timeline, as long as the span
+// is stored: once it is gone, the page keeps what it showed last —
+// fields, trace, events and logs.
+func (v *detailsView) fetchAround(src Source) {
+	v.wfRows = min(max(v.rows/3, 3), 15)
 	if !v.gone {
 		v.timeline = src.SpanTimeline(v.id)
 		v.fetchTrace(src)
 	}
-	v.build(st)
 }
 
-// build prepares the page for the current width. The span's own row of
-// the trace is selected when the page is first built.
+// build prepares the page of the span, found at least once, for the
+// current width. The span's own row of the trace is selected when the
+// page is first built.
 func (v *detailsView) build(st *styles) {
-	w := max(v.width, 20)
-	b := pageBuilder{st: st, w: w}
-	if !v.found {
-		b.add("")
-		b.add(st.warn.r("  span " + strconv.FormatUint(v.id, 10) + " is no longer stored (retention or the memory budget removed it)."))
-		b.add("  esc goes back.")
-		b.finish(&v.page)
-		return
-	}
+	b := v.builder(st)
 	d := &v.d
 	v.traceSection(&b)
 	b.long("name", d.Name, st.bold)
@@ -153,35 +144,9 @@ var detailsKeys = pageKeys("span details", keyWholeTrace)
 
 func (v *detailsView) keys() *keySet { return detailsKeys }
 
-func (v *detailsView) refresh(a *App, _ nav) {
-	v.wfRows = min(max(a.detailRows()/3, 3), 15)
-	v.width = a.width
-	v.refreshFrom(a.src, a.st)
-	v.scrollBy(0, a.detailRows())
-}
-
-func (v *detailsView) layout(a *App) {
-	if v.width != a.width {
-		v.width = a.width
-		v.build(a.st)
-		v.scrollBy(0, a.detailRows())
-	}
-}
-
-func (v *detailsView) title(a *App) string {
-	// The mark comes before the name, which a narrow screen cuts.
-	name := "span " + strconv.FormatUint(v.id, 10) + goneMark(v.gone)
-	if v.found {
-		name += " " + sanitize(clip(v.d.Name, 4*a.width))
-	}
-	return a.pageTitle(name, &v.page)
-}
-
-func (v *detailsView) status(a *App) string {
-	if v.gone {
-		return a.st.warn.r("span " + strconv.FormatUint(v.id, 10) + " is no longer stored; showing the last copy")
-	}
-	return ""
+// titleName names the span by its display ID and its name.
+func (v *detailsView) titleName(a *App) (lead, rest string) {
+	return idAndName(a, "span", v.id, v.found, v.d.Name)
 }
 
 func (v *detailsView) act(a *App, act action) (tea.Cmd, bool) {

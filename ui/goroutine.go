@@ -16,14 +16,14 @@ import (
 // what it waits on, where its time went, its run and scheduling-latency
 // histograms, its stacks and the spans it worked for.
 type goroutineView struct {
-	id uint64
-	latest[model.GoroutineDetail]
-	width int
-	page
+	detailPage[model.GoroutineDetail]
 }
 
 func newGoroutineView(id uint64) *goroutineView {
-	return &goroutineView{id: id, page: page{sel: -1}}
+	v := &goroutineView{}
+	v.detailPage = newDetailPage("goroutine", id, "it exited, and retention or the memory budget removed it",
+		Source.Goroutine, v.build, v.titleName)
+	return v
 }
 
 var goroutineKeys = pageKeys("goroutine details",
@@ -33,32 +33,6 @@ var goroutineKeys = pageKeys("goroutine details",
 		desc: "goroutine: save its process's execution trace (go tool trace)", foot: "save trace", footPrio: 45})
 
 func (v *goroutineView) keys() *keySet { return goroutineKeys }
-
-// refresh fetches the goroutine again and rebuilds the page.
-func (v *goroutineView) refresh(a *App, _ nav) {
-	d, ok := a.src.Goroutine(v.id)
-	v.set(d, ok)
-	v.width = a.width
-	v.build(a.st)
-	v.scrollBy(0, a.detailRows())
-}
-
-func (v *goroutineView) layout(a *App) {
-	if v.width != a.width {
-		v.width = a.width
-		v.build(a.st)
-		v.scrollBy(0, a.detailRows())
-	}
-}
-
-func (v *goroutineView) title(a *App) string { return a.pageTitle(v.name(a.st), &v.page) }
-
-func (v *goroutineView) status(a *App) string {
-	if v.gone {
-		return a.st.warn.r("goroutine " + strconv.FormatUint(v.id, 10) + " is no longer stored; showing the last copy")
-	}
-	return ""
-}
 
 // act carries out the goroutine's jumps, and the page's keys.
 func (v *goroutineView) act(a *App, act action) (tea.Cmd, bool) {
@@ -96,17 +70,16 @@ func (v *goroutineView) act(a *App, act action) (tea.Cmd, bool) {
 	return nil, true
 }
 
-// title names the goroutine on the title line: by its runtime ID, as Go
-// prints it, its name, and its display ID (the tasks view's ID column).
-func (v *goroutineView) name(st *styles) string {
+// titleName names the goroutine on the title line: by its runtime ID, as
+// Go prints it, its name, and its display ID (the tasks view's ID column).
+func (v *goroutineView) titleName(a *App) (lead, rest string) {
 	if !v.found {
-		return "goroutine id " + strconv.FormatUint(v.id, 10)
+		return "goroutine id " + strconv.FormatUint(v.id, 10), ""
 	}
-	s := "goroutine " + strconv.FormatInt(v.d.GoID, 10)
 	if n := goName(v.d.Name, v.d.StartFunc); n != "" {
-		s += " " + n
+		rest = " " + n
 	}
-	return s + st.dot() + "id " + strconv.FormatUint(v.id, 10)
+	return "goroutine " + strconv.FormatInt(v.d.GoID, 10), rest + a.st.dot() + "id " + strconv.FormatUint(v.id, 10)
 }
 
 // goName is how a goroutine is named: by agentlib.Go, else by the
@@ -131,18 +104,11 @@ func goRef(st *styles, r *model.GoroutineRef) string {
 	return s + st.muted.r(st.dot()+"id "+strconv.FormatUint(r.ID, 10))
 }
 
-// build prepares the page for the current width.
-func (v *goroutineView) build(st *styles) {
-	w := max(v.width, 20)
-	b := pageBuilder{st: st, w: w}
-	if !v.found {
-		b.add("")
-		b.add(st.warn.r("  goroutine " + strconv.FormatUint(v.id, 10) +
-			" is no longer stored (it exited, and retention or the memory budget removed it)."))
-		b.add("  esc goes back.")
-		b.finish(&v.page)
-		return
-	}
+// build prepares the page of the goroutine, found at least once, for
+// the current width.
+func (v *goroutineView) build(st *styles, _ time.Time) {
+	b := v.builder(st)
+	w := b.w
 	d := &v.d
 	b.field("goroutine", st.bold.r(strconv.FormatInt(d.GoID, 10))+st.muted.r(st.dot()+"id "+strconv.FormatUint(d.ID, 10)), style{})
 	b.field("name", sanitize(d.Name), st.bold)

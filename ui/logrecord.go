@@ -3,6 +3,7 @@ package ui
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spantop/spantop/model"
 )
@@ -11,65 +12,37 @@ import (
 // attribute, its resource and scope, and a link to its span when that is
 // stored.
 type logView struct {
-	id uint64
-	latest[model.LogDetail]
-	width int
-	page
+	detailPage[model.LogDetail]
 }
 
-func newLogView(id uint64) *logView { return &logView{id: id, page: page{sel: -1}} }
+func newLogView(id uint64) *logView {
+	v := &logView{}
+	// A record never changes: it is asked for again to learn when it is
+	// gone.
+	v.detailPage = newDetailPage("log record", id, "retention or the memory budget removed it",
+		Source.Log, v.build, v.titleName)
+	return v
+}
 
 var logKeys = pageKeys("log record")
 
 func (v *logView) keys() *keySet { return logKeys }
 
-func (v *logView) refresh(a *App, _ nav) {
-	// A record never changes: ask again only until it is found, and to
-	// learn when it is gone.
-	d, ok := a.src.Log(v.id)
-	v.set(d, ok)
-	v.width = a.width
-	v.build(a)
-	v.scrollBy(0, a.detailRows())
-}
-
-func (v *logView) layout(a *App) {
-	if v.width != a.width {
-		v.width = a.width
-		v.build(a)
-		v.scrollBy(0, a.detailRows())
-	}
-}
-
-func (v *logView) title(a *App) string {
-	name := "log " + strconv.FormatUint(v.id, 10)
+// titleName names the record by its ID, its level and its service.
+func (v *logView) titleName(a *App) (lead, rest string) {
 	if v.found {
 		lvl, _ := a.st.severity(&v.d.LogRow)
-		name += " " + lvl + " " + sanitize(v.d.Service)
+		rest = " " + lvl + " " + sanitize(v.d.Service)
 	}
-	return a.pageTitle(name, &v.page)
+	return "log " + strconv.FormatUint(v.id, 10), rest
 }
 
-func (v *logView) status(a *App) string {
-	if v.gone {
-		return a.st.warn.r("log record " + strconv.FormatUint(v.id, 10) + " is no longer stored; showing the last copy")
-	}
-	return ""
-}
-
-// build prepares the page for the current width.
-func (v *logView) build(a *App) {
-	st := a.st
-	b := pageBuilder{st: st, w: max(v.width, 20)}
-	if !v.found {
-		b.add("")
-		b.add(st.warn.r("  log record " + strconv.FormatUint(v.id, 10) + " is no longer stored (retention or the memory budget removed it)."))
-		b.add("  esc goes back.")
-		b.finish(&v.page)
-		return
-	}
+// build prepares the page of the record, found at least once, for the
+// current width.
+func (v *logView) build(st *styles, now time.Time) {
+	b := v.builder(st)
 	d := &v.d
-	b.field("time", fmtTime(d.Time)+st.muted.r("  "+logAge(a.now(), d.Time)), style{})
+	b.field("time", fmtTime(d.Time)+st.muted.r("  "+logAge(now, d.Time)), style{})
 	lvl, sty := st.severity(&d.LogRow)
 	sev := lvl
 	if d.Severity != 0 {

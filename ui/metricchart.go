@@ -15,52 +15,26 @@ import (
 // streams together or the one selected, the list of its streams (each a
 // link: enter charts it), and, for a distribution, its buckets.
 type metricView struct {
-	id uint64
-	latest[model.MetricDetail]
+	detailPage[model.MetricDetail]
 	// stream is the stream charted; 0 charts the metric (all streams).
 	stream uint64
-	width  int
-	rows   int
-	page
 }
 
 func newMetricView(id uint64) *metricView {
-	return &metricView{id: id, page: page{sel: -1, jump: true}}
+	v := &metricView{}
+	v.detailPage = newDetailPage("metric", id, "its streams stopped reporting", Source.Metric, v.build, v.titleName)
+	v.jump = true
+	v.byRows = true // the chart is a third of the rows high
+	return v
 }
 
 var metricKeys = pageKeys("metric chart")
 
 func (v *metricView) keys() *keySet { return metricKeys }
 
-func (v *metricView) refresh(a *App, _ nav) {
-	d, ok := a.src.Metric(v.id)
-	v.set(d, ok)
-	v.width, v.rows = a.width, a.detailRows()
-	v.build(a.st, a.now())
-	v.scrollBy(0, a.detailRows())
-}
-
-func (v *metricView) layout(a *App) {
-	if v.width != a.width || v.rows != a.detailRows() {
-		v.width, v.rows = a.width, a.detailRows()
-		v.build(a.st, a.now())
-		v.scrollBy(0, a.detailRows())
-	}
-}
-
-func (v *metricView) title(a *App) string {
-	name := "metric " + strconv.FormatUint(v.id, 10)
-	if v.found {
-		name += " " + sanitize(clip(v.d.Name, 4*a.width))
-	}
-	return a.pageTitle(name, &v.page)
-}
-
-func (v *metricView) status(a *App) string {
-	if v.gone {
-		return a.st.warn.r("metric " + strconv.FormatUint(v.id, 10) + " is no longer stored; showing the last copy")
-	}
-	return ""
+// titleName names the metric by its ID and its name.
+func (v *metricView) titleName(a *App) (lead, rest string) {
+	return idAndName(a, "metric", v.id, v.found, v.d.Name)
 }
 
 // act charts the selected stream on enter; the rest is the page's.
@@ -86,17 +60,11 @@ func (v *metricView) chartStream() *model.StreamDetail {
 	return nil
 }
 
-// build prepares the page for the current width.
+// build prepares the page of the metric, found at least once, for the
+// current size.
 func (v *metricView) build(st *styles, now time.Time) {
-	w := max(v.width, 20)
-	b := pageBuilder{st: st, w: w}
-	if !v.found {
-		b.add("")
-		b.add(st.warn.r("  metric " + strconv.FormatUint(v.id, 10) + " is no longer stored (its streams stopped reporting)."))
-		b.add("  esc goes back.")
-		b.finish(&v.page)
-		return
-	}
+	b := v.builder(st)
+	w := b.w
 	d := &v.d
 	sep := st.muted.r(st.dot())
 	head := st.serviceStyle(d.Service).r(sanitize(d.Service)) + sep + st.bold.r(sanitize(d.Name)) + sep + metricTypeText(&d.MetricRow)

@@ -17,26 +17,29 @@ import (
 // those in flight, each a link that opens on enter. It is a page like
 // every details view; ↑↓ go from span to span.
 type opDetailsView struct {
-	id uint64
-	latest[model.OpDetail]
+	detailPage[model.OpDetail]
 	// spans are the spans listed (slowest, then in flight), one per link.
 	spans []model.OpSpan
 	// errLogs counts the ERROR-or-worse logs of the operation's spans.
 	errLogs int
-	width   int
-	page
 }
 
 func newOpDetailsView(id uint64) *opDetailsView {
-	return &opDetailsView{id: id, page: page{sel: -1, jump: true}}
+	v := &opDetailsView{}
+	// Its title is its own: no heading.
+	v.detailPage = newDetailPage("operation", id, "", v.fetchOp, v.build, nil)
+	v.missing = "operation " + strconv.FormatUint(id, 10) + " is not known."
+	v.goneNote = "the operation is no longer known; showing the last copy"
+	v.jump = true
+	return v
 }
 
-// refreshFrom queries the operation and rebuilds the page.
-func (v *opDetailsView) refreshFrom(src Source, st *styles, now time.Time) {
-	d, ok := src.Operation(v.id, histChartWidth(max(v.width, 20)))
-	v.set(d, ok)
-	v.errLogs = src.OperationErrorLogs(v.id)
-	v.build(st, now)
+// fetchOp asks for the operation with a histogram as wide as the page, and
+// for the count of its error logs.
+func (v *opDetailsView) fetchOp(src Source, id uint64) (model.OpDetail, bool) {
+	d, ok := src.Operation(id, histChartWidth(max(v.width, 20)))
+	v.errLogs = src.OperationErrorLogs(id)
+	return d, ok
 }
 
 // selectedSpan returns the selected span, if any.
@@ -47,19 +50,12 @@ func (v *opDetailsView) selectedSpan() (model.OpSpan, bool) {
 	return v.spans[v.sel], true
 }
 
-// build prepares the page.
+// build prepares the page of the operation, found at least once.
 func (v *opDetailsView) build(st *styles, now time.Time) {
-	w := max(v.width, 20)
-	b := pageBuilder{st: st, w: w}
+	b := v.builder(st)
+	w := b.w
 	add := b.add
 	v.spans = v.spans[:0]
-	if !v.found {
-		add("")
-		add(st.warn.r("  operation " + strconv.FormatUint(v.id, 10) + " is not known."))
-		add("  esc goes back.")
-		b.finish(&v.page)
-		return
-	}
 	d := &v.d
 	r := &d.Row
 	section := func(title string) {
@@ -244,33 +240,15 @@ var opDetailsKeys = &keySet{name: "operation details",
 
 func (v *opDetailsView) keys() *keySet { return opDetailsKeys }
 
-func (v *opDetailsView) refresh(a *App, _ nav) {
-	v.width = a.width
-	v.refreshFrom(a.src, a.st, a.now())
-	v.scrollBy(0, a.detailRows())
-}
-
-func (v *opDetailsView) layout(a *App) {
-	if v.width != a.width {
-		v.width = a.width
-		v.build(a.st, a.now())
-		v.scrollBy(0, a.detailRows())
-	}
-}
-
+// title puts the mark first (a narrow screen cuts the end of the title)
+// and names the operation with its service; unlike the other details
+// pages it does not count the way back.
 func (v *opDetailsView) title(a *App) string {
-	mark := "" // first: a narrow screen cuts the end of the title
+	mark := ""
 	if v.gone {
 		mark = a.st.warn.r(strings.TrimSpace(goneMark(true)) + " ")
 	}
 	return mark + v.describe(a.st) + a.lineRange(v.scroll, len(v.lines), a.detailRows())
-}
-
-func (v *opDetailsView) status(a *App) string {
-	if v.gone {
-		return a.st.warn.r("the operation is no longer known; showing the last copy")
-	}
-	return ""
 }
 
 func (v *opDetailsView) act(a *App, act action) (tea.Cmd, bool) {

@@ -280,32 +280,6 @@ func (b *pageBuilder) finish(p *page) {
 	p.highlight(b.st, sel)
 }
 
-// latest keeps the last answer of a details query: once its subject is no
-// longer stored, a view goes on showing the last copy, marked gone.
-type latest[T any] struct {
-	d     T
-	found bool // the subject was seen at least once
-	gone  bool // and is no longer stored
-}
-
-// goneMark is what a details page's title adds once its subject is no
-// longer stored: the page keeps showing its last copy.
-func goneMark(gone bool) string {
-	if !gone {
-		return ""
-	}
-	return " (no longer stored)"
-}
-
-func (l *latest[T]) set(d T, ok bool) {
-	switch {
-	case ok:
-		l.d, l.found, l.gone = d, true, false
-	case l.found:
-		l.gone = true
-	}
-}
-
 // The keys and mouse of a page with links, which every such screen shares.
 
 // pageKeys builds the key set of a page with links; jumps are its own

@@ -11,77 +11,45 @@ import (
 // waits and who waits on it now and who wakes them, or a service's
 // runtime figures.
 type resourceView struct {
-	id uint64
-	latest[model.ResourceDetail]
-	width int
-	page
+	detailPage[model.ResourceDetail]
 }
 
 func newResourceView(id uint64) *resourceView {
-	return &resourceView{id: id, page: page{sel: -1}}
+	v := &resourceView{}
+	v.detailPage = newDetailPage("resource", id, "retention or the memory budget removed it",
+		Source.Resource, v.build, v.titleName)
+	return v
 }
 
 var resourceKeys = pageKeys("resource details")
 
 func (v *resourceView) keys() *keySet { return resourceKeys }
 
-// refresh fetches the resource again and rebuilds the page.
-func (v *resourceView) refresh(a *App, _ nav) {
-	d, ok := a.src.Resource(v.id)
-	v.set(d, ok)
-	v.width = a.width
-	v.build(a.st)
-	v.scrollBy(0, a.detailRows())
-}
-
-func (v *resourceView) layout(a *App) {
-	if v.width != a.width {
-		v.width = a.width
-		v.build(a.st)
-		v.scrollBy(0, a.detailRows())
-	}
-}
-
-func (v *resourceView) title(a *App) string { return a.pageTitle(v.name(), &v.page) }
-
-func (v *resourceView) status(a *App) string {
-	if v.gone {
-		return a.st.warn.r("resource " + strconv.FormatUint(v.id, 10) + " is no longer stored; showing the last copy")
-	}
-	return ""
-}
-
 func (v *resourceView) isService() bool { return v.d.Row.Kind == "service" }
 
-// title names the resource on the title line.
-func (v *resourceView) name() string {
+// titleName names the resource on the title line.
+func (v *resourceView) titleName(*App) (lead, rest string) {
 	noun := "resource "
 	if v.found && v.isService() {
 		noun = "service "
 	}
-	s := noun + strconv.FormatUint(v.id, 10)
-	if !v.found {
-		return s
-	}
+	lead = noun + strconv.FormatUint(v.id, 10)
 	r := &v.d.Row
-	if v.isService() {
-		return s + " " + sanitize(r.Target)
+	switch {
+	case !v.found:
+	case v.isService():
+		rest = " " + sanitize(r.Target)
+	default:
+		rest = " " + sanitize(r.Kind) + " " + sanitize(r.Target)
 	}
-	return s + " " + sanitize(r.Kind) + " " + sanitize(r.Target)
+	return lead, rest
 }
 
-// build prepares the page for the current width.
-func (v *resourceView) build(st *styles) {
-	w := max(v.width, 20)
-	b := pageBuilder{st: st, w: w}
-	if !v.found {
-		b.add("")
-		b.add(st.warn.r("  resource " + strconv.FormatUint(v.id, 10) +
-			" is no longer stored (retention or the memory budget removed it)."))
-		b.add("  esc goes back.")
-		b.finish(&v.page)
-		return
-	}
+// build prepares the page of the resource, found at least once, for the
+// current width.
+func (v *resourceView) build(st *styles, _ time.Time) {
+	b := v.builder(st)
+	w := b.w
 	d := &v.d
 	r := &d.Row
 	svc := v.isService()
