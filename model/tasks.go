@@ -235,16 +235,25 @@ func (m *Model) indexedTasks(q Query, now int64) Page[TaskRow] {
 			hasAnchor = true
 		}
 	}
+	items, plan := orderedWindow(q, &x.tree, run, base, n, rank, hasAnchor)
+	return m.taskPage(items, total, plan, now)
+}
+
+// orderedWindow is the window q asks for over tree t's ranks [base,
+// base+n) merged with run (see mergedRange), placed around the anchor at
+// ascending rank (when hasAnchor) and in q's order.
+func orderedWindow(q Query, t *ostree, run []item, base, n, rank int, hasAnchor bool) ([]item, windowPlan) {
+	total := n + len(run)
 	plan := planWindow(q, total, item{}, rank, hasAnchor)
 	from, to := plan.off, min(plan.off+plan.limit, total)
 	if q.Desc {
 		from, to = total-to, total-from
 	}
-	items := mergedRange(&x.tree, run, base, n, from, to)
+	items := mergedRange(t, run, base, n, from, to)
 	if q.Desc {
 		slices.Reverse(items)
 	}
-	return m.taskPage(items, total, plan, now)
+	return items, plan
 }
 
 // mergedRange returns ascending ranks [from, to) of a range of tree t,

@@ -492,15 +492,7 @@ func (m *Model) indexedTraces(q Query, col Column, now int64) Page[TraceListRow]
 		}
 		hasAnchor = true
 	}
-	plan := planWindow(q, total, item{}, rank, hasAnchor)
-	from, to := plan.off, min(plan.off+plan.limit, total)
-	if q.Desc {
-		from, to = total-to, total-from
-	}
-	items := mergedRange(&l.tree, run, 0, n, from, to)
-	if q.Desc {
-		slices.Reverse(items)
-	}
+	items, plan := orderedWindow(q, &l.tree, run, 0, n, rank, hasAnchor)
 	return m.tracePage(items, total, plan, now)
 }
 
