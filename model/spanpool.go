@@ -1,6 +1,9 @@
 package model
 
-import "sync"
+import (
+	"sync"
+	"unsafe"
+)
 
 // A SpanPool keeps the span memory of models that are done with for the
 // next model made with it. Replay builds a new model for every seek back;
@@ -73,4 +76,37 @@ func (s *spanStore) recycle() []*spanChunk {
 	}
 	s.chunks, s.free, s.live = nil, nil, 0
 	return cs
+}
+
+// Fill makes the pool hold as many chunks as m has, with their memory
+// touched now, so that the next model made from the pool takes no page
+// fault for it. Replay calls it off its own goroutine once a world is
+// complete: the first seek back then costs what later ones do, and the
+// memory it holds is what that seek would take anyway.
+func (p *SpanPool) Fill(m *Model) {
+	m.mu.RLock()
+	want := len(m.store.chunks)
+	m.mu.RUnlock()
+	p.mu.Lock()
+	p.max = max(p.max, want)
+	p.mu.Unlock()
+	for {
+		p.mu.Lock()
+		full := len(p.chunks) >= want
+		p.mu.Unlock()
+		if full {
+			return
+		}
+		c := new(spanChunk)
+		// A store on each page makes the system back it now.
+		mem := unsafe.Slice((*byte)(unsafe.Pointer(c)), unsafe.Sizeof(*c))
+		for i := 0; i < len(mem); i += 4096 {
+			mem[i] = 0
+		}
+		p.mu.Lock()
+		if len(p.chunks) < p.max {
+			p.chunks = append(p.chunks, c)
+		}
+		p.mu.Unlock()
+	}
 }

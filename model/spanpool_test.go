@@ -62,3 +62,26 @@ func TestRecycledSpanMemoryStartsClean(t *testing.T) {
 		t.Fatalf("pool holds %d chunks, want at most %d", got, chunks)
 	}
 }
+
+// Fill readies as many chunks as a model holds, once, and a model made
+// from the pool takes them before any fresh memory.
+func TestFillReadiesAModelsWorthOfChunks(t *testing.T) {
+	pool := NewSpanPool()
+	m, clk := newTestModel(Config{Pool: pool})
+	var specs []spec
+	for i := range uint64(2500) {
+		specs = append(specs, spec{trace: i + 1, span: i + 1, name: "op", service: "svc", start: clk.Now(), dur: time.Millisecond})
+	}
+	m.Apply(m.batch(specs...))
+	want := len(m.store.chunks)
+	pool.Fill(m)
+	pool.Fill(m) // already full: nothing more
+	if got := len(pool.chunks); got != want {
+		t.Fatalf("pool holds %d chunks after Fill, want %d", got, want)
+	}
+	next, _ := newTestModel(Config{Pool: pool})
+	next.Apply(next.batch(specs[:1500]...))
+	if got := len(pool.chunks); got != want-len(next.store.chunks) {
+		t.Fatalf("pool holds %d chunks after a model took %d, want %d", got, len(next.store.chunks), want-len(next.store.chunks))
+	}
+}

@@ -3,6 +3,7 @@ package replay
 import (
 	"context"
 	"math"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -69,6 +70,9 @@ type Engine struct {
 	// retired are worlds a seek replaced whose memory is not yet given to
 	// the pool: a reader still had them (Run's goroutine only).
 	retired []*World
+	// filling is set while the pool is being filled for the next seek.
+	filling atomic.Bool
+	filled  sync.WaitGroup
 	pos     atomic.Int64
 	paused  atomic.Bool
 	speed   atomic.Uint64 // float64 bits
@@ -196,6 +200,7 @@ func (e *Engine) Run(ctx context.Context) {
 			if int(e.pos.Load()) >= len(e.rec.Records) {
 				// The end pauses: a seek from there stays where it lands.
 				e.paused.Store(true)
+				e.prefill(w)
 			}
 		}
 		w.drainRuntime()
@@ -285,6 +290,7 @@ func (e *Engine) seek(t int64) {
 	if t >= w.now.Load() {
 		e.pos.Store(int64(e.applyUntil(w, int(e.pos.Load()), t)))
 		w.advance(t)
+		e.prefill(w)
 		return
 	}
 	e.seeking.Store(true)
@@ -295,6 +301,21 @@ func (e *Engine) seek(t int64) {
 	e.world.Store(nw)
 	e.pos.Store(int64(pos))
 	e.retire(w)
+	e.prefill(nw)
+}
+
+// prefill readies, in the background, as much span memory as w holds for
+// the next seek back (see model.SpanPool.Fill).
+func (e *Engine) prefill(w *World) {
+	if !e.filling.CompareAndSwap(false, true) {
+		return
+	}
+	e.filled.Add(1)
+	go func() {
+		defer e.filled.Done()
+		defer e.filling.Store(false)
+		e.opts.Model.Pool.Fill(w.Model)
+	}()
 }
 
 // applyUntil applies records from pos while their time is ≤ t and
