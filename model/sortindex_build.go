@@ -238,8 +238,11 @@ func (m *Model) buildStep() {
 	}
 }
 
-// sortIndex sorts a build's items and makes its tree, off the writer.
+// sortIndex sorts a build's items and makes its tree, off the writer, at
+// a low priority: a few hundred milliseconds of CPU that would otherwise
+// take turns with the writer and the screen on a small machine.
 func sortIndex(x *taskIndex, items []item, done chan<- ostree) {
+	backgroundThread()
 	slices.SortFunc(items, x.cmp)
 	t := ostree{strings: x.tree.strings}
 	t.build(items)

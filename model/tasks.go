@@ -54,12 +54,27 @@ func (s *taskScan) idKey(id uint64) uint64 {
 	return id
 }
 
-// each calls fn for every stored span that passes the filter.
+// each calls fn for every stored span that passes the filter. IDs mostly
+// grow with the slot, so a descending query walks the slots backwards: the
+// rows that come first in its order are then offered first, and the heaps
+// that pick the window turn the rest away at one comparison. Walked
+// forwards, every row tied on the key (a column empty for every span)
+// displaced one in the heap: a scan of 1M spans took 3 times as long.
 func (s *taskScan) each(fn func(item)) {
-	for ci, c := range s.m.store.chunks {
+	chunks := s.m.store.chunks
+	for n := range chunks {
+		ci := n
+		if s.desc {
+			ci = len(chunks) - 1 - n
+		}
+		c := chunks[ci]
 		s.fill(c)
 		base := uint32(ci) << chunkBits
-		for i := range chunkSize {
+		for j := range chunkSize {
+			i := j
+			if s.desc {
+				i = chunkSize - 1 - j
+			}
 			id := c.id[i]
 			if id == 0 || isGoroutineRow(c, i) != s.goroutines || (s.f != nil && !s.m.matchSpan(s.f, c, i, s.now)) {
 				continue
