@@ -287,6 +287,19 @@ func TestUnchangedModelIsNotQueriedAgain(t *testing.T) {
 	if tasks() == q0 {
 		t.Error("a change of the model's Changes was not queried")
 	}
+	// Sweeps and trace checks only (the figures the same): drawn at the
+	// settle pace, not as live rows are.
+	q1 := tasks()
+	for range 20 {
+		f.mu.Lock()
+		f.hdr.Changes++
+		f.mu.Unlock()
+		at = at.Add(100 * time.Millisecond)
+		a.Update(tickMsg(at))
+	}
+	if n := tasks() - q1; n < 1 || n > 2 {
+		t.Errorf("%d tasks queries in 2 s of changes the figures do not show, want one every %v", n, settleEvery)
+	}
 	press(a, "o")
 	o0 := ops()
 	for range 5 {

@@ -48,12 +48,14 @@ func (p *pace) every(tick time.Duration) time.Duration {
 	return tick
 }
 
-// changed reports whether h tells of anything new since the last header
-// seen, or of something on screen that moves with the clock (a span or a
-// goroutine in flight).
+// changed reports whether h's figures tell of anything new since the last
+// header seen, or of something on screen that moves with the clock (a span
+// or a goroutine in flight). Changes alone (a sweep, a trace check setting
+// a warning) is not counted: that is drawn at the settle pace.
 func changed(h, last model.Header) bool {
 	h.SpansPerSec, last.SpansPerSec = 0, 0
 	h.MemoryUsed, last.MemoryUsed = 0, 0
+	h.Changes, last.Changes = 0, 0
 	return h != last || h.Running > 0 || h.Goroutines > 0
 }
 
@@ -66,7 +68,7 @@ func (a *App) tickRefresh(now time.Time) {
 	if moved {
 		p.lastChange = now
 	}
-	due := now.Sub(p.lastData) >= settleEvery && (moved || !isClockless(a.top))
+	due := now.Sub(p.lastData) >= settleEvery && (moved || h.Changes != a.hdr.Changes || !isClockless(a.top))
 	switch {
 	case p.acted, due:
 	case !moved:
