@@ -11,7 +11,7 @@ BENCHSTAT := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .DEFAULT_GOAL := help
-.PHONY: help build run demo tools test bench bench-steady bench-agentlib bench-all bench-bomb fuzz lint fmt screenshots soak clean
+.PHONY: help build run demo tools test bench bench-steady bench-sort bench-agentlib bench-all bench-bomb fuzz lint fmt screenshots soak clean
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -51,9 +51,17 @@ bench: ## The headline figures: span and log ingest vs a count-only ceiling, mem
 # The whole process with its UI in tmux at a fixed rate, next to a receiver
 # that only counts spans, in the same run. BEFORE=path/to/another/spantop
 # measures that binary in the same run too (e.g. a build of main).
-bench-steady: build ## CPU of the whole process with the UI on (tmux 200x50) at 10k spans/s and idle, vs a count-only receiver.
+bench-steady: build ## CPU of the whole process with the UI on (tmux 200x50) at 10k spans/s, idle fresh, after the load and with 1M spans stored, vs a count-only receiver.
 	$(GO) build -o bin/benchsteady ./scripts/benchsteady
 	./bin/benchsteady $(BENCH_STEADY_ARGS) $(BEFORE) $(BIN)
+
+# A sort change with 1M spans stored while spans arrive: the screen's frames
+# and the writer's longest gap between batches, each next to the same run's
+# steady figures (steady refreshes; BenchmarkSteady100k's drain: the gaps the
+# machine makes by itself).
+bench-sort: ## A sort change at 1M spans under load: frame and ingest stall vs steady refreshes in the same run.
+	$(GO) test -run '^$$' -bench 'SortChange1M' -benchtime 1x -count 3 ./ui
+	$(GO) test -run '^$$' -bench 'SortChangeUnderLoad1M|Steady100k' -benchtime 1x ./model
 
 # Off and on run side by side in each of several processes, so that drift in
 # the machine's speed falls on both; benchstat compares them.

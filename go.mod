@@ -71,3 +71,5 @@ require (
 )
 
 replace github.com/spantop/spantop/agentlib => ./agentlib
+
+replace charm.land/bubbletea/v2 => ./third_party/bubbletea

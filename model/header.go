@@ -37,6 +37,10 @@ type Counters struct {
 
 // Header is the live figures shown above every view.
 type Header struct {
+	// Changes counts what the writer did (batches applied, sweeps): a
+	// reader that saw the same count saw the same stored data, warnings
+	// included, though figures that move with the clock may differ.
+	Changes     uint64
 	SpansPerSec float64
 	Received    int64
 	Rejected    int64
@@ -93,6 +97,7 @@ func (m *Model) Header() Header {
 	defer m.mu.RUnlock()
 	h := Header{
 		TraceGenerations: generations, TraceGaps: gaps, TraceDropped: dropped, TraceCorrupt: corrupt,
+		Changes:           m.changes,
 		SpansPerSec:       m.applied.rate(now),
 		Received:          m.counters.Received.Load(),
 		Rejected:          m.counters.Rejected.Load(),

@@ -231,7 +231,7 @@ func TestSortIndexRebuildLeavesOutLingeredRows(t *testing.T) {
 	}
 	// In steps, with changes between them (new spans, spans lingering out).
 	m.mu.Lock()
-	m.startBuild(TaskLocation)
+	m.startBuild(TaskLocation, make([]item, 0, len(m.store.chunks)*chunkSize))
 	m.mu.Unlock()
 	for m.build.busy() || m.build.phase == buildSorting {
 		if m.build.phase == buildSorting {

@@ -19,6 +19,8 @@ type Model struct {
 	counters Counters
 
 	mu sync.RWMutex
+	// changes counts the writer's applies and sweeps (Header.Changes).
+	changes uint64
 	// The sub-stores; each owns its state and counts its bytes.
 	store *spanStore // span slots, their blobs, the in-flight index
 	ret   retention  // finished spans in the order they go; running spans
@@ -261,6 +263,7 @@ func (m *Model) Apply(b *Batch) {
 	now := m.now().UnixNano()
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.changes++
 	m.symBytes = m.syms.Bytes()
 	m.idx.strs = m.syms.snapshot()
 	if m.build.phase == buildReplaying {
@@ -668,6 +671,7 @@ func (m *Model) Sweep() {
 	now := m.now().UnixNano()
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.changes++
 	lostAfter := int64(LostAfterHeartbeats) * int64(m.cfg.Heartbeat)
 	for j := 0; j < len(m.ret.running); {
 		slot := m.ret.running[j]

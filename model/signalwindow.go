@@ -1,23 +1,51 @@
 package model
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math"
+)
 
-// scanWindow answers a query over items that each offers (called twice:
-// once to count and rank the anchor, once to pick the window). anchor is
-// the anchor's item when it is present and matches the filter.
+// scanWindow answers a query over the items each offers. It makes one
+// pass when it can tell where the window lies before counting: around the
+// anchor (the picker then keeps enough items on both sides of it for any
+// window the count may call for) or at the top; a deep offset without an
+// anchor needs a count first, and a second pass. anchor is the anchor's
+// item when it is present and matches the filter.
 func scanWindow(q Query, anchor item, hasAnchor bool, each func(offer func(item))) ([]item, int, windowPlan) {
 	total, rank := 0, 0
-	each(func(it item) {
-		total++
-		if hasAnchor && less(it, anchor) {
-			rank++
-		}
-	})
-	plan := planWindow(q, total, anchor, rank, hasAnchor)
+	switch {
+	case hasAnchor:
+		// The window holds ranks [off, off+limit) with off at most limit+|move|
+		// away from the anchor's rank, whatever total turns out to be.
+		k := max(q.Limit, 0) + abs(q.Move)
+		p := &picker{lo: anchor, kBelow: k, kAbove: k}
+		each(func(it item) {
+			total++
+			if less(it, anchor) {
+				rank++
+			}
+			p.offer(it)
+		})
+		plan := planWindow(q, total, anchor, rank, true)
+		all := p.sorted() // ranks from rank-len(p.below) on
+		first := min(max(plan.off-(rank-len(p.below)), 0), len(all))
+		all = all[first:]
+		return all[:min(plan.limit, len(all))], total, plan
+	case q.Offset == 0:
+		plan := planWindow(q, math.MaxInt32, item{}, 0, false)
+		p := plan.picker()
+		each(func(it item) { total++; p.offer(it) })
+		plan = planWindow(q, total, item{}, 0, false)
+		return plan.window(p), total, plan
+	}
+	each(func(item) { total++ })
+	plan := planWindow(q, total, anchor, rank, false)
 	p := plan.picker()
 	each(p.offer)
 	return plan.window(p), total, plan
 }
+
+func abs(n int) int { return max(n, -n) }
 
 // sortItem makes an item whose ascending order is the query's order: keys
 // negated when descending, and the ID (the last key) reversed with them.

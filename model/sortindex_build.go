@@ -11,7 +11,10 @@ import (
 // in the background while queries answer by scanning (see Model.Tasks):
 //
 //  1. collecting: between batches, the writer copies the items of a few
-//     chunks at a time;
+//     chunks at a time, of the chunks there were when the build began,
+//     into room made for all of them before the write lock was taken (a
+//     slice that grew while collecting copied a million items under the
+//     lock: stalls of 250-400 ms);
 //  2. sorting: a goroutine sorts the items and builds the tree while the
 //     writer goes on applying batches;
 //  3. replaying: the writer brings the new tree up to date, a few thousand
@@ -27,6 +30,7 @@ type indexBuild struct {
 	phase buildPhase
 	next  *taskIndex
 	p     int // chunks collected (while replaying: inserted into the new tree)
+	end   int // the chunks to collect: those there were when the build began
 	items []item
 	dirty map[uint32]dirtyItem
 	done  chan ostree // the sorting goroutine's tree
@@ -131,8 +135,10 @@ func (r *indexRequest) ask(col Column) {
 	}
 }
 
-// startBuild begins building the index on col. The caller holds the write lock.
-func (m *Model) startBuild(col Column) {
+// startBuild begins building the index on col, collecting into items,
+// which has room for every slot of the first len(items)/chunkSize chunks.
+// The caller holds the write lock.
+func (m *Model) startBuild(col Column, items []item) {
 	m.build.abandon()
 	next := &taskIndex{col: col, strs: m.syms.snapshot()}
 	if next.stringColumn() {
@@ -140,7 +146,8 @@ func (m *Model) startBuild(col Column) {
 	}
 	m.build = indexBuild{
 		phase: buildCollecting, next: next,
-		items: make([]item, 0, m.store.live),
+		end:   min(cap(items)/chunkSize, len(m.store.chunks)),
+		items: items[:0],
 		dirty: make(map[uint32]dirtyItem),
 	}
 }
@@ -153,16 +160,25 @@ func (m *Model) takeIndexRequest() {
 		return
 	}
 	col := Column(want - 1)
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	// Only the writer changes the index, the build and the number of
+	// chunks, and the writer is here: they can be read without the lock,
+	// and the items' room (tens of MB) made before taking it.
 	if m.idx.col == col {
-		m.build.abandon()
+		if m.build.phase != buildIdle {
+			m.mu.Lock()
+			m.build.abandon()
+			m.mu.Unlock()
+		}
 		m.indexReq.col.CompareAndSwap(want, 0)
 		return
 	}
-	if !m.build.on(col) {
-		m.startBuild(col)
+	if m.build.on(col) {
+		return
 	}
+	items := make([]item, 0, len(m.store.chunks)*chunkSize)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.startBuild(col, items)
 }
 
 // buildStep takes one step of the build. The writer calls it, between batches.
@@ -172,12 +188,12 @@ func (m *Model) buildStep() {
 	b := &m.build
 	switch b.phase {
 	case buildCollecting:
-		end := min(b.p+buildChunksPerStep, len(m.store.chunks))
+		end := min(b.p+buildChunksPerStep, b.end)
 		for ci := b.p; ci < end; ci++ {
 			b.items = m.appendChunkItems(b.items, b.next, ci)
 		}
 		b.p = end
-		if b.p == len(m.store.chunks) {
+		if b.p == b.end {
 			b.phase = buildSorting
 			b.done = make(chan ostree, 1)
 			go sortIndex(b.next, b.items, b.done)
@@ -222,8 +238,11 @@ func (m *Model) buildStep() {
 	}
 }
 
-// sortIndex sorts a build's items and makes its tree, off the writer.
+// sortIndex sorts a build's items and makes its tree, off the writer, at
+// a low priority: a few hundred milliseconds of CPU that would otherwise
+// take turns with the writer and the screen on a small machine.
 func sortIndex(x *taskIndex, items []item, done chan<- ostree) {
+	backgroundThread()
 	slices.SortFunc(items, x.cmp)
 	t := ostree{strings: x.tree.strings}
 	t.build(items)

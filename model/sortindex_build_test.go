@@ -157,3 +157,64 @@ func TestLargeStoreAnswersInPreviousOrderWhileBuilding(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// The build collects into room made before it began, for the chunks there
+// were then: spans stored meanwhile (in new chunks) never make it grow, a
+// copy of every item under the write lock. They go into the new tree while
+// replaying, and the index made active holds every stored span in order.
+func TestBuildCollectsIntoRoomMadeAtStart(t *testing.T) {
+	defer func(c, r int) { buildChunksPerStep, buildReplayPerStep = c, r }(buildChunksPerStep, buildReplayPerStep)
+	buildChunksPerStep, buildReplayPerStep = 1, 300
+	m, clk := newTestModel(Config{MaxMemory: 64 << 20, Retain: time.Hour})
+	next := uint64(0)
+	add := func(n int) {
+		var specs []spec
+		for range n {
+			next++
+			specs = append(specs, spec{trace: next/4 + 1, span: next, name: fmt.Sprint("op-", next%29),
+				start: clk.Now(), dur: time.Duration(next%31) * time.Millisecond})
+		}
+		m.Apply(m.batch(specs...))
+	}
+	add(4 * chunkSize)
+	chunks := len(m.store.chunks)
+	// The test is the writer: it takes the request and the steps itself.
+	m.indexReq.ask(TaskName)
+	m.takeIndexRequest()
+	room := cap(m.build.items)
+	if m.build.phase != buildCollecting || room < chunks*chunkSize {
+		t.Fatalf("build %v with room for %d items, want collecting with room for %d", m.build.phase, room, chunks*chunkSize)
+	}
+	for m.build.phase == buildCollecting {
+		add(chunkSize / 2) // a new chunk every other step
+		m.buildStep()
+		if m.build.phase == buildCollecting && cap(m.build.items) != room {
+			t.Fatalf("the items grew from room for %d to %d while collecting", room, cap(m.build.items))
+		}
+	}
+	if len(m.store.chunks) <= chunks {
+		t.Fatalf("no chunk was added while collecting (%d chunks)", len(m.store.chunks))
+	}
+	m.sorted(<-m.build.done)
+	for m.build.phase != buildIdle {
+		add(100)
+		m.buildStep()
+	}
+	if m.idx.col != TaskName {
+		t.Fatalf("the index is on column %d, want %d", m.idx.col, TaskName)
+	}
+	var all []item
+	for ci := range m.store.chunks {
+		all = m.appendChunkItems(all, &m.idx, ci)
+	}
+	slices.SortFunc(all, m.idx.cmp)
+	got := m.idx.tree.appendRange(nil, 0, m.idx.tree.size)
+	if len(got) != len(all) || len(all) != m.store.live {
+		t.Fatalf("index holds %d items, the store %d (%d live)", len(got), len(all), m.store.live)
+	}
+	for i := range all {
+		if got[i] != all[i] {
+			t.Fatalf("item %d: index %+v, want %+v", i, got[i], all[i])
+		}
+	}
+}

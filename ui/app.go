@@ -179,13 +179,13 @@ func New(src Source, opts Options) *App {
 	return a
 }
 
-// rendererFPS is how often bubbletea's renderer wakes up to write the
-// last view. It does so FPS times a second whether or not anything changed
-// (v2.0.10 runs a plain time.Ticker in startRenderer and offers no way to
-// flush on demand or to pause it), and these wake-ups were most of what an
-// idle spantop cost: measured idle with the UI at 200x50, 20 FPS 0.5% of a
-// core, 10 FPS 0.3%, 5 FPS 0.15%. At 8 a key is answered within 125 ms.
-const rendererFPS = 8
+// rendererFPS caps how often bubbletea's renderer draws while frames keep
+// coming (a key held down). The renderer draws a changed view at once and
+// sleeps while nothing changes: bubbletea v2.0.10 woke it FPS times a second
+// whatever happened, which was most of what an idle spantop cost (a bare
+// 8 Hz Go ticker costs 0.17% of a core here); third_party/bubbletea patches
+// that (see its PATCH.md).
+const rendererFPS = 30
 
 // Run runs the UI on the terminal until the user quits or ctx ends. It
 // installs no signal handler: the caller owns the signals and cancels ctx.

@@ -250,3 +250,63 @@ func TestQuietTicksCostNothing(t *testing.T) {
 		t.Error("a key was not answered at once")
 	}
 }
+
+// With nothing running, the spans table shows the same for as long as the
+// model's Changes stay the same: ticks beyond the settle time query no rows
+// and draw nothing. A change the header's figures do not show (a warning a
+// trace check set) is queried at the next tick. A screen that moves with the
+// clock (the operations' rates and sparklines) is still refreshed every
+// settleEvery.
+func TestUnchangedModelIsNotQueriedAgain(t *testing.T) {
+	f := newFake(300)
+	f.hdr.Running, f.hdr.Goroutines = 0, 0
+	a := newApp(t, f, Options{}, 120, 40)
+	t0 := time.Now()
+	a.Update(tickMsg(t0))
+	tasks := func() int { f.mu.Lock(); defer f.mu.Unlock(); return len(f.tq) }
+	ops := func() int { f.mu.Lock(); defer f.mu.Unlock(); return len(f.oq) }
+	q0, v0 := tasks(), frame(a)
+	at := t0
+	for range 10 { // 10 s of quiet ticks, a second apart
+		at = at.Add(time.Second)
+		a.Update(tickMsg(at))
+	}
+	if q := tasks(); q != q0 {
+		t.Errorf("%d tasks queries in 10 s with nothing changed", q-q0)
+	}
+	if frame(a) != v0 {
+		t.Error("a quiet tick changed the frame")
+	}
+	f.mu.Lock()
+	f.hdr.Changes++
+	f.tasks[0].Warnings++
+	f.tasks[0].Version++
+	f.mu.Unlock()
+	at = at.Add(time.Second)
+	a.Update(tickMsg(at))
+	if tasks() == q0 {
+		t.Error("a change of the model's Changes was not queried")
+	}
+	// Sweeps and trace checks only (the figures the same): drawn at the
+	// settle pace, not as live rows are.
+	q1 := tasks()
+	for range 20 {
+		f.mu.Lock()
+		f.hdr.Changes++
+		f.mu.Unlock()
+		at = at.Add(100 * time.Millisecond)
+		a.Update(tickMsg(at))
+	}
+	if n := tasks() - q1; n < 1 || n > 2 {
+		t.Errorf("%d tasks queries in 2 s of changes the figures do not show, want one every %v", n, settleEvery)
+	}
+	press(a, "o")
+	o0 := ops()
+	for range 5 {
+		at = at.Add(time.Second)
+		a.Update(tickMsg(at))
+	}
+	if n := ops() - o0; n < 4 {
+		t.Errorf("the operations were refreshed %d times in 5 quiet seconds, want every %v", n, settleEvery)
+	}
+}

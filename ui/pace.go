@@ -20,8 +20,9 @@ const (
 	// the title line are redrawn while they change.
 	figuresEvery = time.Second
 	// settleEvery is how often a screen that seems unchanged is refreshed
-	// anyway, for what moves with the clock alone (rows fading out after
-	// their linger time, rates decaying).
+	// anyway, for what moves with the clock alone (rates decaying,
+	// sparklines scrolling, ages). A clockless screen is not: with the
+	// model's Changes the same it shows the same.
 	settleEvery = time.Second
 	// quietAfter is how long nothing must change before the ticks slow to
 	// quietTick.
@@ -47,12 +48,14 @@ func (p *pace) every(tick time.Duration) time.Duration {
 	return tick
 }
 
-// changed reports whether h tells of anything new since the last header
-// seen, or of something on screen that moves with the clock (a span or a
-// goroutine in flight).
+// changed reports whether h's figures tell of anything new since the last
+// header seen, or of something on screen that moves with the clock (a span
+// or a goroutine in flight). Changes alone (a sweep, a trace check setting
+// a warning) is not counted: that is drawn at the settle pace.
 func changed(h, last model.Header) bool {
 	h.SpansPerSec, last.SpansPerSec = 0, 0
 	h.MemoryUsed, last.MemoryUsed = 0, 0
+	h.Changes, last.Changes = 0, 0
 	return h != last || h.Running > 0 || h.Goroutines > 0
 }
 
@@ -65,7 +68,7 @@ func (a *App) tickRefresh(now time.Time) {
 	if moved {
 		p.lastChange = now
 	}
-	due := now.Sub(p.lastData) >= settleEvery
+	due := now.Sub(p.lastData) >= settleEvery && (moved || h.Changes != a.hdr.Changes || !isClockless(a.top))
 	switch {
 	case p.acted, due:
 	case !moved:
@@ -85,6 +88,24 @@ func (a *App) tickRefresh(now time.Time) {
 		return
 	}
 	a.prepareBody()
+}
+
+// clockless is a table kind whose rows change only when the model does
+// (Header.Changes), given nothing runs: the spans and goroutines, whose
+// durations grow only while they run (Header.Running, Goroutines).
+type clockless interface{ clockless() }
+
+func (tasksKind) clockless()      {}
+func (goroutinesKind) clockless() {}
+
+// isClockless says s is a table of a clockless kind.
+func isClockless(s screen) bool {
+	t, ok := s.(*taskTable)
+	if !ok {
+		return false
+	}
+	_, ok = t.kind.(clockless)
+	return ok
 }
 
 // prepareBody prepares what a refresh of the rows may change between two

@@ -33,7 +33,9 @@ import (
 	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 )
 
 type config struct {
@@ -46,6 +48,7 @@ type config struct {
 	cols      int
 	rows      int
 	rounds    int
+	stored    int
 	countOnly string // internal: serve as the count-only receiver on this address
 }
 
@@ -60,6 +63,7 @@ func main() {
 	flag.IntVar(&c.cols, "cols", 200, "terminal width")
 	flag.IntVar(&c.rows, "rows", 50, "terminal height")
 	flag.IntVar(&c.rounds, "rounds", 1, "rounds; each runs every receiver once, in turn")
+	flag.IntVar(&c.stored, "stored", 1_000_000, "spans stored (sent at full speed, --retain 1h) before a last idle measurement; 0 skips it")
 	flag.StringVar(&c.countOnly, "serve-count-only", "", "internal: run the count-only receiver on `addr`")
 	flag.Parse()
 	if c.countOnly != "" {
@@ -79,13 +83,16 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	fmt.Printf("steady load: %d spans/s in batches of %d over OTLP/gRPC; load %s after %s warm-up; idle %s fresh, %s after; UI %dx%d in tmux\n",
-		c.rate, c.batch, c.load, c.warmup, c.idle, c.after, c.cols, c.rows)
-	fmt.Printf("%-28s %10s %10s %12s %12s %9s\n", "receiver", "load %core", "µs/span", "idle fresh %", "idle after %", "spans")
+	fmt.Printf("steady load: %d spans/s in batches of %d over OTLP/gRPC; load %s after %s warm-up; idle %s fresh, %s after, %s with %d stored; UI %dx%d in tmux\n",
+		c.rate, c.batch, c.load, c.warmup, c.idle, c.after, c.idle, c.stored, c.cols, c.rows)
+	fmt.Printf("%-28s %10s %10s %12s %12s %13s %9s\n", "receiver", "load %core", "µs/span", "idle fresh %", "idle after %", "idle stored %", "spans")
 	for r := 0; r < c.rounds; r++ {
 		runs := append([]string{""}, flag.Args()...)
 		for _, bin := range runs {
 			res, err := measure(ctx, c, bin)
+			if err == nil && c.stored > 0 {
+				res.storedPct, err = measureStored(ctx, c, bin)
+			}
 			if err != nil {
 				fmt.Fprintln(os.Stderr, "benchsteady:", err)
 				os.Exit(1)
@@ -94,49 +101,25 @@ func main() {
 			if bin != "" {
 				name = filepath.Base(filepath.Dir(bin)) + "/" + filepath.Base(bin)
 			}
-			fmt.Printf("%-28s %10.2f %10.2f %12.3f %12.3f %9d\n", name, res.loadPct, res.usPerSpan, res.freshPct, res.afterPct, res.spans)
+			fmt.Printf("%-28s %10.2f %10.2f %12.3f %12.3f %13.3f %9d\n", name, res.loadPct, res.usPerSpan, res.freshPct, res.afterPct, res.storedPct, res.spans)
 		}
 	}
 }
 
 type result struct {
-	loadPct, usPerSpan, freshPct, afterPct float64
-	spans                                  int64
+	loadPct, usPerSpan, freshPct, afterPct, storedPct float64
+	spans                                             int64
 }
 
 // measure starts one receiver (the count-only one when bin is empty),
 // measures it idle, under load and idle again, and stops it.
 func measure(ctx context.Context, c config, bin string) (result, error) {
 	var res result
-	addr, err := freeAddr()
+	addr, pid, stopProc, err := start(c, bin)
 	if err != nil {
 		return res, err
 	}
-	var pid int
-	var stopProc func()
-	if bin == "" {
-		self, err := os.Executable()
-		if err != nil {
-			return res, err
-		}
-		cmd := exec.Command(self, "-serve-count-only", addr)
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			return res, err
-		}
-		pid = cmd.Process.Pid
-		stopProc = func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
-	} else {
-		pid, stopProc, err = startInTmux(c, bin, addr)
-		if err != nil {
-			return res, err
-		}
-	}
 	defer stopProc()
-	if err := waitListening(addr, 10*time.Second); err != nil {
-		return res, err
-	}
-	time.Sleep(2 * time.Second) // start-up work is not idle
 	if res.freshPct, err = cpuOver(ctx, pid, c.idle); err != nil {
 		return res, err
 	}
@@ -188,9 +171,83 @@ func measure(ctx context.Context, c config, bin string) (result, error) {
 	return res, ctx.Err()
 }
 
+// start starts one receiver (the count-only one when bin is empty) with
+// extra arguments for spantop, and waits until it listens and has started.
+func start(c config, bin string, extra ...string) (addr string, pid int, stop func(), err error) {
+	if addr, err = freeAddr(); err != nil {
+		return "", 0, nil, err
+	}
+	if bin == "" {
+		self, err := os.Executable()
+		if err != nil {
+			return "", 0, nil, err
+		}
+		cmd := exec.Command(self, "-serve-count-only", addr)
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			return "", 0, nil, err
+		}
+		pid = cmd.Process.Pid
+		stop = func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
+	} else if pid, stop, err = startInTmux(c, bin, addr, extra...); err != nil {
+		return "", 0, nil, err
+	}
+	if err := waitListening(addr, 10*time.Second); err != nil {
+		stop()
+		return "", 0, nil, err
+	}
+	time.Sleep(2 * time.Second) // start-up work is not idle
+	return addr, pid, stop, nil
+}
+
+// measureStored starts a receiver that keeps everything for an hour, sends
+// it c.stored spans as fast as it takes them, lets it settle and measures
+// it idle: what a large store costs while nothing arrives.
+func measureStored(ctx context.Context, c config, bin string) (float64, error) {
+	addr, pid, stop, err := start(c, bin, "--retain", "1h", "--max-memory", "2GiB")
+	if err != nil {
+		return 0, err
+	}
+	defer stop()
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	client := coltracepb.NewTraceServiceClient(conn)
+	req := newRequest(c.batch)
+	var seq uint64
+	for sent := 0; sent < c.stored; sent += c.batch {
+		fillRequest(req, &seq, time.Now())
+		if err := exportRetrying(ctx, client, req); err != nil {
+			return 0, fmt.Errorf("filling: %w", err)
+		}
+	}
+	time.Sleep(5 * time.Second) // the last batches applied, the rates settled
+	return cpuOver(ctx, pid, c.idle)
+}
+
+// exportRetrying sends req, again after a pause while the receiver says
+// it is busy: the fill goes as fast as the receiver takes it.
+func exportRetrying(ctx context.Context, client coltracepb.TraceServiceClient, req *coltracepb.ExportTraceServiceRequest) error {
+	for {
+		_, err := client.Export(ctx, req)
+		switch status.Code(err) {
+		case codes.ResourceExhausted, codes.Unavailable:
+			select {
+			case <-time.After(20 * time.Millisecond):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		default:
+			return err
+		}
+	}
+}
+
 // startInTmux runs spantop in a detached tmux session of the configured
 // size and returns its process ID.
-func startInTmux(c config, bin, addr string) (int, func(), error) {
+func startInTmux(c config, bin, addr string, extra ...string) (int, func(), error) {
 	dir, err := os.MkdirTemp("", "benchsteady-")
 	if err != nil {
 		return 0, nil, err
@@ -205,6 +262,9 @@ func startInTmux(c config, bin, addr string) (int, func(), error) {
 	}
 	// exec: the pane's process is spantop itself, not a shell around it.
 	cmdline := "exec " + shellQuote(abs) + " --grpc " + addr + " --http '' --log " + shellQuote(filepath.Join(dir, "spantop.log"))
+	for _, a := range extra {
+		cmdline += " " + shellQuote(a)
+	}
 	if out, err := tmux("new-session", "-d", "-s", "bench", "-x", strconv.Itoa(c.cols), "-y", strconv.Itoa(c.rows),
 		"-e", "TERM=xterm-256color", "-e", "COLORTERM=truecolor", cmdline); err != nil {
 		os.RemoveAll(dir)
@@ -233,7 +293,6 @@ func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''
 // due at a fixed time, so a slow answer does not lower the rate.
 func send(ctx context.Context, client coltracepb.TraceServiceClient, c config, sent *atomic.Int64) error {
 	req := newRequest(c.batch)
-	spans := req.ResourceSpans[0].ScopeSpans[0].Spans
 	interval := time.Duration(float64(time.Second) * float64(c.batch) / float64(c.rate))
 	next := time.Now()
 	var seq uint64
@@ -248,31 +307,36 @@ func send(ctx context.Context, client coltracepb.TraceServiceClient, c config, s
 			return nil
 		}
 		next = next.Add(interval)
-		now := time.Now()
-		for i, s := range spans {
-			seq++
-			// Traces of eight spans: a root and its seven children.
-			trace := seq / 8
-			putU64(s.TraceId[8:], trace)
-			putU64(s.SpanId, seq)
-			if seq%8 == 0 {
-				s.ParentSpanId = nil
-			} else {
-				s.ParentSpanId = make([]byte, 8)
-				putU64(s.ParentSpanId, trace*8)
-			}
-			dur := time.Duration(1+(seq*7919)%50) * time.Millisecond
-			s.EndTimeUnixNano = uint64(now.UnixNano())
-			s.StartTimeUnixNano = uint64(now.Add(-dur).UnixNano())
-			s.Name = names[i%len(names)]
-		}
+		fillRequest(req, &seq, time.Now())
 		if _, err := client.Export(ctx, req); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
 			return err
 		}
-		sent.Add(int64(len(spans)))
+		sent.Add(int64(c.batch))
+	}
+}
+
+// fillRequest gives the request's spans the next IDs, ending now.
+func fillRequest(req *coltracepb.ExportTraceServiceRequest, seq *uint64, now time.Time) {
+	for i, s := range req.ResourceSpans[0].ScopeSpans[0].Spans {
+		*seq++
+		n := *seq
+		// Traces of eight spans: a root and its seven children.
+		trace := n / 8
+		putU64(s.TraceId[8:], trace)
+		putU64(s.SpanId, n)
+		if n%8 == 0 {
+			s.ParentSpanId = nil
+		} else {
+			s.ParentSpanId = make([]byte, 8)
+			putU64(s.ParentSpanId, trace*8)
+		}
+		dur := time.Duration(1+(n*7919)%50) * time.Millisecond
+		s.EndTimeUnixNano = uint64(now.UnixNano())
+		s.StartTimeUnixNano = uint64(now.Add(-dur).UnixNano())
+		s.Name = names[i%len(names)]
 	}
 }
 
@@ -324,9 +388,16 @@ func cpuOver(ctx context.Context, pid int, d time.Duration) (float64, error) {
 // clockTick is USER_HZ, the unit of /proc/PID/stat's times on Linux.
 const clockTick = 100
 
-// sample reads the process's user+system CPU time.
+// sample reads the CPU time the process has used: the sum of its threads'
+// run time in /proc/PID/task/*/schedstat (nanoseconds), or, where that is
+// not available, user+system time from /proc/PID/stat, which counts in
+// 10 ms ticks: too coarse for an idle process over a few seconds (0.2% of
+// a core for 10 s is two ticks).
 func sample(pid int) (time.Time, time.Duration, error) {
 	now := time.Now()
+	if d, ok := schedstat(pid); ok {
+		return now, d, nil
+	}
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return now, 0, err
@@ -347,6 +418,33 @@ func sample(pid int) (time.Time, time.Duration, error) {
 		return now, 0, errors.New("bad /proc stat")
 	}
 	return now, time.Duration(ut+st) * time.Second / clockTick, nil
+}
+
+// schedstat sums the run time of the process's threads. A thread that
+// exited takes its time with it; the Go runtime keeps its threads.
+func schedstat(pid int) (time.Duration, bool) {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, false
+	}
+	var sum time.Duration
+	for _, t := range tasks {
+		b, err := os.ReadFile(filepath.Join(dir, t.Name(), "schedstat"))
+		if err != nil {
+			continue // exited meanwhile
+		}
+		f := strings.Fields(string(b))
+		if len(f) == 0 {
+			return 0, false
+		}
+		ns, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		sum += time.Duration(ns)
+	}
+	return sum, true
 }
 
 func freeAddr() (string, error) {
