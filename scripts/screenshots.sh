@@ -113,12 +113,18 @@ shot wide resources 200 50
 keys wide / "inventory.stock" Enter
 keys wide g Enter
 shot wide resource 200 50
-keys wide t
+keys wide u
+keys wide g
+shot wide goroutines 200 50
 keys wide / "name=carrier-ack" Enter
 keys wide g Enter
 shot wide goroutine 200 50
-keys wide t
+keys wide u
 keys wide Escape
+keys wide x
+keys wide g
+shot wide traces 200 50
+keys wide t
 keys wide W
 shot wide warnings 200 50
 keys wide W
@@ -158,9 +164,15 @@ keys small g
 shot small resources-80x24 80 24
 keys small t
 keys small Escape # clears the checkout filter
+keys small u
+keys small g
+shot small goroutines-80x24 80 24
 keys small / "name=carrier-ack" Enter
 keys small g Enter
 shot small goroutine-80x24 80 24
+keys small x
+keys small g
+shot small traces-80x24 80 24
 keys small L
 shot small logs-80x24 80 24
 keys small / "severity>=warn" Enter
