@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	xterm "github.com/charmbracelet/x/term"
 )
 
 // endSignals end spantop: ^C where it is not read as a key, kill's
@@ -47,7 +49,39 @@ func watchSignalsExit(parent context.Context, stderr io.Writer, exit func(code i
 	s := &signals{ch: make(chan os.Signal, 2), cancel: cancel, done: make(chan struct{}), exit: exit, stderr: stderr}
 	signal.Notify(s.ch, endSignals...)
 	go s.watch()
+	if fd := os.Stdout.Fd(); xterm.IsTerminal(fd) {
+		go s.watchTerminal(fd)
+	}
 	return ctx, s
+}
+
+// terminalCheckEvery is how often spantop looks whether its terminal is
+// still there.
+const terminalCheckEvery = time.Second
+
+// watchTerminal ends spantop as a hangup does when its terminal goes away
+// and no hangup reaches it: a closed terminal signals only its session
+// leader, and a parent that does not pass the signal on (make running
+// `make demo`, a shell running a script) left spantop drawing to nothing
+// with its ports taken. A hung-up terminal answers every size request
+// with an error.
+func (s *signals) watchTerminal(fd uintptr) {
+	t := time.NewTicker(terminalCheckEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-t.C:
+			if _, _, err := xterm.GetSize(fd); err != nil {
+				select {
+				case s.ch <- syscall.SIGHUP:
+				default: // a signal is already on its way
+				}
+				return
+			}
+		}
+	}
 }
 
 func (s *signals) watch() {

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -115,4 +118,75 @@ func processAlive(pid int) bool {
 	s := string(b)
 	i := strings.LastIndexByte(s, ')')
 	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
+}
+
+// TestTmuxClosedTerminalEndsSpantop closes the terminal of a spantop that
+// make started, as `make demo` does: make leads the terminal's session
+// and alone receives the hangup, and it does not pass it on. spantop must
+// notice that its terminal is gone, end, and free its ports.
+func TestTmuxClosedTerminalEndsSpantop(t *testing.T) {
+	needTmux(t)
+	makeBin, err := exec.LookPath("make")
+	if err != nil {
+		t.Skip("make not installed")
+	}
+	bin := spantopBinary(t)
+	dir := t.TempDir()
+	tm := &term{t: t, sock: filepath.Join(dir, "tmux.sock"), log: filepath.Join(dir, "spantop.log"), grpc: freePort(t), http: freePort(t)}
+	recipe := shellJoin([]string{bin, "--grpc", tm.grpc, "--http", tm.http, "--log", tm.log})
+	makefile := filepath.Join(dir, "Makefile")
+	if err := os.WriteFile(makefile, []byte("run:\n\t"+strings.ReplaceAll(recipe, "$", "$$")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tm.tmux("new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30", "-e", "TERM=xterm-256color",
+		shellJoin([]string{makeBin, "-s", "-f", makefile, "run"}))
+	t.Cleanup(func() { _ = exec.Command("tmux", "-S", tm.sock, "kill-server").Run() })
+	tm.waitFor("the first frame", func(s string) bool { return received(s) == 0 })
+	pid := spantopUnder(t, tm)
+	tm.tmux("kill-server")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if err := syscall.Kill(pid, 0); err != nil {
+			break // gone
+		}
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil && strings.Contains(string(b), ") Z ") {
+			break // ended, not yet reaped
+		}
+		if time.Now().After(deadline) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatalf("spantop (pid %d) still runs 5 s after its terminal closed", pid)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, addr := range []string{tm.grpc, tm.http} {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			_ = c.Close()
+			t.Errorf("%s still accepts connections after spantop ended", addr)
+		}
+	}
+}
+
+// spantopUnder finds the spantop that make runs in the pane (make's child,
+// or its shell's).
+func spantopUnder(t *testing.T, tm *term) int {
+	t.Helper()
+	pane := strings.TrimSpace(tm.tmux("list-panes", "-t", "e2e", "-F", "#{pane_pid}"))
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		queue := []string{pane}
+		for len(queue) > 0 {
+			p := queue[0]
+			queue = queue[1:]
+			if comm, err := os.ReadFile("/proc/" + p + "/comm"); err == nil && strings.TrimSpace(string(comm)) == "spantop" {
+				pid, _ := strconv.Atoi(p)
+				return pid
+			}
+			if b, err := os.ReadFile("/proc/" + p + "/task/" + p + "/children"); err == nil {
+				queue = append(queue, strings.Fields(string(b))...)
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("no spantop under the pane's process %s", pane)
+	return 0
 }
