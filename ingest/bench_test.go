@@ -123,20 +123,69 @@ func BenchmarkDecode(b *testing.B) {
 func BenchmarkIngestGRPC(b *testing.B) {
 	// A smaller budget than the default so that the store is full and
 	// evicting (its steady state in a long run) after a short warm-up.
+	m, s, applied := startBenchServer(b, nil)
+	runBenchClient(b, s.GRPCAddr(), applied.wait, func() bool { return m.Header().Evicted > 0 })
+	b.ReportMetric(float64(m.Counters().Refused.Load()), "refused-spans")
+}
+
+// startBenchServer starts a gRPC receiver on loopback in front of a real
+// model kept at a 128 MiB budget, applied by runBenchModel, with tap on
+// the server when set; the benchmark's cleanup stops them.
+func startBenchServer(b *testing.B, tap Tap) (*model.Model, *Server, *progress) {
 	m := model.New(model.Config{MaxMemory: 128 << 20})
 	q := NewQueue(0, m.Counters())
-	defer q.Close()
-	var applied progress
+	applied := &progress{}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go runBenchModel(ctx, m, q, &applied)
+	go runBenchModel(ctx, m, q, applied)
 	s := NewServer(Config{GRPCAddr: "127.0.0.1:0"}, m.Symbols(), m.Counters(), q)
+	if tap != nil {
+		s.SetTap(tap)
+	}
 	if err := s.Start(); err != nil {
 		b.Fatal(err)
 	}
-	defer func() { _ = s.Shutdown(context.Background()) }()
-	runBenchClient(b, s.GRPCAddr(), applied.wait, func() bool { return m.Header().Evicted > 0 })
-	b.ReportMetric(float64(m.Counters().Refused.Load()), "refused-spans")
+	b.Cleanup(func() {
+		_ = s.Shutdown(context.Background())
+		cancel()
+		q.Close()
+	})
+	return m, s, applied
+}
+
+// startBenchClient starts the client process sending to addr and returns
+// a round: benchRound requests sent, and back once the client has its
+// answers. The benchmark's cleanup ends the client.
+func startBenchClient(b *testing.B, addr string) (round func()) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchClientProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), benchEnvAddr+"="+addr)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		_ = stdin.Close()
+		_ = cmd.Wait() // the client exits when stdin closes
+	})
+	acks := bufio.NewScanner(stdout)
+	return func() {
+		if _, err := fmt.Fprintf(stdin, "%d\n", benchRound); err != nil {
+			b.Fatal(err)
+		}
+		for acks.Scan() {
+			if strings.HasPrefix(acks.Text(), "ack") {
+				return
+			}
+		}
+		b.Fatalf("client process ended: %v", acks.Err())
+	}
 }
 
 // runBenchModel is m.Run, plus a count of the items applied.
@@ -239,36 +288,7 @@ const (
 // and reports spans/s and the server process's CPU µs per span. wait blocks
 // until the server has handled target spans in all.
 func runBenchClient(b *testing.B, addr string, wait func(target int64), warm func() bool) {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchClientProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), benchEnvAddr+"="+addr)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer func() {
-		_ = stdin.Close()
-		_ = cmd.Wait() // the client exits when stdin closes
-	}()
-	acks := bufio.NewScanner(stdout)
-	round := func() {
-		if _, err := fmt.Fprintf(stdin, "%d\n", benchRound); err != nil {
-			b.Fatal(err)
-		}
-		for acks.Scan() {
-			if line := acks.Text(); strings.HasPrefix(line, "ack") {
-				return
-			}
-		}
-		b.Fatalf("client process ended: %v", acks.Err())
-	}
+	round := startBenchClient(b, addr)
 	// Warm up: connection, intern table, and the receiver's steady state.
 	var sent int64
 	for {

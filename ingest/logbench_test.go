@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"context"
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
@@ -104,18 +103,7 @@ func BenchmarkDecodeLogs(b *testing.B) {
 // model kept at its memory budget.
 func BenchmarkIngestLogsGRPC(b *testing.B) {
 	b.Setenv(benchEnvSignal, "logs")
-	m := model.New(model.Config{MaxMemory: 128 << 20})
-	q := NewQueue(0, m.Counters())
-	defer q.Close()
-	var applied progress
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go runBenchModel(ctx, m, q, &applied)
-	s := NewServer(Config{GRPCAddr: "127.0.0.1:0"}, m.Symbols(), m.Counters(), q)
-	if err := s.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = s.Shutdown(context.Background()) }()
+	m, s, applied := startBenchServer(b, nil)
 	runBenchClient(b, s.GRPCAddr(), applied.wait, func() bool { return m.Header().LogsEvicted > 0 })
 	b.ReportMetric(float64(m.Counters().LogsRefused.Load()), "refused-logs")
 }

@@ -1,21 +1,14 @@
 package ingest
 
 import (
-	"bufio"
-	"context"
-	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/spantop/spantop/ingest/otlpjson"
 	"github.com/spantop/spantop/ingest/record"
-	"github.com/spantop/spantop/model"
 )
 
 // switchTap passes requests to a tap only while on, so that one run can
@@ -42,71 +35,19 @@ func BenchmarkIngestGRPCRecording(b *testing.B) { benchRecording(b, "bench.jsonl
 func BenchmarkIngestGRPCRecordingGzip(b *testing.B) { benchRecording(b, "bench.jsonl.gz") }
 
 func benchRecording(b *testing.B, name string) {
-	m := model.New(model.Config{MaxMemory: 128 << 20})
-	q := NewQueue(0, m.Counters())
-	defer q.Close()
-	var applied progress
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		t := time.NewTicker(model.SweepEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case batch, ok := <-q.C():
-				if !ok {
-					return
-				}
-				m.Apply(batch)
-				applied.add(len(batch.Spans))
-			case <-t.C:
-				m.Sweep()
-			}
-		}
-	}()
 	rec, err := record.Open(record.Options{Path: filepath.Join(b.TempDir(), name)})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer func() { _ = rec.Close() }()
+	b.Cleanup(func() { _ = rec.Close() }) // after the server's shutdown (cleanups run last first)
 	tap := &switchTap{t: rec}
-	s := NewServer(Config{GRPCAddr: "127.0.0.1:0"}, m.Symbols(), m.Counters(), q)
-	s.SetTap(tap)
-	if err := s.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = s.Shutdown(context.Background()) }()
-
-	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchClientProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), benchEnvAddr+"="+s.GRPCAddr())
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = stdin.Close(); _ = cmd.Wait() }()
-	acks := bufio.NewScanner(stdout)
+	m, s, applied := startBenchServer(b, tap)
+	sendRound := startBenchClient(b, s.GRPCAddr())
 	var sent int64
 	var written int64 // requests the recorder has written
 	round := func(recording bool) {
 		tap.on.Store(recording)
-		if _, err := fmt.Fprintf(stdin, "%d\n", benchRound); err != nil {
-			b.Fatal(err)
-		}
-		for acks.Scan() {
-			if strings.HasPrefix(acks.Text(), "ack") {
-				break
-			}
-		}
+		sendRound()
 		sent += benchRound * benchSpans
 		applied.wait(sent)
 		if recording {
