@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -79,29 +78,9 @@ func runOrdinaryApp(endpoint string) int {
 // one service; its span is stored once; after a clean exit its
 // goroutines have exited, none is lost.
 func TestAgentlibOrdinaryApp(t *testing.T) {
-	m := testMain(t)
-	m.Config.HTTPAddr = ""
-	var app *exec.Cmd
-	var appOut bytes.Buffer
-	var checkErr error
-	m.UI = func(ctx context.Context, src ui.Source, _ ui.Options) error {
-		app = exec.Command(os.Args[0], ordinaryAppCommand, m.Server.GRPCAddr())
-		app.Stdout, app.Stderr = &appOut, &appOut
-		if err := app.Start(); err != nil {
-			return err
-		}
-		checkErr = checkOrdinaryApp(src, app)
-		return nil
-	}
-	if err := m.Open(); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if checkErr != nil {
-		t.Fatalf("%v\napp output:\n%s", checkErr, appOut.String())
-	}
+	runAgentlibApp(t, ordinaryAppCommand, func(_ *Main, src ui.Source, app *exec.Cmd) error {
+		return checkOrdinaryApp(src, app)
+	})
 }
 
 func checkOrdinaryApp(src ui.Source, app *exec.Cmd) error {

@@ -146,22 +146,35 @@ var spinSink int
 // 127.0.0.1:0 → the model. Busy, sched and idle by reason of each goroutine
 // must be within 10% of what the app measured.
 func TestAgentlibAccuracyEndToEnd(t *testing.T) {
+	runAgentlibApp(t, accuracyAppCommand, func(m *Main, src ui.Source, _ *exec.Cmd) error {
+		if err := checkAccuracy(t, src); err != nil {
+			return err
+		}
+		// agentlib's runtime metrics are metrics too, besides the services' rows.
+		if m.Model.Metrics(model.Query{Filter: "name=spantop.go.goroutines", Limit: 1}).Total != 1 {
+			return errors.New("agentlib's runtime metrics are not among the metrics")
+		}
+		return nil
+	})
+}
+
+// runAgentlibApp runs spantop on loopback (gRPC only) with, as its UI,
+// the test binary started as the app appCommand names, sending to it, and
+// check; the test fails with the app's output if check or the app does.
+func runAgentlibApp(t *testing.T, appCommand string, check func(m *Main, src ui.Source, app *exec.Cmd) error) {
+	t.Helper()
 	m := testMain(t)
 	m.Config.HTTPAddr = ""
 	var app *exec.Cmd
 	var appOut bytes.Buffer
 	var checkErr error
 	m.UI = func(ctx context.Context, src ui.Source, _ ui.Options) error {
-		app = exec.Command(os.Args[0], accuracyAppCommand, m.Server.GRPCAddr())
+		app = exec.Command(os.Args[0], appCommand, m.Server.GRPCAddr())
 		app.Stdout, app.Stderr = &appOut, &appOut
 		if err := app.Start(); err != nil {
 			return err
 		}
-		checkErr = checkAccuracy(t, src)
-		// agentlib's runtime metrics are metrics too, besides the services' rows.
-		if checkErr == nil && m.Model.Metrics(model.Query{Filter: "name=spantop.go.goroutines", Limit: 1}).Total != 1 {
-			checkErr = errors.New("agentlib's runtime metrics are not among the metrics")
-		}
+		checkErr = check(m, src, app)
 		return nil
 	}
 	if err := m.Open(); err != nil {
@@ -170,7 +183,7 @@ func TestAgentlibAccuracyEndToEnd(t *testing.T) {
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if app != nil {
+	if app != nil && app.ProcessState == nil { // check did not wait for it
 		if err := app.Wait(); err != nil {
 			t.Errorf("app: %v\n%s", err, appOut.String())
 		}
