@@ -95,11 +95,7 @@ func Start(ctx context.Context, opts Options) (stop func(context.Context) error,
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	ep, err := resolveEndpoint(opts.Endpoint, os.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	sec, err := resolveSecurity(&opts, ep, os.Getenv)
+	ep, sec, err := resolveTarget(&opts)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package agentlib
 import (
 	"context"
 	"errors"
-	"os"
 	"time"
 
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -29,11 +28,7 @@ const exportWait = 5 * time.Second
 // OTEL_EXPORTER_OTLP_ENDPOINT, 127.0.0.1:4317). It does not connect
 // until the first export.
 func NewSpanExporter(opts Options) (*SpanExporter, error) {
-	ep, err := resolveEndpoint(opts.Endpoint, os.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	sec, err := resolveSecurity(&opts, ep, os.Getenv)
+	ep, sec, err := resolveTarget(&opts)
 	if err != nil {
 		return nil, err
 	}

@@ -310,6 +310,17 @@ type security struct {
 // uses TLS and an http:// one plaintext; a bare host:port is plaintext
 // (spantop's default) unless a certificate is given or
 // OTEL_EXPORTER_OTLP_INSECURE is false.
+// resolveTarget is where and how Start and NewSpanExporter send: the
+// endpoint, then its security, from opts and the environment.
+func resolveTarget(opts *Options) (endpoint, security, error) {
+	ep, err := resolveEndpoint(opts.Endpoint, os.Getenv)
+	if err != nil {
+		return endpoint{}, security{}, err
+	}
+	sec, err := resolveSecurity(opts, ep, os.Getenv)
+	return ep, sec, err
+}
+
 func resolveSecurity(o *Options, ep endpoint, getenv func(string) string) (security, error) {
 	var sec security
 	headers := map[string]string{}
