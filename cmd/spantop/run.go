@@ -172,12 +172,7 @@ func runChildUI(ctx context.Context, cfg Config, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "spantop: %v\n", err)
 		return 1
 	}
-	err := m.Run(ctx)
-	if len(m.aroundErrs) > 0 {
-		fmt.Fprintf(stderr, "spantop: %s\n", strings.Join(m.aroundErrs, "; "))
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "spantop: %v\n", err)
+	if !m.runSaying(ctx, stderr) {
 		return 1
 	}
 	if m.child != nil {
@@ -188,3 +183,17 @@ func runChildUI(ctx context.Context, cfg Config, stderr io.Writer) int {
 
 // runUI replaces ui.Run in tests of spantop run.
 var runUI func(ctx context.Context, src ui.Source, opts ui.Options) error
+
+// runSaying runs m and says on stderr what went wrong around it (a child
+// or a recording) and in it; it reports whether the run itself succeeded.
+func (m *Main) runSaying(ctx context.Context, stderr io.Writer) bool {
+	err := m.Run(ctx)
+	if len(m.aroundErrs) > 0 {
+		fmt.Fprintf(stderr, "spantop: %s\n", strings.Join(m.aroundErrs, "; "))
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "spantop: %v\n", err)
+		return false
+	}
+	return true
+}

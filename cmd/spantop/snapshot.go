@@ -115,12 +115,7 @@ func snapshotLive(ctx context.Context, cfg Config, stdout, stderr io.Writer) int
 	if cfg.Around.For > 0 {
 		fmt.Fprintf(stderr, "spantop: listening on %s for %v\n", m.listening(), cfg.Around.For)
 	}
-	err := m.Run(ctx)
-	if len(m.aroundErrs) > 0 {
-		fmt.Fprintf(stderr, "spantop: %s\n", strings.Join(m.aroundErrs, "; "))
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "spantop: %v\n", err)
+	if !m.runSaying(ctx, stderr) {
 		return 1
 	}
 	childCode := 0
