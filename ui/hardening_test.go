@@ -310,3 +310,29 @@ func TestUnchangedModelIsNotQueriedAgain(t *testing.T) {
 		t.Errorf("the operations were refreshed %d times in 5 quiet seconds, want every %v", n, settleEvery)
 	}
 }
+
+// A change that lands less than figuresEvery after the header was drawn
+// redraws the rows at once and the header's figures within figuresEvery,
+// even when nothing changes after it: the last bad request of a burst
+// showed in the rows' list while the header kept the count before it.
+func TestHeaderCatchesUpWithTheLastChange(t *testing.T) {
+	f := newFake(300)
+	f.hdr.Running, f.hdr.Goroutines = 0, 0
+	a := newApp(t, f, Options{}, 200, 50)
+	t0 := time.Now()
+	a.Update(tickMsg(t0))
+	f.mu.Lock()
+	f.hdr.BadRequests = 4
+	f.mu.Unlock()
+	a.Update(tickMsg(t0.Add(1100 * time.Millisecond))) // the figures are drawn
+	f.mu.Lock()
+	f.hdr.BadRequests = 5
+	f.mu.Unlock()
+	a.Update(tickMsg(t0.Add(1400 * time.Millisecond))) // the rows only: the header was drawn 300 ms ago
+	for i := 1; i <= 30; i++ {                         // nothing changes any more
+		a.Update(tickMsg(t0.Add(1400*time.Millisecond + time.Duration(i)*100*time.Millisecond)))
+	}
+	if head := strings.SplitN(plain(a), "\n", 3)[1]; !strings.Contains(head, "bad requests 5") {
+		t.Fatalf("the header missed the last change:\n%s", head)
+	}
+}

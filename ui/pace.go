@@ -38,6 +38,9 @@ type pace struct {
 	lastChange  time.Time // the last tick that saw a change
 	// acted is set by a key or a click: the next tick refreshes at once.
 	acted bool
+	// figuresBehind says the header shows figures older than a.hdr (the
+	// last change was drawn in the rows only, within figuresEvery).
+	figuresBehind bool
 }
 
 // every is the interval to the next tick.
@@ -72,7 +75,12 @@ func (a *App) tickRefresh(now time.Time) {
 	switch {
 	case p.acted, due:
 	case !moved:
-		return // nothing changed: no query, nothing drawn
+		if p.figuresBehind && now.Sub(p.lastFigures) >= figuresEvery {
+			// The last change was drawn in the rows only: its figures now.
+			p.lastFigures, p.figuresBehind = now, false
+			a.prepareChrome()
+		}
+		return // nothing changed: no query
 	case now.Sub(p.lastData) < liveEvery:
 		return
 	}
@@ -83,10 +91,11 @@ func (a *App) tickRefresh(now time.Time) {
 	a.prepareWarnings()
 	a.top.refresh(a, a.keepNav())
 	if now.Sub(p.lastFigures) >= figuresEvery || due {
-		p.lastFigures = now
+		p.lastFigures, p.figuresBehind = now, false
 		a.prepareChrome()
 		return
 	}
+	p.figuresBehind = true
 	a.prepareBody()
 }
 
