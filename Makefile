@@ -66,7 +66,7 @@ bench-sort: ## A sort change at 1M spans under load: frame and ingest stall vs s
 # Off and on run side by side in each of several processes, so that drift in
 # the machine's speed falls on both; benchstat compares them.
 bench-agentlib: ## agentlib's cost to the app: CPU per job of a worker pool and of an idle process, off vs on; Mutex/Semaphore.
-	cd agentlib && $(GO) test -run '^$$' -bench 'Uncontended' -benchtime 2000000x -count 3 .
+	cd agentlib && $(GO) test -run '^$$' -bench 'Uncontended|GoStart' -benchtime 2000000x -count 3 .
 	cd agentlib && $(GO) test -c -o ../bin/agentlib.test .
 	for i in 1 2 3 4 5 6 7 8; do ./bin/agentlib.test -test.run '^$$' -test.bench 'WorkerPool$$' -test.benchtime 300x; done | tee bin/bench-workerpool.txt
 	$(BENCHSTAT) -col /agentlib bin/bench-workerpool.txt

@@ -2,7 +2,6 @@ package agentlib
 
 import (
 	"context"
-	"runtime"
 	"runtime/trace"
 	"strconv"
 	"sync"
@@ -82,24 +81,4 @@ func (r *nameRegistry) logAll() {
 		sh.mu.Unlock()
 	}
 	flush()
-}
-
-// goID returns the calling goroutine's runtime ID, read off the first line
-// of its stack trace ("goroutine 42 [running]:").
-func goID() int64 {
-	var b [64]byte
-	s := b[:runtime.Stack(b[:], false)]
-	const prefix = "goroutine "
-	if len(s) < len(prefix) {
-		return 0
-	}
-	s = s[len(prefix):]
-	var id int64
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			break
-		}
-		id = id*10 + int64(c-'0')
-	}
-	return id
 }
