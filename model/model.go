@@ -37,10 +37,11 @@ type Model struct {
 
 	idx    taskIndex
 	recent slotCache
-	// build makes the index on a newly asked-for column (writer only);
-	// indexReq is how a query asks; writing says Run is applying batches,
+	// build makes the index on a newly asked-for column (writer only), in
+	// room made off the writer; indexReq is how a query asks; writing says Run is applying batches,
 	// so a query may leave the building to it.
 	build    indexBuild
+	room     buildRoom
 	indexReq indexRequest
 	writing  atomic.Bool
 	exec     execTraces
@@ -239,6 +240,8 @@ func (m *Model) Run(ctx context.Context, in <-chan *Batch) {
 			if d := m.sweepDue - m.now().UnixNano(); m.sweepDue != never {
 				arm(max(time.Duration(d), sweepAfterBatch))
 			}
+		case items := <-m.room.wait:
+			m.room.arrived(items)
 		case tree := <-m.build.done:
 			m.sorted(tree)
 		case <-m.indexReq.wake:

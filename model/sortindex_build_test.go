@@ -180,6 +180,11 @@ func TestBuildCollectsIntoRoomMadeAtStart(t *testing.T) {
 	chunks := len(m.store.chunks)
 	// The test is the writer: it takes the request and the steps itself.
 	m.indexReq.ask(TaskName)
+	m.takeIndexRequest() // asks for room
+	if m.build.phase != buildIdle || m.room.wait == nil {
+		t.Fatalf("build %v before its room was made", m.build.phase)
+	}
+	m.room.arrived(<-m.room.wait)
 	m.takeIndexRequest()
 	room := cap(m.build.items)
 	if m.build.phase != buildCollecting || room < chunks*chunkSize {
