@@ -44,6 +44,10 @@ type Page[T any] struct {
 	// Stored says the rows include stored ones that lingered out of the
 	// live table (Query.Stored, or a filter that names a trace).
 	Stored bool
+	// Sorting says the rows are in the previous order: the writer is
+	// building the index on the column asked for (Header.Changes moves
+	// when it is ready).
+	Sorting bool
 }
 
 // Column identifies a sortable column of a table. Columns of different

@@ -284,6 +284,7 @@ func (m *Model) buildStep() {
 		}
 		b.queue = b.queue[n:]
 		if len(b.queue) == 0 {
+			m.changes++ // a query in the previous order asks again
 			m.idx = *b.next
 			m.idx.strs = m.syms.snapshot()
 			if m.idx.stringColumn() {

@@ -140,16 +140,27 @@ func TestLargeStoreAnswersInPreviousOrderWhileBuilding(t *testing.T) {
 	for !m.writing.Load() {
 		time.Sleep(time.Millisecond)
 	}
-	byID := ids(m.Tasks(Query{Sort: TaskID, Limit: 5}).Rows)
-	first := ids(m.Tasks(Query{Sort: TaskName, Limit: 5}).Rows)
-	if fmt.Sprint(first) != fmt.Sprint(byID) {
-		t.Fatalf("while building: %v, want the previous order %v", first, byID)
+	byID := m.Tasks(Query{Sort: TaskID, Limit: 5})
+	changes := m.Header().Changes
+	first := m.Tasks(Query{Sort: TaskName, Limit: 5})
+	if fmt.Sprint(ids(first.Rows)) != fmt.Sprint(ids(byID.Rows)) || !first.Sorting || byID.Sorting {
+		t.Fatalf("while building: %v (sorting %v), want the previous order %v (sorting true)", ids(first.Rows), first.Sorting, ids(byID.Rows))
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		rows := m.Tasks(Query{Sort: TaskName, Limit: 5}).Rows
+		page := m.Tasks(Query{Sort: TaskName, Limit: 5})
+		rows := page.Rows
 		if rows[0].Name == "n000" {
+			if page.Sorting {
+				t.Fatal("the page in the new order says it is sorting")
+			}
+			if m.Header().Changes == changes {
+				t.Fatal("the index became active without a change a screen would see")
+			}
 			break
+		}
+		if !page.Sorting {
+			t.Fatalf("the page in the previous order does not say it is sorting: %v", names(rows))
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the index on name never became active: %v", names(rows))

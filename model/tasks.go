@@ -89,10 +89,12 @@ func (s *taskScan) each(fn func(item)) {
 
 // scanWhileBuilding is the most spans a scan answers for while the writer
 // builds a newly asked-for sort index, so that a sort change shows the new
-// order at once: a scan of a million spans costs a frame 6-14 ms here (one
-// pass, under the read lock, which the writer waits for). Beyond it the
-// previous order answers until the index is ready.
-var scanWhileBuilding = 1_500_000
+// order at once. A scan holds the read lock, which the writer waits for: a
+// million spans took 6-14 ms on a quiet machine and 30-47 ms with ingest
+// running, a stall of ingest and a frame beyond what a key press may take.
+// Beyond it the previous order answers (Page.Sorting) until the index is
+// ready, in well under a second.
+var scanWhileBuilding = 200_000
 
 // Tasks returns one window of the tasks table. Without a filter it reads
 // the sort index; a filter needs a pass over the key columns.
@@ -108,7 +110,8 @@ func (m *Model) Tasks(q Query) Page[TaskRow] {
 		col := indexColumn(q.Sort)
 		m.mu.RLock()
 		building := m.idx.col != col && m.writing.Load()
-		if building && m.store.live > scanWhileBuilding {
+		previous := building && m.store.live > scanWhileBuilding
+		if previous {
 			// The writer builds the index on col; until it is ready the
 			// previous order answers at once, and the reader does not hold
 			// up the writer with a long scan.
@@ -118,6 +121,7 @@ func (m *Model) Tasks(q Query) Page[TaskRow] {
 		if m.idx.col == col {
 			defer m.mu.RUnlock()
 			page := m.indexedTasks(q, m.now().UnixNano())
+			page.Sorting = previous
 			if ferr != nil {
 				page.FilterErr = ferr.Error()
 			}

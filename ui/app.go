@@ -94,6 +94,9 @@ type tableState struct {
 	// (the spans and goroutines tables' `a`; model.Query.Stored);
 	// listedStored says the last page did (a trace filter does too).
 	stored, listedStored bool
+	// sorting says the last page came in the previous order while the
+	// model builds the index on the sort column (model.Page.Sorting).
+	sorting bool
 }
 
 // filterable is a screen with a filter typed after `/`.

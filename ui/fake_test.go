@@ -30,6 +30,9 @@ type fakeSource struct {
 	demo *model.Model
 	// opsGone makes Operation answer that no operation is known.
 	opsGone bool
+	// sorting makes Tasks answer as the model does while it builds the
+	// index on a newly asked-for column (model.Page.Sorting).
+	sorting bool
 }
 
 var fakeStart = time.Date(2026, 11, 22, 1, 2, 3, 0, time.UTC)
@@ -202,7 +205,7 @@ func (f *fakeSource) Tasks(q model.Query) model.Page[model.TaskRow] {
 		return c
 	})
 	ip := fakeWindow(idx, q, func(i *int32) uint64 { return f.tasks[*i].ID })
-	p := model.Page[model.TaskRow]{Total: ip.Total, Offset: ip.Offset, Selected: ip.Selected, FilterErr: ferr, Stored: q.Stored}
+	p := model.Page[model.TaskRow]{Total: ip.Total, Offset: ip.Offset, Selected: ip.Selected, FilterErr: ferr, Stored: q.Stored, Sorting: f.sorting}
 	for _, i := range ip.Rows {
 		p.Rows = append(p.Rows, f.tasks[i])
 	}

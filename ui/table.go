@@ -155,7 +155,7 @@ func (t *table[T]) selectRow(i int) bool {
 
 // apply takes a page from the source and prepares its rows.
 func (t *table[T]) apply(p model.Page[T], st *styles) {
-	t.rows, t.filterErr, t.listedStored = p.Rows, p.FilterErr, p.Stored
+	t.rows, t.filterErr, t.listedStored, t.sorting = p.Rows, p.FilterErr, p.Stored, p.Sorting
 	t.settle(len(p.Rows), p.Total, p.Offset, p.Selected, t.idAt)
 	if absent := t.absentCols(); absent != t.absent {
 		t.absent = absent

@@ -129,6 +129,9 @@ func (t *table[T]) title(a *App) string {
 	}
 	b.WriteString(st.muted.r(" " + st.sym.bullet + " sort "))
 	b.WriteString(t.sortTitle(st))
+	if t.sorting {
+		b.WriteString(st.muted.r(" sorting" + st.sym.ellipsis))
+	}
 	if t.tree {
 		b.WriteString(st.muted.r(" " + st.sym.bullet + " "))
 		b.WriteString(st.accent.r("tree"))
