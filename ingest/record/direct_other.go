@@ -1,0 +1,11 @@
+//go:build !linux
+
+package record
+
+import (
+	"errors"
+	"os"
+)
+
+// setDirect says O_DIRECT is not used here: files go through the page cache.
+func setDirect(*os.File, bool) error { return errors.ErrUnsupported }
