@@ -10,7 +10,8 @@ import (
 )
 
 // The file holds exactly what was written after every flush, whatever the
-// sizes of the writes and wherever the flushes fall (partial blocks
+// sizes of the writes (copied in, or appended in place), and wherever the
+// flushes fall (partial blocks
 // written through the page cache, then again whole with O_DIRECT).
 func TestFileWriterContents(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "f")
@@ -18,7 +19,7 @@ func TestFileWriterContents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := newFileWriter(f)
+	w := newFileWriter(f, nil)
 	if runtime.GOOS == "linux" && !w.direct {
 		t.Logf("no O_DIRECT on %s: the page cache path is tested", filepath.Dir(path))
 	}
@@ -36,8 +37,16 @@ func TestFileWriterContents(t *testing.T) {
 		for j := range p {
 			p[j] = byte(rng.Uint32())
 		}
-		if _, err := w.Write(p); err != nil {
-			t.Fatal(err)
+		if rng.IntN(2) == 0 {
+			if _, err := w.Write(p); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			// In place, with room asked for that may be too little
+			// (the line then goes elsewhere and is copied).
+			if err := w.commit(append(w.appendTo(rng.IntN(2*n+1)), p...)); err != nil {
+				t.Fatal(err)
+			}
 		}
 		want = append(want, p...)
 		if rng.IntN(3) == 0 {
@@ -63,7 +72,7 @@ func TestFileWriterPipe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := newFileWriter(wf)
+	w := newFileWriter(wf, nil)
 	if w.regular || w.direct {
 		t.Fatalf("pipe taken for a regular file")
 	}

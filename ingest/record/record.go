@@ -93,13 +93,12 @@ type Recorder struct {
 	stopped                      atomic.Pointer[string]
 
 	// The writer goroutine's own.
-	fw  *fileWriter
-	out io.Writer     // where lines go: cw, or bw for .gz
-	cw  *countWriter  // counts what reaches fw
-	zw  *gzip.Writer  // .gz only
-	bw  *bufio.Writer // .gz only: lines gathered for zw
-	enc otlpjson.Encoder
-	buf []byte
+	fw      *fileWriter
+	fileBuf []byte        // fw's buffer, kept across rotations
+	zw      *gzip.Writer  // .gz only: compresses into fw, counted
+	bw      *bufio.Writer // .gz only: lines gathered for zw
+	enc     otlpjson.Encoder
+	buf     []byte
 }
 
 // Open creates the file and starts the writer. The error says what could
@@ -127,32 +126,27 @@ func (r *Recorder) create() error {
 	if err != nil {
 		return fmt.Errorf("--record: cannot write the recording: %w", unwrapPath(err))
 	}
-	r.fw = newFileWriter(f)
-	r.cw = &countWriter{w: r.fw, n: &r.bytes, total: &r.total}
+	r.fw = newFileWriter(f, r.fileBuf)
+	r.fileBuf = r.fw.buf // for the next file after a rotation
 	r.bytes.Store(0)
-	r.out = r.cw
 	if !r.gz {
 		return nil
 	}
-	var w io.Writer = r.cw
-	{
-		if r.zw == nil {
-			// The fastest level: measured here (BenchmarkIngestGRPCRecordingGzip),
-			// klauspost's BestSpeed costs a fifth of the standard library's
-			// default level for files about a quarter larger. The level is
-			// valid, so there is no error.
-			r.zw, _ = gzip.NewWriterLevel(w, gzip.BestSpeed)
-		} else {
-			r.zw.Reset(w)
-		}
-		w = r.zw
+	w := io.Writer(&countWriter{w: r.fw, n: &r.bytes, total: &r.total})
+	if r.zw == nil {
+		// The fastest level: measured here (BenchmarkIngestGRPCRecordingGzip),
+		// klauspost's BestSpeed costs a fifth of the standard library's
+		// default level for files about a quarter larger. The level is
+		// valid, so there is no error.
+		r.zw, _ = gzip.NewWriterLevel(w, gzip.BestSpeed)
+	} else {
+		r.zw.Reset(w)
 	}
 	if r.bw == nil {
-		r.bw = bufio.NewWriterSize(w, 256<<10)
+		r.bw = bufio.NewWriterSize(r.zw, 256<<10)
 	} else {
-		r.bw.Reset(w)
+		r.bw.Reset(r.zw)
 	}
-	r.out = r.bw
 	return nil
 }
 
@@ -247,6 +241,7 @@ func (r *Recorder) take(it item) {
 }
 
 // line writes one request as a line, unless the recording has stopped.
+// A plain file's lines are written in place in its buffer.
 func (r *Recorder) line(it item) {
 	if r.stopped.Load() != nil {
 		return
@@ -260,15 +255,30 @@ func (r *Recorder) line(it item) {
 		}
 		pb = req.Proto
 	}
-	var err error
-	r.buf, err = r.enc.Append(r.buf[:0], it.sig, pb)
+	var dst []byte
+	if r.gz {
+		dst = r.buf[:0]
+	} else {
+		dst = r.fw.appendTo(lineRoom(len(pb)))
+	}
+	start := len(dst)
+	b, err := r.enc.Append(dst, it.sig, pb)
 	if err != nil {
 		r.dropped.Add(1)
 		return
 	}
-	r.buf = otlpjson.AppendArrival(r.buf, it.arrived)
-	r.buf = append(r.buf, '\n')
-	if max := r.opts.MaxBytes; max > 0 && r.size()+int64(len(r.buf)) > max && r.size() > 0 {
+	b = otlpjson.AppendArrival(b, it.arrived)
+	b = append(b, '\n')
+	line := b[start:]
+	if r.gz {
+		r.buf = b
+	}
+	if max := r.opts.MaxBytes; max > 0 && r.size()+int64(len(line)) > max && r.size() > 0 {
+		if !r.gz {
+			// Out of the file's buffer, which closing the file ends.
+			r.buf = append(r.buf[:0], line...)
+			line = r.buf
+		}
 		if r.opts.Keep <= 0 {
 			r.flush()
 			r.stop(fmt.Sprintf("full (--record-max %s reached)", FormatBytes(max)))
@@ -278,14 +288,29 @@ func (r *Recorder) line(it item) {
 			r.stop(err.Error())
 			return
 		}
+		if !r.gz {
+			b = append(r.fw.appendTo(len(line)), line...)
+		}
 	}
-	if _, err := r.out.Write(r.buf); err != nil {
+	if r.gz {
+		_, err = r.bw.Write(line)
+	} else {
+		err = r.fw.commit(b)
+		r.bytes.Add(int64(len(line)))
+		r.total.Add(int64(len(line)))
+	}
+	if err != nil {
 		r.stop("write failed: " + err.Error())
 		return
 	}
 	r.unflushed.Add(1)
 	r.requests.Add(1)
 }
+
+// lineRoom is about the most an OTLP/JSON line takes for n bytes of
+// protobuf (hex IDs, quoted numbers and field names make it 2.5 to 3
+// times as long); a longer one costs a copy.
+func lineRoom(n int) int { return 4*n + 1024 }
 
 // size is the file's size as it will be once what is buffered is written
 // (uncompressed for the lines gathered for gzip: an upper bound for .gz).
