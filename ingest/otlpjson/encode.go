@@ -13,10 +13,10 @@ package otlpjson
 import (
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -82,6 +82,9 @@ type fieldTable struct {
 	hexBytes bool // a trace or span ID
 	scalar   bool // a number, bool or enum: not a message, string or bytes
 	msg      *msgTable
+	// tag is the field's one-byte tag as a length-delimited field (0 for
+	// field numbers above 15), for the loop over a list of messages.
+	tag byte
 }
 
 var tables [3]*msgTable
@@ -121,6 +124,9 @@ func build(md protoreflect.MessageDescriptor, cache map[protoreflect.FullName]*m
 			hexBytes: fd.Kind() == protoreflect.BytesKind && idFields[fd.Name()],
 		}
 		ft.scalar = ft.kind != protoreflect.MessageKind && ft.kind != protoreflect.StringKind && ft.kind != protoreflect.BytesKind
+		if fd.Number() < 16 {
+			ft.tag = byte(fd.Number())<<3 | byte(protowire.BytesType)
+		}
 		if fd.Kind() == protoreflect.MessageKind {
 			ft.msg = build(fd.Message(), cache)
 		}
@@ -169,23 +175,36 @@ func (e *Encoder) Append(dst []byte, sig Signal, pb []byte) ([]byte, error) {
 const maxDepth = 64
 
 func (e *Encoder) appendMsg(dst []byte, t *msgTable, b []byte, depth int) ([]byte, error) {
-	if depth > maxDepth {
-		return dst, fmt.Errorf("%w: nested too deeply", ErrMalformed)
-	}
 	switch t.fast {
 	case fastKeyValue:
-		out, ref, ok := e.attrs.find(dst, b)
-		if ok {
-			return out, nil
-		}
-		if out, ok := e.appendKeyValue(dst, t, b, depth); ok {
-			e.attrs.keep(ref, b, out[len(dst):])
-			return out, nil
-		}
+		return e.appendKV(dst, t, b, depth)
 	case fastAnyValue:
 		if out, ok := e.appendAnyValue(dst, t, b, depth); ok {
 			return out, nil
 		}
+	}
+	return e.appendGeneric(dst, t, b, depth)
+}
+
+// appendKV writes an attribute: from the memo, by hand-made code, or (an
+// unusual wire form) as any message. (Only appendGeneric recurses
+// without this cycle, so its depth check bounds the recursion.)
+func (e *Encoder) appendKV(dst []byte, t *msgTable, b []byte, depth int) ([]byte, error) {
+	out, ref, ok := e.attrs.find(dst, b)
+	if ok {
+		return out, nil
+	}
+	if out, ok := e.appendKeyValue(dst, t, b, depth); ok {
+		e.attrs.keep(ref, b, out[len(dst):])
+		return out, nil
+	}
+	return e.appendGeneric(dst, t, b, depth)
+}
+
+// appendGeneric writes any message from its table.
+func (e *Encoder) appendGeneric(dst []byte, t *msgTable, b []byte, depth int) ([]byte, error) {
+	if depth > maxDepth {
+		return dst, fmt.Errorf("%w: nested too deeply", ErrMalformed)
 	}
 	mark := len(dst)
 	if out, ok, err := e.appendInOrder(dst, t, b, depth); ok {
@@ -339,7 +358,30 @@ func (e *Encoder) appendInOrder(dst []byte, t *msgTable, b []byte, depth int) (_
 				if ft.list && !firstElem {
 					dst = append(dst, ',')
 				}
-				dst, err = e.appendMsg(dst, ft.msg, vb, depth+1)
+				if !ft.list {
+					dst, err = e.appendMsg(dst, ft.msg, vb, depth+1)
+					break
+				}
+				// This element and those of the same list that follow it
+				// (a span's attributes, a scope's spans), in a loop of
+				// their own.
+				kv := ft.msg.fast == fastKeyValue
+				for {
+					if kv {
+						dst, err = e.appendKV(dst, ft.msg, vb, depth+1)
+					} else {
+						dst, err = e.appendMsg(dst, ft.msg, vb, depth+1)
+					}
+					if err != nil || len(b) == 0 || b[0] != ft.tag || ft.tag == 0 {
+						break
+					}
+					next, n := consumeBytes(b[1:])
+					if n < 0 {
+						break // the outer loop says what is wrong
+					}
+					b, vb = b[1+n:], next
+					dst = append(dst, ',')
+				}
 			case protoreflect.StringKind:
 				if ft.list && !firstElem {
 					dst = append(dst, ',')
@@ -351,7 +393,7 @@ func (e *Encoder) appendInOrder(dst []byte, t *msgTable, b []byte, depth int) (_
 				}
 				dst = append(dst, '"')
 				if ft.hexBytes {
-					dst = hex.AppendEncode(dst, vb)
+					dst = appendHex(dst, vb)
 				} else {
 					dst = base64.StdEncoding.AppendEncode(dst, vb)
 				}
@@ -445,7 +487,7 @@ func (e *Encoder) appendValue(dst []byte, ft *fieldTable, v *fieldVal, msg []byt
 	case protoreflect.BytesKind:
 		dst = append(dst, '"')
 		if ft.hexBytes {
-			dst = hex.AppendEncode(dst, vb)
+			dst = appendHex(dst, vb)
 		} else {
 			dst = base64.StdEncoding.AppendEncode(dst, vb)
 		}
@@ -655,4 +697,24 @@ func (e *Encoder) appendAnyValue(dst []byte, t *msgTable, b []byte, depth int) (
 		return dst, false
 	}
 	return append(dst, '}'), true
+}
+
+// hexPairs holds the two lower-case hex digits of each byte.
+var hexPairs = func() (t [256][2]byte) {
+	for i := range t {
+		t[i] = [2]byte{hexDigits[i>>4], hexDigits[i&0xf]}
+	}
+	return t
+}()
+
+// appendHex writes b in lower-case hex (trace and span IDs).
+func appendHex(dst, b []byte) []byte {
+	n := len(dst)
+	dst = slices.Grow(dst, 2*len(b))[:n+2*len(b)]
+	out := dst[n:]
+	for i, c := range b {
+		p := hexPairs[c]
+		out[2*i], out[2*i+1] = p[0], p[1]
+	}
+	return dst
 }
