@@ -194,6 +194,12 @@ func (e *Encoder) appendKV(dst []byte, t *msgTable, b []byte, depth int) ([]byte
 	if ok {
 		return out, nil
 	}
+	return e.appendNewKV(dst, t, b, ref, depth)
+}
+
+// appendNewKV writes an attribute the memo does not have, for it to keep
+// where ref says.
+func (e *Encoder) appendNewKV(dst []byte, t *msgTable, b []byte, ref memoRef, depth int) ([]byte, error) {
 	if out, ok := e.appendKeyValue(dst, t, b, depth); ok {
 		e.attrs.keep(ref, b, out[len(dst):])
 		return out, nil
@@ -372,14 +378,15 @@ func (e *Encoder) appendInOrder(dst []byte, t *msgTable, b []byte, depth int) (_
 					} else {
 						dst, err = e.appendMsg(dst, ft.msg, vb, depth+1)
 					}
-					if err != nil || len(b) == 0 || b[0] != ft.tag || ft.tag == 0 {
+					if err != nil {
 						break
 					}
-					next, n := consumeBytes(b[1:])
-					if n < 0 {
-						break // the outer loop says what is wrong
+					// The next element, when its tag and length take a
+					// byte each; the outer loop reads any other.
+					if len(b) < 2 || b[0] != ft.tag || ft.tag == 0 || b[1] >= 0x80 || int(b[1]) > len(b)-2 {
+						break
 					}
-					b, vb = b[1+n:], next
+					vb, b = b[2:2+int(b[1])], b[2+int(b[1]):]
 					dst = append(dst, ',')
 				}
 			case protoreflect.StringKind:

@@ -1,9 +1,6 @@
 package otlpjson
 
-import (
-	"bytes"
-	"encoding/binary"
-)
+import "encoding/binary"
 
 // attrMemo remembers the JSON of recently written attributes (KeyValue
 // messages) by their wire bytes. Telemetry repeats its attributes from
@@ -19,8 +16,8 @@ import (
 // find theirs), the memo stands aside for a while, so that traffic of
 // new attributes does not pay for it.
 type attrMemo struct {
-	tags  []uint32 // per slot: the hash bits with the low bit set when the slot holds them, clear when only seen
-	slots []memoSlot
+	tags  *[memoSlots]uint32 // per slot: the hash bits with the low bit set when the slot holds them, clear when only seen
+	slots *[memoSlots]memoSlot
 
 	lookups, hits uint32 // in the current window
 	bypass        uint32 // attributes still to write without the memo
@@ -83,15 +80,15 @@ func (m *attrMemo) find(dst, wire []byte) (_ []byte, ref memoRef, ok bool) {
 		m.lookups, m.hits = 0, 0
 	}
 	if m.tags == nil {
-		m.tags = make([]uint32, memoSlots)
-		m.slots = make([]memoSlot, memoSlots)
+		m.tags = new([memoSlots]uint32)
+		m.slots = new([memoSlots]memoSlot)
 	}
 	h := memoHash(wire)
 	i, seen := int(h>>(64-memoBits)), uint32(h)&^1
 	switch m.tags[i] {
 	case seen | 1:
 		s := &m.slots[i]
-		if int(s.wireLen) == len(wire) && bytes.Equal(s.wire[:s.wireLen], wire) {
+		if int(s.wireLen) == len(wire) && string(s.wire[:len(wire)]) == string(wire) {
 			m.hits++
 			return append(dst, s.json[:s.jsonLen]...), memoRef{}, true
 		}
