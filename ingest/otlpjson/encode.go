@@ -517,13 +517,13 @@ func appendScalar(dst []byte, k protoreflect.Kind, u uint64) []byte {
 		return strconv.AppendInt(dst, int64(int32(uint32(u))), 10)
 	case protoreflect.Int64Kind, protoreflect.Sfixed64Kind:
 		dst = append(dst, '"')
-		return append(strconv.AppendInt(dst, int64(u), 10), '"')
+		return append(appendInt(dst, int64(u)), '"')
 	case protoreflect.Sint64Kind:
 		dst = append(dst, '"')
-		return append(strconv.AppendInt(dst, protowire.DecodeZigZag(u), 10), '"')
+		return append(appendInt(dst, protowire.DecodeZigZag(u)), '"')
 	case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
 		dst = append(dst, '"')
-		return append(strconv.AppendUint(dst, u, 10), '"')
+		return append(appendUint(dst, u), '"')
 	case protoreflect.DoubleKind:
 		return appendFloat(dst, math.Float64frombits(u), 64)
 	case protoreflect.FloatKind:
@@ -691,7 +691,7 @@ func (e *Encoder) appendAnyValue(dst []byte, t *msgTable, b []byte, depth int) (
 		dst = strconv.AppendBool(dst, u != 0)
 	case num == 3 && typ == protowire.VarintType:
 		dst = append(dst, `{"intValue":"`...)
-		dst = strconv.AppendInt(dst, int64(u), 10)
+		dst = appendInt(dst, int64(u))
 		dst = append(dst, '"')
 	case num == 4 && typ == protowire.Fixed64Type:
 		dst = append(dst, `{"doubleValue":`...)
