@@ -197,6 +197,30 @@ func (e *Encoder) appendKV(dst []byte, t *msgTable, b []byte, depth int) ([]byte
 	return e.appendNewKV(dst, t, b, ref, depth)
 }
 
+// appendKVs writes the attribute vb and those of the same list (tag) that
+// follow it in b, and returns the rest of b. It is appendKV in a loop of
+// its own: attributes are most of a request.
+func (e *Encoder) appendKVs(dst []byte, t *msgTable, tag byte, vb, b []byte, depth int) (_, rest []byte, _ error) {
+	for {
+		out, ref, ok := e.attrs.find(dst, vb)
+		if ok {
+			dst = out
+		} else {
+			var err error
+			if dst, err = e.appendNewKV(dst, t, vb, ref, depth); err != nil {
+				return dst, b, err
+			}
+		}
+		// The next, when its tag and length take a byte each; the
+		// caller reads any other.
+		if len(b) < 2 || b[0] != tag || tag == 0 || b[1] >= 0x80 || int(b[1]) > len(b)-2 {
+			return dst, b, nil
+		}
+		vb, b = b[2:2+int(b[1])], b[2+int(b[1]):]
+		dst = append(dst, ',')
+	}
+}
+
 // appendNewKV writes an attribute the memo does not have, for it to keep
 // where ref says.
 func (e *Encoder) appendNewKV(dst []byte, t *msgTable, b []byte, ref memoRef, depth int) ([]byte, error) {
@@ -371,14 +395,12 @@ func (e *Encoder) appendInOrder(dst []byte, t *msgTable, b []byte, depth int) (_
 				// This element and those of the same list that follow it
 				// (a span's attributes, a scope's spans), in a loop of
 				// their own.
-				kv := ft.msg.fast == fastKeyValue
+				if ft.msg.fast == fastKeyValue {
+					dst, b, err = e.appendKVs(dst, ft.msg, ft.tag, vb, b, depth+1)
+					break
+				}
 				for {
-					if kv {
-						dst, err = e.appendKV(dst, ft.msg, vb, depth+1)
-					} else {
-						dst, err = e.appendMsg(dst, ft.msg, vb, depth+1)
-					}
-					if err != nil {
+					if dst, err = e.appendMsg(dst, ft.msg, vb, depth+1); err != nil {
 						break
 					}
 					// The next element, when its tag and length take a
