@@ -65,6 +65,7 @@ const (
 	fastNone fastKind = iota
 	fastKeyValue
 	fastAnyValue
+	fastSpan
 )
 
 func (t *msgTable) field(n protowire.Number) *fieldTable {
@@ -109,6 +110,8 @@ func build(md protoreflect.MessageDescriptor, cache map[protoreflect.FullName]*m
 		t.fast = fastKeyValue
 	case "opentelemetry.proto.common.v1.AnyValue":
 		t.fast = fastAnyValue
+	case "opentelemetry.proto.trace.v1.Span":
+		t.fast = fastSpan
 	}
 	cache[md.FullName()] = t
 	fs := md.Fields()
@@ -181,6 +184,10 @@ func (e *Encoder) appendMsg(dst []byte, t *msgTable, b []byte, depth int) ([]byt
 	case fastAnyValue:
 		if out, ok := e.appendAnyValue(dst, t, b, depth); ok {
 			return out, nil
+		}
+	case fastSpan:
+		if out, ok, err := e.appendSpan(dst, t, b, depth); ok {
+			return out, err
 		}
 	}
 	return e.appendGeneric(dst, t, b, depth)
