@@ -735,22 +735,25 @@ func (e *Encoder) appendAnyValue(dst []byte, t *msgTable, b []byte, depth int) (
 	return append(dst, '}'), true
 }
 
-// hexPairs holds the two lower-case hex digits of each byte.
-var hexPairs = func() (t [256][2]byte) {
-	for i := range t {
-		t[i] = [2]byte{hexDigits[i>>4], hexDigits[i&0xf]}
-	}
-	return t
-}()
-
-// appendHex writes b in lower-case hex (trace and span IDs).
+// appendHex writes b in lower-case hex (trace and span IDs), four bytes
+// at a time in the lanes of a uint64: each byte spread to a 16-bit lane,
+// its two nibbles to bytes, and each nibble to its digit with an add, and
+// a second add where it is 10 or more.
 func appendHex(dst, b []byte) []byte {
 	n := len(dst)
 	dst = slices.Grow(dst, 2*len(b))[:n+2*len(b)]
 	out := dst[n:]
+	for len(b) >= 4 && len(out) >= 8 {
+		x := uint64(binary.LittleEndian.Uint32(b))
+		x = (x | x<<16) & 0x0000ffff_0000ffff
+		x = (x | x<<8) & 0x00ff00ff_00ff00ff
+		x = (x>>4)&0x000f000f_000f000f | (x&0x000f000f_000f000f)<<8 // high nibble first
+		ten := ((x + 0x06060606_06060606) >> 4) & 0x01010101_01010101
+		binary.LittleEndian.PutUint64(out, x+0x30303030_30303030+ten*('a'-'0'-10))
+		b, out = b[4:], out[8:]
+	}
 	for i, c := range b {
-		p := hexPairs[c]
-		out[2*i], out[2*i+1] = p[0], p[1]
+		out[2*i], out[2*i+1] = hexDigits[c>>4], hexDigits[c&0xf]
 	}
 	return dst
 }

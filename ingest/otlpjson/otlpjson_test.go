@@ -2,6 +2,7 @@ package otlpjson
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -168,6 +169,22 @@ func TestPut8(t *testing.T) {
 			put8(&b, v)
 			if want := fmt.Sprintf("%08d", v); string(b[:]) != want {
 				t.Fatalf("put8(%d) = %s", v, b[:])
+			}
+		}
+	}
+}
+
+// appendHex writes what encoding/hex writes, at every length.
+func TestAppendHex(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for n := range 40 {
+		for range 50 {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = byte(rng.Uint32())
+			}
+			if got, want := string(appendHex([]byte("x"), b)), "x"+hex.EncodeToString(b); got != want {
+				t.Fatalf("appendHex(%x) = %s", b, got)
 			}
 		}
 	}
