@@ -27,7 +27,7 @@ const (
 	memoBits    = 10
 	memoSlots   = 1 << memoBits
 	memoWireMax = 62 // longer attributes are written each time
-	memoJSONMax = 126
+	memoJSONMax = 128
 
 	memoWindow  = 4096      // lookups between looks at the hit rate
 	memoMinHits = 512       // hits a window needs for the memo to stay on
@@ -90,6 +90,12 @@ func (m *attrMemo) find(dst, wire []byte) (_ []byte, ref memoRef, ok bool) {
 		s := &m.slots[i]
 		if int(s.wireLen) == len(wire) && string(s.wire[:len(wire)]) == string(wire) {
 			m.hits++
+			if n := len(dst); cap(dst)-n >= memoJSONMax {
+				// A copy of fixed size, the slot's whole JSON array
+				// (no call, no switch on the length).
+				*(*[memoJSONMax]byte)(dst[n : n+memoJSONMax]) = s.json
+				return dst[:n+int(s.jsonLen)], memoRef{}, true
+			}
 			return append(dst, s.json[:s.jsonLen]...), memoRef{}, true
 		}
 		return dst, memoRef{i: i, tag: seen | 1}, false // another with the same bits
