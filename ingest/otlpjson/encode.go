@@ -178,6 +178,9 @@ func (e *Encoder) Append(dst []byte, sig Signal, pb []byte) ([]byte, error) {
 const maxDepth = 64
 
 func (e *Encoder) appendMsg(dst []byte, t *msgTable, b []byte, depth int) ([]byte, error) {
+	if len(b) == 0 {
+		return append(dst, '{', '}'), nil // a span's status, often
+	}
 	switch t.fast {
 	case fastKeyValue:
 		return e.appendKV(dst, t, b, depth)
@@ -197,11 +200,10 @@ func (e *Encoder) appendMsg(dst []byte, t *msgTable, b []byte, depth int) ([]byt
 // unusual wire form) as any message. (Only appendGeneric recurses
 // without this cycle, so its depth check bounds the recursion.)
 func (e *Encoder) appendKV(dst []byte, t *msgTable, b []byte, depth int) ([]byte, error) {
-	out, ref, ok := e.attrs.find(dst, b)
-	if ok {
-		return out, nil
+	if s := e.attrs.lookup(b); s != nil {
+		return s.appendJSON(dst), nil
 	}
-	return e.appendNewKV(dst, t, b, ref, depth)
+	return e.appendNewKV(dst, t, b, e.attrs.ref, depth)
 }
 
 // appendKVs writes the attribute vb and those of the same list (tag) that
@@ -209,12 +211,11 @@ func (e *Encoder) appendKV(dst []byte, t *msgTable, b []byte, depth int) ([]byte
 // its own: attributes are most of a request.
 func (e *Encoder) appendKVs(dst []byte, t *msgTable, tag byte, vb, b []byte, depth int) (_, rest []byte, _ error) {
 	for {
-		out, ref, ok := e.attrs.find(dst, vb)
-		if ok {
-			dst = out
+		if s := e.attrs.lookup(vb); s != nil {
+			dst = s.appendJSON(dst)
 		} else {
 			var err error
-			if dst, err = e.appendNewKV(dst, t, vb, ref, depth); err != nil {
+			if dst, err = e.appendNewKV(dst, t, vb, e.attrs.ref, depth); err != nil {
 				return dst, b, err
 			}
 		}
@@ -410,12 +411,16 @@ func (e *Encoder) appendInOrder(dst []byte, t *msgTable, b []byte, depth int) (_
 					if dst, err = e.appendMsg(dst, ft.msg, vb, depth+1); err != nil {
 						break
 					}
-					// The next element, when its tag and length take a
-					// byte each; the outer loop reads any other.
-					if len(b) < 2 || b[0] != ft.tag || ft.tag == 0 || b[1] >= 0x80 || int(b[1]) > len(b)-2 {
+					// The next element, when its tag takes a byte; the
+					// outer loop reads any other (and says what is wrong).
+					if len(b) == 0 || b[0] != ft.tag || ft.tag == 0 {
 						break
 					}
-					vb, b = b[2:2+int(b[1])], b[2+int(b[1]):]
+					next, n := consumeBytes(b[1:])
+					if n < 0 {
+						break
+					}
+					vb, b = next, b[1+n:]
 					dst = append(dst, ',')
 				}
 			case protoreflect.StringKind:
@@ -735,25 +740,31 @@ func (e *Encoder) appendAnyValue(dst []byte, t *msgTable, b []byte, depth int) (
 	return append(dst, '}'), true
 }
 
-// appendHex writes b in lower-case hex (trace and span IDs), four bytes
-// at a time in the lanes of a uint64: each byte spread to a 16-bit lane,
+// appendHex writes b in lower-case hex (trace and span IDs), eight bytes
+// at a time in the lanes of uint64s: each byte spread to a 16-bit lane,
 // its two nibbles to bytes, and each nibble to its digit with an add, and
 // a second add where it is 10 or more.
 func appendHex(dst, b []byte) []byte {
 	n := len(dst)
 	dst = slices.Grow(dst, 2*len(b))[:n+2*len(b)]
 	out := dst[n:]
-	for len(b) >= 4 && len(out) >= 8 {
-		x := uint64(binary.LittleEndian.Uint32(b))
-		x = (x | x<<16) & 0x0000ffff_0000ffff
-		x = (x | x<<8) & 0x00ff00ff_00ff00ff
-		x = (x>>4)&0x000f000f_000f000f | (x&0x000f000f_000f000f)<<8 // high nibble first
-		ten := ((x + 0x06060606_06060606) >> 4) & 0x01010101_01010101
-		binary.LittleEndian.PutUint64(out, x+0x30303030_30303030+ten*('a'-'0'-10))
-		b, out = b[4:], out[8:]
+	for len(b) >= 8 && len(out) >= 16 {
+		binary.LittleEndian.PutUint64(out, hex4(binary.LittleEndian.Uint32(b)))
+		binary.LittleEndian.PutUint64(out[8:], hex4(binary.LittleEndian.Uint32(b[4:])))
+		b, out = b[8:], out[16:]
 	}
 	for i, c := range b {
 		out[2*i], out[2*i+1] = hexDigits[c>>4], hexDigits[c&0xf]
 	}
 	return dst
+}
+
+// hex4 is the eight hex digits of four bytes (the first byte's first).
+func hex4(v uint32) uint64 {
+	x := uint64(v)
+	x = (x | x<<16) & 0x0000ffff_0000ffff
+	x = (x | x<<8) & 0x00ff00ff_00ff00ff
+	x = (x>>4)&0x000f000f_000f000f | (x&0x000f000f_000f000f)<<8 // high nibble first
+	ten := ((x + 0x06060606_06060606) >> 4) & 0x01010101_01010101
+	return x + 0x30303030_30303030 + ten*('a'-'0'-10)
 }

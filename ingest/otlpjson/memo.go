@@ -21,6 +21,8 @@ type attrMemo struct {
 
 	lookups, hits uint32 // in the current window
 	bypass        uint32 // attributes still to write without the memo
+
+	ref memoRef // where keep is to remember what lookup did not find
 }
 
 const (
@@ -62,16 +64,17 @@ func memoHash(wire []byte) uint64 {
 	return (head*0x9e3779b97f4a7c15 ^ tail*0xc2b2ae3d27d4eb4f ^ uint64(len(wire))) * 0x165667b19e3779f9
 }
 
-// find appends the remembered JSON of wire to dst; ok is false when it is
-// not remembered, and ref then says whether and where keep is to
-// remember it.
-func (m *attrMemo) find(dst, wire []byte) (_ []byte, ref memoRef, ok bool) {
+// lookup returns the slot holding the JSON of wire, or nil when the memo
+// has not got it; m.ref then says whether and where keep is to remember
+// it.
+func (m *attrMemo) lookup(wire []byte) *memoSlot {
+	m.ref = memoRef{i: -1}
 	if len(wire) > memoWireMax {
-		return dst, memoRef{i: -1}, false
+		return nil
 	}
 	if m.bypass > 0 {
 		m.bypass--
-		return dst, memoRef{i: -1}, false
+		return nil
 	}
 	if m.lookups++; m.lookups == memoWindow {
 		if m.hits < memoMinHits {
@@ -90,23 +93,29 @@ func (m *attrMemo) find(dst, wire []byte) (_ []byte, ref memoRef, ok bool) {
 		s := &m.slots[i]
 		if int(s.wireLen) == len(wire) && string(s.wire[:len(wire)]) == string(wire) {
 			m.hits++
-			if n := len(dst); cap(dst)-n >= memoJSONMax {
-				// A copy of fixed size, the slot's whole JSON array
-				// (no call, no switch on the length).
-				*(*[memoJSONMax]byte)(dst[n : n+memoJSONMax]) = s.json
-				return dst[:n+int(s.jsonLen)], memoRef{}, true
-			}
-			return append(dst, s.json[:s.jsonLen]...), memoRef{}, true
+			return s
 		}
-		return dst, memoRef{i: i, tag: seen | 1}, false // another with the same bits
+		m.ref = memoRef{i: i, tag: seen | 1} // another with the same bits
 	case seen:
-		return dst, memoRef{i: i, tag: seen | 1}, false // the second time: keep it
+		m.ref = memoRef{i: i, tag: seen | 1} // the second time: keep it
+	default:
+		m.tags[i] = seen
 	}
-	m.tags[i] = seen
-	return dst, memoRef{i: -1}, false
+	return nil
 }
 
-// keep remembers json as the JSON of wire where find said.
+// appendJSON appends the slot's JSON to dst, as a copy of the whole
+// fixed-size array when dst has room for it (no call to memmove, no
+// switch on the length).
+func (s *memoSlot) appendJSON(dst []byte) []byte {
+	if n := len(dst); cap(dst)-n >= memoJSONMax {
+		*(*[memoJSONMax]byte)(dst[n : n+memoJSONMax]) = s.json
+		return dst[:n+int(s.jsonLen)]
+	}
+	return append(dst, s.json[:s.jsonLen]...)
+}
+
+// keep remembers json as the JSON of wire where lookup said.
 func (m *attrMemo) keep(ref memoRef, wire, json []byte) {
 	if ref.i < 0 || len(json) > memoJSONMax {
 		return
