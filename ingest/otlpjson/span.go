@@ -1,5 +1,7 @@
 package otlpjson
 
+import "encoding/binary"
+
 // Span's fields as appendSpan reads them: number, wire type (one-byte
 // tags).
 const (
@@ -22,6 +24,26 @@ const (
 	spanFlags1       = 0x01
 )
 
+// spanKeys holds, by tag, what goes before a field's value: a comma, the
+// name, and the opening quote of a value written in quotes (IDs and
+// timestamps), so that each field takes one append.
+var spanKeys = func() (k [0x80]string) {
+	for tag, name := range map[byte]string{
+		spanTraceID: "traceId", spanSpanID: "spanId", spanParentSpanID: "parentSpanId",
+		spanStart: "startTimeUnixNano", spanEnd: "endTimeUnixNano",
+	} {
+		k[tag] = `,"` + name + `":"`
+	}
+	for tag, name := range map[byte]string{
+		spanTraceState: "traceState", spanName: "name", spanKind: "kind", spanAttributes: "attributes",
+		spanDroppedAttrs: "droppedAttributesCount", spanEvents: "events", spanDroppedEvts: "droppedEventsCount",
+		spanLinks: "links", spanDroppedLinks: "droppedLinksCount", spanStatus: "status",
+	} {
+		k[tag] = `,"` + name + `":`
+	}
+	return k
+}()
+
 // appendSpan writes a Span as every OTLP exporter encodes one: fields in
 // number order with their own wire types, the lists' elements together.
 // It is appendGeneric for that case, switching on the tag byte rather
@@ -33,46 +55,47 @@ func (e *Encoder) appendSpan(dst []byte, t *msgTable, b []byte, depth int) (_ []
 		return dst, false, nil
 	}
 	dst = append(dst, '{')
-	first := true
+	comma := 1      // 0 once a field is written: spanKeys' comma stays
 	last := byte(0) // the last tag written
 	for len(b) > 0 {
 		tag := b[0]
 		if tag <= last || last == spanFlags0 {
 			return dst, false, nil // out of order, or a field again (a list's elements are read together)
 		}
-		if first {
-			first = false
-		} else {
-			dst = append(dst, ',')
-		}
+		last = tag
 		if tag == spanFlags0 {
 			if len(b) < 6 || b[1] != spanFlags1 {
 				return dst, false, nil
 			}
-			dst = append(dst, `"flags":`...)
+			dst = append(dst, `,"flags":`[comma:]...)
 			dst = appendUint(dst, uint64(uint32(b[2])|uint32(b[3])<<8|uint32(b[4])<<16|uint32(b[5])<<24))
 			b = b[6:]
-			last = spanFlags0
 			continue
 		}
-		last = tag
+		key := spanKeys[tag&0x7f]
+		if key == "" || tag >= 0x80 {
+			return dst, false, nil // unknown, or of another wire type
+		}
+		key, comma = key[comma:], 0
 		switch tag {
 		case spanTraceID, spanSpanID, spanParentSpanID, spanTraceState, spanName, spanStatus:
-			vb, n := consumeBytes(b[1:])
-			if n < 0 {
-				return dst, false, nil
+			var vb []byte
+			if len(b) >= 2 && b[1] < 0x80 && int(b[1]) <= len(b)-2 {
+				vb, b = b[2:2+int(b[1])], b[2+int(b[1]):]
+			} else {
+				v, n := consumeBytes(b[1:])
+				if n < 0 {
+					return dst, false, nil
+				}
+				vb, b = v, b[1+n:]
 			}
-			b = b[1+n:]
-			ft := t.fields[tag>>3]
-			dst = append(dst, ft.key...)
-			switch {
-			case ft.hexBytes:
-				dst = append(dst, '"')
-				dst = appendHex(dst, vb)
-				dst = append(dst, '"')
-			case tag == spanStatus:
+			dst = append(dst, key...)
+			switch tag {
+			case spanTraceID, spanSpanID, spanParentSpanID:
+				dst = append(appendHex(dst, vb), '"')
+			case spanStatus:
 				var err error
-				if dst, err = e.appendMsg(dst, ft.msg, vb, depth+1); err != nil {
+				if dst, err = e.appendMsg(dst, t.fields[15].msg, vb, depth+1); err != nil {
 					return dst, true, err
 				}
 			default:
@@ -82,28 +105,25 @@ func (e *Encoder) appendSpan(dst []byte, t *msgTable, b []byte, depth int) (_ []
 			if len(b) < 9 {
 				return dst, false, nil
 			}
-			u := uint64(b[1]) | uint64(b[2])<<8 | uint64(b[3])<<16 | uint64(b[4])<<24 |
-				uint64(b[5])<<32 | uint64(b[6])<<40 | uint64(b[7])<<48 | uint64(b[8])<<56
+			u := binary.LittleEndian.Uint64(b[1:9])
 			b = b[9:]
-			dst = append(dst, t.fields[tag>>3].key...)
-			dst = append(dst, '"')
-			dst = appendUint(dst, u)
-			dst = append(dst, '"')
+			dst = append(dst, key...)
+			dst = append(appendUint(dst, u), '"')
 		case spanKind, spanDroppedAttrs, spanDroppedEvts, spanDroppedLinks:
 			u, n := consumeVarint(b[1:])
 			if n < 0 {
 				return dst, false, nil
 			}
 			b = b[1+n:]
-			dst = append(dst, t.fields[tag>>3].key...)
+			dst = append(dst, key...)
 			if tag == spanKind {
 				dst = appendInt(dst, int64(int32(u)))
 			} else {
 				dst = appendUint(dst, uint64(uint32(u)))
 			}
 		case spanAttributes, spanEvents, spanLinks:
-			ft := t.fields[tag>>3]
-			dst = append(dst, ft.key...)
+			msg := t.fields[tag>>3].msg
+			dst = append(dst, key...)
 			dst = append(dst, '[')
 			for elem := 0; len(b) > 0 && b[0] == tag; elem++ {
 				vb, n := consumeBytes(b[1:])
@@ -116,9 +136,9 @@ func (e *Encoder) appendSpan(dst []byte, t *msgTable, b []byte, depth int) (_ []
 				}
 				var err error
 				if tag == spanAttributes {
-					dst, b, err = e.appendKVs(dst, ft.msg, tag, vb, b, depth+1)
+					dst, b, err = e.appendKVs(dst, msg, tag, vb, b, depth+1)
 				} else {
-					dst, err = e.appendMsg(dst, ft.msg, vb, depth+1)
+					dst, err = e.appendMsg(dst, msg, vb, depth+1)
 				}
 				if err != nil {
 					return dst, true, err
