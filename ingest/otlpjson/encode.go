@@ -601,6 +601,35 @@ func plainWord(w uint64) bool {
 // appendString writes s as a JSON string; invalid UTF-8 becomes U+FFFD,
 // as protojson and pdata do.
 func appendString(dst []byte, s []byte) []byte {
+	if allPlain(s) { // most strings: in quotes as they are
+		dst = append(dst, '"')
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
+	return appendEscaped(dst, s)
+}
+
+// allPlain reports whether every byte of s is plain, eight at a time
+// (the last eight overlapping those before).
+func allPlain(s []byte) bool {
+	if len(s) < 8 {
+		for _, c := range s {
+			if !plain[c] {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 0; i+8 < len(s); i += 8 {
+		if !plainWord(binary.LittleEndian.Uint64(s[i:])) {
+			return false
+		}
+	}
+	return plainWord(binary.LittleEndian.Uint64(s[len(s)-8:]))
+}
+
+// appendEscaped is appendString for a string with something to escape.
+func appendEscaped(dst []byte, s []byte) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
