@@ -86,3 +86,30 @@ func perturb(rng *rand.Rand, pb []byte) []byte {
 	}
 	return bytes.Join(fields, nil)
 }
+
+// FuzzAppendSpanMatchesGeneric: for any bytes, appendSpan either declines
+// or writes what appendGeneric writes (and fails where it fails).
+func FuzzAppendSpanMatchesGeneric(f *testing.F) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	for range 8 {
+		sp := &tracepb.Span{}
+		randomFill(sp.ProtoReflect(), rng, 3)
+		pb, err := proto.MarshalOptions{Deterministic: true}.Marshal(sp)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(pb)
+	}
+	st := tables[Traces].fields[1].msg.fields[2].msg.fields[2].msg
+	f.Fuzz(func(t *testing.T, pb []byte) {
+		var fast, generic Encoder
+		got, ok, gerr := fast.appendSpan(nil, st, pb, 0)
+		if !ok {
+			return
+		}
+		want, werr := generic.appendGeneric(nil, st, pb, 0)
+		if (werr == nil) != (gerr == nil) || werr == nil && !bytes.Equal(got, want) {
+			t.Fatalf("span %x:\nappendSpan    %s (%v)\nappendGeneric %s (%v)", pb, got, gerr, want, werr)
+		}
+	})
+}
