@@ -93,12 +93,13 @@ type Recorder struct {
 	stopped                      atomic.Pointer[string]
 
 	// The writer goroutine's own.
-	fw      *fileWriter
-	fileBuf []byte        // fw's buffer, kept across rotations
-	zw      *gzip.Writer  // .gz only: compresses into fw, counted
-	bw      *bufio.Writer // .gz only: lines gathered for zw
-	enc     otlpjson.Encoder
-	buf     []byte
+	fw          *fileWriter
+	fileBuf     []byte        // fw's buffer, kept across rotations
+	freeFileBuf func()        // frees fileBuf once the writer is done
+	zw          *gzip.Writer  // .gz only: compresses into fw, counted
+	bw          *bufio.Writer // .gz only: lines gathered for zw
+	enc         otlpjson.Encoder
+	buf         []byte
 }
 
 // Open creates the file and starts the writer. The error says what could
@@ -126,8 +127,10 @@ func (r *Recorder) create() error {
 	if err != nil {
 		return fmt.Errorf("--record: cannot write the recording: %w", unwrapPath(err))
 	}
-	r.fw = newFileWriter(f, r.fileBuf)
-	r.fileBuf = r.fw.buf // for the next file after a rotation
+	if r.fileBuf == nil {
+		r.fileBuf, r.freeFileBuf = directBuffer(fileChunk)
+	}
+	r.fw = newFileWriter(f, r.fileBuf) // the same buffer for every file
 	r.bytes.Store(0)
 	if !r.gz {
 		return nil
@@ -196,6 +199,7 @@ func (r *Recorder) free(b []byte) {
 // the queue runs empty and the last flush is that old).
 func (r *Recorder) write() {
 	defer close(r.done)
+	defer func() { r.freeFileBuf() }() // every file is closed by now
 	t := time.NewTimer(flushEvery)
 	t.Stop()
 	var due <-chan time.Time // t.C while a flush is waiting
