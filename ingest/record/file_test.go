@@ -29,7 +29,7 @@ func TestFileWriterContents(t *testing.T) {
 		n := rng.IntN(3 * directAlign)
 		switch i % 7 {
 		case 0:
-			n = rng.IntN(fileChunk + directAlign) // across a chunk boundary
+			n = rng.IntN(fileChunk / 3) // chunk boundaries crossed as the file grows
 		case 1:
 			n = directAlign - len(want)%directAlign // up to a block boundary
 		}
@@ -63,6 +63,9 @@ func TestFileWriterContents(t *testing.T) {
 	}
 	if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("after close: file has %d bytes (%v), want %d", len(got), err, len(want))
+	}
+	if len(want) < 2*fileChunk {
+		t.Errorf("%d bytes written: the test no longer crosses chunk boundaries", len(want))
 	}
 }
 
