@@ -26,8 +26,9 @@ func (s *switchTap) Received(sig Signal, body []byte, json bool, at time.Time) {
 
 // BenchmarkIngestGRPCRecording is BenchmarkIngestGRPC with --record: the
 // same server runs rounds without and with the recorder, alternately, and
-// the recorder's writer is waited for before each round's CPU is read, so
-// its cost falls on the recording rounds. It reports the spantop CPU per
+// the recorder's writer is waited for (every request written and flushed
+// to the file) before each round's CPU is read, so its cost falls on the
+// recording rounds. It reports the spantop CPU per
 // span of each and their ratio (issue 10: at most 1.25).
 func BenchmarkIngestGRPCRecording(b *testing.B) { benchRecording(b, "bench.jsonl") }
 
@@ -52,7 +53,7 @@ func benchRecording(b *testing.B, name string) {
 		applied.wait(sent)
 		if recording {
 			written += benchRound
-			for rec.Stats().Requests+rec.Stats().Dropped < written {
+			for st := rec.Stats(); st.Requests+st.Dropped < written || st.Unflushed > 0; st = rec.Stats() {
 				time.Sleep(200 * time.Microsecond)
 			}
 		}

@@ -13,10 +13,10 @@ package otlpjson
 import (
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -65,6 +65,7 @@ const (
 	fastNone fastKind = iota
 	fastKeyValue
 	fastAnyValue
+	fastSpan
 )
 
 func (t *msgTable) field(n protowire.Number) *fieldTable {
@@ -82,6 +83,9 @@ type fieldTable struct {
 	hexBytes bool // a trace or span ID
 	scalar   bool // a number, bool or enum: not a message, string or bytes
 	msg      *msgTable
+	// tag is the field's one-byte tag as a length-delimited field (0 for
+	// field numbers above 15), for the loop over a list of messages.
+	tag byte
 }
 
 var tables [3]*msgTable
@@ -106,6 +110,8 @@ func build(md protoreflect.MessageDescriptor, cache map[protoreflect.FullName]*m
 		t.fast = fastKeyValue
 	case "opentelemetry.proto.common.v1.AnyValue":
 		t.fast = fastAnyValue
+	case "opentelemetry.proto.trace.v1.Span":
+		t.fast = fastSpan
 	}
 	cache[md.FullName()] = t
 	fs := md.Fields()
@@ -121,6 +127,9 @@ func build(md protoreflect.MessageDescriptor, cache map[protoreflect.FullName]*m
 			hexBytes: fd.Kind() == protoreflect.BytesKind && idFields[fd.Name()],
 		}
 		ft.scalar = ft.kind != protoreflect.MessageKind && ft.kind != protoreflect.StringKind && ft.kind != protoreflect.BytesKind
+		if fd.Number() < 16 {
+			ft.tag = byte(fd.Number())<<3 | byte(protowire.BytesType)
+		}
 		if fd.Kind() == protoreflect.MessageKind {
 			ft.msg = build(fd.Message(), cache)
 		}
@@ -169,23 +178,71 @@ func (e *Encoder) Append(dst []byte, sig Signal, pb []byte) ([]byte, error) {
 const maxDepth = 64
 
 func (e *Encoder) appendMsg(dst []byte, t *msgTable, b []byte, depth int) ([]byte, error) {
-	if depth > maxDepth {
-		return dst, fmt.Errorf("%w: nested too deeply", ErrMalformed)
+	if len(b) == 0 {
+		return append(dst, '{', '}'), nil // a span's status, often
 	}
 	switch t.fast {
 	case fastKeyValue:
-		out, ref, ok := e.attrs.find(dst, b)
-		if ok {
-			return out, nil
-		}
-		if out, ok := e.appendKeyValue(dst, t, b, depth); ok {
-			e.attrs.keep(ref, b, out[len(dst):])
-			return out, nil
-		}
+		return e.appendKV(dst, t, b, depth)
 	case fastAnyValue:
 		if out, ok := e.appendAnyValue(dst, t, b, depth); ok {
 			return out, nil
 		}
+	case fastSpan:
+		if out, ok, err := e.appendSpan(dst, t, b, depth); ok {
+			return out, err
+		}
+	}
+	return e.appendGeneric(dst, t, b, depth)
+}
+
+// appendKV writes an attribute: from the memo, by hand-made code, or (an
+// unusual wire form) as any message. (Only appendGeneric recurses
+// without this cycle, so its depth check bounds the recursion.)
+func (e *Encoder) appendKV(dst []byte, t *msgTable, b []byte, depth int) ([]byte, error) {
+	if s := e.attrs.lookup(b); s != nil {
+		return s.appendJSON(dst), nil
+	}
+	return e.appendNewKV(dst, t, b, e.attrs.ref, depth)
+}
+
+// appendKVs writes the attribute vb and those of the same list (tag) that
+// follow it in b, and returns the rest of b. It is appendKV in a loop of
+// its own: attributes are most of a request.
+func (e *Encoder) appendKVs(dst []byte, t *msgTable, tag byte, vb, b []byte, depth int) (_, rest []byte, _ error) {
+	for {
+		if s := e.attrs.lookup(vb); s != nil {
+			dst = s.appendJSON(dst)
+		} else {
+			var err error
+			if dst, err = e.appendNewKV(dst, t, vb, e.attrs.ref, depth); err != nil {
+				return dst, b, err
+			}
+		}
+		// The next, when its tag and length take a byte each; the
+		// caller reads any other.
+		if len(b) < 2 || b[0] != tag || tag == 0 || b[1] >= 0x80 || int(b[1]) > len(b)-2 {
+			return dst, b, nil
+		}
+		vb, b = b[2:2+int(b[1])], b[2+int(b[1]):]
+		dst = append(dst, ',')
+	}
+}
+
+// appendNewKV writes an attribute the memo does not have, for it to keep
+// where ref says.
+func (e *Encoder) appendNewKV(dst []byte, t *msgTable, b []byte, ref memoRef, depth int) ([]byte, error) {
+	if out, ok := e.appendKeyValue(dst, t, b, depth); ok {
+		e.attrs.keep(ref, b, out[len(dst):])
+		return out, nil
+	}
+	return e.appendGeneric(dst, t, b, depth)
+}
+
+// appendGeneric writes any message from its table.
+func (e *Encoder) appendGeneric(dst []byte, t *msgTable, b []byte, depth int) ([]byte, error) {
+	if depth > maxDepth {
+		return dst, fmt.Errorf("%w: nested too deeply", ErrMalformed)
 	}
 	mark := len(dst)
 	if out, ok, err := e.appendInOrder(dst, t, b, depth); ok {
@@ -339,7 +396,33 @@ func (e *Encoder) appendInOrder(dst []byte, t *msgTable, b []byte, depth int) (_
 				if ft.list && !firstElem {
 					dst = append(dst, ',')
 				}
-				dst, err = e.appendMsg(dst, ft.msg, vb, depth+1)
+				if !ft.list {
+					dst, err = e.appendMsg(dst, ft.msg, vb, depth+1)
+					break
+				}
+				// This element and those of the same list that follow it
+				// (a span's attributes, a scope's spans), in a loop of
+				// their own.
+				if ft.msg.fast == fastKeyValue {
+					dst, b, err = e.appendKVs(dst, ft.msg, ft.tag, vb, b, depth+1)
+					break
+				}
+				for {
+					if dst, err = e.appendMsg(dst, ft.msg, vb, depth+1); err != nil {
+						break
+					}
+					// The next element, when its tag takes a byte; the
+					// outer loop reads any other (and says what is wrong).
+					if len(b) == 0 || b[0] != ft.tag || ft.tag == 0 {
+						break
+					}
+					next, n := consumeBytes(b[1:])
+					if n < 0 {
+						break
+					}
+					vb, b = next, b[1+n:]
+					dst = append(dst, ',')
+				}
 			case protoreflect.StringKind:
 				if ft.list && !firstElem {
 					dst = append(dst, ',')
@@ -351,7 +434,7 @@ func (e *Encoder) appendInOrder(dst []byte, t *msgTable, b []byte, depth int) (_
 				}
 				dst = append(dst, '"')
 				if ft.hexBytes {
-					dst = hex.AppendEncode(dst, vb)
+					dst = appendHex(dst, vb)
 				} else {
 					dst = base64.StdEncoding.AppendEncode(dst, vb)
 				}
@@ -445,7 +528,7 @@ func (e *Encoder) appendValue(dst []byte, ft *fieldTable, v *fieldVal, msg []byt
 	case protoreflect.BytesKind:
 		dst = append(dst, '"')
 		if ft.hexBytes {
-			dst = hex.AppendEncode(dst, vb)
+			dst = appendHex(dst, vb)
 		} else {
 			dst = base64.StdEncoding.AppendEncode(dst, vb)
 		}
@@ -468,13 +551,13 @@ func appendScalar(dst []byte, k protoreflect.Kind, u uint64) []byte {
 		return strconv.AppendInt(dst, int64(int32(uint32(u))), 10)
 	case protoreflect.Int64Kind, protoreflect.Sfixed64Kind:
 		dst = append(dst, '"')
-		return append(strconv.AppendInt(dst, int64(u), 10), '"')
+		return append(appendInt(dst, int64(u)), '"')
 	case protoreflect.Sint64Kind:
 		dst = append(dst, '"')
-		return append(strconv.AppendInt(dst, protowire.DecodeZigZag(u), 10), '"')
+		return append(appendInt(dst, protowire.DecodeZigZag(u)), '"')
 	case protoreflect.Uint64Kind, protoreflect.Fixed64Kind:
 		dst = append(dst, '"')
-		return append(strconv.AppendUint(dst, u, 10), '"')
+		return append(appendUint(dst, u), '"')
 	case protoreflect.DoubleKind:
 		return appendFloat(dst, math.Float64frombits(u), 64)
 	case protoreflect.FloatKind:
@@ -518,6 +601,35 @@ func plainWord(w uint64) bool {
 // appendString writes s as a JSON string; invalid UTF-8 becomes U+FFFD,
 // as protojson and pdata do.
 func appendString(dst []byte, s []byte) []byte {
+	if allPlain(s) { // most strings: in quotes as they are
+		dst = append(dst, '"')
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
+	return appendEscaped(dst, s)
+}
+
+// allPlain reports whether every byte of s is plain, eight at a time
+// (the last eight overlapping those before).
+func allPlain(s []byte) bool {
+	if len(s) < 8 {
+		for _, c := range s {
+			if !plain[c] {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 0; i+8 < len(s); i += 8 {
+		if !plainWord(binary.LittleEndian.Uint64(s[i:])) {
+			return false
+		}
+	}
+	return plainWord(binary.LittleEndian.Uint64(s[len(s)-8:]))
+}
+
+// appendEscaped is appendString for a string with something to escape.
+func appendEscaped(dst []byte, s []byte) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -642,7 +754,7 @@ func (e *Encoder) appendAnyValue(dst []byte, t *msgTable, b []byte, depth int) (
 		dst = strconv.AppendBool(dst, u != 0)
 	case num == 3 && typ == protowire.VarintType:
 		dst = append(dst, `{"intValue":"`...)
-		dst = strconv.AppendInt(dst, int64(u), 10)
+		dst = appendInt(dst, int64(u))
 		dst = append(dst, '"')
 	case num == 4 && typ == protowire.Fixed64Type:
 		dst = append(dst, `{"doubleValue":`...)
@@ -655,4 +767,33 @@ func (e *Encoder) appendAnyValue(dst []byte, t *msgTable, b []byte, depth int) (
 		return dst, false
 	}
 	return append(dst, '}'), true
+}
+
+// appendHex writes b in lower-case hex (trace and span IDs), eight bytes
+// at a time in the lanes of uint64s: each byte spread to a 16-bit lane,
+// its two nibbles to bytes, and each nibble to its digit with an add, and
+// a second add where it is 10 or more.
+func appendHex(dst, b []byte) []byte {
+	n := len(dst)
+	dst = slices.Grow(dst, 2*len(b))[:n+2*len(b)]
+	out := dst[n:]
+	for len(b) >= 8 && len(out) >= 16 {
+		binary.LittleEndian.PutUint64(out, hex4(binary.LittleEndian.Uint32(b)))
+		binary.LittleEndian.PutUint64(out[8:], hex4(binary.LittleEndian.Uint32(b[4:])))
+		b, out = b[8:], out[16:]
+	}
+	for i, c := range b {
+		out[2*i], out[2*i+1] = hexDigits[c>>4], hexDigits[c&0xf]
+	}
+	return dst
+}
+
+// hex4 is the eight hex digits of four bytes (the first byte's first).
+func hex4(v uint32) uint64 {
+	x := uint64(v)
+	x = (x | x<<16) & 0x0000ffff_0000ffff
+	x = (x | x<<8) & 0x00ff00ff_00ff00ff
+	x = (x>>4)&0x000f000f_000f000f | (x&0x000f000f_000f000f)<<8 // high nibble first
+	ten := ((x + 0x06060606_06060606) >> 4) & 0x01010101_01010101
+	return x + 0x30303030_30303030 + ten*('a'-'0'-10)
 }

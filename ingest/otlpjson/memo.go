@@ -1,9 +1,6 @@
 package otlpjson
 
-import (
-	"bytes"
-	"encoding/binary"
-)
+import "encoding/binary"
 
 // attrMemo remembers the JSON of recently written attributes (KeyValue
 // messages) by their wire bytes. Telemetry repeats its attributes from
@@ -19,18 +16,20 @@ import (
 // find theirs), the memo stands aside for a while, so that traffic of
 // new attributes does not pay for it.
 type attrMemo struct {
-	tags  []uint32 // per slot: the hash bits with the low bit set when the slot holds them, clear when only seen
-	slots []memoSlot
+	tags  *[memoSlots]uint32 // per slot: the hash bits with the low bit set when the slot holds them, clear when only seen
+	slots *[memoSlots]memoSlot
 
 	lookups, hits uint32 // in the current window
 	bypass        uint32 // attributes still to write without the memo
+
+	ref memoRef // where keep is to remember what lookup did not find
 }
 
 const (
 	memoBits    = 10
 	memoSlots   = 1 << memoBits
 	memoWireMax = 62 // longer attributes are written each time
-	memoJSONMax = 126
+	memoJSONMax = 128
 
 	memoWindow  = 4096      // lookups between looks at the hit rate
 	memoMinHits = 512       // hits a window needs for the memo to stay on
@@ -65,16 +64,17 @@ func memoHash(wire []byte) uint64 {
 	return (head*0x9e3779b97f4a7c15 ^ tail*0xc2b2ae3d27d4eb4f ^ uint64(len(wire))) * 0x165667b19e3779f9
 }
 
-// find appends the remembered JSON of wire to dst; ok is false when it is
-// not remembered, and ref then says whether and where keep is to
-// remember it.
-func (m *attrMemo) find(dst, wire []byte) (_ []byte, ref memoRef, ok bool) {
+// lookup returns the slot holding the JSON of wire, or nil when the memo
+// has not got it; m.ref then says whether and where keep is to remember
+// it.
+func (m *attrMemo) lookup(wire []byte) *memoSlot {
+	m.ref = memoRef{i: -1}
 	if len(wire) > memoWireMax {
-		return dst, memoRef{i: -1}, false
+		return nil
 	}
 	if m.bypass > 0 {
 		m.bypass--
-		return dst, memoRef{i: -1}, false
+		return nil
 	}
 	if m.lookups++; m.lookups == memoWindow {
 		if m.hits < memoMinHits {
@@ -83,27 +83,39 @@ func (m *attrMemo) find(dst, wire []byte) (_ []byte, ref memoRef, ok bool) {
 		m.lookups, m.hits = 0, 0
 	}
 	if m.tags == nil {
-		m.tags = make([]uint32, memoSlots)
-		m.slots = make([]memoSlot, memoSlots)
+		m.tags = new([memoSlots]uint32)
+		m.slots = new([memoSlots]memoSlot)
 	}
 	h := memoHash(wire)
 	i, seen := int(h>>(64-memoBits)), uint32(h)&^1
 	switch m.tags[i] {
 	case seen | 1:
 		s := &m.slots[i]
-		if int(s.wireLen) == len(wire) && bytes.Equal(s.wire[:s.wireLen], wire) {
+		if int(s.wireLen) == len(wire) && string(s.wire[:len(wire)]) == string(wire) {
 			m.hits++
-			return append(dst, s.json[:s.jsonLen]...), memoRef{}, true
+			return s
 		}
-		return dst, memoRef{i: i, tag: seen | 1}, false // another with the same bits
+		m.ref = memoRef{i: i, tag: seen | 1} // another with the same bits
 	case seen:
-		return dst, memoRef{i: i, tag: seen | 1}, false // the second time: keep it
+		m.ref = memoRef{i: i, tag: seen | 1} // the second time: keep it
+	default:
+		m.tags[i] = seen
 	}
-	m.tags[i] = seen
-	return dst, memoRef{i: -1}, false
+	return nil
 }
 
-// keep remembers json as the JSON of wire where find said.
+// appendJSON appends the slot's JSON to dst, as a copy of the whole
+// fixed-size array when dst has room for it (no call to memmove, no
+// switch on the length).
+func (s *memoSlot) appendJSON(dst []byte) []byte {
+	if n := len(dst); cap(dst)-n >= memoJSONMax {
+		*(*[memoJSONMax]byte)(dst[n : n+memoJSONMax]) = s.json
+		return dst[:n+int(s.jsonLen)]
+	}
+	return append(dst, s.json[:s.jsonLen]...)
+}
+
+// keep remembers json as the JSON of wire where lookup said.
 func (m *attrMemo) keep(ref memoRef, wire, json []byte) {
 	if ref.i < 0 || len(json) > memoJSONMax {
 		return

@@ -2,8 +2,12 @@ package otlpjson
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"math"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -132,6 +136,56 @@ func TestAppendStringMatchesJSON(t *testing.T) {
 		}
 		if v != want.String() {
 			t.Fatalf("%q: reads back as %q, want %q", s, v, want.String())
+		}
+	}
+}
+
+// appendUint and appendInt write what strconv writes, at every length.
+func TestDecimalMatchesStrconv(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	check := func(u uint64) {
+		if got, want := string(appendUint([]byte("x"), u)), "x"+strconv.FormatUint(u, 10); got != want {
+			t.Fatalf("appendUint(%d) = %s, want %s", u, got, want)
+		}
+		i := int64(u)
+		if got, want := string(appendInt(nil, i)), strconv.FormatInt(i, 10); got != want {
+			t.Fatalf("appendInt(%d) = %s, want %s", i, got, want)
+		}
+	}
+	for _, u := range []uint64{0, 9, 1e8 - 1, 1e8, 1e16 - 1, 1e16, 1e16 + 1, math.MaxUint64, 1 << 63, 1<<63 - 1} {
+		check(u)
+	}
+	for range 100000 {
+		check(rng.Uint64() >> rng.IntN(64))
+	}
+}
+
+// put8 writes every number below 10⁸ (a stride through them, and every
+// four-digit half).
+func TestPut8(t *testing.T) {
+	var b [8]byte
+	for x := uint32(0); x < 1e8; x += 9973 {
+		for _, v := range []uint32{x, x - x%10000 + 9999, x - x%10000} {
+			put8(&b, v)
+			if want := fmt.Sprintf("%08d", v); string(b[:]) != want {
+				t.Fatalf("put8(%d) = %s", v, b[:])
+			}
+		}
+	}
+}
+
+// appendHex writes what encoding/hex writes, at every length.
+func TestAppendHex(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for n := range 40 {
+		for range 50 {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = byte(rng.Uint32())
+			}
+			if got, want := string(appendHex([]byte("x"), b)), "x"+hex.EncodeToString(b); got != want {
+				t.Fatalf("appendHex(%x) = %s", b, got)
+			}
 		}
 	}
 }

@@ -1,0 +1,48 @@
+package otlpjson
+
+import (
+	"encoding/binary"
+	"strconv"
+)
+
+// put8 writes x (below 10⁸) as eight digits, leading zeros included, all
+// eight at once in the lanes of a uint64: halves of four digits in 32-bit
+// lanes, pairs in 16-bit lanes, digits in bytes, each split dividing by
+// multiplying (exact for these ranges). strconv's chain of divisions by
+// 100 takes longer for the 19 digits of every timestamp.
+func put8(b *[8]byte, x uint32) {
+	y := uint64(x/10000) | uint64(x%10000)<<32
+	z := (y * 10486 >> 20) & 0x0000007f_0000007f // y/100 in each 32-bit lane
+	y = z | (y-z*100)<<16
+	t := (y * 103 >> 10) & 0x000f000f_000f000f // y/10 in each 16-bit lane
+	y = t | (y-t*10)<<8
+	binary.LittleEndian.PutUint64(b[:], y+0x30303030_30303030)
+}
+
+// appendUint writes u in decimal, as strconv.AppendUint(dst, u, 10) does.
+func appendUint(dst []byte, u uint64) []byte {
+	if u < 1e8 {
+		return strconv.AppendUint(dst, u, 10)
+	}
+	// The last eight digits, eight more if u has over sixteen, and
+	// what is left ahead of them (not zero: u was at least 10⁸).
+	var buf [16]byte
+	n := 8
+	put8((*[8]byte)(buf[8:]), uint32(u%1e8))
+	u /= 1e8
+	if u >= 1e8 {
+		put8((*[8]byte)(buf[:8]), uint32(u%1e8))
+		u /= 1e8
+		n = 16
+	}
+	dst = strconv.AppendUint(dst, u, 10)
+	return append(dst, buf[16-n:]...)
+}
+
+// appendInt writes i in decimal, as strconv.AppendInt(dst, i, 10) does.
+func appendInt(dst []byte, i int64) []byte {
+	if i < 0 {
+		return appendUint(append(dst, '-'), uint64(-i)) // -MinInt64 is MinInt64, which as a uint64 is right
+	}
+	return appendUint(dst, uint64(i))
+}

@@ -1,0 +1,153 @@
+package otlpjson
+
+import "encoding/binary"
+
+// Span's fields as appendSpan reads them: number, wire type (one-byte
+// tags).
+const (
+	spanTraceID      = 1<<3 | 2
+	spanSpanID       = 2<<3 | 2
+	spanTraceState   = 3<<3 | 2
+	spanParentSpanID = 4<<3 | 2
+	spanName         = 5<<3 | 2
+	spanKind         = 6<<3 | 0
+	spanStart        = 7<<3 | 1
+	spanEnd          = 8<<3 | 1
+	spanAttributes   = 9<<3 | 2
+	spanDroppedAttrs = 10<<3 | 0
+	spanEvents       = 11<<3 | 2
+	spanDroppedEvts  = 12<<3 | 0
+	spanLinks        = 13<<3 | 2
+	spanDroppedLinks = 14<<3 | 0
+	spanStatus       = 15<<3 | 2
+	spanFlags0       = 16<<3 | 5 | 0x80 // flags: fixed32, a two-byte tag
+	spanFlags1       = 0x01
+)
+
+// spanKeys holds, by tag, what goes before a field's value: a comma, the
+// name, and the opening quote of a value written in quotes (IDs and
+// timestamps), so that each field takes one append.
+var spanKeys = func() (k [0x80]string) {
+	for tag, name := range map[byte]string{
+		spanTraceID: "traceId", spanSpanID: "spanId", spanParentSpanID: "parentSpanId",
+		spanStart: "startTimeUnixNano", spanEnd: "endTimeUnixNano",
+	} {
+		k[tag] = `,"` + name + `":"`
+	}
+	for tag, name := range map[byte]string{
+		spanTraceState: "traceState", spanName: "name", spanKind: "kind", spanAttributes: "attributes",
+		spanDroppedAttrs: "droppedAttributesCount", spanEvents: "events", spanDroppedEvts: "droppedEventsCount",
+		spanLinks: "links", spanDroppedLinks: "droppedLinksCount", spanStatus: "status",
+	} {
+		k[tag] = `,"` + name + `":`
+	}
+	return k
+}()
+
+// appendSpan writes a Span as every OTLP exporter encodes one: fields in
+// number order with their own wire types, the lists' elements together.
+// It is appendGeneric for that case, switching on the tag byte rather
+// than looking the field up and its kind. ok is false, with dst to be cut
+// back, for anything else (an unknown field, another order, a wire type
+// protobuf would take as unknown), which appendGeneric then writes.
+func (e *Encoder) appendSpan(dst []byte, t *msgTable, b []byte, depth int) (_ []byte, ok bool, _ error) {
+	if depth > maxDepth {
+		return dst, false, nil
+	}
+	dst = append(dst, '{')
+	comma := 1      // 0 once a field is written: spanKeys' comma stays
+	last := byte(0) // the last tag written
+	for len(b) > 0 {
+		tag := b[0]
+		if tag <= last || last == spanFlags0 {
+			return dst, false, nil // out of order, or a field again (a list's elements are read together)
+		}
+		last = tag
+		if tag == spanFlags0 {
+			if len(b) < 6 || b[1] != spanFlags1 {
+				return dst, false, nil
+			}
+			dst = append(dst, `,"flags":`[comma:]...)
+			dst = appendUint(dst, uint64(uint32(b[2])|uint32(b[3])<<8|uint32(b[4])<<16|uint32(b[5])<<24))
+			b = b[6:]
+			continue
+		}
+		key := spanKeys[tag&0x7f]
+		if key == "" || tag >= 0x80 {
+			return dst, false, nil // unknown, or of another wire type
+		}
+		key, comma = key[comma:], 0
+		switch tag {
+		case spanTraceID, spanSpanID, spanParentSpanID, spanTraceState, spanName, spanStatus:
+			var vb []byte
+			if len(b) >= 2 && b[1] < 0x80 && int(b[1]) <= len(b)-2 {
+				vb, b = b[2:2+int(b[1])], b[2+int(b[1]):]
+			} else {
+				v, n := consumeBytes(b[1:])
+				if n < 0 {
+					return dst, false, nil
+				}
+				vb, b = v, b[1+n:]
+			}
+			dst = append(dst, key...)
+			switch tag {
+			case spanTraceID, spanSpanID, spanParentSpanID:
+				dst = append(appendHex(dst, vb), '"')
+			case spanStatus:
+				var err error
+				if dst, err = e.appendMsg(dst, t.fields[15].msg, vb, depth+1); err != nil {
+					return dst, true, err
+				}
+			default:
+				dst = appendString(dst, vb)
+			}
+		case spanStart, spanEnd:
+			if len(b) < 9 {
+				return dst, false, nil
+			}
+			u := binary.LittleEndian.Uint64(b[1:9])
+			b = b[9:]
+			dst = append(dst, key...)
+			dst = append(appendUint(dst, u), '"')
+		case spanKind, spanDroppedAttrs, spanDroppedEvts, spanDroppedLinks:
+			u, n := consumeVarint(b[1:])
+			if n < 0 {
+				return dst, false, nil
+			}
+			b = b[1+n:]
+			dst = append(dst, key...)
+			if tag == spanKind {
+				dst = appendInt(dst, int64(int32(u)))
+			} else {
+				dst = appendUint(dst, uint64(uint32(u)))
+			}
+		case spanAttributes, spanEvents, spanLinks:
+			msg := t.fields[tag>>3].msg
+			dst = append(dst, key...)
+			dst = append(dst, '[')
+			for elem := 0; len(b) > 0 && b[0] == tag; elem++ {
+				vb, n := consumeBytes(b[1:])
+				if n < 0 {
+					return dst, false, nil
+				}
+				b = b[1+n:]
+				if elem > 0 {
+					dst = append(dst, ',')
+				}
+				var err error
+				if tag == spanAttributes {
+					dst, b, err = e.appendKVs(dst, msg, tag, vb, b, depth+1)
+				} else {
+					dst, err = e.appendMsg(dst, msg, vb, depth+1)
+				}
+				if err != nil {
+					return dst, true, err
+				}
+			}
+			dst = append(dst, ']')
+		default:
+			return dst, false, nil
+		}
+	}
+	return append(dst, '}'), true, nil
+}
