@@ -39,7 +39,7 @@ test: tools ## Run all tests with the race detector (the tmux end-to-end test bu
 # Recording's cost: rec/off is the CPU per span with --record over without,
 # measured in one run (a plain and a .gz file), then the encoder alone.
 bench: ## The headline figures: span and log ingest vs a count-only ceiling, memory per span and per log, 1M-item frames, recording's cost, replay and seek (agentlib's: bench-agentlib).
-	$(GO) test -run '^$$' -bench 'IngestGRPC|IngestLogsGRPC' -benchtime 60x -count 6 ./ingest
+	$(GO) test -run '^$$' -bench 'IngestGRPC(Ceiling)?$$|IngestLogsGRPC' -benchtime 60x -count 6 ./ingest
 	$(GO) test -run '^$$' -bench 'RetainedSpanMemory|RetainedLogMemory' -benchtime 1x ./model
 	$(GO) test -run '^$$' -bench 'TasksQuery1M|ApplySteady|LogsTail1M' -benchtime 2000x ./model
 	$(GO) test -run '^$$' -bench 'TasksFrame1M' -benchtime 300x -count 3 ./ui
