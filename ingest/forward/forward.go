@@ -8,7 +8,6 @@
 package forward
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/spantop/spantop/ingest"
 	"github.com/spantop/spantop/ingest/otlpjson"
+	"github.com/spantop/spantop/ingest/tapqueue"
 )
 
 // DefaultQueueBytes bounds the requests waiting for one target.
@@ -58,20 +58,13 @@ type sender interface {
 	close() error
 }
 
-type item struct {
-	sig  ingest.Signal
-	json bool
-	body []byte
-}
-
 // Target forwards to one endpoint. It is an ingest.Tap.
 type Target struct {
 	name string
 	opts Options
 	s    sender
 
-	queue  chan item
-	queued atomic.Int64
+	queue  *tapqueue.Queue
 	ctx    context.Context
 	cancel context.CancelFunc
 	stop   chan struct{} // closed by Close; the queue never is (a late Received must not panic)
@@ -79,8 +72,8 @@ type Target struct {
 	closed atomic.Bool
 	once   sync.Once
 
-	sent, dropped, retries atomic.Int64
-	lastErr                atomic.Pointer[string]
+	sent, retries atomic.Int64
+	lastErr       atomic.Pointer[string]
 }
 
 var _ ingest.Tap = (*Target)(nil)
@@ -105,7 +98,7 @@ func New(rawURL string, opts Options) (*Target, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t := &Target{
 		name: name, opts: opts, s: s,
-		queue: make(chan item, 4096),
+		queue: tapqueue.New(4096, opts.QueueBytes),
 		ctx:   ctx, cancel: cancel,
 		stop: make(chan struct{}),
 		done: make(chan struct{}),
@@ -145,33 +138,22 @@ func (t *Target) Received(sig ingest.Signal, body []byte, json bool, _ time.Time
 	if t.closed.Load() {
 		return
 	}
-	n := int64(len(body))
-	if t.queued.Add(n) > t.opts.QueueBytes {
-		t.queued.Add(-n)
-		t.dropped.Add(1)
-		return
-	}
-	select {
-	case t.queue <- item{sig: sig, json: json, body: bytes.Clone(body)}:
-	default:
-		t.queued.Add(-n)
-		t.dropped.Add(1)
-	}
+	t.queue.Offer(sig, body, json, 0)
 }
 
 func (t *Target) run() {
 	defer close(t.done)
 	for {
 		select {
-		case it := <-t.queue:
-			t.queued.Add(-int64(len(it.body)))
+		case it := <-t.queue.C():
 			t.forward(it)
+			t.queue.Done(it)
 		case <-t.stop:
 			for {
 				select {
-				case it := <-t.queue:
-					t.queued.Add(-int64(len(it.body)))
+				case it := <-t.queue.C():
 					t.forward(it)
+					t.queue.Done(it)
 				default:
 					return
 				}
@@ -182,10 +164,10 @@ func (t *Target) run() {
 
 // forward sends one request, retrying with backoff while the target says
 // to, until GiveUpAfter.
-func (t *Target) forward(it item) {
-	pb := it.body
-	if it.json {
-		req, err := otlpjson.Decode(it.body)
+func (t *Target) forward(it tapqueue.Item) {
+	pb := it.Body
+	if it.JSON {
+		req, err := otlpjson.Decode(it.Body)
 		if err != nil {
 			t.fail(err)
 			return
@@ -195,7 +177,7 @@ func (t *Target) forward(it item) {
 	if !t.opts.All {
 		var keep bool
 		var err error
-		if pb, keep, err = withoutAgentData(it.sig, pb); err != nil {
+		if pb, keep, err = withoutAgentData(it.Sig, pb); err != nil {
 			t.fail(err)
 			return
 		}
@@ -206,7 +188,7 @@ func (t *Target) forward(it item) {
 	deadline := time.Now().Add(t.opts.GiveUpAfter)
 	backoff := 100 * time.Millisecond
 	for {
-		after, retry, err := t.s.send(t.ctx, it.sig, pb)
+		after, retry, err := t.s.send(t.ctx, it.Sig, pb)
 		if err == nil {
 			t.sent.Add(1)
 			return
@@ -229,7 +211,7 @@ func (t *Target) forward(it item) {
 }
 
 func (t *Target) fail(err error) {
-	t.dropped.Add(1)
+	t.queue.Drop()
 	t.note(err)
 }
 
@@ -243,7 +225,7 @@ func (t *Target) Name() string { return t.name }
 
 // Stats returns the target's figures; any goroutine may call it.
 func (t *Target) Stats() Stats {
-	st := Stats{Target: t.name, Sent: t.sent.Load(), Dropped: t.dropped.Load(), Retries: t.retries.Load(), Queued: len(t.queue)}
+	st := Stats{Target: t.name, Sent: t.sent.Load(), Dropped: t.queue.Dropped(), Retries: t.retries.Load(), Queued: t.queue.Len()}
 	if e := t.lastErr.Load(); e != nil {
 		st.LastError = *e
 	}

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/spantop/spantop/ingest/otlpjson"
+	"github.com/spantop/spantop/ingest/tapqueue"
 )
 
 // DefaultQueueBytes bounds the requests waiting to be written.
@@ -65,21 +66,13 @@ type Stats struct {
 	Stopped string
 }
 
-type item struct {
-	sig     otlpjson.Signal
-	json    bool
-	arrived int64
-	body    []byte
-}
-
 // Recorder is an ingest.Tap that writes a recording. (It does not import
 // ingest, so that ingest's benchmarks can measure it.)
 type Recorder struct {
 	opts Options
 	gz   bool
 
-	queue  chan item
-	queued atomic.Int64 // bytes in the queue
+	queue *tapqueue.Queue
 	// stop asks the writer to write what is queued and finish; the queue
 	// itself is never closed, so a late Received cannot panic.
 	quit   chan struct{}
@@ -87,10 +80,10 @@ type Recorder struct {
 	closed atomic.Bool
 	once   sync.Once
 
-	requests, dropped, rotations atomic.Int64
-	unflushed                    atomic.Int64
-	bytes, total                 atomic.Int64
-	stopped                      atomic.Pointer[string]
+	requests, rotations atomic.Int64
+	unflushed           atomic.Int64
+	bytes, total        atomic.Int64
+	stopped             atomic.Pointer[string]
 
 	// The writer goroutine's own.
 	fw          *fileWriter
@@ -111,7 +104,7 @@ func Open(o Options) (*Recorder, error) {
 	r := &Recorder{
 		opts:  o,
 		gz:    strings.HasSuffix(o.Path, ".gz"),
-		queue: make(chan item, 4096),
+		queue: tapqueue.New(4096, o.QueueBytes),
 		quit:  make(chan struct{}),
 		done:  make(chan struct{}),
 	}
@@ -163,35 +156,14 @@ func unwrapPath(err error) error {
 	return err
 }
 
-var bodyPool = sync.Pool{New: func() any { return new([]byte) }}
-
 // Received copies the request into the queue, or counts it as dropped
-// when the queue is full or the recording has stopped. It never blocks.
+// when the queue is full. After the recording has stopped it does
+// nothing. It never blocks.
 func (r *Recorder) Received(sig otlpjson.Signal, body []byte, json bool, arrived time.Time) {
 	if r.closed.Load() || r.stopped.Load() != nil {
 		return
 	}
-	n := int64(len(body))
-	if r.queued.Add(n) > r.opts.QueueBytes {
-		r.queued.Add(-n)
-		r.dropped.Add(1)
-		return
-	}
-	bp := bodyPool.Get().(*[]byte)
-	it := item{sig: sig, json: json, arrived: arrived.UnixNano(), body: append((*bp)[:0], body...)}
-	select {
-	case r.queue <- it:
-	default:
-		r.queued.Add(-n)
-		r.dropped.Add(1)
-		r.free(it.body)
-	}
-}
-
-func (r *Recorder) free(b []byte) {
-	if cap(b) <= 1<<20 {
-		bodyPool.Put(&b)
-	}
+	r.queue.Offer(sig, body, json, arrived.UnixNano())
 }
 
 // write is the writer goroutine: it converts and writes each request,
@@ -211,14 +183,14 @@ func (r *Recorder) write() {
 	}
 	for {
 		select {
-		case it := <-r.queue:
+		case it := <-r.queue.C():
 			r.take(it)
 			if r.unflushed.Load() == 0 {
 				continue
 			}
 			if wait := flushEvery - time.Since(lastFlush); wait <= 0 {
 				flush()
-			} else if due == nil && len(r.queue) == 0 {
+			} else if due == nil && r.queue.Len() == 0 {
 				t.Reset(wait)
 				due = t.C
 			}
@@ -227,7 +199,7 @@ func (r *Recorder) write() {
 		case <-r.quit:
 			for {
 				select {
-				case it := <-r.queue:
+				case it := <-r.queue.C():
 					r.take(it)
 				default:
 					r.finish()
@@ -238,23 +210,22 @@ func (r *Recorder) write() {
 	}
 }
 
-func (r *Recorder) take(it item) {
-	r.queued.Add(-int64(len(it.body)))
+func (r *Recorder) take(it tapqueue.Item) {
 	r.line(it)
-	r.free(it.body)
+	r.queue.Done(it)
 }
 
 // line writes one request as a line, unless the recording has stopped.
 // A plain file's lines are written in place in its buffer.
-func (r *Recorder) line(it item) {
+func (r *Recorder) line(it tapqueue.Item) {
 	if r.stopped.Load() != nil {
 		return
 	}
-	pb := it.body
-	if it.json {
-		req, err := otlpjson.Decode(it.body)
+	pb := it.Body
+	if it.JSON {
+		req, err := otlpjson.Decode(it.Body)
 		if err != nil {
-			r.dropped.Add(1) // the receivers accepted it, so this does not happen
+			r.queue.Drop() // the receivers accepted it, so this does not happen
 			return
 		}
 		pb = req.Proto
@@ -266,12 +237,12 @@ func (r *Recorder) line(it item) {
 		dst = r.fw.appendTo(lineRoom(len(pb)))
 	}
 	start := len(dst)
-	b, err := r.enc.Append(dst, it.sig, pb)
+	b, err := r.enc.Append(dst, it.Sig, pb)
 	if err != nil {
-		r.dropped.Add(1)
+		r.queue.Drop()
 		return
 	}
-	b = otlpjson.AppendArrival(b, it.arrived)
+	b = otlpjson.AppendArrival(b, it.Arrived)
 	b = append(b, '\n')
 	line := b[start:]
 	if r.gz {
@@ -413,7 +384,7 @@ func (r *Recorder) Stats() Stats {
 	st := Stats{
 		Path:  r.opts.Path,
 		Bytes: r.bytes.Load(), Total: r.total.Load(),
-		Requests: r.requests.Load(), Dropped: r.dropped.Load(),
+		Requests: r.requests.Load(), Dropped: r.queue.Dropped(),
 		Unflushed: r.unflushed.Load(),
 		Rotations: r.rotations.Load(),
 	}
