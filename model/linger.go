@@ -55,6 +55,7 @@ func (m *Model) shelve(e fifoEntry) {
 		return // ran again after it was queued
 	}
 	m.indexRemove(e.slot)
+	m.traceSpanUnchanged(e.slot) // out of the live tables, the same in its trace
 	c.shelved[i] = true
 	m.shelvedRows[classIndex(c, i)]++
 }

@@ -49,6 +49,8 @@ type config struct {
 	rows      int
 	rounds    int
 	stored    int
+	baseline  bool   // measure the count-only receiver too
+	perfDir   string // record a perf profile of each measured phase here
 	countOnly string // internal: serve as the count-only receiver on this address
 }
 
@@ -64,6 +66,8 @@ func main() {
 	flag.IntVar(&c.rows, "rows", 50, "terminal height")
 	flag.IntVar(&c.rounds, "rounds", 1, "rounds; each runs every receiver once, in turn")
 	flag.IntVar(&c.stored, "stored", 1_000_000, "spans stored (sent at full speed, --retain 1h) before a last idle measurement; 0 skips it")
+	flag.BoolVar(&c.baseline, "count-only", true, "measure the count-only receiver too (the baseline)")
+	flag.StringVar(&c.perfDir, "perf", "", "record a CPU profile of each measured phase of each spantop with perf record -g into `dir` (NAME-PHASE.data)")
 	flag.StringVar(&c.countOnly, "serve-count-only", "", "internal: run the count-only receiver on `addr`")
 	flag.Parse()
 	if c.countOnly != "" {
@@ -87,7 +91,10 @@ func main() {
 		c.rate, c.batch, c.load, c.warmup, c.idle, c.after, c.idle, c.stored, c.cols, c.rows)
 	fmt.Printf("%-28s %10s %10s %12s %12s %13s %9s\n", "receiver", "load %core", "µs/span", "idle fresh %", "idle after %", "idle stored %", "spans")
 	for r := 0; r < c.rounds; r++ {
-		runs := append([]string{""}, flag.Args()...)
+		runs := flag.Args()
+		if c.baseline {
+			runs = append([]string{""}, runs...)
+		}
 		for _, bin := range runs {
 			res, err := measure(ctx, c, bin)
 			if err == nil && c.stored > 0 {
@@ -120,7 +127,10 @@ func measure(ctx context.Context, c config, bin string) (result, error) {
 		return res, err
 	}
 	defer stopProc()
-	if res.freshPct, err = cpuOver(ctx, pid, c.idle); err != nil {
+	endPerf := startPerf(c, bin, "fresh", pid)
+	res.freshPct, err = cpuOver(ctx, pid, c.idle)
+	endPerf()
+	if err != nil {
 		return res, err
 	}
 
@@ -140,8 +150,10 @@ func measure(ctx context.Context, c config, bin string) (result, error) {
 		stopLoad()
 		return res, fmt.Errorf("sending: %w", err)
 	}
+	endPerf = startPerf(c, bin, "load", pid)
 	t0, cpu0, err := sample(pid)
 	if err != nil {
+		endPerf()
 		stopLoad()
 		return res, err
 	}
@@ -155,6 +167,7 @@ func measure(ctx context.Context, c config, bin string) (result, error) {
 	}
 	t1, cpu1, err := sample(pid)
 	n1 := sent.Load()
+	endPerf()
 	stopLoad()
 	<-done
 	if err != nil {
@@ -165,7 +178,10 @@ func measure(ctx context.Context, c config, bin string) (result, error) {
 	if res.spans > 0 {
 		res.usPerSpan = float64((cpu1 - cpu0).Microseconds()) / float64(res.spans)
 	}
-	if res.afterPct, err = cpuOver(ctx, pid, c.after); err != nil {
+	endPerf = startPerf(c, bin, "after", pid)
+	res.afterPct, err = cpuOver(ctx, pid, c.after)
+	endPerf()
+	if err != nil {
 		return res, err
 	}
 	return res, ctx.Err()
@@ -224,7 +240,28 @@ func measureStored(ctx context.Context, c config, bin string) (float64, error) {
 		}
 	}
 	time.Sleep(5 * time.Second) // the last batches applied, the rates settled
+	defer startPerf(c, bin, "stored", pid)()
 	return cpuOver(ctx, pid, c.idle)
+}
+
+// startPerf starts recording a CPU profile of spantop's process (not of the
+// count-only receiver) for one phase when -perf names a directory, and
+// returns what ends the recording.
+func startPerf(c config, bin, phase string, pid int) (end func()) {
+	if c.perfDir == "" || bin == "" {
+		return func() {}
+	}
+	name := filepath.Base(filepath.Dir(bin)) + "-" + filepath.Base(bin) + "-" + phase + ".data"
+	cmd := exec.Command("perf", "record", "-g", "-q", "-o", filepath.Join(c.perfDir, name), "-p", strconv.Itoa(pid))
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "benchsteady: perf:", err)
+		return func() {}
+	}
+	return func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	}
 }
 
 // exportRetrying sends req, again after a pause while the receiver says
