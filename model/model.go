@@ -34,6 +34,8 @@ type Model struct {
 	nextID uint64
 	// sweepDue is when the next sweep has work (nextSweep); writer only.
 	sweepDue int64
+	// lastSweep is when the last sweep ran (local Unix ns).
+	lastSweep int64
 
 	idx    taskIndex
 	recent slotCache
@@ -128,8 +130,7 @@ type warnState struct {
 	counts      [WarnKinds]int
 	checks      []traceCheck
 	checkHead   int
-	scratch     map[SpanID]uint32
-	remote      map[SpanID]bool
+	judging     traceSpans
 	lastGoCheck int64
 }
 
@@ -171,7 +172,6 @@ func New(cfg Config) *Model {
 			procs: make(map[procKey]*process), gos: make(map[uint32]*goInfo),
 			resIndex: make(map[resKey]int), svcRT: make(map[uint32]*serviceRuntime),
 		},
-		warn: warnState{scratch: make(map[SpanID]uint32), remote: make(map[SpanID]bool)},
 	}
 	m.syms.setMaxString(cfg.MaxString)
 	m.rt.writer = NewAttrWriter(m.syms)
@@ -207,6 +207,7 @@ func (m *Model) Run(ctx context.Context, in <-chan *Batch) {
 	t := time.NewTimer(sweepAfterBatch)
 	defer t.Stop()
 	armed := time.Now().Add(sweepAfterBatch) // when t fires; zero when stopped
+	lastBatch := time.Now()
 	arm := func(d time.Duration) {
 		when := time.Now().Add(d)
 		if !armed.IsZero() && !armed.After(when) {
@@ -232,12 +233,13 @@ func (m *Model) Run(ctx context.Context, in <-chan *Batch) {
 				return
 			}
 			m.Apply(b)
+			lastBatch = time.Now()
 			arm(sweepAfterBatch)
 		case <-t.C:
 			armed = time.Time{}
 			m.Sweep()
 			if d := m.sweepDue - m.now().UnixNano(); m.sweepDue != never {
-				arm(max(time.Duration(d), sweepAfterBatch))
+				arm(max(time.Duration(d), sweepGap(time.Since(lastBatch))))
 			}
 		case tree := <-m.build.done:
 			m.sorted(tree)
@@ -702,7 +704,8 @@ func (m *Model) Sweep() {
 	m.maybeCollectStrings(now)
 	m.symBytes = m.syms.Bytes()
 	m.judgeBudget()
-	m.runTraceChecks(now, traceChecksPerSweep)
+	m.runTraceChecks(now, traceChecksFor(now-m.lastSweep))
+	m.lastSweep = now
 	m.checkGoroutines(now)
 	cutoff := now - int64(m.cfg.Retain)
 	for e, ok := m.ret.fifo.front(); ok && e.at <= cutoff; e, ok = m.ret.fifo.front() {
