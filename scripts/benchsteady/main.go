@@ -51,6 +51,7 @@ type config struct {
 	stored    int
 	baseline  bool   // measure the count-only receiver too
 	perfDir   string // record a perf profile of each measured phase here
+	sendTo    string // only send the load to this address (a spantop you watch)
 	countOnly string // internal: serve as the count-only receiver on this address
 }
 
@@ -68,10 +69,18 @@ func main() {
 	flag.IntVar(&c.stored, "stored", 1_000_000, "spans stored (sent at full speed, --retain 1h) before a last idle measurement; 0 skips it")
 	flag.BoolVar(&c.baseline, "count-only", true, "measure the count-only receiver too (the baseline)")
 	flag.StringVar(&c.perfDir, "perf", "", "record a CPU profile of each measured phase of each spantop with perf record -g into `dir` (NAME-PHASE.data)")
+	flag.StringVar(&c.sendTo, "send", "", "only send the load (-rate, -batch, for -load) to the OTLP/gRPC `addr` of a spantop you run yourself, then exit")
 	flag.StringVar(&c.countOnly, "serve-count-only", "", "internal: run the count-only receiver on `addr`")
 	flag.Parse()
 	if c.countOnly != "" {
 		if err := serveCountOnly(c.countOnly); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	if c.sendTo != "" {
+		if err := sendOnly(c); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
@@ -325,6 +334,21 @@ func startInTmux(c config, bin, addr string, extra ...string) (int, func(), erro
 }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// sendOnly sends the load to c.sendTo for c.load.
+func sendOnly(c config) error {
+	conn, err := grpc.NewClient(c.sendTo, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	ctx, stop := context.WithTimeout(context.Background(), c.load)
+	defer stop()
+	var sent atomic.Int64
+	err = send(ctx, coltracepb.NewTraceServiceClient(conn), c, &sent)
+	fmt.Printf("sent %d spans\n", sent.Load())
+	return err
+}
 
 // send exports spans at the configured rate until ctx ends: every batch is
 // due at a fixed time, so a slow answer does not lower the rate.
