@@ -14,6 +14,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/spantop/spantop/model"
 )
@@ -290,6 +291,17 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return a, nil
 }
 
+// sgrResetAll ends a styled line of the frame. Every style closes what it
+// opened, so the pen is plain at the end of each line anyway; saying so
+// with a full reset lets the renderer (third_party/bubbletea, see its
+// PATCH.md) draw a changed line on its own instead of the whole frame.
+const sgrResetAll = "\x1b[m"
+
+// needsReset says line s has styles but does not end with a full reset.
+func needsReset(s string) bool {
+	return strings.IndexByte(s, ansi.ESC) >= 0 && !strings.HasSuffix(s, sgrResetAll)
+}
+
 // keys is the key set on screen, with the shared keys.
 func (a *App) keys() []binding { return a.allKeys(a.top.keys()) }
 
@@ -561,6 +573,9 @@ func (a *App) View() tea.View {
 			b.WriteByte('\n')
 		}
 		b.WriteString(s)
+		if needsReset(s) {
+			b.WriteString(sgrResetAll)
+		}
 		n++
 	}
 	body := a.height - headerLines - 1 - 2 // lines between the title and the status line

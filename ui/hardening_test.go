@@ -358,3 +358,18 @@ func TestHeaderCatchesUpWithTheLastChange(t *testing.T) {
 		t.Fatalf("the header missed the last change:\n%s", head)
 	}
 }
+
+// Every styled line of a frame ends with a full reset, so that the
+// renderer draws a line that changed on its own (third_party/bubbletea's
+// PATCH.md) instead of the whole frame.
+func TestFrameLinesEndPlain(t *testing.T) {
+	a := newApp(t, newFake(30), Options{}, 200, 50)
+	for _, keys := range [][]string{{"j"}, {"enter"}, {"esc", "o"}, {"?"}} {
+		press(a, keys...)
+		for i, l := range strings.Split(frame(a), "\n") {
+			if strings.Contains(l, "\x1b") && !strings.HasSuffix(l, sgrResetAll) {
+				t.Fatalf("after %v, line %d ends with a style maybe open: %q", keys, i, l)
+			}
+		}
+	}
+}
