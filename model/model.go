@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // Model is the store. Apply and Sweep are called by one writer goroutine
@@ -71,9 +72,13 @@ type retention struct {
 	// shownFrom is the queue position of the first span that may still
 	// be in the live tables; those before it have lingered out (linger.go).
 	shownFrom int
+	// leaving is sweepLinger's scratch: the items leaving the sort index.
+	leaving []item
 }
 
-func (r *retention) bytes() int64 { return r.fifo.bytes() + int64(cap(r.running))*4 }
+func (r *retention) bytes() int64 {
+	return r.fifo.bytes() + int64(cap(r.running))*4 + int64(cap(r.leaving))*int64(unsafe.Sizeof(item{}))
+}
 
 // traceStore links the stored spans of each trace. Spans of one trace
 // tend to arrive (and leave) together, so the last few traces are

@@ -195,8 +195,13 @@ func (t *ostree) removeAt(n *osNode, x item) bool {
 		t.dropKid(n, i)
 		return true
 	}
-	// Merge a thin leaf into a neighbour so random deletions cannot leave
-	// the tree full of nearly empty leaves.
+	t.mergeThin(n, i)
+	return true
+}
+
+// mergeThin merges n's child i, when it is a thin leaf, into a neighbour
+// so random deletions cannot leave the tree full of nearly empty leaves.
+func (t *ostree) mergeThin(n *osNode, i int) {
 	if k := n.kids[i]; k.leaf() && len(k.items) < osLeafMax/4 && len(n.kids) > 1 {
 		l := i
 		if l == len(n.kids)-1 {
@@ -211,7 +216,6 @@ func (t *ostree) removeAt(n *osNode, x item) bool {
 			t.leaves--
 		}
 	}
-	return true
 }
 
 // dropKid removes child i; when it was the first, the next child's
@@ -314,4 +318,81 @@ func (t *ostree) build(items []item) {
 		level = up
 	}
 	t.root = level[0]
+}
+
+// removeSorted deletes the items xs, sorted by lt, in one walk down the
+// tree rather than one per item, and returns how many it found: a sweep
+// that takes a second's worth of spans out of the live table visits each
+// node once, and the items of one leaf move once.
+func (t *ostree) removeSorted(xs []item) int {
+	if t.root == nil || len(xs) == 0 {
+		return 0
+	}
+	n := t.removeSortedAt(t.root, xs)
+	t.size -= n
+	for !t.root.leaf() && len(t.root.kids) == 1 {
+		t.root = t.root.kids[0]
+	}
+	if !t.root.leaf() && len(t.root.kids) == 0 {
+		t.root, t.leaves = nil, 0
+	}
+	return n
+}
+
+func (t *ostree) removeSortedAt(n *osNode, xs []item) int {
+	if n.leaf() {
+		kept, j := n.items[:0], 0
+		for _, it := range n.items {
+			for j < len(xs) && t.lt(xs[j], it) {
+				j++
+			}
+			if j < len(xs) && !t.lt(it, xs[j]) {
+				j++ // it is xs[j]: removed
+				continue
+			}
+			kept = append(kept, it)
+		}
+		removed := len(n.items) - len(kept)
+		n.items = kept
+		return removed
+	}
+	removed := 0
+	// From the last item down: the child holding it takes every item of
+	// xs from its separator on; the kids after it are done, so dropping
+	// or merging them does not move the ones still to visit.
+	for len(xs) > 0 {
+		i := t.childFor(n, xs[len(xs)-1])
+		p := 0
+		if i > 0 {
+			p = sortFind(xs, func(x item) bool { return !t.lt(x, n.seps[i]) })
+		}
+		r := t.removeSortedAt(n.kids[i], xs[p:])
+		xs = xs[:p]
+		removed += r
+		n.sizes[i] -= r
+		if n.sizes[i] == 0 {
+			if n.kids[i].leaf() {
+				t.leaves--
+			}
+			t.dropKid(n, i)
+			continue
+		}
+		t.mergeThin(n, i)
+	}
+	return removed
+}
+
+// sortFind returns the first index of xs for which ok holds, ok being
+// false then true along xs.
+func sortFind(xs []item, ok func(item) bool) int {
+	lo, hi := 0, len(xs)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if ok(xs[mid]) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo
 }

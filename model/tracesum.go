@@ -132,12 +132,6 @@ func (m *Model) traceSpanChanging(slot uint32) {
 	m.tl.pending = append(m.tl.pending, pendingPart{slot: slot, counts: m.countsOf(slot)})
 }
 
-// traceSpanUnchanged takes back traceSpanChanging for a span whose fields
-// do not change after all: a span lingering out leaves the sort index
-// (indexRemove) and nothing else. Left pending, its part would be scanned
-// by every later change, a cost that grew with every span shelved.
-func (m *Model) traceSpanUnchanged(slot uint32) { m.takePending(slot) }
-
 // takePending removes and returns what slot counted for before its change.
 func (m *Model) takePending(slot uint32) (spanCounts, bool) {
 	for k, p := range m.tl.pending {
