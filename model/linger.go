@@ -39,14 +39,8 @@ func (m *Model) sweepLinger(now int64) {
 	}
 	m.ret.shownFrom = pos
 	if len(out) > 0 {
-		t := &m.idx.tree
-		slices.SortFunc(out, func(a, b item) int {
-			if t.lt(a, b) {
-				return -1
-			}
-			return 1 // no two items are equal (IDs differ)
-		})
-		t.removeSorted(out)
+		slices.SortFunc(out, m.idx.tree.cmp)
+		m.idx.tree.removeSorted(out)
 	}
 	if cap(out) > 1<<16 {
 		out = nil // a burst's worth is not kept

@@ -417,7 +417,7 @@ func (m *Model) update(slot uint32, rec *SpanRec, svc uint32, now int64) {
 		return
 	}
 	if t := m.trace(traceKey(rec.TraceID), false); t != nil {
-		m.scheduleTraceCheck(t, traceKey(rec.TraceID), now)
+		m.scheduleTraceCheck(t, now)
 	}
 	if state == StateLost {
 		m.clearWarn(slot, WarnLost)
@@ -607,7 +607,7 @@ func (m *Model) linkTrace(slot uint32, id TraceID, now int64) {
 		m.tl.register(t, key)
 	}
 	m.tl.lastID, m.tl.lastT = id, t
-	m.scheduleTraceCheck(t, key, now)
+	m.scheduleTraceCheck(t, now)
 	c, i := m.store.at(slot)
 	c.cold[i].nextT = t.head
 	if t.head != noSlot {

@@ -31,6 +31,17 @@ func (t *ostree) lt(a, b item) bool {
 	return a.idk < b.idk
 }
 
+// cmp is lt as a three-way comparison, for slices.SortFunc.
+func (t *ostree) cmp(a, b item) int {
+	switch {
+	case t.lt(a, b):
+		return -1
+	case t.lt(b, a):
+		return 1
+	}
+	return 0
+}
+
 const (
 	osLeafMax = 64
 	osKidsMax = 64

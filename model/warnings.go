@@ -285,16 +285,20 @@ func (m *Model) checkInFlight(slot uint32, now int64) {
 
 // Traces are judged for propagation once they have been quiet (no new
 // span) for Thresholds.Propagation, and again if spans arrive later.
+// The queue holds the trace itself, not its key: looking each up again in
+// a map of a million spans' traces was a cache miss per check. A trace
+// that went meanwhile (no span left) is skipped; one of the same ID
+// stored again since is another record with its own check.
 type traceCheck struct {
-	key uint64
+	t   *traceRec
 	due int64
 }
 
-func (m *Model) scheduleTraceCheck(t *traceRec, key uint64, now int64) {
+func (m *Model) scheduleTraceCheck(t *traceRec, now int64) {
 	t.due = now + int64(m.cfg.Warn.Propagation)
 	if !t.queued {
 		t.queued = true
-		m.warn.checks = append(m.warn.checks, traceCheck{key, t.due})
+		m.warn.checks = append(m.warn.checks, traceCheck{t, t.due})
 	}
 }
 
@@ -318,14 +322,14 @@ func traceChecksFor(elapsed int64) int {
 // runTraceChecks judges at most limit of the traces whose quiet time has passed.
 func (m *Model) runTraceChecks(now int64, limit int) {
 	for ; limit > 0 && m.warn.checkHead < len(m.warn.checks) && m.warn.checks[m.warn.checkHead].due <= now; limit-- {
-		tc := m.warn.checks[m.warn.checkHead]
+		t := m.warn.checks[m.warn.checkHead].t
+		m.warn.checks[m.warn.checkHead].t = nil
 		m.warn.checkHead++
-		t := m.tr.byKey[tc.key]
-		if t == nil {
-			continue
+		if t.count == 0 {
+			continue // gone
 		}
 		if t.due > now {
-			m.warn.checks = append(m.warn.checks, traceCheck{tc.key, t.due}) // spans arrived since: wait again
+			m.warn.checks = append(m.warn.checks, traceCheck{t, t.due}) // spans arrived since: wait again
 			continue
 		}
 		t.queued = false
