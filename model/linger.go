@@ -1,9 +1,6 @@
 package model
 
-import (
-	"slices"
-	"time"
-)
+import "time"
 
 // Shown vs kept. A finished span stays in the live tables (spans,
 // goroutines) for Config.Linger, dimmed, and stays stored — its trace and
@@ -39,7 +36,7 @@ func (m *Model) sweepLinger(now int64) {
 	}
 	m.ret.shownFrom = pos
 	if len(out) > 0 {
-		slices.SortFunc(out, m.idx.tree.cmp)
+		m.idx.tree.sort(out)
 		m.idx.tree.removeSorted(out)
 	}
 	if cap(out) > 1<<16 {
