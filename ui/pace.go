@@ -33,15 +33,17 @@ const (
 // wake-up with nothing to do costs about as much as a small frame), so
 // the ticks follow what changes: while the rows change, one tick per
 // refresh of the rows (liveEvery); once nothing changes, each interval
-// twice the last, up to quietTick, so that a change after a quiet spell is
-// seen within about as long as the spell lasted, and a screen that shows
-// the same costs a wake-up a second.
+// twice the last, from twice liveEvery up to quietTick, so that a change
+// after a quiet spell is seen within about as long as the spell lasted,
+// and a screen that shows the same costs a wake-up a second. (Idle after
+// a load, the model's sweeps change the counts once a second; ticks at
+// the App's own 100 ms after each cost more than the sweeps.)
 type pace struct {
 	last        time.Time // the last tick
 	lastData    time.Time // the last query of the rows
 	lastFigures time.Time // the last redraw of the header's figures
 	// moved says the last tick saw a change; gap is the interval after the
-	// last tick that saw none (0 after a change).
+	// last tick that saw none.
 	moved bool
 	gap   time.Duration
 	// acted is set by a key or a click: the next tick refreshes at once.
@@ -77,7 +79,7 @@ func (p *pace) every(tick time.Duration) time.Duration {
 func (p *pace) saw(moved bool, tick time.Duration) {
 	p.moved = moved
 	if moved {
-		p.gap = 0
+		p.gap = liveEvery // the first quiet gap is twice that
 	} else {
 		p.gap = min(max(2*p.gap, tick), quietTick)
 	}
