@@ -10,15 +10,7 @@ func TestOSTreeMatchesASortedSlice(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 9))
 	tr := &ostree{}
 	var ref []item
-	cmp := func(a, b item) int {
-		if less(a, b) {
-			return -1
-		}
-		if less(b, a) {
-			return 1
-		}
-		return 0
-	}
+	cmp := cmpByLess
 	check := func(step int) {
 		if tr.size != len(ref) {
 			t.Fatalf("step %d: size %d want %d", step, tr.size, len(ref))
@@ -84,15 +76,7 @@ func TestOSTreeMatchesASortedSlice(t *testing.T) {
 // runs in the middle, scattered items, everything, and items never there.
 func TestOSTreeRemoveSorted(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 5))
-	cmp := func(a, b item) int {
-		if less(a, b) {
-			return -1
-		}
-		if less(b, a) {
-			return 1
-		}
-		return 0
-	}
+	cmp := cmpByLess
 	for round := range 300 {
 		tr := &ostree{}
 		var ref []item
@@ -171,4 +155,15 @@ func countLeaves(n *osNode) int {
 		c += countLeaves(k)
 	}
 	return c
+}
+
+// cmpByLess orders items by less, three-way.
+func cmpByLess(a, b item) int {
+	if less(a, b) {
+		return -1
+	}
+	if less(b, a) {
+		return 1
+	}
+	return 0
 }
