@@ -19,19 +19,30 @@ import "time"
 // as every filter does.
 
 // sweepLinger shelves the spans whose linger is over. The caller holds the
-// write lock.
+// write lock. They leave the sort index together, sorted, in one walk of
+// its tree: idle after a load a sweep shelves a second's worth of spans,
+// and removing them one by one was most of what the process did.
 func (m *Model) sweepLinger(now int64) {
 	q := &m.ret.fifo
 	pos := max(m.ret.shownFrom, q.start())
 	cutoff := now - int64(m.cfg.Linger)
+	out := m.ret.leaving[:0]
 	for ; pos < q.end(); pos++ {
 		e := q.at(pos)
 		if e.at > cutoff {
 			break
 		}
-		m.shelve(e)
+		out = m.shelve(e, out)
 	}
 	m.ret.shownFrom = pos
+	if len(out) > 0 {
+		m.idx.tree.sort(out)
+		m.idx.tree.removeSorted(out)
+	}
+	if cap(out) > 1<<16 {
+		out = nil // a burst's worth is not kept
+	}
+	m.ret.leaving = out[:0]
 }
 
 // lingerDue is when the next span leaves the live tables (never if none
@@ -45,18 +56,25 @@ func (m *Model) lingerDue() int64 {
 }
 
 // shelve takes the span of a queue entry out of the live tables, if the
-// entry is still that span's and it is still finished.
-func (m *Model) shelve(e fifoEntry) {
+// entry is still that span's and it is still finished: an index being
+// built forgets it, and its item in the sort index is appended to out for
+// the caller to remove. Nothing else of it changes (its trace's summary
+// counts it as before), so it does not go through indexRemove.
+func (m *Model) shelve(e fifoEntry, out []item) []item {
 	c, i := m.store.at(e.slot)
 	if c.cold[i].gen != e.gen || c.id[i] == 0 || c.shelved[i] {
-		return
+		return out
 	}
 	if st := c.state[i]; st == StateRunning || st == StateWaiting {
-		return // ran again after it was queued
+		return out // ran again after it was queued
 	}
-	m.indexRemove(e.slot)
+	m.build.removing(m, e.slot)
+	if it, ok := m.indexItem(e.slot); ok {
+		out = append(out, it)
+	}
 	c.shelved[i] = true
 	m.shelvedRows[classIndex(c, i)]++
+	return out
 }
 
 // unshelve brings a span back into the live tables: it runs again, or it

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // Model is the store. Apply and Sweep are called by one writer goroutine
@@ -34,6 +35,8 @@ type Model struct {
 	nextID uint64
 	// sweepDue is when the next sweep has work (nextSweep); writer only.
 	sweepDue int64
+	// lastSweep is when the last sweep ran (local Unix ns).
+	lastSweep int64
 
 	idx    taskIndex
 	recent slotCache
@@ -70,9 +73,13 @@ type retention struct {
 	// shownFrom is the queue position of the first span that may still
 	// be in the live tables; those before it have lingered out (linger.go).
 	shownFrom int
+	// leaving is sweepLinger's scratch: the items leaving the sort index.
+	leaving []item
 }
 
-func (r *retention) bytes() int64 { return r.fifo.bytes() + int64(cap(r.running))*4 }
+func (r *retention) bytes() int64 {
+	return r.fifo.bytes() + int64(cap(r.running))*4 + int64(cap(r.leaving))*int64(unsafe.Sizeof(item{}))
+}
 
 // traceStore links the stored spans of each trace. Spans of one trace
 // tend to arrive (and leave) together, so the last few traces are
@@ -129,8 +136,7 @@ type warnState struct {
 	counts      [WarnKinds]int
 	checks      []traceCheck
 	checkHead   int
-	scratch     map[SpanID]uint32
-	remote      map[SpanID]bool
+	judging     traceSpans
 	lastGoCheck int64
 }
 
@@ -172,7 +178,6 @@ func New(cfg Config) *Model {
 			procs: make(map[procKey]*process), gos: make(map[uint32]*goInfo),
 			resIndex: make(map[resKey]int), svcRT: make(map[uint32]*serviceRuntime),
 		},
-		warn: warnState{scratch: make(map[SpanID]uint32), remote: make(map[SpanID]bool)},
 	}
 	m.syms.setMaxString(cfg.MaxString)
 	m.rt.writer = NewAttrWriter(m.syms)
@@ -208,6 +213,7 @@ func (m *Model) Run(ctx context.Context, in <-chan *Batch) {
 	t := time.NewTimer(sweepAfterBatch)
 	defer t.Stop()
 	armed := time.Now().Add(sweepAfterBatch) // when t fires; zero when stopped
+	lastBatch := time.Now()
 	arm := func(d time.Duration) {
 		when := time.Now().Add(d)
 		if !armed.IsZero() && !armed.After(when) {
@@ -233,12 +239,13 @@ func (m *Model) Run(ctx context.Context, in <-chan *Batch) {
 				return
 			}
 			m.Apply(b)
+			lastBatch = time.Now()
 			arm(sweepAfterBatch)
 		case <-t.C:
 			armed = time.Time{}
 			m.Sweep()
 			if d := m.sweepDue - m.now().UnixNano(); m.sweepDue != never {
-				arm(max(time.Duration(d), sweepAfterBatch))
+				arm(max(time.Duration(d), sweepGap(time.Since(lastBatch))))
 			}
 		case items := <-m.room.wait:
 			m.room.arrived(items)
@@ -413,7 +420,7 @@ func (m *Model) update(slot uint32, rec *SpanRec, svc uint32, now int64) {
 		return
 	}
 	if t := m.trace(traceKey(rec.TraceID), false); t != nil {
-		m.scheduleTraceCheck(t, traceKey(rec.TraceID), now)
+		m.scheduleTraceCheck(t, now)
 	}
 	if state == StateLost {
 		m.clearWarn(slot, WarnLost)
@@ -603,7 +610,7 @@ func (m *Model) linkTrace(slot uint32, id TraceID, now int64) {
 		m.tl.register(t, key)
 	}
 	m.tl.lastID, m.tl.lastT = id, t
-	m.scheduleTraceCheck(t, key, now)
+	m.scheduleTraceCheck(t, now)
 	c, i := m.store.at(slot)
 	c.cold[i].nextT = t.head
 	if t.head != noSlot {
@@ -705,7 +712,8 @@ func (m *Model) Sweep() {
 	m.maybeCollectStrings(now)
 	m.symBytes = m.syms.Bytes()
 	m.judgeBudget()
-	m.runTraceChecks(now, traceChecksPerSweep)
+	m.runTraceChecks(now, traceChecksFor(now-m.lastSweep))
+	m.lastSweep = now
 	m.checkGoroutines(now)
 	cutoff := now - int64(m.cfg.Retain)
 	for e, ok := m.ret.fifo.front(); ok && e.at <= cutoff; e, ok = m.ret.fifo.front() {

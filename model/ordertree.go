@@ -1,5 +1,10 @@
 package model
 
+import (
+	"cmp"
+	"slices"
+)
+
 // ostree is an order-statistic B+tree of items: every internal node knows
 // how many items each child holds, so rank (how many items sort before x)
 // and select (the item at rank p) take O(log n). The writer keeps one for
@@ -29,6 +34,34 @@ func (t *ostree) lt(a, b item) bool {
 		}
 	}
 	return a.idk < b.idk
+}
+
+// sort sorts xs in the tree's order (lt).
+func (t *ostree) sort(xs []item) {
+	if t.strings != nil {
+		slices.SortFunc(xs, func(a, b item) int {
+			switch {
+			case t.lt(a, b):
+				return -1
+			case t.lt(b, a):
+				return 1
+			}
+			return 0
+		})
+		return
+	}
+	// lt without strings, in one comparison: a sweep sorts a second's
+	// worth of spans lingering out, and comparing each pair twice through
+	// lt was most of its work.
+	slices.SortFunc(xs, func(a, b item) int {
+		if ca, cb := a.sym&classGoroutine, b.sym&classGoroutine; ca != cb {
+			return cmp.Compare(ca, cb)
+		}
+		if a.key != b.key {
+			return cmp.Compare(a.key, b.key)
+		}
+		return cmp.Compare(a.idk, b.idk)
+	})
 }
 
 const (
@@ -195,8 +228,13 @@ func (t *ostree) removeAt(n *osNode, x item) bool {
 		t.dropKid(n, i)
 		return true
 	}
-	// Merge a thin leaf into a neighbour so random deletions cannot leave
-	// the tree full of nearly empty leaves.
+	t.mergeThin(n, i)
+	return true
+}
+
+// mergeThin merges n's child i, when it is a thin leaf, into a neighbour
+// so random deletions cannot leave the tree full of nearly empty leaves.
+func (t *ostree) mergeThin(n *osNode, i int) {
 	if k := n.kids[i]; k.leaf() && len(k.items) < osLeafMax/4 && len(n.kids) > 1 {
 		l := i
 		if l == len(n.kids)-1 {
@@ -211,7 +249,6 @@ func (t *ostree) removeAt(n *osNode, x item) bool {
 			t.leaves--
 		}
 	}
-	return true
 }
 
 // dropKid removes child i; when it was the first, the next child's
@@ -314,4 +351,81 @@ func (t *ostree) build(items []item) {
 		level = up
 	}
 	t.root = level[0]
+}
+
+// removeSorted deletes the items xs, sorted by lt, in one walk down the
+// tree rather than one per item, and returns how many it found: a sweep
+// that takes a second's worth of spans out of the live table visits each
+// node once, and the items of one leaf move once.
+func (t *ostree) removeSorted(xs []item) int {
+	if t.root == nil || len(xs) == 0 {
+		return 0
+	}
+	n := t.removeSortedAt(t.root, xs)
+	t.size -= n
+	for !t.root.leaf() && len(t.root.kids) == 1 {
+		t.root = t.root.kids[0]
+	}
+	if !t.root.leaf() && len(t.root.kids) == 0 {
+		t.root, t.leaves = nil, 0
+	}
+	return n
+}
+
+func (t *ostree) removeSortedAt(n *osNode, xs []item) int {
+	if n.leaf() {
+		kept, j := n.items[:0], 0
+		for _, it := range n.items {
+			for j < len(xs) && t.lt(xs[j], it) {
+				j++
+			}
+			if j < len(xs) && !t.lt(it, xs[j]) {
+				j++ // it is xs[j]: removed
+				continue
+			}
+			kept = append(kept, it)
+		}
+		removed := len(n.items) - len(kept)
+		n.items = kept
+		return removed
+	}
+	removed := 0
+	// From the last item down: the child holding it takes every item of
+	// xs from its separator on; the kids after it are done, so dropping
+	// or merging them does not move the ones still to visit.
+	for len(xs) > 0 {
+		i := t.childFor(n, xs[len(xs)-1])
+		p := 0
+		if i > 0 {
+			p = sortFind(xs, func(x item) bool { return !t.lt(x, n.seps[i]) })
+		}
+		r := t.removeSortedAt(n.kids[i], xs[p:])
+		xs = xs[:p]
+		removed += r
+		n.sizes[i] -= r
+		if n.sizes[i] == 0 {
+			if n.kids[i].leaf() {
+				t.leaves--
+			}
+			t.dropKid(n, i)
+			continue
+		}
+		t.mergeThin(n, i)
+	}
+	return removed
+}
+
+// sortFind returns the first index of xs for which ok holds, ok being
+// false then true along xs.
+func sortFind(xs []item, ok func(item) bool) int {
+	lo, hi := 0, len(xs)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if ok(xs[mid]) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo
 }

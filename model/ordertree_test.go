@@ -10,15 +10,7 @@ func TestOSTreeMatchesASortedSlice(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 9))
 	tr := &ostree{}
 	var ref []item
-	cmp := func(a, b item) int {
-		if less(a, b) {
-			return -1
-		}
-		if less(b, a) {
-			return 1
-		}
-		return 0
-	}
+	cmp := cmpByLess
 	check := func(step int) {
 		if tr.size != len(ref) {
 			t.Fatalf("step %d: size %d want %d", step, tr.size, len(ref))
@@ -77,4 +69,101 @@ func TestOSTreeMatchesASortedSlice(t *testing.T) {
 	if built.size != len(ref) {
 		t.Fatalf("built tree size %d", built.size)
 	}
+}
+
+// removeSorted deletes a sorted set of items as removing them one by one
+// does: runs from one end (spans lingering out in the order they came),
+// runs in the middle, scattered items, everything, and items never there.
+func TestOSTreeRemoveSorted(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	cmp := cmpByLess
+	for round := range 300 {
+		tr := &ostree{}
+		var ref []item
+		n := rng.IntN(20_000)
+		for k := range n {
+			x := item{key: int64(rng.IntN(50)), idk: uint64(k + 1), slot: uint32(k + 1)}
+			tr.insert(x)
+			ref = append(ref, x)
+		}
+		slices.SortFunc(ref, cmp)
+		var gone []item
+		switch round % 4 {
+		case 0: // the oldest of each key: a run per key
+			for _, x := range ref {
+				if x.idk < uint64(n/3) {
+					gone = append(gone, x)
+				}
+			}
+		case 1: // scattered
+			for _, x := range ref {
+				if rng.IntN(7) == 0 {
+					gone = append(gone, x)
+				}
+			}
+		case 2: // everything
+			gone = slices.Clone(ref)
+		case 3: // one run in the middle
+			if len(ref) > 0 {
+				a := rng.IntN(len(ref))
+				gone = slices.Clone(ref[a:min(len(ref), a+rng.IntN(3000))])
+			}
+		}
+		absent := item{key: 25, idk: 1 << 40}
+		withAbsent := slices.Clone(gone)
+		i, _ := slices.BinarySearchFunc(withAbsent, absent, cmp)
+		withAbsent = slices.Insert(withAbsent, i, absent)
+		if got := tr.removeSorted(withAbsent); got != len(gone) {
+			t.Fatalf("round %d: removed %d, want %d", round, got, len(gone))
+		}
+		ref = slices.DeleteFunc(ref, func(x item) bool {
+			_, found := slices.BinarySearchFunc(gone, x, cmp)
+			return found
+		})
+		if tr.size != len(ref) || !slices.Equal(tr.appendRange(nil, 0, tr.size), ref) {
+			t.Fatalf("round %d: %d items left, want %d, or in another order", round, tr.size, len(ref))
+		}
+		if l := countLeaves(tr.root); l != tr.leaves {
+			t.Fatalf("round %d: %d leaves counted, %d in the tree", round, tr.leaves, l)
+		}
+		for range 50 {
+			if len(ref) == 0 {
+				break
+			}
+			p := rng.IntN(len(ref))
+			if tr.rank(ref[p]) != p || tr.itemAt(p) != ref[p] {
+				t.Fatalf("round %d: rank or select of %d is wrong after removeSorted", round, p)
+			}
+		}
+		x := item{key: 3, idk: 1 << 41}
+		tr.insert(x) // the tree is still usable
+		if !tr.remove(x) {
+			t.Fatalf("round %d: the tree took no insert after removeSorted", round)
+		}
+	}
+}
+
+func countLeaves(n *osNode) int {
+	if n == nil {
+		return 0
+	}
+	if n.leaf() {
+		return 1
+	}
+	c := 0
+	for _, k := range n.kids {
+		c += countLeaves(k)
+	}
+	return c
+}
+
+// cmpByLess orders items by less, three-way.
+func cmpByLess(a, b item) int {
+	if less(a, b) {
+		return -1
+	}
+	if less(b, a) {
+		return 1
+	}
+	return 0
 }

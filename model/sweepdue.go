@@ -16,6 +16,24 @@ import (
 // it is also the shortest time between two sweeps.
 const sweepAfterBatch = 100 * time.Millisecond
 
+// idleSweepGap is the shortest time between two sweeps once no batch has
+// arrived for as long. Idle, what comes due (spans lingering out, traces
+// judged, retention) is taken a second's worth at a time rather than a
+// tenth's: every sweep wakes the whole process (the scheduler, its
+// monitor, the UI's next look at the header), which in the 20 s after a
+// load cost more than the sweeps' work. The screen shows what a sweep
+// changed once a second anyway.
+const idleSweepGap = time.Second
+
+// sweepGap is the shortest time from a sweep to the next, given how long
+// ago the last batch arrived.
+func sweepGap(sinceBatch time.Duration) time.Duration {
+	if sinceBatch >= idleSweepGap {
+		return idleSweepGap
+	}
+	return sweepAfterBatch
+}
+
 // never is the deadline of nothing due.
 const never = int64(math.MaxInt64)
 

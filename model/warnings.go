@@ -285,16 +285,20 @@ func (m *Model) checkInFlight(slot uint32, now int64) {
 
 // Traces are judged for propagation once they have been quiet (no new
 // span) for Thresholds.Propagation, and again if spans arrive later.
+// The queue holds the trace itself, not its key: looking each up again in
+// a map of a million spans' traces was a cache miss per check. A trace
+// that went meanwhile (no span left) is skipped; one of the same ID
+// stored again since is another record with its own check.
 type traceCheck struct {
-	key uint64
+	t   *traceRec
 	due int64
 }
 
-func (m *Model) scheduleTraceCheck(t *traceRec, key uint64, now int64) {
+func (m *Model) scheduleTraceCheck(t *traceRec, now int64) {
 	t.due = now + int64(m.cfg.Warn.Propagation)
 	if !t.queued {
 		t.queued = true
-		m.warn.checks = append(m.warn.checks, traceCheck{key, t.due})
+		m.warn.checks = append(m.warn.checks, traceCheck{t, t.due})
 	}
 }
 
@@ -307,17 +311,25 @@ const (
 	traceChecksPerSweep = 1024
 )
 
+// traceChecksFor is how many trace checks a sweep takes after elapsed
+// since the last one: traceChecksPerSweep per sweepAfterBatch, so that
+// sweeps further apart (idleSweepGap) judge a burst as fast, up to ten
+// times as many at once.
+func traceChecksFor(elapsed int64) int {
+	return traceChecksPerSweep * int(min(max(elapsed/int64(sweepAfterBatch), 1), 10))
+}
+
 // runTraceChecks judges at most limit of the traces whose quiet time has passed.
 func (m *Model) runTraceChecks(now int64, limit int) {
 	for ; limit > 0 && m.warn.checkHead < len(m.warn.checks) && m.warn.checks[m.warn.checkHead].due <= now; limit-- {
-		tc := m.warn.checks[m.warn.checkHead]
+		t := m.warn.checks[m.warn.checkHead].t
+		m.warn.checks[m.warn.checkHead].t = nil
 		m.warn.checkHead++
-		t := m.tr.byKey[tc.key]
-		if t == nil {
-			continue
+		if t.count == 0 {
+			continue // gone
 		}
 		if t.due > now {
-			m.warn.checks = append(m.warn.checks, traceCheck{tc.key, t.due}) // spans arrived since: wait again
+			m.warn.checks = append(m.warn.checks, traceCheck{t, t.due}) // spans arrived since: wait again
 			continue
 		}
 		t.queued = false
@@ -332,15 +344,14 @@ func (m *Model) runTraceChecks(now int64, limit int) {
 }
 
 // checkTrace sets or clears the orphan and no-remote-child warnings of
-// every span of a trace, in one pass over its spans and one over a map.
+// every span of a trace, in one pass to index its spans by ID, one to mark
+// the parents with a remote child and one to judge.
 func (m *Model) checkTrace(t *traceRec) {
-	svcOf := m.warn.scratch
-	clear(svcOf)
-	remote := m.warn.remote
-	clear(remote)
+	ts := &m.warn.judging
+	ts.reset(t.count)
 	for slot := t.head; slot != noSlot; {
 		c, i := m.store.at(slot)
-		svcOf[c.cold[i].spanID] = c.svc[i]
+		ts.add(c.cold[i].spanID, c.svc[i])
 		slot = c.cold[i].nextT
 	}
 	for slot := t.head; slot != noSlot; {
@@ -349,8 +360,8 @@ func (m *Model) checkTrace(t *traceRec) {
 		// call: a load generator (telemetrygen) or a test traces both ends
 		// in one process. A child of any kind in another service is too.
 		if p := c.cold[i].parent; !p.IsZero() {
-			if psvc, ok := svcOf[p]; ok && (psvc != c.svc[i] || c.kind[i] == KindServer) {
-				remote[p] = true
+			if k := ts.find(p); k >= 0 && (ts.spans[k].svc != c.svc[i] || c.kind[i] == KindServer) {
+				ts.spans[k].remote = true
 			}
 		}
 		slot = c.cold[i].nextT
@@ -360,14 +371,14 @@ func (m *Model) checkTrace(t *traceRec) {
 		cold := &c.cold[i]
 		next := cold.nextT
 		if p := cold.parent; !p.IsZero() {
-			if _, ok := svcOf[p]; ok {
+			if ts.find(p) >= 0 {
 				m.clearWarn(slot, WarnOrphan)
 			} else {
 				m.setWarn(slot, WarnOrphan)
 			}
 		}
 		if c.kind[i] == KindClient && c.state[i] != StateRunning && m.expectsRemoteChild(m.syms.String(c.name[i]), cold) {
-			if remote[cold.spanID] {
+			if k := ts.find(cold.spanID); k >= 0 && ts.spans[k].remote {
 				m.clearWarn(slot, WarnNoRemoteChild)
 			} else {
 				m.setWarn(slot, WarnNoRemoteChild)
@@ -375,8 +386,67 @@ func (m *Model) checkTrace(t *traceRec) {
 		}
 		slot = next
 	}
-	if len(svcOf) > 1<<12 { // do not keep a huge trace's maps
-		m.warn.scratch, m.warn.remote = make(map[SpanID]uint32), make(map[SpanID]bool)
+	ts.done()
+}
+
+// traceSpans indexes the spans of the trace being judged by span ID (a
+// stored trace holds each span ID once). A trace of a few spans, the usual
+// kind, is searched in a slice: hashing every span ID twice into maps was
+// most of what judging a burst of small traces cost. A larger one is
+// looked up through a map.
+type traceSpans struct {
+	spans  []judgedSpan
+	byID   map[SpanID]int32 // kept for the next large trace
+	useMap bool             // more than smallTraceSpans
+}
+
+type judgedSpan struct {
+	id     SpanID
+	svc    uint32
+	remote bool // a child in another service, or a SERVER child
+}
+
+// smallTraceSpans is the most spans a trace has to be searched linearly.
+const smallTraceSpans = 32
+
+func (ts *traceSpans) reset(spans uint32) {
+	ts.spans = ts.spans[:0]
+	ts.useMap = spans > smallTraceSpans
+	if ts.useMap {
+		if ts.byID == nil {
+			ts.byID = make(map[SpanID]int32, spans)
+		}
+		clear(ts.byID)
+	}
+}
+
+func (ts *traceSpans) add(id SpanID, svc uint32) {
+	if ts.useMap {
+		ts.byID[id] = int32(len(ts.spans))
+	}
+	ts.spans = append(ts.spans, judgedSpan{id: id, svc: svc})
+}
+
+// find returns the index of span id in ts.spans, or -1.
+func (ts *traceSpans) find(id SpanID) int {
+	if ts.useMap {
+		if k, ok := ts.byID[id]; ok {
+			return int(k)
+		}
+		return -1
+	}
+	for k := range ts.spans {
+		if ts.spans[k].id == id {
+			return k
+		}
+	}
+	return -1
+}
+
+// done lets go of what a huge trace made.
+func (ts *traceSpans) done() {
+	if cap(ts.spans) > 1<<12 {
+		ts.spans, ts.byID = nil, nil
 	}
 }
 

@@ -327,3 +327,32 @@ func TestWarnDroppedData(t *testing.T) {
 		t.Fatalf("dropped = %d, want 4", got)
 	}
 }
+
+// A trace is judged the same whether its spans are searched in a slice (a
+// few spans) or through a map (more than smallTraceSpans).
+func TestWarnPropagationSmallAndLargeTraces(t *testing.T) {
+	for _, filler := range []int{0, smallTraceSpans + 8} {
+		m, clk := newTestModel(Config{})
+		now := clk.Now()
+		specs := []spec{
+			{trace: 1, span: 1, name: "root", service: "web", kind: KindServer, start: now, dur: 9 * time.Millisecond},
+			{trace: 1, span: 2, parent: 1, name: "call-alone", service: "web", kind: KindClient, start: now, dur: time.Millisecond},
+			{trace: 1, span: 3, parent: 2, name: "retry", service: "web", kind: KindInternal, start: now, dur: time.Millisecond},
+			{trace: 1, span: 4, parent: 1, name: "call-joined", service: "web", kind: KindClient, start: now, dur: time.Millisecond},
+			{trace: 1, span: 5, parent: 4, name: "handle", service: "api", kind: KindInternal, start: now, dur: time.Millisecond},
+			{trace: 1, span: 6, parent: 99, name: "orphan", service: "web", start: now, dur: time.Millisecond},
+		}
+		for k := range filler {
+			specs = append(specs, spec{trace: 1, span: uint64(100 + k), parent: 1, name: "filler", service: "web", start: now, dur: time.Millisecond})
+		}
+		m.Apply(m.batch(specs...))
+		clk.Advance(6 * time.Second)
+		m.Sweep()
+		if warnCount(m, WarnNoRemoteChild) != 1 || taskWarnings(t, m, "call-alone") != 1 || taskWarnings(t, m, "call-joined") != 0 {
+			t.Errorf("%d spans: no-remote-child %+v", len(specs), m.Warnings())
+		}
+		if warnCount(m, WarnOrphan) != 1 || taskWarnings(t, m, "orphan") != 1 || taskWarnings(t, m, "handle") != 0 {
+			t.Errorf("%d spans: orphans %+v", len(specs), m.Warnings())
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/spantop/spantop/model"
 )
@@ -153,6 +154,13 @@ type App struct {
 	warnBox   []string
 	tabHits   []tabHit
 	pace      pace
+	// drawn is the last frame View joined; ok says the last message was a
+	// tick that changed nothing, so that frame is still the frame.
+	drawn struct {
+		v          tea.View
+		w, h       int
+		joined, ok bool
+	}
 }
 
 // tabHit is where a tab sits on the title line, for mouse clicks.
@@ -220,7 +228,11 @@ func (a *App) Init() tea.Cmd {
 }
 
 func (a *App) tick() tea.Cmd {
-	return tea.Tick(a.pace.every(a.opts.Tick), func(t time.Time) tea.Msg { return tickMsg(t) })
+	d := a.pace.every(a.opts.Tick)
+	if a.paused {
+		d = quietTick // frozen: nothing to look at until space resumes (and refreshes)
+	}
+	return tea.Tick(d, func(t time.Time) tea.Msg { return tickMsg(t) })
 }
 
 // rows is how many table rows fit.
@@ -231,11 +243,12 @@ func (a *App) detailRows() int { return max(a.height-chromeLines+1, 1) }
 
 // Update handles one message.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	a.drawn.ok = false // anything but a quiet tick may change the frame
 	switch msg := msg.(type) {
 	case tickMsg:
-		if !a.paused {
-			a.tickRefresh(time.Time(msg))
-		}
+		// A tick that prepared nothing new leaves the last frame joined
+		// as it is.
+		a.drawn.ok = a.paused || !a.tickRefresh(time.Time(msg))
 		return a, a.tick()
 	case tea.WindowSizeMsg:
 		a.width, a.height = max(msg.Width, 1), max(msg.Height, 1)
@@ -279,6 +292,17 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	}
 	return a, nil
+}
+
+// sgrResetAll ends a styled line of the frame. Every style closes what it
+// opened, so the pen is plain at the end of each line anyway; saying so
+// with a full reset lets the renderer (third_party/bubbletea, see its
+// PATCH.md) draw a changed line on its own instead of the whole frame.
+const sgrResetAll = "\x1b[m"
+
+// needsReset says line s has styles but does not end with a full reset.
+func needsReset(s string) bool {
+	return strings.IndexByte(s, ansi.ESC) >= 0 && !strings.HasSuffix(s, sgrResetAll)
 }
 
 // keys is the key set on screen, with the shared keys.
@@ -536,6 +560,11 @@ func (a *App) restyle() {
 
 // View joins the prepared lines: exactly height lines, none wider than width.
 func (a *App) View() tea.View {
+	// bubbletea asks for the view after every message; after a tick that
+	// found nothing new it is the last one, not joined again.
+	if a.drawn.ok && a.drawn.joined && a.drawn.w == a.width && a.drawn.h == a.height {
+		return a.drawn.v
+	}
 	var b strings.Builder
 	b.Grow(a.width * a.height * 2)
 	n := 0
@@ -547,6 +576,9 @@ func (a *App) View() tea.View {
 			b.WriteByte('\n')
 		}
 		b.WriteString(s)
+		if needsReset(s) {
+			b.WriteString(sgrResetAll)
+		}
 		n++
 	}
 	body := a.height - headerLines - 1 - 2 // lines between the title and the status line
@@ -593,6 +625,7 @@ func (a *App) View() tea.View {
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "spantop"
+	a.drawn.v, a.drawn.w, a.drawn.h, a.drawn.joined = v, a.width, a.height, true
 	return v
 }
 

@@ -1,10 +1,12 @@
 package ui
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -200,6 +202,17 @@ func TestQuietTicksCostNothing(t *testing.T) {
 	if frame(a) != v0 {
 		t.Error("a quiet tick changed the frame")
 	}
+	// Nor is the frame joined again: View, which bubbletea calls after
+	// every message, hands over the last one.
+	before := frame(a)
+	a.Update(tickMsg(t0.Add(950 * time.Millisecond)))
+	if after := frame(a); unsafe.StringData(after) != unsafe.StringData(before) {
+		t.Error("View joined the frame again after a quiet tick")
+	}
+	press(a, "j")
+	if after := frame(a); unsafe.StringData(after) == unsafe.StringData(before) || after == before {
+		t.Error("a key did not draw a new frame")
+	}
 	// Ticks slow down once nothing has changed for a while.
 	for i := 10; i <= 40; i++ {
 		a.Update(tickMsg(t0.Add(time.Duration(i) * 100 * time.Millisecond)))
@@ -207,22 +220,31 @@ func TestQuietTicksCostNothing(t *testing.T) {
 	if d := a.pace.every(a.opts.Tick); d != quietTick {
 		t.Errorf("quiet tick every %v", d)
 	}
-	// New spans arrive: the rows are queried again within liveEvery, and
-	// the ticks speed up.
+	// New spans arrive: the rows are queried at the next tick, and the
+	// tick after it comes when the rows may be queried again.
 	at := t0.Add(4 * time.Second)
 	f.mu.Lock()
 	f.hdr.Received += 100
 	f.hdr.SpansPerSec = 1000
 	f.mu.Unlock()
 	q1 := queries()
-	for i := 1; i <= int(liveEvery/(100*time.Millisecond))+1; i++ {
-		a.Update(tickMsg(at.Add(time.Duration(i) * 100 * time.Millisecond)))
-	}
+	a.Update(tickMsg(at.Add(100 * time.Millisecond)))
 	if queries() == q1 {
 		t.Error("a change in the counters was not queried")
 	}
-	if d := a.pace.every(a.opts.Tick); d != a.opts.Tick {
-		t.Errorf("busy tick every %v", d)
+	if d := a.pace.every(a.opts.Tick); d != liveEvery {
+		t.Errorf("the tick after a change in %v, want %v", d, liveEvery)
+	}
+	// Nothing more changes: the ticks slow down again, twice as far apart
+	// each time from twice liveEvery, up to quietTick.
+	gaps := []time.Duration{}
+	for next := at.Add(100 * time.Millisecond); len(gaps) < 6; {
+		next = next.Add(a.pace.every(a.opts.Tick))
+		a.Update(tickMsg(next))
+		gaps = append(gaps, a.pace.every(a.opts.Tick))
+	}
+	if want := []time.Duration{2 * liveEvery, quietTick, quietTick, quietTick, quietTick, quietTick}; !slices.Equal(gaps, want) {
+		t.Errorf("the ticks after the last change came %v apart, want %v", gaps, want)
 	}
 	// A steady stream: every tick changes the counters, the rows are
 	// queried at most every liveEvery, the header redrawn once a second.
@@ -334,5 +356,20 @@ func TestHeaderCatchesUpWithTheLastChange(t *testing.T) {
 	}
 	if head := strings.SplitN(plain(a), "\n", 3)[1]; !strings.Contains(head, "bad requests 5") {
 		t.Fatalf("the header missed the last change:\n%s", head)
+	}
+}
+
+// Every styled line of a frame ends with a full reset, so that the
+// renderer draws a line that changed on its own (third_party/bubbletea's
+// PATCH.md) instead of the whole frame.
+func TestFrameLinesEndPlain(t *testing.T) {
+	a := newApp(t, newFake(30), Options{}, 200, 50)
+	for _, keys := range [][]string{{"j"}, {"enter"}, {"esc", "o"}, {"?"}} {
+		press(a, keys...)
+		for i, l := range strings.Split(frame(a), "\n") {
+			if strings.Contains(l, "\x1b") && !strings.HasSuffix(l, sgrResetAll) {
+				t.Fatalf("after %v, line %d ends with a style maybe open: %q", keys, i, l)
+			}
+		}
 	}
 }

@@ -15,7 +15,7 @@ import (
 const (
 	// liveEvery is how often rows that change on every tick (a steady
 	// stream of spans) are redrawn.
-	liveEvery = 250 * time.Millisecond
+	liveEvery = 300 * time.Millisecond
 	// figuresEvery is how often the header's figures and the counts on
 	// the title line are redrawn while they change.
 	figuresEvery = time.Second
@@ -24,31 +24,65 @@ const (
 	// sparklines scrolling, ages). A clockless screen is not: with the
 	// model's Changes the same it shows the same.
 	settleEvery = time.Second
-	// quietAfter is how long nothing must change before the ticks slow to
-	// quietTick.
-	quietAfter = 2 * time.Second
-	quietTick  = time.Second
+	// quietTick is the longest interval between two ticks.
+	quietTick = time.Second
 )
 
-// pace decides, tick by tick, what the App refreshes.
+// pace decides, tick by tick, what the App refreshes and when it looks
+// again. Every tick wakes the process (on a small virtual machine a
+// wake-up with nothing to do costs about as much as a small frame), so
+// the ticks follow what changes: while the rows change, one tick per
+// refresh of the rows (liveEvery); once nothing changes, each interval
+// twice the last, from twice liveEvery up to quietTick, so that a change
+// after a quiet spell is seen within about as long as the spell lasted,
+// and a screen that shows the same costs a wake-up a second. (Idle after
+// a load, the model's sweeps change the counts once a second; ticks at
+// the App's own 100 ms after each cost more than the sweeps.)
 type pace struct {
 	last        time.Time // the last tick
 	lastData    time.Time // the last query of the rows
 	lastFigures time.Time // the last redraw of the header's figures
-	lastChange  time.Time // the last tick that saw a change
+	// moved says the last tick saw a change; gap is the interval after the
+	// last tick that saw none.
+	moved bool
+	gap   time.Duration
 	// acted is set by a key or a click: the next tick refreshes at once.
 	acted bool
 	// figuresBehind says the header shows figures older than a.hdr (the
 	// last change was drawn in the rows only, within figuresEvery).
 	figuresBehind bool
+	// settle says a refresh is due settleEvery after the last: the screen
+	// moves with the clock alone (it is not clockless), or the model
+	// changed in what the header's figures do not show (Changes).
+	settle bool
 }
 
-// every is the interval to the next tick.
+// every is the interval to the next tick, tick being the App's shortest.
 func (p *pace) every(tick time.Duration) time.Duration {
-	if !p.last.IsZero() && p.last.Sub(p.lastChange) >= quietAfter && !p.acted {
-		return max(tick, quietTick)
+	if p.acted || p.last.IsZero() {
+		return tick
 	}
-	return tick
+	if p.moved {
+		return max(tick, p.lastData.Add(liveEvery).Sub(p.last))
+	}
+	d := max(p.gap, tick)
+	if p.figuresBehind {
+		d = min(d, p.lastFigures.Add(figuresEvery).Sub(p.last))
+	}
+	if p.settle {
+		d = min(d, p.lastData.Add(settleEvery).Sub(p.last))
+	}
+	return max(d, tick)
+}
+
+// saw records what a tick at now saw: a change or none.
+func (p *pace) saw(moved bool, tick time.Duration) {
+	p.moved = moved
+	if moved {
+		p.gap = liveEvery // the first quiet gap is twice that
+	} else {
+		p.gap = min(max(2*p.gap, tick), quietTick)
+	}
 }
 
 // changed reports whether h's figures tell of anything new since the last
@@ -62,16 +96,18 @@ func changed(h, last model.Header) bool {
 	return h != last || h.Running > 0 || h.Goroutines > 0
 }
 
-// tickRefresh refreshes what changed at time now (the tick's time).
-func (a *App) tickRefresh(now time.Time) {
+// tickRefresh refreshes what changed at time now (the tick's time) and
+// reports whether it prepared anything new to draw.
+func (a *App) tickRefresh(now time.Time) (drawn bool) {
 	p := &a.pace
 	p.last = now
 	h := a.src.Header()
 	moved := changed(h, a.hdr) || h.SpansPerSec != a.hdr.SpansPerSec
-	if moved {
-		p.lastChange = now
-	}
-	due := now.Sub(p.lastData) >= settleEvery && (moved || h.Changes != a.hdr.Changes || !isClockless(a.top))
+	p.saw(moved, a.opts.Tick)
+	settle := h.Changes != a.hdr.Changes || !isClockless(a.top)
+	// What the screen shows after this tick (a.hdr is h once refreshed).
+	defer func() { p.settle = h.Changes != a.hdr.Changes || !isClockless(a.top) }()
+	due := now.Sub(p.lastData) >= settleEvery && (moved || settle)
 	switch {
 	case p.acted, due:
 	case !moved:
@@ -79,10 +115,11 @@ func (a *App) tickRefresh(now time.Time) {
 			// The last change was drawn in the rows only: its figures now.
 			p.lastFigures, p.figuresBehind = now, false
 			a.prepareChrome()
+			return true
 		}
-		return // nothing changed: no query
+		return false // nothing changed: no query
 	case now.Sub(p.lastData) < liveEvery:
-		return
+		return false
 	}
 	p.acted = false
 	p.lastData = now
@@ -93,10 +130,11 @@ func (a *App) tickRefresh(now time.Time) {
 	if now.Sub(p.lastFigures) >= figuresEvery || due {
 		p.lastFigures, p.figuresBehind = now, false
 		a.prepareChrome()
-		return
+		return true
 	}
 	p.figuresBehind = true
 	a.prepareBody()
+	return true
 }
 
 // clockless is a table kind whose rows change only when the model does

@@ -756,7 +756,8 @@ func TestSelectedRowIsOneUniformBar(t *testing.T) {
 	if sel == "" {
 		t.Fatal("no reverse-video row on screen")
 	}
-	inner := strings.TrimSuffix(strings.TrimPrefix(sel, sgrReverse.on), sgrReverse.off)
+	// The frame ends each styled line with a full reset (sgrResetAll).
+	inner := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSuffix(sel, sgrResetAll), sgrReverse.on), sgrReverse.off)
 	if strings.Contains(inner, "\x1b[") {
 		t.Fatalf("styles inside the selected row would patch its background: %q", sel)
 	}

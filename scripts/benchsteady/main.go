@@ -49,6 +49,9 @@ type config struct {
 	rows      int
 	rounds    int
 	stored    int
+	baseline  bool   // measure the count-only receiver too
+	perfDir   string // record a perf profile of each measured phase here
+	sendTo    string // only send the load to this address (a spantop you watch)
 	countOnly string // internal: serve as the count-only receiver on this address
 }
 
@@ -64,10 +67,20 @@ func main() {
 	flag.IntVar(&c.rows, "rows", 50, "terminal height")
 	flag.IntVar(&c.rounds, "rounds", 1, "rounds; each runs every receiver once, in turn")
 	flag.IntVar(&c.stored, "stored", 1_000_000, "spans stored (sent at full speed, --retain 1h) before a last idle measurement; 0 skips it")
+	flag.BoolVar(&c.baseline, "count-only", true, "measure the count-only receiver too (the baseline)")
+	flag.StringVar(&c.perfDir, "perf", "", "record a CPU profile of each measured phase of each spantop with perf record -g into `dir` (NAME-PHASE.data)")
+	flag.StringVar(&c.sendTo, "send", "", "only send the load (-rate, -batch, for -load) to the OTLP/gRPC `addr` of a spantop you run yourself, then exit")
 	flag.StringVar(&c.countOnly, "serve-count-only", "", "internal: run the count-only receiver on `addr`")
 	flag.Parse()
 	if c.countOnly != "" {
 		if err := serveCountOnly(c.countOnly); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	if c.sendTo != "" {
+		if err := sendOnly(c); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
@@ -87,7 +100,10 @@ func main() {
 		c.rate, c.batch, c.load, c.warmup, c.idle, c.after, c.idle, c.stored, c.cols, c.rows)
 	fmt.Printf("%-28s %10s %10s %12s %12s %13s %9s\n", "receiver", "load %core", "µs/span", "idle fresh %", "idle after %", "idle stored %", "spans")
 	for r := 0; r < c.rounds; r++ {
-		runs := append([]string{""}, flag.Args()...)
+		runs := flag.Args()
+		if c.baseline {
+			runs = append([]string{""}, runs...)
+		}
 		for _, bin := range runs {
 			res, err := measure(ctx, c, bin)
 			if err == nil && c.stored > 0 {
@@ -120,7 +136,10 @@ func measure(ctx context.Context, c config, bin string) (result, error) {
 		return res, err
 	}
 	defer stopProc()
-	if res.freshPct, err = cpuOver(ctx, pid, c.idle); err != nil {
+	endPerf := startPerf(c, bin, "fresh", pid)
+	res.freshPct, err = cpuOver(ctx, pid, c.idle)
+	endPerf()
+	if err != nil {
 		return res, err
 	}
 
@@ -140,8 +159,10 @@ func measure(ctx context.Context, c config, bin string) (result, error) {
 		stopLoad()
 		return res, fmt.Errorf("sending: %w", err)
 	}
+	endPerf = startPerf(c, bin, "load", pid)
 	t0, cpu0, err := sample(pid)
 	if err != nil {
+		endPerf()
 		stopLoad()
 		return res, err
 	}
@@ -155,6 +176,7 @@ func measure(ctx context.Context, c config, bin string) (result, error) {
 	}
 	t1, cpu1, err := sample(pid)
 	n1 := sent.Load()
+	endPerf()
 	stopLoad()
 	<-done
 	if err != nil {
@@ -165,7 +187,10 @@ func measure(ctx context.Context, c config, bin string) (result, error) {
 	if res.spans > 0 {
 		res.usPerSpan = float64((cpu1 - cpu0).Microseconds()) / float64(res.spans)
 	}
-	if res.afterPct, err = cpuOver(ctx, pid, c.after); err != nil {
+	endPerf = startPerf(c, bin, "after", pid)
+	res.afterPct, err = cpuOver(ctx, pid, c.after)
+	endPerf()
+	if err != nil {
 		return res, err
 	}
 	return res, ctx.Err()
@@ -224,7 +249,28 @@ func measureStored(ctx context.Context, c config, bin string) (float64, error) {
 		}
 	}
 	time.Sleep(5 * time.Second) // the last batches applied, the rates settled
+	defer startPerf(c, bin, "stored", pid)()
 	return cpuOver(ctx, pid, c.idle)
+}
+
+// startPerf starts recording a CPU profile of spantop's process (not of the
+// count-only receiver) for one phase when -perf names a directory, and
+// returns what ends the recording.
+func startPerf(c config, bin, phase string, pid int) (end func()) {
+	if c.perfDir == "" || bin == "" {
+		return func() {}
+	}
+	name := filepath.Base(filepath.Dir(bin)) + "-" + filepath.Base(bin) + "-" + phase + ".data"
+	cmd := exec.Command("perf", "record", "-g", "-q", "-o", filepath.Join(c.perfDir, name), "-p", strconv.Itoa(pid))
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "benchsteady: perf:", err)
+		return func() {}
+	}
+	return func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	}
 }
 
 // exportRetrying sends req, again after a pause while the receiver says
@@ -288,6 +334,21 @@ func startInTmux(c config, bin, addr string, extra ...string) (int, func(), erro
 }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// sendOnly sends the load to c.sendTo for c.load.
+func sendOnly(c config) error {
+	conn, err := grpc.NewClient(c.sendTo, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	ctx, stop := context.WithTimeout(context.Background(), c.load)
+	defer stop()
+	var sent atomic.Int64
+	err = send(ctx, coltracepb.NewTraceServiceClient(conn), c, &sent)
+	fmt.Printf("sent %d spans\n", sent.Load())
+	return err
+}
 
 // send exports spans at the configured rate until ctx ends: every batch is
 // due at a fixed time, so a slow answer does not lower the rate.

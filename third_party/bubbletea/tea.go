@@ -539,9 +539,6 @@ type Program struct {
 	// modes keeps track of terminal modes that have been enabled or disabled.
 	ignoreSignals uint32
 
-	// ticker is the ticker that will be used to write to the renderer.
-	ticker *time.Ticker
-
 	// once is used to stop the renderer.
 	once sync.Once
 
@@ -1446,51 +1443,45 @@ func (p *Program) Printf(template string, args ...any) {
 // startRenderer starts the renderer.
 func (p *Program) startRenderer() {
 	framerate := time.Second / time.Duration(p.fps)
-	if p.ticker == nil {
-		p.ticker = time.NewTicker(framerate)
-	} else {
-		// If the ticker already exists, it has been stopped and we need to
-		// reset it.
-		p.ticker.Reset(framerate)
-	}
-
 	// Since the renderer can be restarted after a stop, we need to reset
 	// the done channel and its corresponding sync.Once.
 	p.once = sync.Once{}
 
-	// Start the renderer. The ticker limits the frame rate; it runs only
-	// while frames are due, so an idle program does not wake up at all
-	// (spantop patch, see PATCH.md). The first frame after an idle spell
-	// is drawn at once.
+	// Start the renderer. It draws a frame when one is due, at once when
+	// the last was drawn at least a frame's time ago, else when that time
+	// is up: the frame rate stays capped while frames keep coming, and an
+	// idle program, or one drawing a few frames a second, wakes only to
+	// draw (spantop patch, see PATCH.md).
 	p.renderer.start()
 	go func() {
-		ticking, due := true, true
+		// The first frame is drawn a frame's time after the start.
+		last := time.Now() // when the last frame was drawn
+		wait := time.NewTimer(framerate)
+		waiting := true
 		draw := func() {
 			_ = p.flush()
 			_ = p.renderer.flush(false)
+			last = time.Now()
 		}
 		for {
 			select {
 			case <-p.rendererDone:
-				p.ticker.Stop()
+				wait.Stop()
 				return
 
 			case <-p.frameDue:
-				if ticking {
-					due = true
+				if waiting {
+					continue // drawn when the wait is over
+				}
+				if d := framerate - time.Since(last); d > 0 {
+					wait.Reset(d)
+					waiting = true
 					continue
 				}
 				draw()
-				p.ticker.Reset(framerate)
-				ticking = true
 
-			case <-p.ticker.C:
-				if !due {
-					p.ticker.Stop()
-					ticking = false
-					continue
-				}
-				due = false
+			case <-wait.C:
+				waiting = false
 				draw()
 			}
 		}
