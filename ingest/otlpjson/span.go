@@ -2,25 +2,33 @@ package otlpjson
 
 import "encoding/binary"
 
+// The wire types of the tags below.
+const (
+	wireVarint  = 0
+	wireFixed64 = 1
+	wireBytes   = 2
+	wireFixed32 = 5
+)
+
 // Span's fields as appendSpan reads them: number, wire type (one-byte
 // tags).
 const (
-	spanTraceID      = 1<<3 | 2
-	spanSpanID       = 2<<3 | 2
-	spanTraceState   = 3<<3 | 2
-	spanParentSpanID = 4<<3 | 2
-	spanName         = 5<<3 | 2
-	spanKind         = 6<<3 | 0
-	spanStart        = 7<<3 | 1
-	spanEnd          = 8<<3 | 1
-	spanAttributes   = 9<<3 | 2
-	spanDroppedAttrs = 10<<3 | 0
-	spanEvents       = 11<<3 | 2
-	spanDroppedEvts  = 12<<3 | 0
-	spanLinks        = 13<<3 | 2
-	spanDroppedLinks = 14<<3 | 0
-	spanStatus       = 15<<3 | 2
-	spanFlags0       = 16<<3 | 5 | 0x80 // flags: fixed32, a two-byte tag
+	spanTraceID      = 1<<3 | wireBytes
+	spanSpanID       = 2<<3 | wireBytes
+	spanTraceState   = 3<<3 | wireBytes
+	spanParentSpanID = 4<<3 | wireBytes
+	spanName         = 5<<3 | wireBytes
+	spanKind         = 6<<3 | wireVarint
+	spanStart        = 7<<3 | wireFixed64
+	spanEnd          = 8<<3 | wireFixed64
+	spanAttributes   = 9<<3 | wireBytes
+	spanDroppedAttrs = 10<<3 | wireVarint
+	spanEvents       = 11<<3 | wireBytes
+	spanDroppedEvts  = 12<<3 | wireVarint
+	spanLinks        = 13<<3 | wireBytes
+	spanDroppedLinks = 14<<3 | wireVarint
+	spanStatus       = 15<<3 | wireBytes
+	spanFlags0       = 16<<3 | wireFixed32 | 0x80 // flags: fixed32, a two-byte tag
 	spanFlags1       = 0x01
 )
 
