@@ -19,15 +19,6 @@ import (
 	"github.com/spantop/spantop/model"
 )
 
-// utcClock shows times in UTC for the test, so goldens do not depend on
-// the machine's time zone.
-func utcClock(t *testing.T) {
-	t.Helper()
-	old := time.Local
-	time.Local = time.UTC
-	t.Cleanup(func() { time.Local = old })
-}
-
 // trimmed drops the trailing blanks of each line, so diffs stay readable.
 func trimmed(s string) string {
 	lines := strings.Split(s, "\n")
@@ -61,7 +52,6 @@ func openGoroutine(t *testing.T, a *App) uint64 {
 // content of the details views (go test ./ui -run TestGoldenRuntime
 // -update refreshes them).
 func TestGoldenRuntime(t *testing.T) {
-	utcClock(t)
 	for _, sz := range [][2]int{{80, 24}, {200, 50}} {
 		suffix := "_" + strconv.Itoa(sz[0]) + "x" + strconv.Itoa(sz[1])
 		for _, v := range []struct {
@@ -216,7 +206,6 @@ func linkTo(t *testing.T, a *App, to target) {
 }
 
 func TestGoroutineDetailsAndJumps(t *testing.T) {
-	utcClock(t)
 	f := newFake(100)
 	a := newApp(t, f, Options{}, 120, 40)
 	id := openGoroutine(t, a)
@@ -609,7 +598,6 @@ func TestSaveTrace(t *testing.T) {
 }
 
 func TestRuntimeViewsSanitised(t *testing.T) {
-	utcClock(t)
 	const evil = "x\x1b[2J\x1b]0;pwned\x07\r\n\b\x9b\u202e\u0085y"
 	f := newFake(100)
 	var gid uint64

@@ -298,9 +298,6 @@ func spanDisplayID(t *testing.T, m *model.Model, n uint64) uint64 {
 // TestGoldenSignals keeps the bodies of the logs view, a log record, span
 // details with logs, the metrics view and a chart at 80×24 and 200×50.
 func TestGoldenSignals(t *testing.T) {
-	local := time.Local
-	time.Local = time.UTC // the views show local times
-	defer func() { time.Local = local }()
 	for _, sz := range [][2]int{{80, 24}, {200, 50}} {
 		for _, v := range []struct {
 			name string

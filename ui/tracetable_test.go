@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/golden"
@@ -12,19 +11,10 @@ import (
 	"github.com/spantop/spantop/model"
 )
 
-// utcTimes shows local times as UTC for the test: the traces table shows
-// start times.
-func utcTimes(t *testing.T) {
-	old := time.Local
-	time.Local = time.UTC
-	t.Cleanup(func() { time.Local = old })
-}
-
 // TestGoldenTraces keeps the traces table's body at 80×24 and 200×50: as
 // it opens, sorted by span count, filtered, and a trace's waterfall
 // opened from it.
 func TestGoldenTraces(t *testing.T) {
-	utcTimes(t)
 	for _, sz := range [][2]int{{80, 24}, {200, 50}} {
 		for _, v := range []struct {
 			name string
