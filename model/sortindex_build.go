@@ -167,6 +167,9 @@ func (m *Model) startBuild(col Column, items []item) {
 func (m *Model) takeIndexRequest() {
 	want := m.indexReq.col.Load()
 	if want == 0 {
+		// Room made for a request withdrawn (the sort went back to the
+		// active column) is not kept: tens of MB nobody accounts for.
+		m.room.ready = nil
 		return
 	}
 	col := Column(want - 1)

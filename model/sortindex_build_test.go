@@ -234,3 +234,26 @@ func TestBuildCollectsIntoRoomMadeAtStart(t *testing.T) {
 		}
 	}
 }
+
+// Room made for a sort change that was withdrawn before it arrived (the
+// sort went back to the active column) is let go, not held until the next
+// change.
+func TestWithdrawnRequestLetsItsRoomGo(t *testing.T) {
+	m, clk := newTestModel(Config{MaxMemory: 64 << 20, Retain: time.Hour})
+	var specs []spec
+	for i := range 2 * chunkSize {
+		specs = append(specs, spec{trace: uint64(i/4 + 1), span: uint64(i + 1), name: fmt.Sprint("op-", i%7), start: clk.Now()})
+	}
+	m.Apply(m.batch(specs...))
+	active := m.idx.col
+	// The test is the writer: it takes the requests itself.
+	m.indexReq.ask(TaskName)
+	m.takeIndexRequest() // asks for room
+	m.indexReq.ask(active)
+	m.takeIndexRequest() // the request is withdrawn while the room is made
+	m.room.arrived(<-m.room.wait)
+	m.takeIndexRequest()
+	if m.room.ready != nil || m.build.phase != buildIdle {
+		t.Fatalf("room kept (%d items) or a build begun (%v) for a withdrawn request", cap(m.room.ready), m.build.phase)
+	}
+}
