@@ -1,6 +1,9 @@
 package model
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Shown vs kept. A finished span stays in the live tables (spans,
 // goroutines) for Config.Linger, dimmed, and stays stored — its trace and
@@ -36,7 +39,7 @@ func (m *Model) sweepLinger(now int64) {
 	}
 	m.ret.shownFrom = pos
 	if len(out) > 0 {
-		m.idx.tree.sort(out)
+		slices.SortFunc(out, m.idx.tree.cmp)
 		m.idx.tree.removeSorted(out)
 	}
 	if cap(out) > 1<<16 {
@@ -56,10 +59,10 @@ func (m *Model) lingerDue() int64 {
 }
 
 // shelve takes the span of a queue entry out of the live tables, if the
-// entry is still that span's and it is still finished: an index being
-// built forgets it, and its item in the sort index is appended to out for
-// the caller to remove. Nothing else of it changes (its trace's summary
-// counts it as before), so it does not go through indexRemove.
+// entry is still that span's and it is still finished: its item in the
+// sort index is appended to out for the caller to remove (indexLeave).
+// Nothing else of it changes (its trace's summary counts it as before),
+// so its trace is not told, as indexRemove would.
 func (m *Model) shelve(e fifoEntry, out []item) []item {
 	c, i := m.store.at(e.slot)
 	if c.cold[i].gen != e.gen || c.id[i] == 0 || c.shelved[i] {
@@ -68,8 +71,7 @@ func (m *Model) shelve(e fifoEntry, out []item) []item {
 	if st := c.state[i]; st == StateRunning || st == StateWaiting {
 		return out // ran again after it was queued
 	}
-	m.build.removing(m, e.slot)
-	if it, ok := m.indexItem(e.slot); ok {
+	if it, ok := m.indexLeave(e.slot); ok {
 		out = append(out, it)
 	}
 	c.shelved[i] = true

@@ -2,7 +2,6 @@ package model
 
 import (
 	"cmp"
-	"slices"
 )
 
 // ostree is an order-statistic B+tree of items: every internal node knows
@@ -36,32 +35,21 @@ func (t *ostree) lt(a, b item) bool {
 	return a.idk < b.idk
 }
 
-// sort sorts xs in the tree's order (lt).
-func (t *ostree) sort(xs []item) {
-	if t.strings != nil {
-		slices.SortFunc(xs, func(a, b item) int {
-			switch {
-			case t.lt(a, b):
-				return -1
-			case t.lt(b, a):
-				return 1
-			}
-			return 0
-		})
-		return
+// cmp is lt as a three-way comparison, for sorting items in the tree's
+// order (a new index's items, the spans a sweep takes out of it).
+func (t *ostree) cmp(a, b item) int {
+	if c := cmp.Compare(a.sym&classGoroutine, b.sym&classGoroutine); c != 0 {
+		return c
 	}
-	// lt without strings, in one comparison: a sweep sorts a second's
-	// worth of spans lingering out, and comparing each pair twice through
-	// lt was most of its work.
-	slices.SortFunc(xs, func(a, b item) int {
-		if ca, cb := a.sym&classGoroutine, b.sym&classGoroutine; ca != cb {
-			return cmp.Compare(ca, cb)
+	if c := cmp.Compare(a.key, b.key); c != 0 {
+		return c
+	}
+	if a.sym != b.sym && t.strings != nil {
+		if c := t.strings(a.sym, b.sym); c != 0 {
+			return c
 		}
-		if a.key != b.key {
-			return cmp.Compare(a.key, b.key)
-		}
-		return cmp.Compare(a.idk, b.idk)
-	})
+	}
+	return cmp.Compare(a.idk, b.idk)
 }
 
 const (

@@ -163,10 +163,17 @@ func (m *Model) indexAdd(slot uint32) {
 
 func (m *Model) indexRemove(slot uint32) {
 	m.traceSpanChanging(slot)
-	m.build.removing(m, slot)
-	if it, ok := m.indexItem(slot); ok {
+	if it, ok := m.indexLeave(slot); ok {
 		m.idx.tree.remove(it)
 	}
+}
+
+// indexLeave takes slot out of an index being built and returns its item
+// in the active index, if it is there, for the caller to remove: at once
+// (indexRemove), or together with others (a linger sweep).
+func (m *Model) indexLeave(slot uint32) (item, bool) {
+	m.build.removing(m, slot)
+	return m.indexItem(slot)
 }
 
 // rebuildIndex orders every stored span by col at once. The caller holds
@@ -185,7 +192,7 @@ func (m *Model) rebuildIndex(col Column) {
 	for ci := range m.store.chunks {
 		items = m.appendChunkItems(items, &m.idx, ci)
 	}
-	slices.SortFunc(items, m.idx.cmp)
+	slices.SortFunc(items, m.idx.tree.cmp)
 	m.idx.tree = ostree{strings: m.idx.tree.strings}
 	m.idx.tree.build(items)
 	m.settleBudget()
@@ -202,22 +209,6 @@ func (m *Model) appendChunkItems(items []item, x *taskIndex, ci int) []item {
 		}
 	}
 	return items
-}
-
-// cmp is less as a three-way comparison, for sorting.
-func (x *taskIndex) cmp(a, b item) int {
-	if c := cmpInt(uint64(a.sym&classGoroutine), uint64(b.sym&classGoroutine)); c != 0 {
-		return c
-	}
-	if c := cmpInt(a.key, b.key); c != 0 {
-		return c
-	}
-	if a.sym != b.sym && x.tree.strings != nil {
-		if c := x.tree.strings(a.sym, b.sym); c != 0 {
-			return c
-		}
-	}
-	return cmpInt(a.idk, b.idk)
 }
 
 func cmpInt[T int64 | uint64](a, b T) int {

@@ -304,7 +304,7 @@ func (m *Model) buildStep() {
 // take turns with the writer and the screen on a small machine.
 func sortIndex(x *taskIndex, items []item, done chan<- ostree) {
 	backgroundThread()
-	slices.SortFunc(items, x.cmp)
+	slices.SortFunc(items, x.tree.cmp)
 	t := ostree{strings: x.tree.strings}
 	t.build(items)
 	done <- t

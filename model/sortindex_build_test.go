@@ -77,7 +77,7 @@ func TestIndexBuiltInBackground(t *testing.T) {
 			for ci := range m.store.chunks {
 				all = m.appendChunkItems(all, &m.idx, ci)
 			}
-			slices.SortFunc(all, m.idx.cmp)
+			slices.SortFunc(all, m.idx.tree.cmp)
 			got := m.idx.tree.appendRange(nil, 0, m.idx.tree.size)
 			if len(got) != len(all) {
 				t.Fatalf("index holds %d items, the store %d", len(got), len(all))
@@ -223,7 +223,7 @@ func TestBuildCollectsIntoRoomMadeAtStart(t *testing.T) {
 	for ci := range m.store.chunks {
 		all = m.appendChunkItems(all, &m.idx, ci)
 	}
-	slices.SortFunc(all, m.idx.cmp)
+	slices.SortFunc(all, m.idx.tree.cmp)
 	got := m.idx.tree.appendRange(nil, 0, m.idx.tree.size)
 	if len(got) != len(all) || len(all) != m.store.live {
 		t.Fatalf("index holds %d items, the store %d (%d live)", len(got), len(all), m.store.live)

@@ -212,7 +212,7 @@ func (m *Model) indexedTasks(q Query, now int64) Page[TaskRow] {
 	var run []item // running rows, merged in when sorting by Total
 	if x.col == TaskTotal {
 		run = m.runningOf(q.Goroutines, now)
-		slices.SortFunc(run, x.cmp)
+		slices.SortFunc(run, x.tree.cmp)
 	}
 	base, n := x.classRange(q.Goroutines)
 	total := n + len(run)

@@ -92,7 +92,7 @@ func (m *Model) treeTasks(q Query) Page[TaskRow] {
 	}
 	defer m.mu.RUnlock()
 	w := &treeWalk{m: m, now: m.now().UnixNano(), desc: q.Desc, f: f, goroutines: q.Goroutines, trees: map[uint64]*traceTree{}}
-	w.opt = treeOptions{key: w.key, cmp: m.idx.cmp, desc: q.Desc}
+	w.opt = treeOptions{key: w.key, cmp: m.idx.tree.cmp, desc: q.Desc}
 	defer w.release()
 	if treeScanHook != nil {
 		defer func() { treeScanHook(w.scanned) }()
@@ -362,7 +362,7 @@ func (w *treeWalk) query(q Query) Page[TaskRow] {
 	x := &m.idx
 	if x.col == TaskTotal {
 		w.run = m.runningOf(q.Goroutines, w.now)
-		slices.SortFunc(w.run, x.cmp)
+		slices.SortFunc(w.run, x.tree.cmp)
 	}
 	w.base, w.n = x.classRange(q.Goroutines)
 	w.entries = w.n + len(w.run)
