@@ -216,7 +216,8 @@ type buildRoom struct {
 
 func (r *buildRoom) make(n int) {
 	r.wait = make(chan []item, 1)
-	go makeRoom(n, r.wait)
+	wait := r.wait
+	inBackground(func() { makeRoom(n, wait) })
 }
 
 // arrived takes the room that was made. The writer calls it.
@@ -226,7 +227,6 @@ func (r *buildRoom) arrived(items []item) { r.ready, r.wait = items, nil }
 const itemsPerTouch = 128
 
 func makeRoom(n int, ready chan<- []item) {
-	backgroundThread()
 	items := make([]item, max(n, 1))
 	for i := 0; i < len(items); i += itemsPerTouch {
 		items[i].slot = 1
@@ -250,7 +250,8 @@ func (m *Model) buildStep() {
 		if b.p == b.end {
 			b.phase = buildSorting
 			b.done = make(chan ostree, 1)
-			go sortIndex(b.next, b.items, b.done)
+			next, items, done := b.next, b.items, b.done
+			inBackground(func() { sortIndex(next, items, done) })
 			b.items = nil
 		}
 	case buildReplaying:
@@ -303,7 +304,6 @@ func (m *Model) buildStep() {
 // a low priority: a few hundred milliseconds of CPU that would otherwise
 // take turns with the writer and the screen on a small machine.
 func sortIndex(x *taskIndex, items []item, done chan<- ostree) {
-	backgroundThread()
 	slices.SortFunc(items, x.tree.cmp)
 	t := ostree{strings: x.tree.strings}
 	t.build(items)
