@@ -154,6 +154,8 @@ type App struct {
 	warnBox   []string
 	tabHits   []tabHit
 	pace      pace
+	// note is what Options.Status said when the header was drawn.
+	note string
 	// drawn is the last frame View joined; ok says the last message was a
 	// tick that changed nothing, so that frame is still the frame.
 	drawn struct {

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unsafe"
@@ -371,5 +372,33 @@ func TestFrameLinesEndPlain(t *testing.T) {
 				t.Fatalf("after %v, line %d ends with a style maybe open: %q", keys, i, l)
 			}
 		}
+	}
+}
+
+// The header's note (Options.Status: a recording, a child process, a
+// workload that ended) is drawn at the next tick after it changes, even
+// while nothing arrives: a command that exited at once said so only when
+// the next span came.
+func TestNoteChangeIsDrawnWhileQuiet(t *testing.T) {
+	f := newFake(30)
+	f.hdr.Running, f.hdr.Goroutines = 0, 0
+	var mu sync.Mutex
+	note := ""
+	a := newApp(t, f, Options{Status: func() string { mu.Lock(); defer mu.Unlock(); return note }}, 120, 40)
+	t0 := time.Now()
+	at := t0
+	for range 5 {
+		at = at.Add(time.Second)
+		a.Update(tickMsg(at))
+	}
+	if strings.Contains(frame(a), "exited") {
+		t.Fatal("note drawn before it was set")
+	}
+	mu.Lock()
+	note = "demo workload exited: signal: terminated"
+	mu.Unlock()
+	a.Update(tickMsg(at.Add(time.Second)))
+	if !strings.Contains(frame(a), "demo workload exited: signal: terminated") {
+		t.Errorf("the changed note is not in the header after a quiet tick:\n%s", frame(a))
 	}
 }

@@ -31,11 +31,9 @@ func (a *App) prepareChrome() {
 	a.logRate(&b, sep)
 	// The note (REC, forwarding, a child) comes first: it changes, the
 	// addresses do not.
-	if a.opts.Status != nil {
-		if s := a.opts.Status(); s != "" {
-			b.WriteString(sep)
-			b.WriteString(st.warn.r(sanitize(s)))
-		}
+	if a.note = a.aroundNote(); a.note != "" {
+		b.WriteString(sep)
+		b.WriteString(st.warn.r(sanitize(a.note)))
 	}
 	if a.opts.Listen != "" {
 		b.WriteString(sep)

@@ -111,8 +111,10 @@ func (a *App) tickRefresh(now time.Time) (drawn bool) {
 	switch {
 	case p.acted, due:
 	case !moved:
-		if p.figuresBehind && now.Sub(p.lastFigures) >= figuresEvery {
-			// The last change was drawn in the rows only: its figures now.
+		if p.figuresBehind && now.Sub(p.lastFigures) >= figuresEvery || a.aroundNote() != a.note {
+			// The last change was drawn in the rows only, or the note
+			// changed (a child exited while nothing arrived): the
+			// header now.
 			p.lastFigures, p.figuresBehind = now, false
 			a.prepareChrome()
 			return true
@@ -158,3 +160,12 @@ func isClockless(s screen) bool {
 // prepareBody prepares what a refresh of the rows may change between two
 // redraws of the figures.
 func (a *App) prepareBody() { a.prepareStatus() }
+
+// aroundNote is the header's note about what runs around spantop
+// (Options.Status): a recording, a child process.
+func (a *App) aroundNote() string {
+	if a.opts.Status == nil {
+		return ""
+	}
+	return a.opts.Status()
+}

@@ -121,6 +121,10 @@ type Main struct {
 	// goTest wires a go test run in (testcmd.go).
 	goTest goTestRun
 
+	// workloadEnded says why the workload (the demo's shop, go test)
+	// ended before spantop asked it to; the header shows it.
+	workloadEnded atomic.Pointer[string]
+
 	// runtimeDropped counts trace generations the queue refused.
 	runtimeDropped atomic.Int64
 
@@ -267,7 +271,15 @@ func (m *Main) Run(ctx context.Context) error {
 	var demoDone chan error
 	if run := m.workload(); run != nil {
 		demoDone = make(chan error, 1)
-		go func() { demoDone <- run(dctx) }()
+		go func() {
+			err := run(dctx)
+			if err != nil && dctx.Err() == nil {
+				m.Log.Printf("workload: %v", err)
+				msg := err.Error()
+				m.workloadEnded.Store(&msg)
+			}
+			demoDone <- err
+		}()
 	}
 
 	if len(m.Config.Around.Child) > 0 && !m.goTest.child {

@@ -78,5 +78,8 @@ func (m *Main) aroundStatus() string {
 	if m.child != nil {
 		parts = append(parts, m.child.status())
 	}
+	if ended := m.workloadEnded.Load(); ended != nil {
+		parts = append(parts, *ended)
+	}
 	return strings.Join(parts, "  ")
 }

@@ -74,3 +74,26 @@ func TestRunChildStopsWithSpantop(t *testing.T) {
 		t.Errorf("stderr %q, want the child ended by SIGTERM (143)", errs)
 	}
 }
+
+// The command spantop runs outlives any number of sort changes. A sort
+// change built its index on threads that ended with the work, and a child
+// started with Pdeathsig from such a thread got SIGTERM: `spantop run`'s
+// command and the demo's workload died at a key press.
+func TestTmuxRunChildOutlivesSortChanges(t *testing.T) {
+	tm := startTerm(t, 200, 50, "run", "--", "sleep", "1000")
+	tm.waitText("CMD sleep running")
+	for range 30 {
+		tm.keys("l")
+		time.Sleep(50 * time.Millisecond)
+		tm.keys("h")
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(1500 * time.Millisecond) // the last builds end, and with them (before) their threads
+	if s := tm.screen(); !strings.Contains(s, "CMD sleep running") {
+		t.Fatalf("the command did not outlive the sort changes:\n%s", s)
+	}
+	tm.keys("q")
+	if code := tm.waitExit(); code != 0 {
+		t.Errorf("exit status %d after q, want 0", code)
+	}
+}

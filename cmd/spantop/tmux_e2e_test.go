@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -116,8 +117,13 @@ func startTerm(t *testing.T, w, h int, args ...string) *term {
 	dir := t.TempDir()
 	tm := &term{t: t, sock: filepath.Join(dir, "tmux.sock"), exitFile: filepath.Join(dir, "exit"), log: filepath.Join(dir, "spantop.log"),
 		grpc: freePort(t), http: freePort(t)}
-	// args first: a command (demo) must lead.
-	cmd := append(append([]string{bin}, args...), "--grpc", tm.grpc, "--http", tm.http, "--log", tm.log)
+	// args first (a command, demo, must lead), the flags before a child's
+	// command line (run -- CMD).
+	own, child := args, []string(nil)
+	if i := slices.Index(args, "--"); i >= 0 {
+		own, child = args[:i], args[i:]
+	}
+	cmd := append(append(append([]string{bin}, own...), "--grpc", tm.grpc, "--http", tm.http, "--log", tm.log), child...)
 	// The shell records spantop's exit status; the pane stays until then.
 	shell := fmt.Sprintf("%s; echo $? > %s", shellJoin(cmd), tm.exitFile)
 	tm.tmux("new-session", "-d", "-s", "e2e", "-x", strconv.Itoa(w), "-y", strconv.Itoa(h),
