@@ -137,6 +137,7 @@ type warnState struct {
 	checks      []traceCheck
 	checkHead   int
 	judging     traceSpans
+	hints       hintKeys // for the judging run (expectsRemoteChild)
 	lastGoCheck int64
 }
 

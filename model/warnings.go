@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/bits"
 	"strings"
@@ -321,6 +322,9 @@ func traceChecksFor(elapsed int64) int {
 
 // runTraceChecks judges at most limit of the traces whose quiet time has passed.
 func (m *Model) runTraceChecks(now int64, limit int) {
+	if m.warn.checkHead < len(m.warn.checks) && m.warn.checks[m.warn.checkHead].due <= now {
+		m.warn.hints.resolve(m.syms)
+	}
 	for ; limit > 0 && m.warn.checkHead < len(m.warn.checks) && m.warn.checks[m.warn.checkHead].due <= now; limit-- {
 		t := m.warn.checks[m.warn.checkHead].t
 		m.warn.checks[m.warn.checkHead].t = nil
@@ -377,10 +381,12 @@ func (m *Model) checkTrace(t *traceRec) {
 				m.setWarn(slot, WarnOrphan)
 			}
 		}
-		if c.kind[i] == KindClient && c.state[i] != StateRunning && m.expectsRemoteChild(m.syms.String(c.name[i]), cold) {
+		if c.kind[i] == KindClient && c.state[i] != StateRunning {
+			// A remote child is the answer whatever the attributes say:
+			// they are read only for a client span without one.
 			if k := ts.find(cold.spanID); k >= 0 && ts.spans[k].remote {
 				m.clearWarn(slot, WarnNoRemoteChild)
-			} else {
+			} else if m.expectsRemoteChild(m.syms.String(c.name[i]), cold) {
 				m.setWarn(slot, WarnNoRemoteChild)
 			}
 		}
@@ -453,28 +459,86 @@ func (ts *traceSpans) done() {
 // expectsRemoteChild: a client span calling a database or a broker has no
 // instrumented peer, and neither has an OTLP export (the Collector's
 // exporter sending to spantop or to any backend, which do not trace what
-// they receive), so only the other client spans are judged.
+// they receive), so only the other client spans are judged. It reads the
+// span's attributes once, by their keys' Syms (hintKeys), resolving no
+// other string.
 func (m *Model) expectsRemoteChild(name string, cold *spanCold) bool {
-	for _, k := range noPeerAttrs {
-		if _, ok := lookupAttr(cold.attrs, m.syms, k); ok {
-			return false
-		}
-	}
 	if strings.HasPrefix(name, otlpServicePrefix) {
 		return false
 	}
-	if v, ok := lookupAttr(cold.attrs, m.syms, "rpc.service"); ok && strings.HasPrefix(v.Str, otlpServicePrefix) {
-		return false
-	}
-	for _, k := range urlAttrs {
-		if v, ok := lookupAttr(cold.attrs, m.syms, k); ok && isOTLPPath(v.Str) {
+	b := cold.attrs
+	for len(b) > 0 {
+		k, n := binary.Uvarint(b)
+		if n <= 0 || len(b) < n+1 {
+			return true // malformed: the model never writes it
+		}
+		tag := b[n]
+		b = b[n+1:]
+		hint := m.warn.hints.of(Sym(k))
+		if hint == hintNoPeer {
 			return false
+		}
+		if hint != hintNone {
+			v, _, ok := readValue(tag, b, m.syms)
+			if ok && (hint == hintRPCService && strings.HasPrefix(v.Str, otlpServicePrefix) || hint == hintURL && isOTLPPath(v.Str)) {
+				return false
+			}
+		}
+		var ok bool
+		if b, ok = skipValue(tag, b); !ok {
+			return true
 		}
 	}
 	return true
 }
 
-var noPeerAttrs = []string{"db.system", "db.system.name", "messaging.system"}
+// What an attribute of a client span says of its peer (expectsRemoteChild).
+const (
+	hintNone       = iota
+	hintNoPeer     // a database or a broker: no instrumented peer
+	hintRPCService // the gRPC service called: an OTLP export has no traced peer
+	hintURL        // the URL called, likewise
+)
+
+// hintKeyNames are the attribute keys expectsRemoteChild reads: old and
+// new conventions.
+var hintKeyNames = []struct {
+	key  string
+	hint uint8
+}{
+	{"db.system", hintNoPeer}, {"db.system.name", hintNoPeer}, {"messaging.system", hintNoPeer},
+	{"rpc.service", hintRPCService},
+	{"url.full", hintURL}, {"http.url", hintURL}, {"url.path", hintURL}, {"http.target", hintURL},
+}
+
+// hintKeys are hintKeyNames' Syms for one run of trace checks: resolved
+// at its start (a key not interned is on no stored span), as the writer
+// may reclaim and reuse a Sym between runs.
+type hintKeys struct {
+	syms  [8]Sym
+	hints [8]uint8
+	n     int
+}
+
+func (h *hintKeys) resolve(syms *Symbols) {
+	h.n = 0
+	for _, k := range hintKeyNames {
+		if id, ok := syms.lookup(k.key); ok {
+			h.syms[h.n], h.hints[h.n] = id, k.hint
+			h.n++
+		}
+	}
+}
+
+// of is what the attribute key id says, hintNone for any other key.
+func (h *hintKeys) of(id Sym) uint8 {
+	for i := range h.n {
+		if h.syms[i] == id {
+			return h.hints[i]
+		}
+	}
+	return hintNone
+}
 
 // otlpServicePrefix starts the gRPC service names of OTLP exports
 // (opentelemetry.proto.collector.trace.v1.TraceService/Export).

@@ -356,3 +356,59 @@ func TestWarnPropagationSmallAndLargeTraces(t *testing.T) {
 		}
 	}
 }
+
+// Every attribute that says a client span has no traced peer spares it the
+// warning, among other attributes before and after it; a span whose key
+// is first interned after an earlier run of checks is judged with it.
+func TestNoRemoteChildReadsEachPeerAttribute(t *testing.T) {
+	m, clk := newTestModel(Config{})
+	other := map[string]string{"http.request.method": "POST", "server.address": "api"}
+	m.Apply(m.batch(spec{trace: 1, span: 1, name: "plain", service: "web", kind: KindClient, start: clk.Now(), dur: time.Millisecond, attrs: other}))
+	clk.Advance(6 * time.Second)
+	m.Sweep()
+	if taskWarnings(t, m, "plain") != 1 {
+		t.Fatalf("a plain client call without a remote child: %+v", m.Warnings())
+	}
+	spared := map[string]map[string]string{
+		"db":        {"db.system": "postgresql"},
+		"db-new":    {"db.system.name": "mysql"},
+		"broker":    {"messaging.system": "kafka"},
+		"grpc-otlp": {"rpc.service": "opentelemetry.proto.collector.logs.v1.LogsService"},
+		"url-full":  {"url.full": "http://collector:4318/v1/metrics?x=1"},
+		"http-url":  {"http.url": "https://collector/v1/traces"},
+		"url-path":  {"url.path": "/v1/logs"},
+		"target":    {"http.target": "/v1/traces#frag"},
+	}
+	judged := map[string]map[string]string{
+		"grpc-app": {"rpc.service": "shop.Checkout"},
+		"url-app":  {"url.full": "http://api:8080/v1/tracesx"},
+	}
+	var specs []spec
+	span := uint64(10)
+	for _, set := range []map[string]map[string]string{spared, judged} {
+		for name, attrs := range set {
+			a := map[string]string{}
+			for k, v := range other {
+				a[k] = v
+			}
+			for k, v := range attrs {
+				a[k] = v
+			}
+			span++
+			specs = append(specs, spec{trace: span, span: span, name: name, service: "web", kind: KindClient, start: clk.Now(), dur: time.Millisecond, attrs: a})
+		}
+	}
+	m.Apply(m.batch(specs...))
+	clk.Advance(6 * time.Second)
+	m.Sweep()
+	for name := range spared {
+		if n := taskWarnings(t, m, name); n != 0 {
+			t.Errorf("%s: %d warnings, want none", name, n)
+		}
+	}
+	for name := range judged {
+		if n := taskWarnings(t, m, name); n != 1 {
+			t.Errorf("%s: %d warnings, want the no-remote-child one", name, n)
+		}
+	}
+}
