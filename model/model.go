@@ -246,7 +246,7 @@ func (m *Model) Run(ctx context.Context, in <-chan *Batch) {
 			armed = time.Time{}
 			m.Sweep()
 			if d := m.sweepDue - m.now().UnixNano(); m.sweepDue != never {
-				arm(max(time.Duration(d), sweepGap(time.Since(lastBatch))))
+				arm(AlignedWait(time.Now(), max(time.Duration(d), sweepGap(time.Since(lastBatch)))))
 			}
 		case items := <-m.room.wait:
 			m.room.arrived(items)

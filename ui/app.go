@@ -234,7 +234,8 @@ func (a *App) tick() tea.Cmd {
 	if a.paused {
 		d = quietTick // frozen: nothing to look at until space resumes (and refreshes)
 	}
-	return tea.Tick(d, func(t time.Time) tea.Msg { return tickMsg(t) })
+	// A quiet screen's tick wakes with the process's other periodic work.
+	return tea.Tick(model.AlignedWait(time.Now(), d), func(t time.Time) tea.Msg { return tickMsg(t) })
 }
 
 // rows is how many table rows fit.

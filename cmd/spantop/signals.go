@@ -12,6 +12,8 @@ import (
 	"time"
 
 	xterm "github.com/charmbracelet/x/term"
+
+	"github.com/spantop/spantop/model"
 )
 
 // endSignals end spantop: ^C where it is not read as a key, kill's
@@ -66,13 +68,14 @@ const terminalCheckEvery = time.Second
 // with its ports taken. A hung-up terminal answers every size request
 // with an error.
 func (s *signals) watchTerminal(fd uintptr) {
-	t := time.NewTicker(terminalCheckEvery)
+	t := time.NewTimer(model.AlignedWait(time.Now(), terminalCheckEvery))
 	defer t.Stop()
 	for {
 		select {
 		case <-s.done:
 			return
 		case <-t.C:
+			t.Reset(model.AlignedWait(time.Now(), terminalCheckEvery))
 			if _, _, err := xterm.GetSize(fd); err != nil {
 				select {
 				case s.ch <- syscall.SIGHUP:

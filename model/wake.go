@@ -1,0 +1,24 @@
+package model
+
+import "time"
+
+// AlignedWait returns a wait of about d from now that ends on a whole
+// second: now+d rounded to the nearest whole second at least d/2 away; d
+// itself under a second.
+//
+// An idle spantop does nothing but wake now and then (the screen's quiet
+// tick, the look at the terminal, the model's sweeps, the trace reader's
+// janitor), and on a small virtual machine a wake-up of the process costs
+// more than the work it does: the runtime's threads and its monitor wake
+// with it. The runtime runs timers due at the same time in one wake-up, so
+// the periodic ones of a second or more end on whole seconds.
+func AlignedWait(now time.Time, d time.Duration) time.Duration {
+	if d < time.Second {
+		return d
+	}
+	at := now.Add(d).Round(time.Second)
+	if at.Sub(now) < d/2 {
+		at = at.Add(time.Second)
+	}
+	return at.Sub(now)
+}
