@@ -49,6 +49,7 @@ type config struct {
 	rows      int
 	rounds    int
 	stored    int
+	settle    time.Duration
 	baseline  bool   // measure the count-only receiver too
 	perfDir   string // record a perf profile of each measured phase here
 	sendTo    string // only send the load to this address (a spantop you watch)
@@ -67,6 +68,7 @@ func main() {
 	flag.IntVar(&c.rows, "rows", 50, "terminal height")
 	flag.IntVar(&c.rounds, "rounds", 1, "rounds; each runs every receiver once, in turn")
 	flag.IntVar(&c.stored, "stored", 1_000_000, "spans stored (sent at full speed, --retain 1h) before a last idle measurement; 0 skips it")
+	flag.DurationVar(&c.settle, "settle", 5*time.Second, "wait between storing the spans and measuring: 5s catches the store settling (trace checks, the fill's garbage); over --linger's 30s, a store at rest")
 	flag.BoolVar(&c.baseline, "count-only", true, "measure the count-only receiver too (the baseline)")
 	flag.StringVar(&c.perfDir, "perf", "", "record a CPU profile of each measured phase of each spantop with perf record -g into `dir` (NAME-PHASE.data)")
 	flag.StringVar(&c.sendTo, "send", "", "only send the load (-rate, -batch, for -load) to the OTLP/gRPC `addr` of a spantop you run yourself, then exit")
@@ -96,8 +98,8 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	fmt.Printf("steady load: %d spans/s in batches of %d over OTLP/gRPC; load %s after %s warm-up; idle %s fresh, %s after, %s with %d stored; UI %dx%d in tmux\n",
-		c.rate, c.batch, c.load, c.warmup, c.idle, c.after, c.idle, c.stored, c.cols, c.rows)
+	fmt.Printf("steady load: %d spans/s in batches of %d over OTLP/gRPC; load %s after %s warm-up; idle %s fresh, %s after, %s with %d stored (from %s after); UI %dx%d in tmux\n",
+		c.rate, c.batch, c.load, c.warmup, c.idle, c.after, c.idle, c.stored, c.settle, c.cols, c.rows)
 	fmt.Printf("%-28s %10s %10s %12s %12s %13s %9s\n", "receiver", "load %core", "µs/span", "idle fresh %", "idle after %", "idle stored %", "spans")
 	for r := 0; r < c.rounds; r++ {
 		runs := flag.Args()
@@ -248,7 +250,7 @@ func measureStored(ctx context.Context, c config, bin string) (float64, error) {
 			return 0, fmt.Errorf("filling: %w", err)
 		}
 	}
-	time.Sleep(5 * time.Second) // the last batches applied, the rates settled
+	time.Sleep(c.settle) // the last batches applied, the rates settled
 	defer startPerf(c, bin, "stored", pid)()
 	return cpuOver(ctx, pid, c.idle)
 }
