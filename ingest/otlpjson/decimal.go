@@ -34,9 +34,27 @@ func appendUint(dst []byte, u uint64) []byte {
 		put8((*[8]byte)(buf[:8]), uint32(u%1e8))
 		u /= 1e8
 		n = 16
+		// What is left is under 1845 (2⁶⁴ has 20 digits): a timestamp's
+		// first three.
+		dst = appendUpTo4(dst, uint32(u))
+	} else {
+		dst = strconv.AppendUint(dst, u, 10)
 	}
-	dst = strconv.AppendUint(dst, u, 10)
 	return append(dst, buf[16-n:]...)
+}
+
+// appendUpTo4 writes u (below 10⁴) in decimal without strconv's call and
+// loop.
+func appendUpTo4(dst []byte, u uint32) []byte {
+	switch {
+	case u < 10:
+		return append(dst, byte('0'+u))
+	case u < 100:
+		return append(dst, byte('0'+u/10), byte('0'+u%10))
+	case u < 1000:
+		return append(dst, byte('0'+u/100), byte('0'+u/10%10), byte('0'+u%10))
+	}
+	return append(dst, byte('0'+u/1000), byte('0'+u/100%10), byte('0'+u/10%10), byte('0'+u%10))
 }
 
 // appendInt writes i in decimal, as strconv.AppendInt(dst, i, 10) does.

@@ -232,6 +232,10 @@ func (e *Encoder) appendKVs(dst []byte, t *msgTable, tag byte, vb, b []byte, dep
 // appendNewKV writes an attribute the memo does not have, for it to keep
 // where ref says.
 func (e *Encoder) appendNewKV(dst []byte, t *msgTable, b []byte, ref memoRef, depth int) ([]byte, error) {
+	if out, ok := appendStringKV(dst, b); ok {
+		e.attrs.keep(ref, b, out[len(dst):])
+		return out, nil
+	}
 	if out, ok := e.appendKeyValue(dst, t, b, depth); ok {
 		e.attrs.keep(ref, b, out[len(dst):])
 		return out, nil
@@ -673,6 +677,35 @@ func appendEscaped(dst []byte, s []byte) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// appendStringKV writes the commonest attribute, a short string under a
+// short plain key, straight from its exact wire form: the key's tag and
+// one-byte length, the key, the value's tag and one-byte length, the
+// string's tag and one-byte length, the string. ok is false for any other
+// form, or a string with something to escape, which appendKeyValue then
+// writes.
+func appendStringKV(dst, b []byte) ([]byte, bool) {
+	if len(b) < 2 || b[0] != 0x0a || b[1] >= 0x80 {
+		return dst, false
+	}
+	k := int(b[1])
+	if len(b) < 2+k+4 || b[2+k] != 0x12 || b[3+k] >= 0x80 || b[4+k] != 0x0a || b[5+k] >= 0x80 {
+		return dst, false
+	}
+	n := int(b[5+k])
+	if int(b[3+k]) != n+2 || len(b) != 6+k+n || k == 0 {
+		return dst, false
+	}
+	key, str := b[2:2+k], b[6+k:]
+	if !allPlain(key) || !allPlain(str) {
+		return dst, false
+	}
+	dst = append(dst, `{"key":"`...)
+	dst = append(dst, key...)
+	dst = append(dst, `","value":{"stringValue":"`...)
+	dst = append(dst, str...)
+	return append(dst, `"}}`...), true
 }
 
 // appendKeyValue writes a KeyValue whose wire form is the usual one (a key,

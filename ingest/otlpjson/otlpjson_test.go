@@ -152,7 +152,7 @@ func TestDecimalMatchesStrconv(t *testing.T) {
 			t.Fatalf("appendInt(%d) = %s, want %s", i, got, want)
 		}
 	}
-	for _, u := range []uint64{0, 9, 1e8 - 1, 1e8, 1e16 - 1, 1e16, 1e16 + 1, math.MaxUint64, 1 << 63, 1<<63 - 1} {
+	for _, u := range []uint64{0, 9, 1e8 - 1, 1e8, 1e16 - 1, 1e16, 1e16 + 1, 1e17 - 1, 1e17, 1e18 - 1, 1e18, 1e19 - 1, 1e19, math.MaxUint64, 1 << 63, 1<<63 - 1} {
 		check(u)
 	}
 	for range 100000 {
