@@ -22,6 +22,9 @@ type Model struct {
 	mu sync.RWMutex
 	// changes counts the writer's applies and sweeps (Header.Changes).
 	changes uint64
+	// changed holds a value after the writer changed something, for a
+	// reader that sleeps until then (Changed).
+	changed chan struct{}
 	// The sub-stores; each owns its state and counts its bytes.
 	store *spanStore // span slots, their blobs, the in-flight index
 	ret   retention  // finished spans in the order they go; running spans
@@ -171,7 +174,7 @@ func New(cfg Config) *Model {
 	}
 	cfg.Warn.fill()
 	m := &Model{
-		cfg: cfg, now: cfg.Clock, syms: NewSymbols(),
+		cfg: cfg, now: cfg.Clock, syms: NewSymbols(), changed: make(chan struct{}, 1),
 		store: newSpanStore(cfg.Pool),
 		tr:    traceStore{byKey: make(map[uint64]*traceRec)},
 		aggs:  aggregates{opIndex: make(map[opKey]uint32), svcIndex: make(map[string]uint32)},
@@ -269,9 +272,25 @@ var closedTimer = func() <-chan time.Time {
 	return c
 }()
 
+// Changed returns a channel that holds a value once the writer has
+// changed what readers see (Header.Changes) since a value was last taken:
+// a screen with nothing to show sleeps on it instead of looking every
+// second. One value stands for any number of changes.
+func (m *Model) Changed() <-chan struct{} { return m.changed }
+
+// signalChange fills Changed's channel, after the lock is let go (the
+// reader it wakes asks at once).
+func (m *Model) signalChange() {
+	select {
+	case m.changed <- struct{}{}:
+	default: // a value is waiting already
+	}
+}
+
 // Apply stores one batch. Only the writer goroutine calls it.
 func (m *Model) Apply(b *Batch) {
 	now := m.now().UnixNano()
+	defer m.signalChange()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.changes++
@@ -680,6 +699,7 @@ func (m *Model) remove(slot uint32) {
 // live tables and marks stale in-flight spans lost.
 func (m *Model) Sweep() {
 	now := m.now().UnixNano()
+	defer m.signalChange()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.changes++

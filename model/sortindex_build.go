@@ -236,6 +236,12 @@ func makeRoom(n int, ready chan<- []item) {
 
 // buildStep takes one step of the build. The writer calls it, between batches.
 func (m *Model) buildStep() {
+	activated := false
+	defer func() {
+		if activated {
+			m.signalChange()
+		}
+	}()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	start := time.Now()
@@ -289,6 +295,7 @@ func (m *Model) buildStep() {
 		b.queue = b.queue[n:]
 		if len(b.queue) == 0 {
 			m.changes++ // a query in the previous order asks again
+			activated = true
 			m.idx = *b.next
 			m.idx.strs = m.syms.snapshot()
 			if m.idx.stringColumn() {

@@ -3,8 +3,8 @@ package model
 import "time"
 
 // AlignedWait returns a wait of about d from now that ends on a whole
-// second: now+d rounded to the nearest whole second at least d/2 away; d
-// itself under a second.
+// second, an even one for d of two seconds or more: now+d rounded to the
+// nearest such second at least d/2 away; d itself under a second.
 //
 // An idle spantop does nothing but wake now and then (the screen's quiet
 // tick, the look at the terminal, the model's sweeps, the trace reader's
@@ -16,9 +16,13 @@ func AlignedWait(now time.Time, d time.Duration) time.Duration {
 	if d < time.Second {
 		return d
 	}
-	at := now.Add(d).Round(time.Second)
+	unit := time.Second
+	if d >= 2*time.Second {
+		unit = 2 * time.Second // the screen's quiet tick and the terminal look
+	}
+	at := now.Add(d).Round(unit)
 	if at.Sub(now) < d/2 {
-		at = at.Add(time.Second)
+		at = at.Add(unit)
 	}
 	return at.Sub(now)
 }

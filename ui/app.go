@@ -22,6 +22,10 @@ import (
 // Source is what the UI reads; *model.Model satisfies it.
 type Source interface {
 	Header() model.Header
+	// Changed holds a value once the model changed since a value was last
+	// taken (model.Model.Changed); nil when the source cannot tell, and
+	// the quiet tick looks anyway.
+	Changed() <-chan struct{}
 	Warnings() []model.Warning
 	Tasks(q model.Query) model.Page[model.TaskRow]
 	// Traces lists the stored traces; TraceIDsWithPrefix finds those whose
@@ -235,7 +239,23 @@ func (a *App) tick() tea.Cmd {
 		d = quietTick // frozen: nothing to look at until space resumes (and refreshes)
 	}
 	// A quiet screen's tick wakes with the process's other periodic work.
-	return tea.Tick(model.AlignedWait(time.Now(), d), func(t time.Time) tea.Msg { return tickMsg(t) })
+	d = model.AlignedWait(time.Now(), d)
+	if a.paused || a.pace.moved {
+		return tea.Tick(d, func(t time.Time) tea.Msg { return tickMsg(t) })
+	}
+	// Quiet: the next change wakes the screen at once, so that the ticks
+	// can be far apart (quietTick) without a change waiting for one.
+	changed := a.src.Changed()
+	return func() tea.Msg {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case now := <-t.C:
+			return tickMsg(now)
+		case <-changed:
+			return tickMsg(time.Now())
+		}
+	}
 }
 
 // rows is how many table rows fit.

@@ -26,6 +26,7 @@ type fakeSource struct {
 	spanHits int
 	rt       *fakeRuntime // made on first use; see fake_runtime_test.go
 	warns    []model.Warning
+	changed  chan struct{}
 	// demo answers the trace and operation queries: a real model.
 	demo *model.Model
 	// opsGone makes Operation answer that no operation is known.
@@ -106,6 +107,10 @@ func (f *fakeSource) Warnings() []model.Warning {
 	defer f.mu.Unlock()
 	return f.warns
 }
+
+// Changed is nil unless a test sets changed: the tests drive the ticks
+// themselves.
+func (f *fakeSource) Changed() <-chan struct{} { return f.changed }
 
 func (f *fakeSource) Header() model.Header {
 	f.mu.Lock()

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unsafe"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/spantop/spantop/model"
@@ -244,7 +245,7 @@ func TestQuietTicksCostNothing(t *testing.T) {
 		a.Update(tickMsg(next))
 		gaps = append(gaps, a.pace.every(a.opts.Tick))
 	}
-	if want := []time.Duration{2 * liveEvery, quietTick, quietTick, quietTick, quietTick, quietTick}; !slices.Equal(gaps, want) {
+	if want := []time.Duration{2 * liveEvery, 4 * liveEvery, quietTick, quietTick, quietTick, quietTick}; !slices.Equal(gaps, want) {
 		t.Errorf("the ticks after the last change came %v apart, want %v", gaps, want)
 	}
 	// A steady stream: every tick changes the counters, the rows are
@@ -400,5 +401,57 @@ func TestNoteChangeIsDrawnWhileQuiet(t *testing.T) {
 	a.Update(tickMsg(at.Add(time.Second)))
 	if !strings.Contains(frame(a), "demo workload exited: signal: terminated") {
 		t.Errorf("the changed note is not in the header after a quiet tick:\n%s", frame(a))
+	}
+}
+
+// A quiet screen sleeps until the model changes or quietTick passes: the
+// change wakes it at once. A screen whose rows are changing ticks at its
+// own pace, whatever the model signals.
+func TestAChangeWakesAQuietScreen(t *testing.T) {
+	f := newFake(30)
+	f.hdr.Running, f.hdr.Goroutines = 0, 0
+	f.changed = make(chan struct{}, 1)
+	a := newApp(t, f, Options{}, 120, 40)
+	at := time.Now()
+	for range 8 { // quiet ticks: the pace backs off
+		at = at.Add(time.Second)
+		a.Update(tickMsg(at))
+	}
+	if a.pace.moved {
+		t.Fatal("the pace is not quiet after quiet ticks")
+	}
+	wait := func(cmd tea.Cmd) (time.Duration, bool) {
+		got := make(chan tea.Msg, 1)
+		start := time.Now()
+		go func() { got <- cmd() }()
+		select {
+		case msg := <-got:
+			_, ok := msg.(tickMsg)
+			return time.Since(start), ok
+		case <-time.After(300 * time.Millisecond):
+			return time.Since(start), false
+		}
+	}
+	cmd := a.tick()
+	f.changed <- struct{}{}
+	if d, ok := wait(cmd); !ok {
+		t.Fatalf("a change did not wake the quiet screen within %v", d)
+	}
+	// Without a change the quiet tick takes its time.
+	if _, ok := wait(a.tick()); ok {
+		t.Fatal("a quiet tick came at once with nothing changed")
+	}
+	// Rows changing: the tick keeps its own pace.
+	f.mu.Lock()
+	f.hdr.Received += 100
+	f.mu.Unlock()
+	a.Update(tickMsg(at.Add(time.Second)))
+	if !a.pace.moved {
+		t.Fatal("the pace is not live after a change")
+	}
+	cmd = a.tick()
+	f.changed <- struct{}{}
+	if d, ok := wait(cmd); ok && d < 100*time.Millisecond {
+		t.Errorf("a live screen's tick came %v after a change signal, before its pace", d)
 	}
 }

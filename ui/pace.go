@@ -24,8 +24,11 @@ const (
 	// sparklines scrolling, ages). A clockless screen is not: with the
 	// model's Changes the same it shows the same.
 	settleEvery = time.Second
-	// quietTick is the longest interval between two ticks.
-	quietTick = time.Second
+	// quietTick is the longest interval between two ticks. A change of
+	// the model wakes a quiet screen at once (Source.Changed); the quiet
+	// tick shows what changes without it (requests refused before they
+	// reached the model, the note about a child) within this long.
+	quietTick = 2 * time.Second
 )
 
 // pace decides, tick by tick, what the App refreshes and when it looks
@@ -33,11 +36,11 @@ const (
 // wake-up with nothing to do costs about as much as a small frame), so
 // the ticks follow what changes: while the rows change, one tick per
 // refresh of the rows (liveEvery); once nothing changes, each interval
-// twice the last, from twice liveEvery up to quietTick, so that a change
-// after a quiet spell is seen within about as long as the spell lasted,
-// and a screen that shows the same costs a wake-up a second. (Idle after
-// a load, the model's sweeps change the counts once a second; ticks at
-// the App's own 100 ms after each cost more than the sweeps.)
+// twice the last, from twice liveEvery up to quietTick, and a change of
+// the model meanwhile wakes the screen at once (Source.Changed), so that
+// a screen that shows the same costs a wake-up every quietTick. (Idle
+// after a load, the model's sweeps change the counts once a second;
+// ticks at the App's own 100 ms after each cost more than the sweeps.)
 type pace struct {
 	last        time.Time // the last tick
 	lastData    time.Time // the last query of the rows

@@ -58,8 +58,9 @@ func watchSignalsExit(parent context.Context, stderr io.Writer, exit func(code i
 }
 
 // terminalCheckEvery is how often spantop looks whether its terminal is
-// still there.
-const terminalCheckEvery = time.Second
+// still there: with the screen's quiet tick (model.AlignedWait), so that an
+// idle spantop wakes once for both.
+const terminalCheckEvery = 2 * time.Second
 
 // watchTerminal ends spantop as a hangup does when its terminal goes away
 // and no hangup reaches it: a closed terminal signals only its session
