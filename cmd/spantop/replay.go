@@ -74,6 +74,7 @@ func (s replaySource) Header() model.Header {
 	h.TraceDropped = st.DroppedChunks + st.DroppedGenerations + st.SenderDropped + uint64(w.RuntimeDropped())
 	return h
 }
+
 // Changed is nil: a seek replaces the world whose channel a quiet screen
 // would wait on, so a replay's quiet screen looks every quietTick.
 func (s replaySource) Changed() <-chan struct{} { return nil }
