@@ -544,9 +544,6 @@ func (h *hintKeys) of(id Sym) uint8 {
 // (opentelemetry.proto.collector.trace.v1.TraceService/Export).
 const otlpServicePrefix = "opentelemetry.proto.collector."
 
-// urlAttrs name the URL of an HTTP client call, old and new conventions.
-var urlAttrs = []string{"url.full", "http.url", "url.path", "http.target"}
-
 // isOTLPPath reports whether a URL or path is an OTLP/HTTP export.
 func isOTLPPath(u string) bool {
 	if i := strings.IndexAny(u, "?#"); i >= 0 {
