@@ -285,17 +285,3 @@ func DecodeAttrs(blob []byte, syms *Symbols) []Attr {
 	rangeAttrs(blob, syms, func(a Attr) bool { out = append(out, a); return true })
 	return out
 }
-
-// lookupAttr returns the value of the attribute named key, if present.
-func lookupAttr(blob []byte, syms *Symbols, key string) (Value, bool) {
-	var v Value
-	var found bool
-	rangeAttrs(blob, syms, func(a Attr) bool {
-		if a.Key == key {
-			v, found = a.Value, true
-			return false
-		}
-		return true
-	})
-	return v, found
-}

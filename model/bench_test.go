@@ -57,6 +57,7 @@ func BenchmarkTasksQuery1M(b *testing.B) {
 		{"id-top", model.Query{Sort: model.TaskID, Limit: 45}},
 		{"name-anchored", model.Query{Sort: model.TaskName, Limit: 45, Anchor: 777_777, Row: 10}},
 		{"filter-service", model.Query{Sort: model.TaskTotal, Desc: true, Limit: 45, Filter: "service=svc-3"}},
+		{"filter-attr", model.Query{Sort: model.TaskTotal, Desc: true, Limit: 45, Filter: "url.path=/api/users/77"}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			sinkPage = m.Tasks(c.q) // a change of sort column rebuilds the index once

@@ -90,8 +90,12 @@ type term struct {
 	// symMatch memoises string matches per Sym for the life of one query:
 	// 0 unknown, 1 no, 2 yes.
 	symMatch []uint8
-	// keySym is an attribute key's Sym once looked up (see logfilter.go).
-	keySym Sym
+	// keySym is an attribute key's Sym once looked up (keyLooked), if
+	// interned (keyFound); see logfilter.go. A filter is parsed for each
+	// query, which runs under the read lock, so the writer cannot reclaim
+	// the Sym meanwhile.
+	keySym              Sym
+	keyLooked, keyFound bool
 	// traceHex: free text that may be a trace ID or its prefix (pasted
 	// into the filter), which then matches the spans of that trace too.
 	traceHex bool

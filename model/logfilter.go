@@ -274,12 +274,12 @@ func (m *Model) matching(c *logMatches, f *filter, src string) []uint64 {
 // lookupAttr finds the term's attribute in a blob by its key's Sym,
 // resolving no other string: a filter on an attribute tests every record.
 func (t *term) lookupAttr(blob []byte, syms *Symbols) (Value, bool) {
-	if t.keySym == 0 {
-		id, ok := syms.lookup(t.key)
-		if !ok {
-			return Value{}, false // no record has it
-		}
-		t.keySym = id
+	if !t.keyLooked {
+		t.keySym, t.keyFound = syms.lookup(t.key)
+		t.keyLooked = true
+	}
+	if !t.keyFound {
+		return Value{}, false // no record has it
 	}
 	for len(blob) > 0 {
 		k, n := binary.Uvarint(blob)

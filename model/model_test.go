@@ -377,8 +377,14 @@ func TestAttrBlobRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %+v", got)
 	}
-	if v, ok := lookupAttr(w.Blob(), s, "i"); !ok || v.String() != "-42" {
-		t.Fatalf("lookup = %v %v", v, ok)
+	for _, a := range want { // each found past the values of every kind before it
+		tm := term{key: a.Key}
+		if v, ok := tm.lookupAttr(w.Blob(), s); !ok || !reflect.DeepEqual(v, a.Value) {
+			t.Fatalf("lookup %s = %v %v, want %v", a.Key, v, ok, a.Value)
+		}
+	}
+	if tm := (term{key: "absent"}); func() bool { _, ok := tm.lookupAttr(w.Blob(), s); return ok }() {
+		t.Fatal("found a key never interned")
 	}
 }
 

@@ -369,7 +369,7 @@ func (m *Model) matchSpan(f *filter, c *spanChunk, i int, now int64) bool {
 			id := c.cold[i].traceID.String()
 			ok = t.matchString(id) || (t.op == opEq && strings.HasPrefix(id, t.str))
 		case fieldAttr:
-			v, found := lookupAttr(c.cold[i].attrs, m.syms, t.key)
+			v, found := t.lookupAttr(c.cold[i].attrs, m.syms)
 			ok = found && t.matchValue(v)
 			if t.op == opNe && !found {
 				ok = true
