@@ -225,19 +225,27 @@ func (w *AttrWriter) Bytes(k, v []byte) {
 	w.buf = append(w.buf, v...)
 }
 
+// nextAttr splits the first attribute off blob: its key, its value's tag,
+// and what follows the tag (the value, then the other attributes). ok is
+// false for a malformed blob, which the model never writes; every walk
+// over a blob then ends.
+func nextAttr(blob []byte) (key Sym, tag byte, rest []byte, ok bool) {
+	k, n := binary.Uvarint(blob)
+	if n <= 0 || len(blob) < n+1 {
+		return 0, 0, nil, false
+	}
+	return Sym(k), blob[n], blob[n+1:], true
+}
+
 // rangeAttrs calls fn for each attribute in blob until fn returns false.
-// A malformed blob (which the model never writes) ends the walk early.
 func rangeAttrs(blob []byte, syms *Symbols, fn func(Attr) bool) {
 	for len(blob) > 0 {
-		k, n := binary.Uvarint(blob)
-		if n <= 0 || len(blob) < n+1 {
+		k, tag, rest, ok := nextAttr(blob)
+		if !ok {
 			return
 		}
-		tag := blob[n]
-		blob = blob[n+1:]
-		a := Attr{Key: syms.String(Sym(k))}
-		var ok bool
-		a.Value, blob, ok = readValue(tag, blob, syms)
+		a := Attr{Key: syms.String(k)}
+		a.Value, blob, ok = readValue(tag, rest, syms)
 		if !ok || !fn(a) {
 			return
 		}
@@ -277,6 +285,29 @@ func readValue(tag byte, b []byte, syms *Symbols) (Value, []byte, bool) {
 		return Value{Type: ValueBool, Bool: tag == tagTrue}, b, true
 	}
 	return Value{}, nil, false
+}
+
+// skipValue returns what follows an attribute value in a blob.
+func skipValue(tag byte, b []byte) ([]byte, bool) {
+	switch tag {
+	case tagStrSym:
+		_, n := binary.Uvarint(b)
+		return b[max(n, 0):], n > 0
+	case tagStrInline, tagBytes:
+		l, n := binary.Uvarint(b)
+		if n <= 0 || uint64(len(b)-n) < l {
+			return nil, false
+		}
+		return b[n+int(l):], true
+	case tagInt:
+		_, n := binary.Varint(b)
+		return b[max(n, 0):], n > 0
+	case tagDouble:
+		return b[min(8, len(b)):], len(b) >= 8
+	case tagTrue, tagFalse:
+		return b, true
+	}
+	return nil, false
 }
 
 // DecodeAttrs returns every attribute of a blob.

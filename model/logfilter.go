@@ -2,7 +2,6 @@ package model
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
@@ -282,45 +281,19 @@ func (t *term) lookupAttr(blob []byte, syms *Symbols) (Value, bool) {
 		return Value{}, false // no record has it
 	}
 	for len(blob) > 0 {
-		k, n := binary.Uvarint(blob)
-		if n <= 0 || len(blob) < n+1 {
+		k, tag, rest, ok := nextAttr(blob)
+		if !ok {
 			return Value{}, false
 		}
-		tag := blob[n]
-		blob = blob[n+1:]
-		if Sym(k) == t.keySym {
-			v, _, ok := readValue(tag, blob, syms)
+		if k == t.keySym {
+			v, _, ok := readValue(tag, rest, syms)
 			return v, ok
 		}
-		var ok bool
-		if blob, ok = skipValue(tag, blob); !ok {
+		if blob, ok = skipValue(tag, rest); !ok {
 			return Value{}, false
 		}
 	}
 	return Value{}, false
-}
-
-// skipValue returns what follows an attribute value in a blob.
-func skipValue(tag byte, b []byte) ([]byte, bool) {
-	switch tag {
-	case tagStrSym:
-		_, n := binary.Uvarint(b)
-		return b[max(n, 0):], n > 0
-	case tagStrInline, tagBytes:
-		l, n := binary.Uvarint(b)
-		if n <= 0 || uint64(len(b)-n) < l {
-			return nil, false
-		}
-		return b[n+int(l):], true
-	case tagInt:
-		_, n := binary.Varint(b)
-		return b[max(n, 0):], n > 0
-	case tagDouble:
-		return b[min(8, len(b)):], len(b) >= 8
-	case tagTrue, tagFalse:
-		return b, true
-	}
-	return nil, false
 }
 
 // lookup returns the Sym of str without interning it.

@@ -131,13 +131,12 @@ func (m *Model) collectStrings(since uint32) {
 // the interned values.
 func eachSym(blob []byte, fn func(Sym)) {
 	for len(blob) > 0 {
-		k, n := binary.Uvarint(blob)
-		if n <= 0 || len(blob) < n+1 {
+		k, tag, rest, ok := nextAttr(blob)
+		if !ok {
 			return
 		}
-		fn(Sym(k))
-		tag := blob[n]
-		blob = blob[n+1:]
+		fn(k)
+		blob = rest
 		switch tag {
 		case tagStrSym:
 			id, n := binary.Uvarint(blob)

@@ -1,7 +1,6 @@
 package model
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math/bits"
 	"strings"
@@ -466,26 +465,22 @@ func (m *Model) expectsRemoteChild(name string, cold *spanCold) bool {
 	if strings.HasPrefix(name, otlpServicePrefix) {
 		return false
 	}
-	b := cold.attrs
-	for len(b) > 0 {
-		k, n := binary.Uvarint(b)
-		if n <= 0 || len(b) < n+1 {
-			return true // malformed: the model never writes it
+	for b := cold.attrs; len(b) > 0; {
+		k, tag, rest, ok := nextAttr(b)
+		if !ok {
+			return true
 		}
-		tag := b[n]
-		b = b[n+1:]
-		hint := m.warn.hints.of(Sym(k))
+		hint := m.warn.hints.of(k)
 		if hint == hintNoPeer {
 			return false
 		}
 		if hint != hintNone {
-			v, _, ok := readValue(tag, b, m.syms)
+			v, _, ok := readValue(tag, rest, m.syms)
 			if ok && (hint == hintRPCService && strings.HasPrefix(v.Str, otlpServicePrefix) || hint == hintURL && isOTLPPath(v.Str)) {
 				return false
 			}
 		}
-		var ok bool
-		if b, ok = skipValue(tag, b); !ok {
+		if b, ok = skipValue(tag, rest); !ok {
 			return true
 		}
 	}
@@ -502,7 +497,7 @@ const (
 
 // hintKeyNames are the attribute keys expectsRemoteChild reads: old and
 // new conventions.
-var hintKeyNames = []struct {
+var hintKeyNames = [...]struct {
 	key  string
 	hint uint8
 }{
@@ -515,8 +510,8 @@ var hintKeyNames = []struct {
 // at its start (a key not interned is on no stored span), as the writer
 // may reclaim and reuse a Sym between runs.
 type hintKeys struct {
-	syms  [8]Sym
-	hints [8]uint8
+	syms  [len(hintKeyNames)]Sym
+	hints [len(hintKeyNames)]uint8
 	n     int
 }
 
