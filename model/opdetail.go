@@ -1,6 +1,7 @@
 package model
 
 import (
+	"cmp"
 	"slices"
 	"time"
 	"unsafe"
@@ -100,7 +101,7 @@ func (m *Model) recordRecent(op *operation, slot uint32, dur int64, now int64) {
 		return
 	}
 	s := slowSpan{id: c.id[i], traceID: c.cold[i].traceID, dur: dur, at: now, slot: slot, gen: c.cold[i].gen, status: c.cold[i].status}
-	at, _ := slices.BinarySearchFunc(list, dur, func(x slowSpan, d int64) int { return cmpInt(d, x.dur) })
+	at, _ := slices.BinarySearchFunc(list, dur, func(x slowSpan, d int64) int { return cmp.Compare(d, x.dur) })
 	if len(list) < slowKept {
 		list = append(list, slowSpan{})
 	}
@@ -205,7 +206,7 @@ func (m *Model) Operation(id uint64, buckets int) (OpDetail, bool) {
 		if h.epoch == e {
 			all = append(all, h.slow[1]...)
 		}
-		slices.SortStableFunc(all, func(a, b slowSpan) int { return cmpInt(b.dur, a.dur) })
+		slices.SortStableFunc(all, func(a, b slowSpan) int { return cmp.Compare(b.dur, a.dur) })
 		for _, sp := range all[:min(len(all), slowKept)] {
 			o := OpSpan{ID: sp.id, TraceID: sp.traceID, Duration: time.Duration(sp.dur), Ended: time.Unix(0, sp.at),
 				Status: sp.status, State: StateDone}
@@ -230,7 +231,7 @@ func (m *Model) Operation(id uint64, buckets int) (OpDetail, bool) {
 		slot uint32
 	}
 	var top []live
-	longestFirst := func(a, b live) int { return cmpInt(int64(b.Duration), int64(a.Duration)) }
+	longestFirst := func(a, b live) int { return cmp.Compare(int64(b.Duration), int64(a.Duration)) }
 	for _, slot := range m.ret.running {
 		c, i := m.store.at(slot)
 		if c.cold[i].op != idx {

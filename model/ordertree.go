@@ -2,6 +2,7 @@ package model
 
 import (
 	"cmp"
+	"sort"
 )
 
 // ostree is an order-statistic B+tree of items: every internal node knows
@@ -385,7 +386,7 @@ func (t *ostree) removeSortedAt(n *osNode, xs []item) int {
 		i := t.childFor(n, xs[len(xs)-1])
 		p := 0
 		if i > 0 {
-			p = sortFind(xs, func(x item) bool { return !t.lt(x, n.seps[i]) })
+			p = sort.Search(len(xs), func(k int) bool { return !t.lt(xs[k], n.seps[i]) })
 		}
 		r := t.removeSortedAt(n.kids[i], xs[p:])
 		xs = xs[:p]
@@ -401,19 +402,4 @@ func (t *ostree) removeSortedAt(n *osNode, xs []item) int {
 		t.mergeThin(n, i)
 	}
 	return removed
-}
-
-// sortFind returns the first index of xs for which ok holds, ok being
-// false then true along xs.
-func sortFind(xs []item, ok func(item) bool) int {
-	lo, hi := 0, len(xs)
-	for lo < hi {
-		mid := int(uint(lo+hi) >> 1)
-		if ok(xs[mid]) {
-			hi = mid
-		} else {
-			lo = mid + 1
-		}
-	}
-	return lo
 }

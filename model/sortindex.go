@@ -211,16 +211,6 @@ func (m *Model) appendChunkItems(items []item, x *taskIndex, ci int) []item {
 	return items
 }
 
-func cmpInt[T int64 | uint64](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 // slotCache remembers where the rows of recent pages are stored, so that
 // the next frame finds its anchor without scanning the ID column. Entries
 // are checked against the slot's ID before use.

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"cmp"
 	"encoding/binary"
 	"slices"
 	"sync"
@@ -103,10 +104,10 @@ type treeOptions struct {
 }
 
 func byStart(a, b *tnode) int {
-	if c := cmpInt(a.start, b.start); c != 0 {
+	if c := cmp.Compare(a.start, b.start); c != 0 {
 		return c
 	}
-	return cmpInt(a.id, b.id)
+	return cmp.Compare(a.id, b.id)
 }
 
 // buildTree arranges the stored spans of trace t. The caller holds the
@@ -362,7 +363,7 @@ func (tr *traceTree) markCritical() int {
 		}
 		list := sorted[start:len(sorted):len(sorted)]
 		slices.SortFunc(list, func(a, b int32) int {
-			if c := cmpInt(min(tr.nodes[b].end, eff), min(tr.nodes[a].end, eff)); c != 0 {
+			if c := cmp.Compare(min(tr.nodes[b].end, eff), min(tr.nodes[a].end, eff)); c != 0 {
 				return c
 			}
 			return byStart(&tr.nodes[a], &tr.nodes[b])
