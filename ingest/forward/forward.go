@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/spantop/spantop/ingest"
-	"github.com/spantop/spantop/ingest/otlpjson"
 	"github.com/spantop/spantop/ingest/tapqueue"
 )
 
@@ -165,18 +164,13 @@ func (t *Target) run() {
 // forward sends one request, retrying with backoff while the target says
 // to, until GiveUpAfter.
 func (t *Target) forward(it tapqueue.Item) {
-	pb := it.Body
-	if it.JSON {
-		req, err := otlpjson.Decode(it.Body)
-		if err != nil {
-			t.fail(err)
-			return
-		}
-		pb = req.Proto
+	pb, err := it.Protobuf()
+	if err != nil {
+		t.fail(err)
+		return
 	}
 	if !t.opts.All {
 		var keep bool
-		var err error
 		if pb, keep, err = withoutAgentData(it.Sig, pb); err != nil {
 			t.fail(err)
 			return

@@ -221,14 +221,10 @@ func (r *Recorder) line(it tapqueue.Item) {
 	if r.stopped.Load() != nil {
 		return
 	}
-	pb := it.Body
-	if it.JSON {
-		req, err := otlpjson.Decode(it.Body)
-		if err != nil {
-			r.queue.Drop() // the receivers accepted it, so this does not happen
-			return
-		}
-		pb = req.Proto
+	pb, err := it.Protobuf()
+	if err != nil {
+		r.queue.Drop() // the receivers accepted it, so this does not happen
+		return
 	}
 	var dst []byte
 	if r.gz {

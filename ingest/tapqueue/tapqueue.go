@@ -20,6 +20,19 @@ type Item struct {
 	Body    []byte
 }
 
+// Protobuf is the request as protobuf: Body itself, or Body decoded from
+// OTLP/JSON.
+func (it Item) Protobuf() ([]byte, error) {
+	if !it.JSON {
+		return it.Body, nil
+	}
+	req, err := otlpjson.Decode(it.Body)
+	if err != nil {
+		return nil, err
+	}
+	return req.Proto, nil
+}
+
 // Queue holds at most maxItems requests and maxBytes bytes of bodies.
 type Queue struct {
 	c        chan Item
