@@ -107,10 +107,12 @@ func (a *App) tickRefresh(now time.Time) (drawn bool) {
 	h := a.src.Header()
 	moved := changed(h, a.hdr) || h.SpansPerSec != a.hdr.SpansPerSec
 	p.saw(moved, a.opts.Tick)
-	settle := h.Changes != a.hdr.Changes || !isClockless(a.top)
-	// What the screen shows after this tick (a.hdr is h once refreshed).
-	defer func() { p.settle = h.Changes != a.hdr.Changes || !isClockless(a.top) }()
-	due := now.Sub(p.lastData) >= settleEvery && (moved || settle)
+	// settle: the screen is behind the model's Changes, or moves with the
+	// clock; asked now and of what the screen shows after this tick (a.hdr
+	// is h once refreshed).
+	settle := func() bool { return h.Changes != a.hdr.Changes || !isClockless(a.top) }
+	defer func() { p.settle = settle() }()
+	due := now.Sub(p.lastData) >= settleEvery && (moved || settle())
 	switch {
 	case p.acted, due:
 	case !moved:
