@@ -21,23 +21,10 @@ type ostree struct {
 
 // lt orders items: the row class (spans first, see rowclass.go), the key,
 // then (string columns) the whole string, then ID.
-func (t *ostree) lt(a, b item) bool {
-	if ca, cb := a.sym&classGoroutine, b.sym&classGoroutine; ca != cb {
-		return ca < cb
-	}
-	if a.key != b.key {
-		return a.key < b.key
-	}
-	if a.sym != b.sym && t.strings != nil {
-		if c := t.strings(a.sym, b.sym); c != 0 {
-			return c < 0
-		}
-	}
-	return a.idk < b.idk
-}
+func (t *ostree) lt(a, b item) bool { return t.cmp(a, b) < 0 }
 
-// cmp is lt as a three-way comparison, for sorting items in the tree's
-// order (a new index's items, the spans a sweep takes out of it).
+// cmp is the tree's order as a three-way comparison (lt), also for
+// sorting items in it (a new index's items, the spans a sweep takes out).
 func (t *ostree) cmp(a, b item) int {
 	if c := cmp.Compare(a.sym&classGoroutine, b.sym&classGoroutine); c != 0 {
 		return c
