@@ -138,10 +138,7 @@ func measure(ctx context.Context, c config, bin string) (result, error) {
 		return res, err
 	}
 	defer stopProc()
-	endPerf := startPerf(c, bin, "fresh", pid)
-	res.freshPct, err = cpuOver(ctx, pid, c.idle)
-	endPerf()
-	if err != nil {
+	if res.freshPct, err = idlePhase(ctx, c, bin, "fresh", pid, c.idle); err != nil {
 		return res, err
 	}
 
@@ -161,7 +158,7 @@ func measure(ctx context.Context, c config, bin string) (result, error) {
 		stopLoad()
 		return res, fmt.Errorf("sending: %w", err)
 	}
-	endPerf = startPerf(c, bin, "load", pid)
+	endPerf := startPerf(c, bin, "load", pid)
 	t0, cpu0, err := sample(pid)
 	if err != nil {
 		endPerf()
@@ -172,6 +169,7 @@ func measure(ctx context.Context, c config, bin string) (result, error) {
 	select {
 	case <-time.After(c.load):
 	case err := <-done:
+		endPerf()
 		stopLoad()
 		return res, fmt.Errorf("sending: %w", err)
 	case <-ctx.Done():
@@ -189,10 +187,7 @@ func measure(ctx context.Context, c config, bin string) (result, error) {
 	if res.spans > 0 {
 		res.usPerSpan = float64((cpu1 - cpu0).Microseconds()) / float64(res.spans)
 	}
-	endPerf = startPerf(c, bin, "after", pid)
-	res.afterPct, err = cpuOver(ctx, pid, c.after)
-	endPerf()
-	if err != nil {
+	if res.afterPct, err = idlePhase(ctx, c, bin, "after", pid, c.after); err != nil {
 		return res, err
 	}
 	return res, ctx.Err()
@@ -251,8 +246,14 @@ func measureStored(ctx context.Context, c config, bin string) (float64, error) {
 		}
 	}
 	time.Sleep(c.settle) // the last batches applied, the rates settled
-	defer startPerf(c, bin, "stored", pid)()
-	return cpuOver(ctx, pid, c.idle)
+	return idlePhase(ctx, c, bin, "stored", pid, c.idle)
+}
+
+// idlePhase measures the process's CPU over d as a percentage of a core,
+// with a profile of the phase when -perf asks for one.
+func idlePhase(ctx context.Context, c config, bin, phase string, pid int, d time.Duration) (float64, error) {
+	defer startPerf(c, bin, phase, pid)()
+	return cpuOver(ctx, pid, d)
 }
 
 // startPerf starts recording a CPU profile of spantop's process (not of the
