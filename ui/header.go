@@ -104,6 +104,10 @@ func (a *App) prepareChrome() {
 	}
 	if h.Goroutines > 0 || h.Resources > 0 || h.TraceGenerations > 0 {
 		kv(pick("goroutines", "gor"), int64(h.Goroutines), style{})
+		if h.GoroutinesLost > 0 {
+			// Of processes that went silent: the goroutines table lists them.
+			kv(pick("goroutines lost", "gor lost"), int64(h.GoroutinesLost), st.accent)
+		}
 		kv(pick("resources", "res"), int64(h.Resources), style{})
 		if !narrow {
 			kv("trace gens", int64(h.TraceGenerations), style{})

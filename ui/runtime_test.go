@@ -818,8 +818,8 @@ func BenchmarkResourcesFrame(b *testing.B) {
 	}
 }
 
-// The goroutines tab counts the goroutines of processes that went silent
-// beside the live ones; a clean exit shows none.
+// The goroutines tab and the header count the goroutines of processes
+// that went silent beside the live ones; a clean exit shows none.
 func TestGoroutinesTitleCountsLost(t *testing.T) {
 	f := newFake(100)
 	f.hdr.Goroutines, f.hdr.GoroutinesLost = 12, 0
@@ -834,5 +834,11 @@ func TestGoroutinesTitleCountsLost(t *testing.T) {
 	tick(a)
 	if s := plain(a); !strings.Contains(s, "3 live · 9 lost") {
 		t.Fatalf("9 lost goroutines: title:\n%s", strings.SplitN(s, "\n", 6)[4])
+	}
+	// The header says so too, on any tab: "goroutines 0" beside a table of
+	// lost ones did not agree.
+	press(a, "t")
+	if line := strings.SplitN(plain(a), "\n", 4)[2]; !strings.Contains(line, "goroutines 3  goroutines lost 9") {
+		t.Errorf("header line 3 without the lost goroutines: %q", line)
 	}
 }
