@@ -1,9 +1,6 @@
 package model
 
-import (
-	"slices"
-	"time"
-)
+import "time"
 
 // Shown vs kept. A finished span stays in the live tables (spans,
 // goroutines) for Config.Linger, dimmed, and stays stored — its trace and
@@ -39,11 +36,11 @@ func (m *Model) sweepLinger(now int64) {
 	}
 	m.ret.shownFrom = pos
 	if len(out) > 0 {
-		slices.SortFunc(out, m.idx.tree.cmp)
+		m.ret.sortRoom = m.idx.tree.sortItems(out, m.ret.sortRoom)
 		m.idx.tree.removeSorted(out)
 	}
 	if cap(out) > 1<<16 {
-		out = nil // a burst's worth is not kept
+		out, m.ret.sortRoom = nil, nil // a burst's worth is not kept
 	}
 	m.ret.leaving = out[:0]
 }

@@ -76,12 +76,13 @@ type retention struct {
 	// shownFrom is the queue position of the first span that may still
 	// be in the live tables; those before it have lingered out (linger.go).
 	shownFrom int
-	// leaving is sweepLinger's scratch: the items leaving the sort index.
-	leaving []item
+	// leaving and sortRoom are sweepLinger's scratch: the items leaving
+	// the sort index, and the room sorting them takes.
+	leaving, sortRoom []item
 }
 
 func (r *retention) bytes() int64 {
-	return r.fifo.bytes() + int64(cap(r.running))*4 + int64(cap(r.leaving))*int64(unsafe.Sizeof(item{}))
+	return r.fifo.bytes() + int64(cap(r.running))*4 + int64(cap(r.leaving)+cap(r.sortRoom))*int64(unsafe.Sizeof(item{}))
 }
 
 // traceStore links the stored spans of each trace. Spans of one trace

@@ -18,12 +18,14 @@ const sweepAfterBatch = 100 * time.Millisecond
 
 // idleSweepGap is the shortest time between two sweeps once no batch has
 // arrived for as long. Idle, what comes due (spans lingering out, traces
-// judged, retention) is taken a second's worth at a time rather than a
+// judged, retention) is taken two seconds' worth at a time rather than a
 // tenth's: every sweep wakes the whole process (the scheduler, its
-// monitor, the UI's next look at the header), which in the 20 s after a
-// load cost more than the sweeps' work. The screen shows what a sweep
-// changed once a second anyway.
-const idleSweepGap = time.Second
+// monitor, the UI's redraw of what the sweep changed), which in the 20 s
+// after a load cost more than the sweeps' work. Two seconds is the quiet
+// screen's tick and the terminal's look (AlignedWait ends all of them on
+// the same even second), so an idle spantop wakes once every two seconds
+// for all of them.
+const idleSweepGap = 2 * time.Second
 
 // sweepGap is the shortest time from a sweep to the next, given how long
 // ago the last batch arrived.

@@ -313,10 +313,9 @@ const (
 
 // traceChecksFor is how many trace checks a sweep takes after elapsed
 // since the last one: traceChecksPerSweep per sweepAfterBatch, so that
-// sweeps further apart (idleSweepGap) judge a burst as fast, up to ten
-// times as many at once.
+// sweeps further apart (up to idleSweepGap) judge a burst as fast.
 func traceChecksFor(elapsed int64) int {
-	return traceChecksPerSweep * int(min(max(elapsed/int64(sweepAfterBatch), 1), 10))
+	return traceChecksPerSweep * int(min(max(elapsed/int64(sweepAfterBatch), 1), int64(idleSweepGap/sweepAfterBatch)))
 }
 
 // runTraceChecks judges at most limit of the traces whose quiet time has passed.

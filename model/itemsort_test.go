@@ -1,0 +1,86 @@
+package model
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// randomItems returns n items with keys drawn from keys values (0: any
+// int64) and random IDs, some of them goroutine rows.
+func randomItems(rng *rand.Rand, n int, keys int64) []item {
+	xs := make([]item, n)
+	for i := range xs {
+		k := int64(rng.Uint64())
+		if keys > 0 {
+			k = rng.Int64N(keys) - keys/2
+		}
+		xs[i] = item{key: k, idk: rng.Uint64(), slot: uint32(i)}
+		if rng.IntN(5) == 0 {
+			xs[i].sym = classGoroutine
+		}
+	}
+	return xs
+}
+
+func TestSortItemsMatchesCmp(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	strs := []string{"", "a", "ab", "b", "checkout", "checkout-2", "zz"}
+	withStrings := &ostree{strings: func(a, b Sym) int {
+		return compareStr(strs[a&^classGoroutine], strs[b&^classGoroutine])
+	}}
+	for _, n := range []int{0, 1, 5, radixMin - 1, radixMin, 3000, 20_000} {
+		for _, keys := range []int64{0, 1, 3, 50_000_000} {
+			for _, tree := range []*ostree{{}, withStrings} {
+				xs := randomItems(rng, n, keys)
+				if tree.strings != nil {
+					for i := range xs {
+						xs[i].sym |= Sym(rng.IntN(len(strs)))
+					}
+				}
+				want := slices.Clone(xs)
+				slices.SortFunc(want, tree.cmp)
+				scratch := tree.sortItems(xs, nil)
+				if !slices.Equal(xs, want) {
+					t.Fatalf("n=%d keys=%d strings=%v: order differs from cmp", n, keys, tree.strings != nil)
+				}
+				if n >= radixMin && len(scratch) < n {
+					t.Fatalf("n=%d: scratch of %d returned", n, len(scratch))
+				}
+			}
+		}
+	}
+}
+
+func compareStr(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// BenchmarkSortLeaving sorts a second's worth of spans lingering out at
+// 10k spans/s (durations up to 50 ms), with pdqsort over cmp and with
+// sortItems.
+func BenchmarkSortLeaving(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	src := randomItems(rng, 10_000, 50_000_000)
+	xs := make([]item, len(src))
+	var t ostree
+	b.Run("pdqsort", func(b *testing.B) {
+		for b.Loop() {
+			copy(xs, src)
+			slices.SortFunc(xs, t.cmp)
+		}
+	})
+	b.Run("sortItems", func(b *testing.B) {
+		var scratch []item
+		for b.Loop() {
+			copy(xs, src)
+			scratch = t.sortItems(xs, scratch)
+		}
+	})
+}
