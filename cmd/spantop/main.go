@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/spantop/spantop/internal/hugepages"
 	"io"
 	"log"
 	"os"
@@ -31,6 +32,7 @@ import (
 )
 
 func main() {
+	hugepages.Start() // the store's heap in huge pages (see the package)
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
