@@ -39,7 +39,7 @@ const (
 // twice the last, from twice liveEvery up to quietTick, and a change of
 // the model meanwhile wakes the screen at once (Source.Changed), so that
 // a screen that shows the same costs a wake-up every quietTick. (Idle
-// after a load, the model's sweeps change the counts once a second;
+// after a load, the model's sweeps change the counts every 2 s;
 // ticks at the App's own 100 ms after each cost more than the sweeps.)
 type pace struct {
 	last        time.Time // the last tick
