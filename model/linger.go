@@ -20,29 +20,43 @@ import "time"
 
 // sweepLinger shelves the spans whose linger is over. The caller holds the
 // write lock. They leave the sort index together, sorted, in one walk of
-// its tree: idle after a load a sweep shelves a second's worth of spans,
-// and removing them one by one was most of what the process did.
+// its tree per lingerBatch: idle after a load a sweep shelves two seconds'
+// worth of spans, and removing them one by one was most of what the
+// process did.
 func (m *Model) sweepLinger(now int64) {
 	q := &m.ret.fifo
 	pos := max(m.ret.shownFrom, q.start())
 	cutoff := now - int64(m.cfg.Linger)
+	if m.ret.leaving == nil {
+		m.ret.leaving, m.ret.sortRoom = make([]item, 0, lingerBatch), make([]item, lingerBatch)
+	}
 	out := m.ret.leaving[:0]
 	for ; pos < q.end(); pos++ {
 		e := q.at(pos)
 		if e.at > cutoff {
 			break
 		}
-		out = m.shelve(e, out)
+		if out = m.shelve(e, out); len(out) == lingerBatch {
+			m.leaveIndex(out)
+			out = out[:0]
+		}
 	}
 	m.ret.shownFrom = pos
-	if len(out) > 0 {
-		m.ret.sortRoom = m.idx.tree.sortItems(out, m.ret.sortRoom)
-		m.idx.tree.removeSorted(out)
+	m.leaveIndex(out)
+}
+
+// lingerBatch is the most spans that leave the sort index in one walk. The
+// room for them (and for sorting them) is made once and kept: a burst's
+// worth grown anew at each sweep after a load cost a page fault per 4 KiB,
+// more than the walks that a batch of this size saves.
+const lingerBatch = 4096
+
+// leaveIndex removes items, shelved spans' items, from the sort index.
+func (m *Model) leaveIndex(items []item) {
+	if len(items) > 0 {
+		m.ret.sortRoom = m.idx.tree.sortItems(items, m.ret.sortRoom)
+		m.idx.tree.removeSorted(items)
 	}
-	if cap(out) > 1<<16 {
-		out, m.ret.sortRoom = nil, nil // a burst's worth is not kept
-	}
-	m.ret.leaving = out[:0]
 }
 
 // lingerDue is when the next span leaves the live tables (never if none

@@ -251,9 +251,10 @@ func TestSortIndexRebuildLeavesOutLingeredRows(t *testing.T) {
 }
 
 // Spans lingering out leave the sort index together (sweepLinger removes
-// a sweep's worth in one walk of the tree): after every sweep, the live
-// table in index order is the one a filter's scan finds, for a number and
-// a string column.
+// a sweep's worth in walks of the tree of up to lingerBatch, sorted by
+// sortItems): after every sweep, the live table in index order is the one
+// a filter's scan finds, for a number and a string column, also when a
+// burst leaves together (more than lingerBatch, sorted by the radix sort).
 func TestLingerSweepsKeepTheIndexExact(t *testing.T) {
 	for _, col := range []Column{TaskTotal, TaskName} {
 		m, clk := newTestModel(Config{Linger: 3 * time.Second, Retain: time.Minute})
@@ -262,7 +263,11 @@ func TestLingerSweepsKeepTheIndexExact(t *testing.T) {
 		span := uint64(0)
 		for round := range 40 {
 			var specs []spec
-			for range 200 {
+			n := 200
+			if round%10 == 5 {
+				n = lingerBatch + 900 // a burst
+			}
+			for range n {
 				span++
 				specs = append(specs, spec{trace: span/8 + 1, span: span, name: fmt.Sprintf("op-%d", rng.IntN(30)),
 					service: "svc", start: clk.Now().Add(-time.Second), dur: time.Duration(rng.IntN(40)+1) * time.Millisecond,
