@@ -27,9 +27,6 @@ func (m *Model) sweepLinger(now int64) {
 	q := &m.ret.fifo
 	pos := max(m.ret.shownFrom, q.start())
 	cutoff := now - int64(m.cfg.Linger)
-	if m.ret.leaving == nil {
-		m.ret.leaving, m.ret.sortRoom = make([]item, 0, lingerBatch), make([]item, lingerBatch)
-	}
 	out := m.ret.leaving[:0]
 	for ; pos < q.end(); pos++ {
 		e := q.at(pos)
@@ -43,12 +40,13 @@ func (m *Model) sweepLinger(now int64) {
 	}
 	m.ret.shownFrom = pos
 	m.leaveIndex(out)
+	m.ret.leaving = out[:0]
 }
 
 // lingerBatch is the most spans that leave the sort index in one walk. The
-// room for them (and for sorting them) is made once and kept: a burst's
-// worth grown anew at each sweep after a load cost a page fault per 4 KiB,
-// more than the walks that a batch of this size saves.
+// room for them (and for sorting them) grows to this once and is kept: a
+// burst's worth grown anew at each sweep after a load cost a page fault
+// per 4 KiB, more than the walks that a batch of this size saves.
 const lingerBatch = 4096
 
 // leaveIndex removes items, shelved spans' items, from the sort index.
