@@ -12,7 +12,6 @@ import (
 	"path"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -461,7 +460,7 @@ func (m *Main) runTests(ctx context.Context) (err error) {
 		stderr = io.MultiWriter(stderr, m.goTest.echo.w)
 	}
 	cmd.Stderr = stderrLines{r: r, log: stderr}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	cmd.SysProcAttr = testProcAttr()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return err
@@ -481,7 +480,7 @@ func (m *Main) runTests(ctx context.Context) (err error) {
 	go func() {
 		select {
 		case <-ctx.Done():
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+			interruptTests(cmd.Process)
 		case <-stopped:
 		}
 	}()
