@@ -341,14 +341,14 @@ func (r *Reader) parse(s *stream, job *genJob) {
 
 func (r *Reader) janitor() {
 	every := min(r.opts.IdleTimeout/2, 5*time.Second)
-	t := time.NewTimer(model.AlignedWait(time.Now(), every))
+	t := model.NewAlignedTicker(every)
 	defer t.Stop()
 	for {
 		select {
 		case <-r.done:
 			return
 		case <-t.C:
-			t.Reset(model.AlignedWait(time.Now(), every))
+			t.Next()
 		}
 		now := r.opts.Now()
 		var idle []*stream

@@ -26,3 +26,18 @@ func AlignedWait(now time.Time, d time.Duration) time.Duration {
 	}
 	return at.Sub(now)
 }
+
+// AlignedTicker ticks about every d, each tick ending where AlignedWait
+// says: a time.Ticker for the process's periodic work.
+type AlignedTicker struct {
+	*time.Timer
+	d time.Duration
+}
+
+// NewAlignedTicker starts a ticker of about d.
+func NewAlignedTicker(d time.Duration) *AlignedTicker {
+	return &AlignedTicker{Timer: time.NewTimer(AlignedWait(time.Now(), d)), d: d}
+}
+
+// Next arms the next tick; call it on each value taken from C.
+func (t *AlignedTicker) Next() { t.Reset(AlignedWait(time.Now(), t.d)) }

@@ -69,14 +69,14 @@ const terminalCheckEvery = 2 * time.Second
 // with its ports taken. A hung-up terminal answers every size request
 // with an error.
 func (s *signals) watchTerminal(fd uintptr) {
-	t := time.NewTimer(model.AlignedWait(time.Now(), terminalCheckEvery))
+	t := model.NewAlignedTicker(terminalCheckEvery)
 	defer t.Stop()
 	for {
 		select {
 		case <-s.done:
 			return
 		case <-t.C:
-			t.Reset(model.AlignedWait(time.Now(), terminalCheckEvery))
+			t.Next()
 			if _, _, err := xterm.GetSize(fd); err != nil {
 				select {
 				case s.ch <- syscall.SIGHUP:

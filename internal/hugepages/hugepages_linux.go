@@ -113,7 +113,7 @@ func adviseHeap() {
 	}
 	for _, m := range run {
 		if m.writable {
-			_ = madviseHuge(m.start, m.end-m.start)
+			madviseHuge(m.start, m.end-m.start)
 		}
 	}
 }
@@ -148,11 +148,6 @@ func parseMapping(line string) (mapping, bool) {
 	}, true
 }
 
-func madviseHuge(start, n uintptr) error {
-	const madvHugepage = 14 // MADV_HUGEPAGE
-	_, _, e := syscall.Syscall(syscall.SYS_MADVISE, start, n, madvHugepage)
-	if e != 0 {
-		return e
-	}
-	return nil
+func madviseHuge(start, n uintptr) {
+	_, _, _ = syscall.Syscall(syscall.SYS_MADVISE, start, n, syscall.MADV_HUGEPAGE) // a hint: refused, the pages stay small
 }
