@@ -2,7 +2,6 @@ package model
 
 import (
 	"cmp"
-	"sort"
 )
 
 // ostree is an order-statistic B+tree of items: every internal node knows
@@ -75,8 +74,27 @@ func (t *ostree) bytes() int64 {
 
 // childFor returns the index of the child whose range holds x: the number
 // of separators after the first that are ≤ x.
-func (t *ostree) childFor(n *osNode, x item) int {
-	lo, hi := 1, len(n.kids)
+func (t *ostree) childFor(n *osNode, x item) int { return t.childIn(n, x, 1, len(n.kids)) }
+
+// childBack is childFor when x is known to be in child top or before it,
+// galloping back from top: a few comparisons when it is near.
+func (t *ostree) childBack(n *osNode, x item, top int) int {
+	if top == 0 || !t.lt(x, n.seps[top]) {
+		return top
+	}
+	hi, step := top, 1 // seps[hi] > x
+	lo := hi - step
+	for lo > 0 && t.lt(x, n.seps[lo]) {
+		hi = lo
+		step *= 2
+		lo = hi - step
+	}
+	return t.childIn(n, x, max(lo+1, 1), hi) // seps[lo] ≤ x when lo > 0
+}
+
+// childIn is childFor when the first separator after x is among
+// seps[lo:hi+1] (hi when none of seps[lo:hi] is).
+func (t *ostree) childIn(n *osNode, x item, lo, hi int) int {
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
 		if t.lt(x, n.seps[mid]) {
@@ -86,6 +104,32 @@ func (t *ostree) childFor(n *osNode, x item) int {
 		}
 	}
 	return lo - 1
+}
+
+// seek returns the index of the first item of items[from:] not less
+// than x, galloping from from: a few comparisons when it is near.
+func (t *ostree) seek(items []item, from int, x item) int {
+	lo, hi, step := from, from, 1
+	for hi < len(items) && t.lt(items[hi], x) {
+		lo = hi + 1
+		hi += step
+		step *= 2
+	}
+	return lo + t.lowerBound(items[lo:min(hi, len(items))], x)
+}
+
+// seekBack returns the index of the first item of xs not less than x,
+// galloping back from the end (the last item is known not to be less).
+func (t *ostree) seekBack(xs []item, x item) int {
+	hi, step := len(xs), 1 // xs[hi:] are not less than x
+	lo := hi - step
+	for lo >= 0 && !t.lt(xs[lo], x) {
+		hi = lo
+		step *= 2
+		lo = hi - step
+	}
+	base := max(lo+1, 0) // xs[lo] < x when lo ≥ 0
+	return base + t.lowerBound(xs[base:hi], x)
 }
 
 // lowerBound returns the index of the first item not less than x.
@@ -350,30 +394,45 @@ func (t *ostree) removeSorted(xs []item) int {
 
 func (t *ostree) removeSortedAt(n *osNode, xs []item) int {
 	if n.leaf() {
-		kept, j := n.items[:0], 0
-		for _, it := range n.items {
-			for j < len(xs) && t.lt(xs[j], it) {
-				j++
+		// Each of xs is sought from where the last was found (a leaf
+		// holds up to osLeafMax items and a sweep takes a few from
+		// each): comparing every item with xs cost a sweep after a load
+		// ~50 comparisons per span leaving.
+		items := n.items
+		w, r := 0, 0 // items[:w] kept; items[r:] still to look at
+		for _, x := range xs {
+			k := t.seek(items, r, x)
+			if k == len(items) {
+				break // xs after x sort after x too
 			}
-			if j < len(xs) && !t.lt(it, xs[j]) {
-				j++ // it is xs[j]: removed
-				continue
+			if t.lt(x, items[k]) {
+				continue // not in this leaf
 			}
-			kept = append(kept, it)
+			if w != r {
+				copy(items[w:], items[r:k])
+			}
+			w += k - r
+			r = k + 1
 		}
-		removed := len(n.items) - len(kept)
-		n.items = kept
-		return removed
+		if r == w {
+			return 0 // none found
+		}
+		w += copy(items[w:], items[r:])
+		n.items = items[:w]
+		return len(items) - w
 	}
 	removed := 0
 	// From the last item down: the child holding it takes every item of
 	// xs from its separator on; the kids after it are done, so dropping
-	// or merging them does not move the ones still to visit.
+	// or merging them does not move the ones still to visit. Both the
+	// child and where its items start in xs are sought backwards from
+	// the last ones found: a sweep's items are spread over the children.
+	top := len(n.kids) - 1
 	for len(xs) > 0 {
-		i := t.childFor(n, xs[len(xs)-1])
+		i := t.childBack(n, xs[len(xs)-1], top)
 		p := 0
 		if i > 0 {
-			p = sort.Search(len(xs), func(k int) bool { return !t.lt(xs[k], n.seps[i]) })
+			p = t.seekBack(xs, n.seps[i])
 		}
 		r := t.removeSortedAt(n.kids[i], xs[p:])
 		xs = xs[:p]
@@ -384,9 +443,10 @@ func (t *ostree) removeSortedAt(n *osNode, xs []item) int {
 				t.leaves--
 			}
 			t.dropKid(n, i)
-			continue
+		} else {
+			t.mergeThin(n, i)
 		}
-		t.mergeThin(n, i)
+		top = min(i, len(n.kids)-1)
 	}
 	return removed
 }

@@ -109,10 +109,13 @@ func TestOSTreeRemoveSorted(t *testing.T) {
 				gone = slices.Clone(ref[a:min(len(ref), a+rng.IntN(3000))])
 			}
 		}
-		absent := item{key: 25, idk: 1 << 40}
+		// Items never there: before every item, among them (a leaf is
+		// searched for them) and after every item (the search ends).
 		withAbsent := slices.Clone(gone)
-		i, _ := slices.BinarySearchFunc(withAbsent, absent, cmp)
-		withAbsent = slices.Insert(withAbsent, i, absent)
+		for _, absent := range []item{{key: -1, idk: 1 << 40}, {key: 25, idk: 1 << 40}, {key: 25, idk: 1 << 41}, {key: 60, idk: 1 << 40}} {
+			i, _ := slices.BinarySearchFunc(withAbsent, absent, cmp)
+			withAbsent = slices.Insert(withAbsent, i, absent)
+		}
 		if got := tr.removeSorted(withAbsent); got != len(gone) {
 			t.Fatalf("round %d: removed %d, want %d", round, got, len(gone))
 		}
