@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image/color"
 	"io"
-	"runtime"
 	"strings"
 	"sync"
 
@@ -665,7 +664,13 @@ func reset(s *cursedRenderer) {
 	}
 	scr.SetBackspace(s.backspace)
 	scr.SetMapNewline(s.mapnl)
-	scr.SetScrollOptim(runtime.GOOS != "windows") // disable scroll optimization on Windows due to bugs in some terminals
+	// No scroll optimization (v2.0.10 turns it on off Windows): to find
+	// lines that moved it hashes every cell of every line of the old and
+	// the new screen at each frame (ultraviolet marks every line touched
+	// after a render), even when one line changed: 6% of spantop's CPU
+	// while spans linger out. spantop's tables change in place far more
+	// often than they scroll, and a scroll then redraws the lines it moved.
+	scr.SetScrollOptim(false)
 	s.scr = scr
 }
 
