@@ -88,38 +88,47 @@ func BenchmarkSortLeaving(b *testing.B) {
 
 // BenchmarkRemoveLeaving takes spans lingering out from an index of the
 // 230k spans a 23 s load at 10k spans/s leaves behind: a second's worth
-// and a sweep's (idleSweepGap) scattered over the sort order, in batches
-// of at most lingerBatch as sweepLinger takes them, per span.
+// and a sweep's (idleSweepGap) scattered over the sort order, per span:
+// sorted and sought in batches of at most lingerBatch (seek), and by one
+// walk of every leaf dropping their slots (walk), as sweepLinger does.
 func BenchmarkRemoveLeaving(b *testing.B) {
 	for _, n := range []int{10_000, 20_000} {
-		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			rng := rand.New(rand.NewPCG(5, 6))
-			all := randomItems(rng, 230_000, 50_000_000)
-			var t ostree
-			for _, x := range all {
-				t.insert(x)
-			}
-			var batches [][]item
-			var scratch []item
-			for leaving := all[:n]; len(leaving) > 0; {
-				batch := leaving[:min(len(leaving), lingerBatch)]
-				leaving = leaving[len(batch):]
-				scratch = t.sortItems(batch, scratch)
-				batches = append(batches, batch)
-			}
-			for b.Loop() {
-				for _, batch := range batches {
-					if got := t.removeSorted(batch); got != len(batch) {
-						b.Fatalf("removed %d of %d", got, len(batch))
-					}
-				}
-				b.StopTimer()
-				for _, x := range all[:n] {
+		for _, how := range []string{"seek", "walk"} {
+			b.Run(how+"/"+strconv.Itoa(n), func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(5, 6))
+				all := randomItems(rng, 230_000, 50_000_000)
+				var t ostree
+				for _, x := range all {
 					t.insert(x)
 				}
-				b.StartTimer()
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/span")
-		})
+				var scratch []item
+				var gone slotSet
+				for b.Loop() {
+					if how == "walk" {
+						for _, x := range all[:n] {
+							gone.add(x.slot)
+						}
+						if got := t.removeSlots(gone); got != n {
+							b.Fatalf("removed %d of %d", got, n)
+						}
+						clear(gone)
+					}
+					for leaving := all[:n]; how == "seek" && len(leaving) > 0; {
+						batch := leaving[:min(len(leaving), lingerBatch)]
+						leaving = leaving[len(batch):]
+						scratch = t.sortItems(batch, scratch)
+						if got := t.removeSorted(batch); got != len(batch) {
+							b.Fatalf("removed %d of %d", got, len(batch))
+						}
+					}
+					b.StopTimer()
+					for _, x := range all[:n] {
+						t.insert(x)
+					}
+					b.StartTimer()
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/span")
+			})
+		}
 	}
 }

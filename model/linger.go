@@ -19,42 +19,66 @@ import "time"
 // as every filter does.
 
 // sweepLinger shelves the spans whose linger is over. The caller holds the
-// write lock. They leave the sort index together, sorted, in one walk of
-// its tree per lingerBatch: idle after a load a sweep shelves two seconds'
-// worth of spans, and removing them one by one was most of what the
-// process did.
+// write lock. They leave the sort index together: idle after a load a
+// sweep shelves two seconds' worth of spans, and removing them one by one
+// was most of what the process did. When they are a large part of the
+// index, one walk through its leaves drops them by slot; else they are
+// sorted and sought, in a walk of its tree per lingerBatch.
 func (m *Model) sweepLinger(now int64) {
 	q := &m.ret.fifo
-	pos := max(m.ret.shownFrom, q.start())
+	from := max(m.ret.shownFrom, q.start())
 	cutoff := now - int64(m.cfg.Linger)
-	out := m.ret.leaving[:0]
-	for ; pos < q.end(); pos++ {
-		e := q.at(pos)
-		if e.at > cutoff {
-			break
+	end := from
+	for end < q.end() && q.at(end).at <= cutoff {
+		end++
+	}
+	m.ret.shownFrom = end
+	if (end-from)*leaveByWalk >= m.idx.tree.size {
+		marked := false
+		for pos := from; pos < end; pos++ {
+			if it, ok := m.shelve(q.at(pos)); ok {
+				m.ret.gone.add(it.slot)
+				marked = true
+			}
 		}
-		if out = m.shelve(e, out); len(out) == lingerBatch {
-			m.leaveIndex(out)
+		if marked {
+			m.idx.tree.removeSlots(m.ret.gone)
+			clear(m.ret.gone)
+		}
+		return
+	}
+	out := m.ret.leaving[:0]
+	for pos := from; pos < end; pos++ {
+		it, ok := m.shelve(q.at(pos))
+		if !ok {
+			continue
+		}
+		if out = append(out, it); len(out) == lingerBatch {
+			m.leaveSorted(out)
 			out = out[:0]
 		}
 	}
-	m.ret.shownFrom = pos
-	m.leaveIndex(out)
+	m.leaveSorted(out)
 	m.ret.leaving = out[:0]
 }
 
-// lingerBatch is the most spans that leave the sort index in one walk. A
-// walk visits most leaves of the index when its spans are spread over the
-// sort order (they leave by age, so they are unless the sorted column has
-// few values), so a sweep takes them in as few walks as it can: an idle
-// sweep after a load at 10k spans/s takes 20k, and in walks of 4096 they
-// cost 1.6× as much per span (BenchmarkRemoveLeaving). The room for them (and for sorting them),
-// 768 KiB at most, grows once and is kept: a burst's worth grown anew at
-// each sweep cost a page fault per 4 KiB.
+// leaveByWalk: spans lingering out leave the index by a walk of all its
+// leaves when they are at least 1/leaveByWalk of it. After a load at 10k
+// spans/s (durations of 1–50 ms to the nanosecond, sorted by Total), an
+// idle sweep of 20k spans of 230k took 2–3 ms in the running process with
+// the walk, shelving included, against 4–9 ms to sort and seek them
+// (BenchmarkRemoveLeaving: 51–60 against 160–180 ns a span).
+const leaveByWalk = 32
+
+// lingerBatch is the most spans that leave the sort index in one sorted
+// walk. The room for them (and for sorting them), 768 KiB at most, grows
+// once and is kept: a burst's worth grown anew at each sweep cost a page
+// fault per 4 KiB.
 const lingerBatch = 16384
 
-// leaveIndex removes items, shelved spans' items, from the sort index.
-func (m *Model) leaveIndex(items []item) {
+// leaveSorted removes items, shelved spans' items, from the sort index,
+// sorted and each sought in its leaf.
+func (m *Model) leaveSorted(items []item) {
 	if len(items) > 0 {
 		m.ret.sortRoom = m.idx.tree.sortItems(items, m.ret.sortRoom)
 		m.idx.tree.removeSorted(items)
@@ -72,24 +96,22 @@ func (m *Model) lingerDue() int64 {
 }
 
 // shelve takes the span of a queue entry out of the live tables, if the
-// entry is still that span's and it is still finished: its item in the
-// sort index is appended to out for the caller to remove (indexLeave).
-// Nothing else of it changes (its trace's summary counts it as before),
-// so its trace is not told, as indexRemove would.
-func (m *Model) shelve(e fifoEntry, out []item) []item {
+// entry is still that span's and it is still finished: it returns its
+// item in the sort index, if it has one, for the caller to remove
+// (indexLeave). Nothing else of it changes (its trace's summary counts it
+// as before), so its trace is not told, as indexRemove would.
+func (m *Model) shelve(e fifoEntry) (item, bool) {
 	c, i := m.store.at(e.slot)
 	if c.cold[i].gen != e.gen || c.id[i] == 0 || c.shelved[i] {
-		return out
+		return item{}, false
 	}
 	if st := c.state[i]; st == StateRunning || st == StateWaiting {
-		return out // ran again after it was queued
+		return item{}, false // ran again after it was queued
 	}
-	if it, ok := m.indexLeave(e.slot); ok {
-		out = append(out, it)
-	}
+	it, ok := m.indexLeave(e.slot)
 	c.shelved[i] = true
 	m.shelvedRows[classIndex(c, i)]++
-	return out
+	return it, ok
 }
 
 // unshelve brings a span back into the live tables: it runs again, or it

@@ -76,13 +76,15 @@ type retention struct {
 	// shownFrom is the queue position of the first span that may still
 	// be in the live tables; those before it have lingered out (linger.go).
 	shownFrom int
-	// leaving and sortRoom are sweepLinger's scratch: the items leaving
-	// the sort index, and the room sorting them takes.
+	// leaving, sortRoom and gone are sweepLinger's scratch: the items
+	// leaving the sort index, the room sorting them takes, and their
+	// slots when they leave by a walk of the index (empty between sweeps).
 	leaving, sortRoom []item
+	gone              slotSet
 }
 
 func (r *retention) bytes() int64 {
-	return r.fifo.bytes() + int64(cap(r.running))*4 + int64(cap(r.leaving)+cap(r.sortRoom))*int64(unsafe.Sizeof(item{}))
+	return r.fifo.bytes() + int64(cap(r.running))*4 + int64(cap(r.leaving)+cap(r.sortRoom))*int64(unsafe.Sizeof(item{})) + int64(cap(r.gone))*8
 }
 
 // traceStore links the stored spans of each trace. Spans of one trace

@@ -383,13 +383,74 @@ func (t *ostree) removeSorted(xs []item) int {
 	}
 	n := t.removeSortedAt(t.root, xs)
 	t.size -= n
+	t.settleRoot()
+	return n
+}
+
+// settleRoot shortens the tree after removals: a root with one child
+// gives way to it, and one with none leaves the tree empty.
+func (t *ostree) settleRoot() {
 	for !t.root.leaf() && len(t.root.kids) == 1 {
 		t.root = t.root.kids[0]
 	}
 	if !t.root.leaf() && len(t.root.kids) == 0 {
 		t.root, t.leaves = nil, 0
 	}
+}
+
+// removeSlots removes the items whose slots are in gone by walking every
+// leaf, with no comparison and no sorted list: for a batch that is a large
+// part of the tree (an idle sweep after a load) a walk through the leaves
+// in memory order costs less than seeking each item. It returns how many
+// it removed.
+func (t *ostree) removeSlots(gone slotSet) int {
+	if t.root == nil {
+		return 0
+	}
+	n := t.removeSlotsAt(t.root, gone)
+	t.size -= n
+	t.settleRoot()
 	return n
+}
+
+func (t *ostree) removeSlotsAt(n *osNode, gone slotSet) int {
+	if n.leaf() {
+		kept := n.items[:0]
+		for _, it := range n.items {
+			if !gone.has(it.slot) {
+				kept = append(kept, it)
+			}
+		}
+		removed := len(n.items) - len(kept)
+		n.items = kept
+		return removed
+	}
+	removed := 0
+	// From the last child down, as removeSortedAt: dropping or merging
+	// a child moves none of those still to visit.
+	for i := len(n.kids) - 1; i >= 0; i-- {
+		r := t.removeSlotsAt(n.kids[i], gone)
+		if r == 0 {
+			continue
+		}
+		removed += r
+		t.shrinkKid(n, i, r)
+	}
+	return removed
+}
+
+// shrinkKid records that child i lost r items: it is dropped when empty,
+// else merged with a neighbour when thin.
+func (t *ostree) shrinkKid(n *osNode, i, r int) {
+	n.sizes[i] -= r
+	if n.sizes[i] == 0 {
+		if n.kids[i].leaf() {
+			t.leaves--
+		}
+		t.dropKid(n, i)
+		return
+	}
+	t.mergeThin(n, i)
 }
 
 func (t *ostree) removeSortedAt(n *osNode, xs []item) int {
@@ -437,15 +498,7 @@ func (t *ostree) removeSortedAt(n *osNode, xs []item) int {
 		r := t.removeSortedAt(n.kids[i], xs[p:])
 		xs = xs[:p]
 		removed += r
-		n.sizes[i] -= r
-		if n.sizes[i] == 0 {
-			if n.kids[i].leaf() {
-				t.leaves--
-			}
-			t.dropKid(n, i)
-		} else {
-			t.mergeThin(n, i)
-		}
+		t.shrinkKid(n, i, r)
 		top = min(i, len(n.kids)-1)
 	}
 	return removed

@@ -73,7 +73,8 @@ func TestOSTreeMatchesASortedSlice(t *testing.T) {
 
 // removeSorted deletes a sorted set of items as removing them one by one
 // does: runs from one end (spans lingering out in the order they came),
-// runs in the middle, scattered items, everything, and items never there.
+// runs in the middle, scattered items, everything, and items never there;
+// so does removeSlots, the same set given by slot.
 func TestOSTreeRemoveSorted(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 5))
 	cmp := cmpByLess
@@ -116,8 +117,20 @@ func TestOSTreeRemoveSorted(t *testing.T) {
 			i, _ := slices.BinarySearchFunc(withAbsent, absent, cmp)
 			withAbsent = slices.Insert(withAbsent, i, absent)
 		}
-		if got := tr.removeSorted(withAbsent); got != len(gone) {
-			t.Fatalf("round %d: removed %d, want %d", round, got, len(gone))
+		// Every other four rounds remove by slot, walking every leaf
+		// (removeSlots).
+		removed := 0
+		if round/4%2 == 1 {
+			var set slotSet
+			for _, x := range gone {
+				set.add(x.slot)
+			}
+			removed = tr.removeSlots(set)
+		} else {
+			removed = tr.removeSorted(withAbsent)
+		}
+		if removed != len(gone) {
+			t.Fatalf("round %d: removed %d, want %d", round, removed, len(gone))
 		}
 		ref = slices.DeleteFunc(ref, func(x item) bool {
 			_, found := slices.BinarySearchFunc(gone, x, cmp)
