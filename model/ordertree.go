@@ -1,8 +1,6 @@
 package model
 
-import (
-	"cmp"
-)
+import "cmp"
 
 // ostree is an order-statistic B+tree of items: every internal node knows
 // how many items each child holds, so rank (how many items sort before x)

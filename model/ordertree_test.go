@@ -117,7 +117,7 @@ func TestOSTreeRemoveSorted(t *testing.T) {
 			i, _ := slices.BinarySearchFunc(withAbsent, absent, cmp)
 			withAbsent = slices.Insert(withAbsent, i, absent)
 		}
-		// Every other four rounds remove by slot, walking every leaf
+		// Rounds 4–7, 12–15, … remove by slot, walking every leaf
 		// (removeSlots).
 		removed := 0
 		if round/4%2 == 1 {
