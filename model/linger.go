@@ -67,8 +67,9 @@ func (m *Model) sweepLinger(now int64) {
 // spans/s (durations of 1–50 ms to the nanosecond, sorted by Total), an
 // idle sweep of 20k spans of 230k took 2–3 ms in the running process with
 // the walk, shelving included, against 4–9 ms to sort and seek them
-// (BenchmarkRemoveLeaving: 51–60 against 160–180 ns a span).
-const leaveByWalk = 32
+// (BenchmarkRemoveLeaving: 51–60 against 160–180 ns a span). A variable
+// only so that a test can turn the walk off (0) to exercise the other way.
+var leaveByWalk = 32
 
 // lingerBatch is the most spans that leave the sort index in one sorted
 // walk. The room for them (and for sorting them), 768 KiB at most, grows

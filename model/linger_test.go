@@ -251,42 +251,52 @@ func TestSortIndexRebuildLeavesOutLingeredRows(t *testing.T) {
 }
 
 // Spans lingering out leave the sort index together (sweepLinger removes
-// a sweep's worth in walks of the tree of up to lingerBatch, sorted by
-// sortItems): after every sweep, the live table in index order is the one
-// a filter's scan finds, for a number and a string column, also when a
-// burst leaves together (more than lingerBatch, sorted by the radix sort).
+// a sweep's worth by one walk of the leaves when they are many, else
+// sorted by sortItems in walks of the tree of up to lingerBatch): after
+// every sweep, the live table in index order is the one a filter's scan
+// finds, for a number and a string column, also when a burst leaves
+// together. The bursts take the walk; a second pass turns it off, so that
+// they are sorted by the radix sort and leave in more than one batch.
 func TestLingerSweepsKeepTheIndexExact(t *testing.T) {
-	for _, col := range []Column{TaskTotal, TaskName} {
-		m, clk := newTestModel(Config{Linger: 3 * time.Second, Retain: time.Minute})
-		rng := rand.New(rand.NewPCG(uint64(col), 11))
-		m.Tasks(Query{Sort: col, Limit: 10})
-		span := uint64(0)
-		for round := range 40 {
-			var specs []spec
-			n := 200
-			if round%10 == 5 {
-				n = lingerBatch + 900 // a burst
+	defer func(w int) { leaveByWalk = w }(leaveByWalk)
+	for _, walk := range []int{leaveByWalk, 0} {
+		leaveByWalk = walk
+		for _, col := range []Column{TaskTotal, TaskName} {
+			lingerSweepsKeepTheIndexExact(t, col)
+		}
+	}
+}
+
+func lingerSweepsKeepTheIndexExact(t *testing.T, col Column) {
+	m, clk := newTestModel(Config{Linger: 3 * time.Second, Retain: time.Minute})
+	rng := rand.New(rand.NewPCG(uint64(col), 11))
+	m.Tasks(Query{Sort: col, Limit: 10})
+	span := uint64(0)
+	for round := range 40 {
+		var specs []spec
+		n := 200
+		if round%10 == 5 {
+			n = lingerBatch + 900 // a burst
+		}
+		for range n {
+			span++
+			specs = append(specs, spec{trace: span/8 + 1, span: span, name: fmt.Sprintf("op-%d", rng.IntN(30)),
+				service: "svc", start: clk.Now().Add(-time.Second), dur: time.Duration(rng.IntN(40)+1) * time.Millisecond,
+				inflight: rng.IntN(20) == 0})
+		}
+		m.Apply(m.batch(specs...))
+		clk.Advance(time.Duration(rng.IntN(700)+100) * time.Millisecond)
+		m.Sweep()
+		for _, desc := range []bool{false, true} {
+			idx := m.Tasks(Query{Sort: col, Desc: desc, Limit: 100_000})
+			scan := m.Tasks(Query{Sort: col, Desc: desc, Limit: 100_000, Filter: "dur>=0s"})
+			if !slices.Equal(taskIDs(idx), taskIDs(scan)) {
+				t.Fatalf("leaveByWalk %d column %d round %d desc %v: the index lists %d rows, a scan %d, or in another order",
+					leaveByWalk, col, round, desc, idx.Total, scan.Total)
 			}
-			for range n {
-				span++
-				specs = append(specs, spec{trace: span/8 + 1, span: span, name: fmt.Sprintf("op-%d", rng.IntN(30)),
-					service: "svc", start: clk.Now().Add(-time.Second), dur: time.Duration(rng.IntN(40)+1) * time.Millisecond,
-					inflight: rng.IntN(20) == 0})
-			}
-			m.Apply(m.batch(specs...))
-			clk.Advance(time.Duration(rng.IntN(700)+100) * time.Millisecond)
-			m.Sweep()
-			for _, desc := range []bool{false, true} {
-				idx := m.Tasks(Query{Sort: col, Desc: desc, Limit: 100_000})
-				scan := m.Tasks(Query{Sort: col, Desc: desc, Limit: 100_000, Filter: "dur>=0s"})
-				if !slices.Equal(taskIDs(idx), taskIDs(scan)) {
-					t.Fatalf("column %d round %d desc %v: the index lists %d rows, a scan %d, or in another order",
-						col, round, desc, idx.Total, scan.Total)
-				}
-			}
-			if h := m.Header(); h.Shelved == 0 && round > 10 {
-				t.Fatalf("round %d: nothing lingered out", round)
-			}
+		}
+		if h := m.Header(); h.Shelved == 0 && round > 10 {
+			t.Fatalf("round %d: nothing lingered out", round)
 		}
 	}
 }
