@@ -90,10 +90,12 @@ func BenchmarkSortLeaving(b *testing.B) {
 // 230k spans a 23 s load at 10k spans/s leaves behind: a second's worth
 // and a sweep's (idleSweepGap) scattered over the sort order, per span:
 // sorted and sought in batches of at most lingerBatch (seek), and by one
-// walk of every leaf dropping their slots (walk), as sweepLinger does.
+// walk of every leaf dropping their slots (walk), as sweepLinger does;
+// walk-cold walks a tree pushed out of the caches, as after the idle
+// seconds between two sweeps.
 func BenchmarkRemoveLeaving(b *testing.B) {
 	for _, n := range []int{10_000, 20_000} {
-		for _, how := range []string{"seek", "walk"} {
+		for _, how := range []string{"seek", "walk", "walk-cold"} {
 			b.Run(how+"/"+strconv.Itoa(n), func(b *testing.B) {
 				rng := rand.New(rand.NewPCG(5, 6))
 				all := randomItems(rng, 230_000, 50_000_000)
@@ -104,7 +106,13 @@ func BenchmarkRemoveLeaving(b *testing.B) {
 				var scratch []item
 				var gone slotSet
 				for b.Loop() {
-					if how == "walk" {
+					if how == "walk-cold" {
+						// As after an idle while: the tree out of the caches.
+						b.StopTimer()
+						evictCaches()
+						b.StartTimer()
+					}
+					if how != "seek" {
 						for _, x := range all[:n] {
 							gone.add(x.slot)
 						}
@@ -130,5 +138,16 @@ func BenchmarkRemoveLeaving(b *testing.B) {
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/span")
 			})
 		}
+	}
+}
+
+// evictionBuffer is larger than the last-level cache.
+var evictionBuffer = make([]byte, 64<<20)
+
+// evictCaches writes a line of a buffer larger than the caches at a
+// time, pushing out what they held.
+func evictCaches() {
+	for i := 0; i < len(evictionBuffer); i += 64 {
+		evictionBuffer[i]++
 	}
 }

@@ -14,6 +14,7 @@ type ostree struct {
 	// strings, when set, breaks ties of key by comparing the strings of
 	// sym (string columns keep only a prefix in key).
 	strings func(a, b Sym) int
+	touched int64 // touchLeaves' reads go here, for nothing
 }
 
 // lt orders items: the row class (spans first, see rowclass.go), the key,
@@ -413,15 +414,28 @@ func (t *ostree) removeSlots(gone slotSet) int {
 
 func (t *ostree) removeSlotsAt(n *osNode, gone slotSet) int {
 	if n.leaf() {
-		kept := n.items[:0]
-		for _, it := range n.items {
+		// Nothing is written before the first item to go: a written
+		// line is written back to memory too.
+		items := n.items
+		first := 0
+		for first < len(items) && !gone.has(items[first].slot) {
+			first++
+		}
+		if first == len(items) {
+			return 0
+		}
+		kept := first
+		for _, it := range items[first+1:] {
+			items[kept] = it
 			if !gone.has(it.slot) {
-				kept = append(kept, it)
+				kept++
 			}
 		}
-		removed := len(n.items) - len(kept)
-		n.items = kept
-		return removed
+		n.items = items[:kept]
+		return len(items) - kept
+	}
+	if n.kids[0].leaf() {
+		t.touchLeaves(n)
 	}
 	removed := 0
 	// From the last child down, as removeSortedAt: dropping or merging
@@ -435,6 +449,23 @@ func (t *ostree) removeSlotsAt(n *osNode, gone slotSet) int {
 		t.shrinkKid(n, i, r)
 	}
 	return removed
+}
+
+// touchLeaves reads the first item of each of n's leaves before the walk
+// goes through them. After an idle while the tree is out of the caches,
+// and a leaf costs two misses one after the other (its node, then its
+// items) before its items stream in; asked for together, the misses of
+// all of n's leaves overlap. BenchmarkRemoveLeaving/walk-cold (20k of
+// 230k, caches evicted first): 1.7-1.9 ms with this and the leaf loop
+// above against 3.0-3.3 before them; the leaf loop alone, 2.6-2.8.
+func (t *ostree) touchLeaves(n *osNode) {
+	var v int64
+	for _, leaf := range n.kids {
+		if len(leaf.items) > 0 {
+			v += leaf.items[0].key
+		}
+	}
+	t.touched += v // kept, so that the compiler keeps the reads
 }
 
 // shrinkKid records that child i lost r items: it is dropped when empty,
