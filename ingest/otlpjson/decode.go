@@ -42,17 +42,27 @@ var unmarshal = protojson.UnmarshalOptions{DiscardUnknown: true}
 // or a Collector file, or a whole export file). Which signal it is comes
 // from its top-level field: resourceSpans, resourceLogs, resourceMetrics.
 func Decode(b []byte) (Request, error) {
-	var r Request
+	sig, ok := signalOf(b)
+	if !ok {
+		return Request{}, fmt.Errorf("not an OTLP/JSON export request: no resourceSpans, resourceLogs or resourceMetrics")
+	}
+	return DecodeSignal(b, sig)
+}
+
+// DecodeSignal is Decode for a request known to be of signal sig (one a
+// receiver took at that signal's path, "{}" included).
+func DecodeSignal(b []byte, sig Signal) (Request, error) {
+	r := Request{Signal: sig}
 	var msg proto.Message
-	switch sig, ok := signalOf(b); {
-	case !ok:
-		return r, fmt.Errorf("not an OTLP/JSON export request: no resourceSpans, resourceLogs or resourceMetrics")
-	case sig == Traces:
-		r.Signal, msg = Traces, &coltrace.ExportTraceServiceRequest{}
-	case sig == Logs:
-		r.Signal, msg = Logs, &collogs.ExportLogsServiceRequest{}
+	switch sig {
+	case Traces:
+		msg = &coltrace.ExportTraceServiceRequest{}
+	case Logs:
+		msg = &collogs.ExportLogsServiceRequest{}
+	case Metrics:
+		msg = &colmetrics.ExportMetricsServiceRequest{}
 	default:
-		r.Signal, msg = Metrics, &colmetrics.ExportMetricsServiceRequest{}
+		return r, fmt.Errorf("otlpjson: unknown signal %d", sig)
 	}
 	if err := unmarshal.Unmarshal(b, msg); err != nil {
 		return r, fmt.Errorf("malformed OTLP/JSON: %w", err)
@@ -119,7 +129,7 @@ func AppendArrival(dst []byte, unixNano int64) []byte {
 		return dst
 	}
 	dst = dst[:len(dst)-1]
-	if len(dst) > 1 { // not an empty object
+	if dst[len(dst)-1] != '{' { // not an empty object (dst may hold lines before it)
 		dst = append(dst, ',')
 	}
 	dst = append(dst, `"`+ArrivalField+`":"`...)

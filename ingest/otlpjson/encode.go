@@ -172,6 +172,12 @@ func (e *Encoder) Append(dst []byte, sig Signal, pb []byte) ([]byte, error) {
 		return dst, fmt.Errorf("otlpjson: unknown signal %d", sig)
 	}
 	e.stack = e.stack[:0]
+	if len(pb) == 0 {
+		// An empty request (SDKs send them) as its signal's empty list
+		// rather than "{}": the line still says what it is, so that a
+		// replay reads it as the empty request it was.
+		return append(append(append(dst, '{'), signalKeys[sig].camel...), `:[]}`...), nil
+	}
 	return e.appendMsg(dst, tables[sig], pb, 0)
 }
 

@@ -189,3 +189,19 @@ func TestAppendHex(t *testing.T) {
 		}
 	}
 }
+
+// AppendArrival closes the object at the end of dst, whatever lines come
+// before it in dst: an empty one gets no comma.
+func TestAppendArrival(t *testing.T) {
+	for _, tc := range []struct{ dst, want string }{
+		{`{}`, `{"spantopArrivalUnixNano":"7"}`},
+		{"{\"a\":1}\n{}", "{\"a\":1}\n{\"spantopArrivalUnixNano\":\"7\"}"},
+		{`{"resourceLogs":[]}`, `{"resourceLogs":[],"spantopArrivalUnixNano":"7"}`},
+		{"{}\n{\"a\":1}", "{}\n{\"a\":1,\"spantopArrivalUnixNano\":\"7\"}"},
+		{`not an object`, `not an object`},
+	} {
+		if got := string(AppendArrival([]byte(tc.dst), 7)); got != tc.want {
+			t.Errorf("AppendArrival(%q) = %q, want %q", tc.dst, got, tc.want)
+		}
+	}
+}

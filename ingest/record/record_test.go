@@ -116,28 +116,37 @@ func TestRecordsEverySignal(t *testing.T) {
 			r.Received(ingest.SignalTraces, tracesPB(t, "GET /"), false, at)
 			r.Received(ingest.SignalLogs, logsPB(t), false, at)
 			r.Received(ingest.SignalMetrics, metricsPB(t), false, at)
+			// An empty request, as SDKs send: a line of its own that
+			// still says its signal.
+			r.Received(ingest.SignalLogs, nil, false, at)
 			// An OTLP/JSON request is recorded in the same form.
 			js, err := otlpjson.Append(nil, otlpjson.Traces, tracesPB(t, "POST /json"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			r.Received(ingest.SignalTraces, js, true, at)
+			// An empty one in OTLP/JSON: its signal is the path's.
+			r.Received(ingest.SignalMetrics, []byte(`{}`), true, at)
 			if err := r.Close(); err != nil {
 				t.Fatal(err)
 			}
 			lines := readLines(t, path)
-			if len(lines) != 4 {
-				t.Fatalf("%d lines, want 4:\n%s", len(lines), strings.Join(lines, "\n"))
+			if len(lines) != 6 {
+				t.Fatalf("%d lines, want 6:\n%s", len(lines), strings.Join(lines, "\n"))
 			}
-			for i, prefix := range []string{`{"resourceSpans":`, `{"resourceLogs":`, `{"resourceMetrics":`, `{"resourceSpans":`} {
+			signals := []otlpjson.Signal{otlpjson.Traces, otlpjson.Logs, otlpjson.Metrics, otlpjson.Logs, otlpjson.Traces, otlpjson.Metrics}
+			for i, prefix := range []string{`{"resourceSpans":`, `{"resourceLogs":`, `{"resourceMetrics":`, `{"resourceLogs":[],`, `{"resourceSpans":`, `{"resourceMetrics":[],`} {
 				if !strings.HasPrefix(lines[i], prefix) {
 					t.Errorf("line %d = %.60s, want it to start with %s", i, lines[i], prefix)
 				}
 				if !strings.HasSuffix(lines[i], `,"spantopArrivalUnixNano":"1700000000123456789"}`) {
 					t.Errorf("line %d ends %q", i, lines[i][max(0, len(lines[i])-60):])
 				}
+				if req, err := otlpjson.Decode([]byte(lines[i])); err != nil || req.Signal != signals[i] || req.Arrived != at.UnixNano() {
+					t.Errorf("line %d reads as %v %d (%v), want %v", i, req.Signal, req.Arrived, err, signals[i])
+				}
 			}
-			req, err := otlpjson.Decode([]byte(lines[3]))
+			req, err := otlpjson.Decode([]byte(lines[4]))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -148,7 +157,7 @@ func TestRecordsEverySignal(t *testing.T) {
 			if got := back.ResourceSpans[0].ScopeSpans[0].Spans[0].Name; got != "POST /json" {
 				t.Errorf("JSON request recorded as %q", got)
 			}
-			if st := r.Stats(); st.Requests != 4 || st.Dropped != 0 || st.Bytes == 0 || st.Stopped != "" {
+			if st := r.Stats(); st.Requests != 6 || st.Dropped != 0 || st.Bytes == 0 || st.Stopped != "" {
 				t.Errorf("stats %+v", st)
 			}
 		})

@@ -26,7 +26,7 @@ func (it Item) Protobuf() ([]byte, error) {
 	if !it.JSON {
 		return it.Body, nil
 	}
-	req, err := otlpjson.Decode(it.Body)
+	req, err := otlpjson.DecodeSignal(it.Body, it.Sig)
 	if err != nil {
 		return nil, err
 	}
