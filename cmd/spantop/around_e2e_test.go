@@ -212,10 +212,28 @@ func TestSnapshotAroundCommand(t *testing.T) {
 			t.Errorf("output lacks %s:\n%s", want, out)
 		}
 	}
+	if strings.Contains(errs, "nothing arrived") {
+		t.Errorf("says nothing arrived when 20 spans did: %s", errs)
+	}
 	t.Setenv("OTELAPP_EXIT", "7")
 	code, out, _ = runMain(t, "snapshot", "--", app)
 	if code != 7 || !strings.Contains(out, `exited with status 7`) || !strings.Contains(out, "GET /items") {
 		t.Errorf("status %d, want the command's 7; output:\n%s", code, out)
+	}
+}
+
+// snapshot -- CMD where CMD sends nothing (as a program that takes its
+// endpoint from a flag would, to another port): spantop says where CMD
+// was told to send.
+func TestSnapshotAroundSilentCommand(t *testing.T) {
+	code, out, errs := runMain(t, "snapshot", "--", os.Args[0], "-test.list=^$")
+	if code != 0 || !strings.Contains(out, "received 0") {
+		t.Fatalf("status %d, output:\n%s\n%s", code, out, errs)
+	}
+	for _, want := range []string{"nothing arrived from " + os.Args[0], "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:", "SPANTOP_ENDPOINT=127.0.0.1:", "--otlp-endpoint"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q: %s", want, errs)
+		}
 	}
 }
 

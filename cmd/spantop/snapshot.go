@@ -135,6 +135,12 @@ func snapshotLive(ctx context.Context, cfg Config, stdout, stderr io.Writer) int
 	case m.child != nil:
 		childCode = m.child.code()
 		report.Child = &ReportChild{Args: cfg.Around.Child, ExitCode: childCode}
+		if report.Summary.Received == 0 {
+			// Most likely CMD sends elsewhere: a program that takes its
+			// endpoint from a flag (telemetrygen) tried the default port.
+			fmt.Fprintf(stderr, "spantop: nothing arrived from %s. It was given %s; a program that is told its endpoint another way must be pointed there (telemetrygen: --otlp-endpoint \"$SPANTOP_ENDPOINT\")\n",
+				cfg.Around.Child[0], strings.Join(childEnv(nil, m.Server.GRPCAddr(), m.Server.HTTPAddr()), " "))
+		}
 	}
 	return printReport(stdout, stderr, report, cfg, childCode)
 }
