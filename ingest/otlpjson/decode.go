@@ -129,7 +129,7 @@ func AppendArrival(dst []byte, unixNano int64) []byte {
 		return dst
 	}
 	dst = dst[:len(dst)-1]
-	if dst[len(dst)-1] != '{' { // not an empty object (dst may hold lines before it)
+	if len(dst) > 0 && dst[len(dst)-1] != '{' { // not an empty object (dst may hold lines before it)
 		dst = append(dst, ',')
 	}
 	dst = append(dst, `"`+ArrivalField+`":"`...)

@@ -199,6 +199,7 @@ func TestAppendArrival(t *testing.T) {
 		{`{"resourceLogs":[]}`, `{"resourceLogs":[],"spantopArrivalUnixNano":"7"}`},
 		{"{}\n{\"a\":1}", "{}\n{\"a\":1,\"spantopArrivalUnixNano\":\"7\"}"},
 		{`not an object`, `not an object`},
+		{`}`, `"spantopArrivalUnixNano":"7"}`}, // not one either, but no panic
 	} {
 		if got := string(AppendArrival([]byte(tc.dst), 7)); got != tc.want {
 			t.Errorf("AppendArrival(%q) = %q, want %q", tc.dst, got, tc.want)
