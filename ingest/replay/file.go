@@ -119,8 +119,10 @@ func (rec *Recording) read(path string, br *bufio.Reader) error {
 		line, err := br.ReadBytes('\n')
 		torn := err != nil && len(line) > 0 // no newline at the end
 		if t := bytes.TrimSpace(line); len(t) > 0 {
-			if lineNo == 1 && !json.Valid(t) && !torn {
+			if lineNo == 1 && !json.Valid(t) && !torn && t[0] == '{' {
 				// Pretty-printed: put the line back in front of the rest.
+				// (A first line of anything else is a bad line, skipped
+				// like any other.)
 				return rec.readValues(path, bufio.NewReader(io.MultiReader(bytes.NewReader(line), br)))
 			}
 			if derr := rec.add(t); derr != nil {

@@ -128,6 +128,26 @@ func TestTornLastLine(t *testing.T) {
 	}
 }
 
+// A bad first line (not the start of a pretty-printed request) is
+// skipped and said, and the lines after it are read.
+func TestBadFirstLine(t *testing.T) {
+	b, err := os.ReadFile(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "bad-first.jsonl")
+	if err := os.WriteFile(path, append([]byte("2026-12-05 a log line, not a request\n"), b...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Records) != 6 || rec.Skipped != 1 || !strings.Contains(rec.FirstError, "bad-first.jsonl:1:") {
+		t.Errorf("records %d skipped %d: %s", len(rec.Records), rec.Skipped, rec.FirstError)
+	}
+}
+
 func TestLoadErrors(t *testing.T) {
 	if _, err := Load("testdata/none.jsonl"); err == nil || !strings.Contains(err.Error(), "no such file") {
 		t.Errorf("missing file: %v", err)
