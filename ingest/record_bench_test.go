@@ -70,22 +70,17 @@ func benchRecording(b *testing.B, name string) {
 		round(true)
 	}
 	var rounds []benchRoundCost
-	var sys [2]time.Duration
-	i := 0
 	for b.Loop() {
-		recording := i%2 == 1
+		mode := len(rounds) % 2 // 0 off, 1 recording
 		gc0, alloc0 := heapCounters()
 		ru0 := rusage(b)
-		round(recording)
+		round(mode == 1)
 		ru1 := rusage(b)
 		gc1, alloc1 := heapCounters()
-		k := 0
-		if recording {
-			k = 1
-		}
-		rounds = append(rounds, benchRoundCost{mode: k, cpu: cpuTime(ru1) - cpuTime(ru0), gcs: gc1 - gc0, alloc: alloc1 - alloc0})
-		sys[k] += time.Duration(ru1.Stime.Nano() - ru0.Stime.Nano())
-		i++
+		rounds = append(rounds, benchRoundCost{
+			mode: mode, cpu: cpuTime(ru1) - cpuTime(ru0), sys: time.Duration(ru1.Stime.Nano() - ru0.Stime.Nano()),
+			gcs: gc1 - gc0, alloc: alloc1 - alloc0,
+		})
 	}
 	if len(rounds) < 2 {
 		b.Skip("needs at least 2 iterations (-benchtime 2x or more)")
@@ -96,20 +91,14 @@ func benchRecording(b *testing.B, name string) {
 	b.ReportMetric(spread[1], "cpu-µs/span-rec")
 	b.ReportMetric(spread[1]/spread[0], "rec/off")
 	b.ReportMetric(fell[1]/fell[0], "rec/off-as-fell")
-	var gcs, alloc [2]float64
-	var n [2]int
-	for _, r := range rounds {
-		gcs[r.mode] += float64(r.gcs)
-		alloc[r.mode] += float64(r.alloc)
-		n[r.mode]++
+	for k, t := range totalsByMode(rounds) {
+		name := [2]string{"off", "rec"}[k]
+		spans := float64(t.n) * spansPerRound
+		b.ReportMetric(float64(t.gcs), "gc-"+name)
+		b.ReportMetric(float64(t.alloc)/spans, "alloc-B/span-"+name)
+		// The kernel's share (the file's writes among it).
+		b.ReportMetric(float64(t.sys.Microseconds())/spans, "sys-µs/span-"+name)
 	}
-	b.ReportMetric(gcs[0], "gc-off")
-	b.ReportMetric(gcs[1], "gc-rec")
-	b.ReportMetric(alloc[0]/(float64(n[0])*spansPerRound), "alloc-B/span-off")
-	b.ReportMetric(alloc[1]/(float64(n[1])*spansPerRound), "alloc-B/span-rec")
-	// The kernel's share (the file's writes among it).
-	b.ReportMetric(float64(sys[0].Microseconds())/(float64(n[0])*spansPerRound), "sys-µs/span-off")
-	b.ReportMetric(float64(sys[1].Microseconds())/(float64(n[1])*spansPerRound), "sys-µs/span-rec")
 	b.ReportMetric(float64(rec.Stats().Dropped), "rec-dropped")
 	if st := rec.Stats(); st.Requests > 0 {
 		// What the file takes per span (compressed for .gz), once flushed.
@@ -163,13 +152,34 @@ func benchEncode(b *testing.B, bodies [][]byte) {
 }
 
 // benchRoundCost is what one round of benchRecording cost: its mode (0
-// off, 1 recording), the process's CPU, the garbage collections that
-// completed in it and the heap bytes it allocated.
+// off, 1 recording), the process's CPU and the kernel's part of it, the
+// garbage collections that completed in it and the heap bytes it
+// allocated.
 type benchRoundCost struct {
-	mode  int
-	cpu   time.Duration
-	gcs   uint64
-	alloc uint64
+	mode     int
+	cpu, sys time.Duration
+	gcs      uint64
+	alloc    uint64
+}
+
+// modeTotals sums one mode's rounds.
+type modeTotals struct {
+	n        int
+	cpu, sys time.Duration
+	gcs      uint64
+	alloc    uint64
+}
+
+func totalsByMode(rounds []benchRoundCost) (t [2]modeTotals) {
+	for _, r := range rounds {
+		m := &t[r.mode]
+		m.n++
+		m.cpu += r.cpu
+		m.sys += r.sys
+		m.gcs += r.gcs
+		m.alloc += r.alloc
+	}
+	return t
 }
 
 // perSpanCosts returns each mode's CPU µs per span two ways. fell leaves
@@ -184,13 +194,10 @@ func perSpanCosts(rounds []benchRoundCost, spansPerRound float64) (spread, fell 
 	collecting := func(i int) bool {
 		return rounds[i].gcs > 0 || i+1 < len(rounds) && rounds[i+1].gcs > 0
 	}
-	var total, quiet [2]time.Duration
-	var n, nQuiet [2]int
-	var alloc [2]uint64
+	all := totalsByMode(rounds)
+	var quiet [2]time.Duration
+	var nQuiet [2]int
 	for i, r := range rounds {
-		total[r.mode] += r.cpu
-		n[r.mode]++
-		alloc[r.mode] += r.alloc
 		if !collecting(i) {
 			quiet[r.mode] += r.cpu
 			nQuiet[r.mode]++
@@ -198,7 +205,7 @@ func perSpanCosts(rounds []benchRoundCost, spansPerRound float64) (spread, fell 
 	}
 	var typical [2]float64 // µs a round without a collection
 	for k := range 2 {
-		fell[k] = float64(total[k].Microseconds()) / (float64(n[k]) * spansPerRound)
+		fell[k] = float64(all[k].cpu.Microseconds()) / (float64(all[k].n) * spansPerRound)
 		if nQuiet[k] == 0 {
 			return fell, fell // every round had one: nothing to share out
 		}
@@ -212,10 +219,11 @@ func perSpanCosts(rounds []benchRoundCost, spansPerRound float64) (spread, fell 
 	}
 	for k := range 2 {
 		share := 0.5
-		if all := alloc[0] + alloc[1]; all > 0 {
-			share = float64(alloc[k]) / float64(all)
+		if allocs := all[0].alloc + all[1].alloc; allocs > 0 {
+			share = float64(all[k].alloc) / float64(allocs)
 		}
-		spread[k] = (typical[k]*float64(n[k]) + excess*share) / (float64(n[k]) * spansPerRound)
+		n := float64(all[k].n)
+		spread[k] = (typical[k]*n + excess*share) / (n * spansPerRound)
 	}
 	return spread, fell
 }
