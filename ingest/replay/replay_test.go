@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -108,43 +109,32 @@ func TestLoadFormats(t *testing.T) {
 	}
 }
 
-// A torn last line (spantop killed mid-write) is skipped and said.
-func TestTornLastLine(t *testing.T) {
+// A bad line is skipped and said, and every other line is read: a torn
+// last line (spantop killed mid-write), and a first line that is neither
+// a request nor the start of a pretty-printed one.
+func TestBadLinesSkipped(t *testing.T) {
 	b, err := os.ReadFile(fixture)
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "torn.jsonl")
-	torn := append(b, []byte(`{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0102`)...)
-	if err := os.WriteFile(path, torn, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	rec, err := Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rec.Records) != 6 || rec.Skipped != 1 || !strings.Contains(rec.FirstError, "torn last line") {
-		t.Errorf("records %d skipped %d: %s", len(rec.Records), rec.Skipped, rec.FirstError)
-	}
-}
-
-// A bad first line (not the start of a pretty-printed request) is
-// skipped and said, and the lines after it are read.
-func TestBadFirstLine(t *testing.T) {
-	b, err := os.ReadFile(fixture)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "bad-first.jsonl")
-	if err := os.WriteFile(path, append([]byte("2026-12-05 a log line, not a request\n"), b...), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	rec, err := Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rec.Records) != 6 || rec.Skipped != 1 || !strings.Contains(rec.FirstError, "bad-first.jsonl:1:") {
-		t.Errorf("records %d skipped %d: %s", len(rec.Records), rec.Skipped, rec.FirstError)
+	for _, tc := range []struct {
+		name, said string
+		content    []byte
+	}{
+		{"torn", "torn last line", append(slices.Clip(b), `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0102`...)},
+		{"bad-first", "bad-first.jsonl:1:", append([]byte("2026-12-05 a log line, not a request\n"), b...)},
+	} {
+		path := filepath.Join(t.TempDir(), tc.name+".jsonl")
+		if err := os.WriteFile(path, tc.content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rec.Records) != 6 || rec.Skipped != 1 || !strings.Contains(rec.FirstError, tc.said) {
+			t.Errorf("%s: records %d skipped %d: %s", tc.name, len(rec.Records), rec.Skipped, rec.FirstError)
+		}
 	}
 }
 
