@@ -78,6 +78,7 @@ func DecodeSignal(b []byte, sig Signal) (Request, error) {
 	return r, nil
 }
 
+// signalKeys is in Signal order: Append writes an empty request by it.
 var signalKeys = [...]struct {
 	sig       Signal
 	camel, pb []byte
