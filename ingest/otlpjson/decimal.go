@@ -2,6 +2,7 @@ package otlpjson
 
 import (
 	"encoding/binary"
+	"slices"
 	"strconv"
 )
 
@@ -63,4 +64,37 @@ func appendInt(dst []byte, i int64) []byte {
 		return appendUint(append(dst, '-'), uint64(-i)) // -MinInt64 is MinInt64, which as a uint64 is right
 	}
 	return appendUint(dst, uint64(i))
+}
+
+// timeDigits writes timestamps (Unix nanoseconds, 19 digits) keeping the
+// digits above the last eight from the one before: a request's times are
+// mostly within 0.1 s of each other, so those digits are the same from
+// one to the next, and copying them spares a division and two
+// conversions of the three that appendUint makes.
+type timeDigits struct {
+	high uint64   // the timestamp divided by 10⁸, of the digits in buf
+	n    int      // how many digits buf holds (0: none yet)
+	buf  [16]byte // high's digits; it is below 2⁶⁴/10⁸, which has 12
+}
+
+// append writes u in decimal, as appendUint does.
+func (t *timeDigits) append(dst []byte, u uint64) []byte {
+	if u < 1e8 {
+		return strconv.AppendUint(dst, u, 10)
+	}
+	high := u / 1e8
+	if high != t.high || t.n == 0 {
+		t.high, t.n = high, len(appendUint(t.buf[:0], high))
+	}
+	low := uint32(u - high*1e8)
+	n := len(dst)
+	if cap(dst)-n < len(t.buf)+8 {
+		dst = slices.Grow(dst, len(t.buf)+8)
+	}
+	// The whole array, then the last eight digits over what follows
+	// high's: fixed-size copies, without a call to memmove.
+	out := dst[:n+len(t.buf)+8]
+	*(*[16]byte)(out[n:]) = t.buf
+	put8((*[8]byte)(out[n+t.n:]), low)
+	return out[:n+t.n+8]
 }

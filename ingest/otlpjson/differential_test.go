@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	collogs "go.opentelemetry.io/proto/otlp/collector/logs/v1"
 	colmetrics "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -273,9 +275,35 @@ func TestAttributeMemoTellsAttributesApart(t *testing.T) {
 		}
 		checkRoundTrip(t, &e, Traces, req)
 	}
+	// Attributes that differ only in the middle have the same hash, so
+	// one finds the other's slot and tag: only the compare of the whole
+	// wire form tells them apart, wherever in it they differ.
+	req := sampleTraces()
+	sp := req.ResourceSpans[0].ScopeSpans[0].Spans[0]
+	sp.Attributes = nil
+	for i := range 30 {
+		kv := str("prefix"+strings.Repeat("x", i)+"y"+strings.Repeat("x", 29-i), "the same")
+		sp.Attributes = append(sp.Attributes, kv, kv, kv)
+	}
+	if a, b := attrWire(t, sp.Attributes[0]), attrWire(t, sp.Attributes[3]); memoHash(a) != memoHash(b) {
+		t.Fatal("the attributes no longer share a hash: the test no longer tests the compare")
+	}
+	if n := len(attrWire(t, sp.Attributes[0])); n > memoWireMax {
+		t.Fatalf("the attributes take %d bytes, too many for the memo", n)
+	}
+	checkRoundTrip(t, &e, Traces, req)
 	if e.attrs.bypass > 0 {
 		t.Error("the memo stood aside: the test no longer tests it")
 	}
+}
+
+// attrWire is an attribute's wire form, as the memo sees it.
+func attrWire(t *testing.T, kv *commonpb.KeyValue) []byte {
+	b, err := proto.Marshal(kv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func FuzzAppendDecodes(f *testing.F) {
@@ -320,6 +348,9 @@ func TestAttributeMemoStandsAsideForNewAttributes(t *testing.T) {
 	sp.Attributes = nil
 	for i := range 2 * memoWindow {
 		sp.Attributes = append(sp.Attributes, str(fmt.Sprintf("key.%06d", i), "v"))
+	}
+	if n := len(attrWire(t, sp.Attributes[0])); n > memoWireMax {
+		t.Fatalf("the attributes take %d bytes, too many for the memo", n)
 	}
 	checkRoundTrip(t, &e, Traces, req)
 	if e.attrs.bypass == 0 {

@@ -157,6 +157,7 @@ type fieldVal struct {
 type Encoder struct {
 	stack []fieldVal // the fields of the messages being written, outermost first
 	attrs attrMemo
+	times timeDigits // a span's start and end
 }
 
 // Append appends the OTLP/JSON form of the protobuf request pb of signal

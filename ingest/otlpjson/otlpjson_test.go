@@ -160,6 +160,37 @@ func TestDecimalMatchesStrconv(t *testing.T) {
 	}
 }
 
+// timeDigits writes what strconv writes, whether the digits it keeps
+// from the value before are the same or not, and into a dst with room or
+// without.
+func TestTimeDigitsMatchesStrconv(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	var td timeDigits
+	prev := uint64(1_700_000_000_000_000_000)
+	for i := range 200000 {
+		var u uint64
+		switch i % 4 {
+		case 0: // close to the one before: the kept digits serve
+			u = prev + rng.Uint64N(1e8)
+		case 1: // across a change of those digits
+			u = prev - prev%1e8 + 1e8 - 1 + rng.Uint64N(2)
+		case 2: // any length
+			u = rng.Uint64() >> rng.IntN(64)
+		default:
+			u = []uint64{0, 1e8 - 1, 1e8, 1e16, 1e19, math.MaxUint64}[rng.IntN(6)]
+		}
+		dst := []byte("x")
+		if i%2 == 0 {
+			dst = make([]byte, 1, 64)
+			dst[0] = 'x'
+		}
+		if got, want := string(td.append(dst, u)), "x"+strconv.FormatUint(u, 10); got != want {
+			t.Fatalf("after %d: timeDigits.append(%d) = %s, want %s", prev, u, got, want)
+		}
+		prev = u
+	}
+}
+
 // put8 writes every number below 10⁸ (a stride through them, and every
 // four-digit half).
 func TestPut8(t *testing.T) {

@@ -116,7 +116,7 @@ func (e *Encoder) appendSpan(dst []byte, t *msgTable, b []byte, depth int) (_ []
 			u := binary.LittleEndian.Uint64(b[1:9])
 			b = b[9:]
 			dst = append(dst, key...)
-			dst = append(appendUint(dst, u), '"')
+			dst = append(e.times.append(dst, u), '"')
 		case spanKind, spanDroppedAttrs, spanDroppedEvts, spanDroppedLinks:
 			u, n := consumeVarint(b[1:])
 			if n < 0 {
