@@ -158,6 +158,8 @@ type Encoder struct {
 	stack []fieldVal // the fields of the messages being written, outermost first
 	attrs attrMemo
 	times timeDigits // a span's start and end
+	// The hex of the last trace and parent IDs written.
+	traceIDs, parentIDs lastID
 }
 
 // Append appends the OTLP/JSON form of the protobuf request pb of signal

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -206,6 +207,39 @@ func TestPut8(t *testing.T) {
 }
 
 // appendHex writes what encoding/hex writes, at every length.
+// lastID writes what encoding/hex writes, when the ID is the one before,
+// another of the same length or of another, and into a dst with room or
+// without.
+func TestLastIDMatchesHex(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	var l lastID
+	var prev []byte
+	for i := range 20000 {
+		var id []byte
+		switch {
+		case i%3 == 0 && prev != nil:
+			id = prev // the one before
+		case i%3 == 1 && len(prev) > 1:
+			id = slices.Clone(prev)
+			id[rng.IntN(len(id))]++ // one byte apart
+		default:
+			id = make([]byte, []int{0, 1, 7, 8, 8, 16, 16, 17, 32}[rng.IntN(9)])
+			for j := range id {
+				id[j] = byte(rng.Uint32())
+			}
+		}
+		dst := []byte("x")
+		if i%2 == 0 {
+			dst = make([]byte, 1, 80)
+			dst[0] = 'x'
+		}
+		if got, want := string(l.append(dst, id)), "x"+hex.EncodeToString(id); got != want {
+			t.Fatalf("after %x: lastID.append(%x) = %s", prev, id, got)
+		}
+		prev = id
+	}
+}
+
 func TestAppendHex(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	for n := range 40 {

@@ -1,6 +1,9 @@
 package otlpjson
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"slices"
+)
 
 // The wire types of the tags below.
 const (
@@ -99,7 +102,11 @@ func (e *Encoder) appendSpan(dst []byte, t *msgTable, b []byte, depth int) (_ []
 			}
 			dst = append(dst, key...)
 			switch tag {
-			case spanTraceID, spanSpanID, spanParentSpanID:
+			case spanTraceID:
+				dst = append(e.traceIDs.append(dst, vb), '"')
+			case spanParentSpanID:
+				dst = append(e.parentIDs.append(dst, vb), '"')
+			case spanSpanID:
 				dst = append(appendHex(dst, vb), '"')
 			case spanStatus:
 				var err error
@@ -158,4 +165,31 @@ func (e *Encoder) appendSpan(dst []byte, t *msgTable, b []byte, depth int) (_ []
 		}
 	}
 	return append(dst, '}'), true, nil
+}
+
+// lastID keeps the hex of the last ID written in its place (a span's
+// trace, its parent): the spans of a trace, and siblings, often come one
+// after another, and then the ID is the one before.
+type lastID struct {
+	id  [16]byte
+	n   int // bytes of id in use: 0, or 8 or 16 as an ID has
+	hex [32]byte
+}
+
+// append writes id in hex, as appendHex does.
+func (l *lastID) append(dst, id []byte) []byte {
+	if len(id) != 8 && len(id) != 16 {
+		return appendHex(dst, id)
+	}
+	if len(id) != l.n || string(l.id[:len(id)]) != string(id) {
+		l.n = copy(l.id[:], id)
+		appendHex(l.hex[:0], id)
+	}
+	n := len(dst)
+	if cap(dst)-n < len(l.hex) {
+		dst = slices.Grow(dst, len(l.hex))
+	}
+	out := dst[:n+len(l.hex)]
+	*(*[32]byte)(out[n:]) = l.hex // the whole array: a fixed-size copy
+	return out[:n+2*len(id)]
 }
