@@ -76,12 +76,7 @@ func (m *attrMemo) lookup(wire []byte) *memoSlot {
 		m.bypass--
 		return nil
 	}
-	if m.lookups++; m.lookups == memoWindow {
-		if m.hits < memoMinHits {
-			m.bypass = memoBypass
-		}
-		m.lookups, m.hits = 0, 0
-	}
+	m.count()
 	if m.tags == nil {
 		m.tags = new([memoSlots]uint32)
 		m.slots = new([memoSlots]memoSlot)
@@ -102,6 +97,28 @@ func (m *attrMemo) lookup(wire []byte) *memoSlot {
 		m.tags[i] = seen
 	}
 	return nil
+}
+
+// ready reports whether the memo is to be looked in (it is not standing
+// aside) and has its slots.
+func (m *attrMemo) ready() bool { return m.bypass == 0 && m.tags != nil }
+
+// found counts a lookup that found its attribute, for the caller that
+// found it without lookup.
+func (m *attrMemo) found() {
+	m.count()
+	m.hits++
+}
+
+// count counts a lookup, and at the end of a window stands the memo
+// aside when too few of its lookups found their attribute.
+func (m *attrMemo) count() {
+	if m.lookups++; m.lookups == memoWindow {
+		if m.hits < memoMinHits {
+			m.bypass = memoBypass
+		}
+		m.lookups, m.hits = 0, 0
+	}
 }
 
 // holds reports whether the slot's wire form is wire (of the slot's
