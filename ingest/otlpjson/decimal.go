@@ -69,11 +69,11 @@ func appendInt(dst []byte, i int64) []byte {
 // timeDigits writes timestamps (Unix nanoseconds, 19 digits) keeping the
 // digits above the last eight from the one before: a request's times are
 // mostly within 0.1 s of each other, so those digits are the same from
-// one to the next, and copying them spares a division and two
-// conversions of the three that appendUint makes.
+// one to the next, and copying them spares converting them (a division
+// by 10⁸, eight digits at once and the three left).
 type timeDigits struct {
-	high uint64   // the timestamp divided by 10⁸, of the digits in buf
-	n    int      // how many digits buf holds (0: none yet)
+	high uint64   // the timestamp divided by 10⁸, of the digits in buf (0: none yet)
+	n    int      // how many digits buf holds
 	buf  [16]byte // high's digits; it is below 2⁶⁴/10⁸, which has 12
 }
 
@@ -83,7 +83,7 @@ func (t *timeDigits) append(dst []byte, u uint64) []byte {
 		return strconv.AppendUint(dst, u, 10)
 	}
 	high := u / 1e8
-	if high != t.high || t.n == 0 {
+	if high != t.high { // never 0 here: u is at least 10⁸
 		t.high, t.n = high, len(appendUint(t.buf[:0], high))
 	}
 	low := uint32(u - high*1e8)

@@ -223,7 +223,9 @@ func (e *Encoder) appendKVs(dst []byte, t *msgTable, tag byte, vb, b []byte, dep
 	for {
 		// The memo's way to an attribute it holds is written out here
 		// rather than called (lookup is too large to inline): it is
-		// most attributes' way, and the call cost a fifth of it.
+		// most attributes' way. (3.7% fewer instructions a span in
+		// BenchmarkRecordEncode under callgrind.) Anything else goes
+		// to lookup.
 		if m.ready() && len(vb) >= 8 && len(vb) <= memoWireMax {
 			h := memoHash(vb)
 			i := int(h >> (64 - memoBits))
