@@ -300,3 +300,49 @@ func lingerSweepsKeepTheIndexExact(t *testing.T, col Column) {
 		}
 	}
 }
+
+// While batches arrive a finished span leaves the live table at its
+// linger; idle it may stay a fifth of the linger longer, then leaves with
+// every span due by then.
+func TestIdleSpansLingerOutInSteps(t *testing.T) {
+	const linger = 10 * time.Second
+	slack := linger / idleLingerSlack
+	shown := func(m *Model) int { return m.Tasks(Query{Sort: TaskID, Limit: 10}).Total }
+
+	// Busy: a batch every second, the last one just before the sweep.
+	m, clk := newTestModel(Config{Linger: linger, Retain: time.Hour})
+	m.Apply(m.batch(spec{trace: 1, span: 1, name: "old", service: "a", start: clk.Now(), dur: time.Millisecond}))
+	for i := range 10 {
+		clk.Advance(time.Second)
+		m.Apply(m.batch(spec{trace: uint64(10 + i), span: uint64(10 + i), name: "new", service: "a", start: clk.Now(), dur: time.Millisecond}))
+	}
+	clk.Advance(100 * time.Millisecond) // the first span finished 10.1 s ago
+	m.Sweep()
+	if n := shown(m); n != 10 {
+		t.Fatalf("busy, past its linger: %d spans shown, want the first gone and 10 left", n)
+	}
+
+	// Idle: the first span stays through its slack; then it leaves with
+	// the second, whose linger ended meanwhile, and the third, not yet
+	// due, stays.
+	m, clk = newTestModel(Config{Linger: linger, Retain: time.Hour})
+	first := clk.Now().UnixNano()
+	for i, after := range []time.Duration{0, slack / 2, slack + slack/2} {
+		clk.Advance(time.Duration(first + int64(after) - clk.Now().UnixNano()))
+		m.Apply(m.batch(spec{trace: uint64(1 + i), span: uint64(1 + i), name: "s", service: "a", start: clk.Now(), dur: time.Millisecond}))
+	}
+	clk.Advance(time.Duration(first + int64(linger) + int64(time.Millisecond) - clk.Now().UnixNano()))
+	m.Sweep()
+	if n := shown(m); n != 3 {
+		t.Fatalf("idle, the first just past its linger: %d spans shown, want 3", n)
+	}
+	if want := first + int64(linger+slack); m.sweepDue != want {
+		t.Fatalf("idle: next sweep in %v, want at the end of the first span's slack, in %v",
+			time.Duration(m.sweepDue-clk.Now().UnixNano()), time.Duration(want-clk.Now().UnixNano()))
+	}
+	clk.Advance(time.Duration(m.sweepDue - clk.Now().UnixNano()))
+	m.Sweep()
+	if n := shown(m); n != 1 {
+		t.Fatalf("idle, at the end of the first span's slack: %d spans shown, want the third only", n)
+	}
+}

@@ -38,8 +38,9 @@ type Model struct {
 	nextID uint64
 	// sweepDue is when the next sweep has work (nextSweep); writer only.
 	sweepDue int64
-	// lastSweep is when the last sweep ran (local Unix ns).
-	lastSweep int64
+	// lastSweep is when the last sweep ran, lastApply when the last batch
+	// was applied (local Unix ns).
+	lastSweep, lastApply int64
 
 	idx    taskIndex
 	recent slotCache
@@ -297,6 +298,7 @@ func (m *Model) Apply(b *Batch) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.changes++
+	m.lastApply = now
 	m.symBytes = m.syms.Bytes()
 	m.idx.strs = m.syms.snapshot()
 	if m.build.phase == buildReplaying {

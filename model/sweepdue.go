@@ -17,9 +17,9 @@ import (
 const sweepAfterBatch = 100 * time.Millisecond
 
 // idleSweepGap is the shortest time between two sweeps once no batch has
-// arrived for as long. Idle, what comes due (spans lingering out, traces
-// judged, retention) is taken two seconds' worth at a time rather than a
-// tenth's: every sweep wakes the whole process (the scheduler, its
+// arrived for as long. Idle, what comes due (traces judged, retention;
+// spans lingering out take larger steps, lingerSlack) is taken two
+// seconds' worth at a time rather than a tenth's: every sweep wakes the whole process (the scheduler, its
 // monitor, the UI's redraw of what the sweep changed), which in the 20 s
 // after a load cost more than the sweeps' work. Two seconds is the quiet
 // screen's tick and the terminal's look (AlignedWait ends all of them on
@@ -40,7 +40,8 @@ func sweepGap(sinceBatch time.Duration) time.Duration {
 const never = int64(math.MaxInt64)
 
 // nextSweep returns the local Unix ns at which the next sweep has work:
-// a finished span leaves the live tables (linger) or the store
+// a finished span leaves the live tables (linger, with its slack when
+// idle) or the store
 // (retention), a span in flight becomes lost or too
 // long in flight, a process goes silent, a goroutine is re-judged, a
 // trace's propagation is judged, the string collector takes its next
@@ -53,7 +54,7 @@ func (m *Model) nextSweep(now int64) int64 {
 	if e, ok := m.ret.fifo.front(); ok {
 		at(e.at + int64(m.cfg.Retain))
 	}
-	at(m.lingerDue())
+	at(m.lingerDue(now))
 	lostAfter := int64(LostAfterHeartbeats) * int64(m.cfg.Heartbeat)
 	inFlight := int64(m.cfg.Warn.InFlight)
 	for _, slot := range m.ret.running {

@@ -28,8 +28,9 @@ func TestNextSweepIsTheNextDeadline(t *testing.T) {
 		clk.Advance(time.Duration(m.sweepDue - clk.Now().UnixNano()))
 		m.Sweep()
 	}
-	// Then it leaves the live table (linger), then the store (retention).
-	if want := finished + int64(DefaultLinger); m.sweepDue != want {
+	// Then it leaves the live table (linger, and idle its slack), then
+	// the store (retention).
+	if want := finished + int64(DefaultLinger) + int64(DefaultLinger/idleLingerSlack); m.sweepDue != want {
 		t.Fatalf("next sweep in %v, want the linger deadline in %v",
 			time.Duration(m.sweepDue-clk.Now().UnixNano()), time.Duration(want-clk.Now().UnixNano()))
 	}

@@ -103,7 +103,8 @@ type Clock func() time.Time
 // Config holds the model's limits.
 type Config struct {
 	// Linger is how long a finished span stays in the live tables (the
-	// spans and goroutines tables), dimmed; after it the span is still
+	// spans and goroutines tables), dimmed; while no batch arrives, up to
+	// a fifth longer (lingerSlack). After it the span is still
 	// stored (its trace, waterfall, operation, search, details) until
 	// Retain or the memory budget removes it. A Linger above Retain acts
 	// as Retain: nothing is shown that is not stored.

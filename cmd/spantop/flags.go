@@ -144,7 +144,7 @@ func newFlagSet(cfg *Config) *flag.FlagSet {
 	fs.StringVar(&cfg.GRPCAddr, "grpc", cfg.GRPCAddr, "OTLP/gRPC listen `address` (empty disables)")
 	fs.StringVar(&cfg.HTTPAddr, "http", cfg.HTTPAddr, "OTLP/HTTP listen `address` (empty disables)")
 	fs.Var(sizeFlag{&cfg.MaxMessage, math.MaxInt32}, "max-message", "largest OTLP request after decompression; `size` is bytes or a number with KiB, MiB, GiB")
-	fs.Var(durationFlag{&cfg.Linger}, "linger", "how long a finished span stays in the live tables, dimmed (`duration`, e.g. 30s, 2m; at most --retain)")
+	fs.Var(durationFlag{&cfg.Linger}, "linger", "how long a finished span stays in the live tables, dimmed; while nothing arrives up to a fifth longer (`duration`, e.g. 30s, 2m; at most --retain)")
 	fs.Var(durationFlag{&cfg.Retain}, "retain", "how long a finished span stays stored for its trace, details, operation and search, and logs with it (`duration`, e.g. 10m, 2h); the memory budget may remove the oldest sooner")
 	fs.Var(sizeFlag{&cfg.MaxMemory, math.MaxInt64}, "max-memory", "memory budget for stored spans; `size` as for --max-message")
 	fs.Var(sizeFlag{&cfg.MaxString, 1 << 30}, "max-string", "longest name or attribute value kept whole; longer ones are cut and marked truncated; `size` as for --max-message")
