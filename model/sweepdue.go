@@ -19,9 +19,10 @@ const sweepAfterBatch = 100 * time.Millisecond
 // idleSweepGap is the shortest time between two sweeps once no batch has
 // arrived for as long. Idle, what comes due (traces judged, retention;
 // spans lingering out take larger steps, lingerSlack) is taken two
-// seconds' worth at a time rather than a tenth's: every sweep wakes the whole process (the scheduler, its
-// monitor, the UI's redraw of what the sweep changed), which in the 20 s
-// after a load cost more than the sweeps' work. Two seconds is the quiet
+// seconds' worth at a time rather than a tenth's: every sweep wakes the
+// whole process (the scheduler, its monitor, the UI's redraw of what the
+// sweep changed), which in the 20 s after a load cost more than the
+// sweeps' work. Two seconds is the quiet
 // screen's tick and the terminal's look (AlignedWait ends all of them on
 // the same even second), so an idle spantop wakes once every two seconds
 // for all of them.
@@ -41,8 +42,7 @@ const never = int64(math.MaxInt64)
 
 // nextSweep returns the local Unix ns at which the next sweep has work:
 // a finished span leaves the live tables (linger, with its slack when
-// idle) or the store
-// (retention), a span in flight becomes lost or too
+// idle) or the store (retention), a span in flight becomes lost or too
 // long in flight, a process goes silent, a goroutine is re-judged, a
 // trace's propagation is judged, the string collector takes its next
 // step, a log record or a metric stream expires. The caller holds the
