@@ -192,7 +192,8 @@ func (e *Encoder) appendMsg(dst []byte, t *msgTable, b []byte, depth int) ([]byt
 	}
 	switch t.fast {
 	case fastKeyValue:
-		return e.appendKV(dst, t, b, depth)
+		out, _, err := e.appendKVs(dst, t, 0, b, nil, depth)
+		return out, err
 	case fastAnyValue:
 		if out, ok := e.appendAnyValue(dst, t, b, depth); ok {
 			return out, nil
@@ -205,43 +206,32 @@ func (e *Encoder) appendMsg(dst []byte, t *msgTable, b []byte, depth int) ([]byt
 	return e.appendGeneric(dst, t, b, depth)
 }
 
-// appendKV writes an attribute: from the memo, by hand-made code, or (an
-// unusual wire form) as any message. (Only appendGeneric recurses
-// without this cycle, so its depth check bounds the recursion.)
-func (e *Encoder) appendKV(dst []byte, t *msgTable, b []byte, depth int) ([]byte, error) {
-	if s := e.attrs.lookup(b); s != nil {
-		return s.appendJSON(dst), nil
-	}
-	return e.appendNewKV(dst, t, b, e.attrs.ref, depth)
-}
-
-// appendKVs writes the attribute vb and those of the same list (tag) that
-// follow it in b, and returns the rest of b. It is appendKV in a loop of
-// its own: attributes are most of a request.
+// appendKVs writes the attribute vb, from the memo, by hand-made code,
+// or (an unusual wire form) as any message, and those of the same list
+// (tag, 0 for none) that follow it in b; it returns the rest of b.
+// Attributes are most of a request. (Only appendGeneric recurses without
+// this cycle, so its depth check bounds the recursion.)
 func (e *Encoder) appendKVs(dst []byte, t *msgTable, tag byte, vb, b []byte, depth int) (_, rest []byte, _ error) {
 	m := &e.attrs
+	var err error
 	for {
-		// The memo's way to an attribute it holds is written out here
-		// rather than called (lookup is too large to inline): it is
-		// most attributes' way. (3.7% fewer instructions a span in
-		// BenchmarkRecordEncode under callgrind.) Anything else goes
-		// to lookup.
-		if m.ready() && len(vb) >= 8 && len(vb) <= memoWireMax {
+		// Found in the memo: most attributes. Written out here rather
+		// than in a method of its own, which would be too large to
+		// inline: as a call, 2-3.6% more instructions a span in
+		// BenchmarkRecordEncode under callgrind. Anything else goes to
+		// miss.
+		if m.bypass == 0 && m.tags != nil && memorable(vb) {
 			h := memoHash(vb)
 			i := int(h >> (64 - memoBits))
 			if s := &m.slots[i]; m.tags[i] == uint32(h)|1 && int(s.wireLen) == len(vb) && s.holds(vb) {
-				m.found()
+				m.count()
+				m.hits++
 				dst = s.appendJSON(dst)
 				goto next
 			}
 		}
-		if s := m.lookup(vb); s != nil {
-			dst = s.appendJSON(dst)
-		} else {
-			var err error
-			if dst, err = e.appendNewKV(dst, t, vb, m.ref, depth); err != nil {
-				return dst, b, err
-			}
+		if dst, err = e.appendNewKV(dst, t, vb, m.miss(vb), depth); err != nil {
+			return dst, b, err
 		}
 	next:
 		// The next, when its tag and length take a byte each; the

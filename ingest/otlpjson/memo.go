@@ -21,14 +21,13 @@ type attrMemo struct {
 
 	lookups, hits uint32 // in the current window
 	bypass        uint32 // attributes still to write without the memo
-
-	ref memoRef // where keep is to remember what lookup did not find
 }
 
 const (
 	memoBits    = 10
 	memoSlots   = 1 << memoBits
 	memoWireMax = 62 // longer attributes are written each time
+	memoWireMin = 8  // and shorter ones: one word to hash and compare
 	memoJSONMax = 128
 
 	memoWindow  = 4096      // lookups between looks at the hit rate
@@ -49,32 +48,30 @@ type memoRef struct {
 	tag uint32
 }
 
-// hash mixes wire's first and last eight bytes (the key's start, the
+// memoHash mixes wire's first and last eight bytes (the key's start, the
 // value's end) and its length: cheap, and a collision only costs a miss,
-// as the slot keeps the whole wire form to compare.
+// as the slot keeps the whole wire form to compare. wire has at least
+// memoWireMin bytes.
 func memoHash(wire []byte) uint64 {
-	var head, tail uint64
-	if len(wire) >= 8 {
-		head, tail = binary.LittleEndian.Uint64(wire), binary.LittleEndian.Uint64(wire[len(wire)-8:])
-	} else {
-		for i, c := range wire {
-			head |= uint64(c) << (8 * i)
-		}
-	}
+	head, tail := binary.LittleEndian.Uint64(wire), binary.LittleEndian.Uint64(wire[len(wire)-8:])
 	return (head*0x9e3779b97f4a7c15 ^ tail*0xc2b2ae3d27d4eb4f ^ uint64(len(wire))) * 0x165667b19e3779f9
 }
 
-// lookup returns the slot holding the JSON of wire, or nil when the memo
-// has not got it; m.ref then says whether and where keep is to remember
-// it.
-func (m *attrMemo) lookup(wire []byte) *memoSlot {
-	m.ref = memoRef{i: -1}
-	if len(wire) > memoWireMax {
-		return nil
+// memorable reports whether an attribute's wire form is of a length the
+// memo keeps: at most memoWireMax, and at least memoWireMin (only a
+// one-letter key with a bool or an empty string is shorter).
+func memorable(wire []byte) bool { return uint(len(wire)-memoWireMin) <= memoWireMax-memoWireMin }
+
+// miss notes an attribute that appendKVs did not find, and returns where keep
+// is to remember it: the second time it is seen in a row, or in place of
+// another with the same hash bits.
+func (m *attrMemo) miss(wire []byte) memoRef {
+	if !memorable(wire) {
+		return memoRef{i: -1}
 	}
 	if m.bypass > 0 {
 		m.bypass--
-		return nil
+		return memoRef{i: -1}
 	}
 	m.count()
 	if m.tags == nil {
@@ -84,30 +81,11 @@ func (m *attrMemo) lookup(wire []byte) *memoSlot {
 	h := memoHash(wire)
 	i, seen := int(h>>(64-memoBits)), uint32(h)&^1
 	switch m.tags[i] {
-	case seen | 1:
-		s := &m.slots[i]
-		if int(s.wireLen) == len(wire) && s.holds(wire) {
-			m.hits++
-			return s
-		}
-		m.ref = memoRef{i: i, tag: seen | 1} // another with the same bits
-	case seen:
-		m.ref = memoRef{i: i, tag: seen | 1} // the second time: keep it
-	default:
-		m.tags[i] = seen
+	case seen | 1, seen: // another with the same bits, or the second time
+		return memoRef{i: i, tag: seen | 1}
 	}
-	return nil
-}
-
-// ready reports whether the memo is to be looked in (it is not standing
-// aside) and has its slots.
-func (m *attrMemo) ready() bool { return m.bypass == 0 && m.tags != nil }
-
-// found counts a lookup that found its attribute, for the caller that
-// found it without lookup.
-func (m *attrMemo) found() {
-	m.count()
-	m.hits++
+	m.tags[i] = seen
+	return memoRef{i: -1}
 }
 
 // count counts a lookup, and at the end of a window stands the memo
@@ -127,9 +105,6 @@ func (m *attrMemo) count() {
 // much as the comparing.
 func (s *memoSlot) holds(wire []byte) bool {
 	n := len(wire)
-	if n < 8 {
-		return string(s.wire[:n]) == string(wire)
-	}
 	for i := 0; i < n-8; i += 8 {
 		if binary.LittleEndian.Uint64(s.wire[i:]) != binary.LittleEndian.Uint64(wire[i:]) {
 			return false
@@ -149,7 +124,7 @@ func (s *memoSlot) appendJSON(dst []byte) []byte {
 	return append(dst, s.json[:s.jsonLen]...)
 }
 
-// keep remembers json as the JSON of wire where lookup said.
+// keep remembers json as the JSON of wire where miss said.
 func (m *attrMemo) keep(ref memoRef, wire, json []byte) {
 	if ref.i < 0 || len(json) > memoJSONMax {
 		return
