@@ -221,7 +221,6 @@ func (m *Model) Run(ctx context.Context, in <-chan *Batch) {
 	t := time.NewTimer(sweepAfterBatch)
 	defer t.Stop()
 	armed := time.Now().Add(sweepAfterBatch) // when t fires; zero when stopped
-	lastBatch := time.Now()
 	arm := func(d time.Duration) {
 		when := time.Now().Add(d)
 		if !armed.IsZero() && !armed.After(when) {
@@ -247,13 +246,12 @@ func (m *Model) Run(ctx context.Context, in <-chan *Batch) {
 				return
 			}
 			m.Apply(b)
-			lastBatch = time.Now()
 			arm(sweepAfterBatch)
 		case <-t.C:
 			armed = time.Time{}
 			m.Sweep()
-			if d := m.sweepDue - m.now().UnixNano(); m.sweepDue != never {
-				arm(AlignedWait(time.Now(), max(time.Duration(d), sweepGap(time.Since(lastBatch)))))
+			if now := m.now().UnixNano(); m.sweepDue != never {
+				arm(AlignedWait(time.Now(), max(time.Duration(m.sweepDue-now), m.sweepGap(now))))
 			}
 		case items := <-m.room.wait:
 			m.room.arrived(items)

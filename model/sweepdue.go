@@ -28,10 +28,12 @@ const sweepAfterBatch = 100 * time.Millisecond
 // for all of them.
 const idleSweepGap = 2 * time.Second
 
-// sweepGap is the shortest time from a sweep to the next, given how long
-// ago the last batch arrived.
-func sweepGap(sinceBatch time.Duration) time.Duration {
-	if sinceBatch >= idleSweepGap {
+// idle reports whether no batch has been applied for idleSweepGap at now.
+func (m *Model) idle(now int64) bool { return now-m.lastApply >= int64(idleSweepGap) }
+
+// sweepGap is the shortest time from a sweep at now to the next.
+func (m *Model) sweepGap(now int64) time.Duration {
+	if m.idle(now) {
 		return idleSweepGap
 	}
 	return sweepAfterBatch
