@@ -23,8 +23,8 @@ func Go(ctx context.Context, name string, fn func(context.Context)) {
 		// Register before looking at the trace: a session that starts
 		// after this logs the registry; one that started before is seen.
 		id := goID()
-		names.add(id, name)
-		defer names.remove(id)
+		at := names.add(id, name)
+		defer names.remove(id, at)
 		if trace.IsEnabled() {
 			trace.Log(ctx, "spantop.goroutine.name", name)
 			if sc := oteltrace.SpanContextFromContext(ctx); sc.IsValid() {
