@@ -37,9 +37,10 @@ type Counters struct {
 
 // Header is the live figures shown above every view.
 type Header struct {
-	// Changes counts what the writer did (batches applied, sweeps): a
-	// reader that saw the same count saw the same stored data, warnings
-	// included, though figures that move with the clock may differ.
+	// Changes counts what the writer did (batches applied, sweeps but
+	// idle ones that changed nothing readers see): a reader that saw the
+	// same count saw the same stored data, warnings included, though
+	// figures that move with the clock may differ.
 	Changes     uint64
 	SpansPerSec float64
 	Received    int64
@@ -95,8 +96,14 @@ func (m *Model) Header() Header {
 	generations, gaps, dropped, corrupt := m.traceFigures()
 	m.mu.RLock()
 	defer m.mu.RUnlock()
+	h := m.header(now)
+	h.TraceGenerations, h.TraceGaps, h.TraceDropped, h.TraceCorrupt = generations, gaps, dropped, corrupt
+	return h
+}
+
+// header is Header but for the execution traces' figures, under the lock.
+func (m *Model) header(now int64) Header {
 	h := Header{
-		TraceGenerations: generations, TraceGaps: gaps, TraceDropped: dropped, TraceCorrupt: corrupt,
 		Changes:           m.changes,
 		SpansPerSec:       m.applied.rate(now),
 		Received:          m.counters.Received.Load(),

@@ -20,8 +20,14 @@ type Model struct {
 	counters Counters
 
 	mu sync.RWMutex
-	// changes counts the writer's applies and sweeps (Header.Changes).
+	// changes counts the writer's applies and the sweeps that changed
+	// what readers see (Header.Changes).
 	changes uint64
+	// rowEdits counts edits of the rows the span and goroutine tables
+	// list: a row's version bumped (bumpVersion), a row leaving the sort
+	// index (indexLeave). An idle sweep that leaves it, and the rest of
+	// what readers see, as it was is no change (sweepShown).
+	rowEdits uint64
 	// changed holds a value after the writer changed something, for a
 	// reader that sleeps until then (Changed).
 	changed chan struct{}
@@ -699,13 +705,18 @@ func (m *Model) remove(slot uint32) {
 }
 
 // Sweep removes spans past retention, takes those past linger out of the
-// live tables and marks stale in-flight spans lost.
+// live tables and marks stale in-flight spans lost. It counts as a change
+// (Header.Changes, Changed) unless, idle, it changed nothing readers see
+// (sweepshown.go).
 func (m *Model) Sweep() {
 	now := m.now().UnixNano()
-	defer m.signalChange()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.changes++
+	if m.sweepShown(now) {
+		m.signalChange()
+	}
+}
+
+// sweep is Sweep's work, under the write lock.
+func (m *Model) sweep(now int64) {
 	lostAfter := int64(LostAfterHeartbeats) * int64(m.cfg.Heartbeat)
 	for j := 0; j < len(m.ret.running); {
 		slot := m.ret.running[j]

@@ -145,6 +145,7 @@ func (m *Model) placeItem(slot uint32, now int64) item {
 func (m *Model) bumpVersion(slot uint32) {
 	c, i := m.store.at(slot)
 	c.cold[i].ver++
+	m.rowEdits++
 }
 
 // indexItem is a slot's item in the active sort index.
@@ -172,6 +173,7 @@ func (m *Model) indexRemove(slot uint32) {
 // in the active index, if it is there, for the caller to remove: at once
 // (indexRemove), or together with others (a linger sweep).
 func (m *Model) indexLeave(slot uint32) (item, bool) {
+	m.rowEdits++
 	m.build.removing(m, slot)
 	return m.indexItem(slot)
 }
