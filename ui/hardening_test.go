@@ -275,6 +275,55 @@ func TestQuietTicksCostNothing(t *testing.T) {
 	}
 }
 
+// Once a load stops, the rates fall for a few seconds with nothing else
+// changed: the header shows them falling, the rows are not queried again,
+// and the ticks slow down as when nothing changes.
+func TestFallingRatesRedrawOnlyTheHeader(t *testing.T) {
+	f := newFake(300)
+	f.hdr.Running, f.hdr.Goroutines = 0, 0
+	f.hdr.SpansPerSec = 10000
+	a := newApp(t, f, Options{}, 120, 40)
+	t0 := time.Now()
+	a.Update(tickMsg(t0))
+	tasks := func() int { f.mu.Lock(); defer f.mu.Unlock(); return len(f.tq) }
+	q0 := tasks()
+	shown := map[float64]bool{}
+	at, ticks := t0, 0
+	tickUntil := func(end time.Time) {
+		for at.Before(end) {
+			at = at.Add(a.pace.every(a.opts.Tick))
+			a.Update(tickMsg(at))
+			ticks++
+			for _, r := range []float64{10000, 8000, 6000, 4000, 2000} {
+				if strings.Contains(a.head[0], "m"+fmtRate(r)+"\x1b") { // between its styles
+
+					shown[r] = true
+				}
+			}
+		}
+	}
+	for sec := 1; sec <= 5; sec++ {
+		f.mu.Lock()
+		f.hdr.SpansPerSec = 10000 * float64(5-sec) / 5
+		f.mu.Unlock()
+		tickUntil(t0.Add(time.Duration(sec) * time.Second))
+	}
+	tickUntil(at.Add(quietTick + figuresEvery))
+	if !strings.Contains(a.head[0], "m0\x1b") {
+		t.Errorf("%v after the rate fell to 0 the header says %q", quietTick+figuresEvery, a.head[0])
+	}
+	if len(shown) < 3 {
+		t.Errorf("the header showed the rates %v on the way down, want at least 3", shown)
+	}
+	if q := tasks(); q != q0 {
+		t.Errorf("%d tasks queries while only the rates fell", q-q0)
+	}
+	if ticks > 14 {
+		t.Errorf("%d ticks in 8 s while only the rates fell", ticks)
+	}
+	t.Logf("%d ticks; rates shown %v", ticks, shown)
+}
+
 // With nothing running, the spans table shows the same for as long as the
 // model's Changes stay the same: ticks beyond the settle time query no rows
 // and draw nothing. A change the header's figures do not show (a warning a

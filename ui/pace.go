@@ -39,8 +39,9 @@ const (
 // twice the last, from twice liveEvery up to quietTick, and a change of
 // the model meanwhile wakes the screen at once (Source.Changed), so that
 // a screen that shows the same costs a wake-up every quietTick. (Idle
-// after a load, the model's sweeps change the counts every 2 s;
-// ticks at the App's own 100 ms after each cost more than the sweeps.)
+// after a load, the model's sweeps change what is shown every few seconds,
+// as spans linger out; ticks at the App's own 100 ms after each cost more
+// than the sweeps.)
 type pace struct {
 	last        time.Time // the last tick
 	lastData    time.Time // the last query of the rows
@@ -91,9 +92,12 @@ func (p *pace) saw(moved bool, tick time.Duration) {
 // changed reports whether h's figures tell of anything new since the last
 // header seen, or of something on screen that moves with the clock (a span
 // or a goroutine in flight). Changes alone (a sweep, a trace check setting
-// a warning) is not counted: that is drawn at the settle pace.
+// a warning) is not counted: that is drawn at the settle pace. Nor are the
+// rates: once a load stops they fall for RateWindow seconds with nothing
+// else changed, and are drawn at the figures' pace.
 func changed(h, last model.Header) bool {
 	h.SpansPerSec, last.SpansPerSec = 0, 0
+	h.LogsPerSec, last.LogsPerSec = 0, 0
 	h.MemoryUsed, last.MemoryUsed = 0, 0
 	h.Changes, last.Changes = 0, 0
 	return h != last || h.Running > 0 || h.Goroutines > 0
@@ -105,7 +109,7 @@ func (a *App) tickRefresh(now time.Time) (drawn bool) {
 	p := &a.pace
 	p.last = now
 	h := a.src.Header()
-	moved := changed(h, a.hdr) || h.SpansPerSec != a.hdr.SpansPerSec
+	moved := changed(h, a.hdr)
 	p.saw(moved, a.opts.Tick)
 	// settle: the screen is behind the model's Changes, or moves with the
 	// clock; asked now and of what the screen shows after this tick (a.hdr
@@ -116,6 +120,12 @@ func (a *App) tickRefresh(now time.Time) (drawn bool) {
 	switch {
 	case p.acted, due:
 	case !moved:
+		if h.SpansPerSec != a.hdr.SpansPerSec || h.LogsPerSec != a.hdr.LogsPerSec {
+			// Only the rates moved (a load ended): the header, not the
+			// rows, at the figures' pace.
+			a.hdr.SpansPerSec, a.hdr.LogsPerSec = h.SpansPerSec, h.LogsPerSec
+			p.figuresBehind = true
+		}
 		if p.figuresBehind && now.Sub(p.lastFigures) >= figuresEvery || a.aroundNote() != a.note {
 			// The last change was drawn in the rows only, or the note
 			// changed (a child exited while nothing arrived): the
