@@ -1,6 +1,7 @@
 package agentlib
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -181,11 +182,28 @@ func TestSpantopAppearsLater(t *testing.T) {
 }
 
 func TestSpantopGoesAwayAndComesBack(t *testing.T) {
+	// A worker started before agentlib (at init) is named in every
+	// session, however late it starts.
+	quit := make(chan struct{})
+	defer close(quit)
+	Go(context.Background(), "steady-worker", func(context.Context) { <-quit })
+	namedIn := func(gens []*received, session int64) bool {
+		var all []byte
+		for _, g := range gens {
+			if g.session == session && g.final {
+				all = append(all, g.data...)
+			}
+		}
+		return bytes.Contains(all, []byte(logNames)) && bytes.Contains(all, []byte(" steady-worker\n"))
+	}
+
 	f := startFake(t)
 	startAgent(t, Options{Endpoint: f.addr})
 	waitFor(t, 10*time.Second, "tracing", func() bool { return ReadStats().Tracing })
 	first := ReadStats().TraceSession
-	waitFor(t, 10*time.Second, "a trace chunk", func() bool { return len(f.logList("spantop.go.trace")) > 0 })
+	waitFor(t, 15*time.Second, "the worker named in the first session", func() bool {
+		return namedIn(reassemble(t, f.logList("spantop.go.trace")), first)
+	})
 
 	f.close()
 	waitFor(t, 10*time.Second, "tracing to stop", func() bool {
@@ -209,6 +227,10 @@ func TestSpantopGoesAwayAndComesBack(t *testing.T) {
 			t.Errorf("generation %d of the old session sent after the reconnect", g.gen)
 		}
 	}
+	second := ReadStats().TraceSession
+	waitFor(t, 15*time.Second, "the worker named in the new session", func() bool {
+		return namedIn(reassemble(t, f2.logList("spantop.go.trace")), second)
+	})
 }
 
 // A spantop that accepts connections but never answers must not slow the
