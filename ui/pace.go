@@ -93,7 +93,7 @@ func (p *pace) saw(moved bool, tick time.Duration) {
 // header seen, or of something on screen that moves with the clock (a span
 // or a goroutine in flight). Changes alone (a sweep, a trace check setting
 // a warning) is not counted: that is drawn at the settle pace. Nor are the
-// rates: once a load stops they fall for RateWindow seconds with nothing
+// rates: once a load stops they fall for model.RateWindow seconds with nothing
 // else changed, and are drawn at the figures' pace.
 func changed(h, last model.Header) bool {
 	h.SpansPerSec, last.SpansPerSec = 0, 0
