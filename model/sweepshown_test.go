@@ -137,3 +137,31 @@ func sweepsThatShowNothingNew(t *testing.T, retain time.Duration) {
 	}
 	t.Logf("idle sweeps: %d showed nothing new, %d did", unchanged, changedIdle)
 }
+
+// A warning that moves from one span to another in one idle sweep leaves
+// every count as it was, but not the rows: the sweep is a change.
+func TestASweepThatMovesAWarningIsAChange(t *testing.T) {
+	m, clk := newTestModel(Config{})
+	m.Apply(m.batch(spec{trace: 1, span: 2, parent: 1, name: "child", start: clk.Now(), dur: time.Millisecond}))
+	clk.Advance(6 * time.Second)
+	m.Sweep()
+	if taskWarnings(t, m, "child") != 1 {
+		t.Fatal("the child without its parent is not an orphan")
+	}
+	// Its parent arrives late, with a new span whose parent never will:
+	// both traces are judged in the same idle sweep.
+	m.Apply(m.batch(spec{trace: 1, span: 1, name: "late-parent", start: clk.Now(), dur: time.Millisecond},
+		spec{trace: 3, span: 6, parent: 5, name: "stray", start: clk.Now(), dur: time.Millisecond}))
+	clk.Advance(6 * time.Second)
+	before, changes := readersSee(m), m.Header().Changes
+	m.Sweep()
+	if taskWarnings(t, m, "child") != 0 || taskWarnings(t, m, "stray") != 1 || warnCount(m, WarnOrphan) != 1 {
+		t.Fatalf("the orphan warning did not move from child to stray: %+v", m.Warnings())
+	}
+	if readersSee(m) == before {
+		t.Fatal("the rows read the same")
+	}
+	if m.Header().Changes == changes {
+		t.Error("a sweep that moved a warning from one row to another did not count as a change")
+	}
+}
