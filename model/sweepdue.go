@@ -22,10 +22,10 @@ const sweepAfterBatch = 100 * time.Millisecond
 // seconds' worth at a time rather than a tenth's: every sweep wakes the
 // whole process (the scheduler, its monitor, the UI's redraw of what the
 // sweep changed), which in the 20 s after a load cost more than the
-// sweeps' work. Two seconds is the quiet
-// screen's tick and the terminal's look (AlignedWait ends all of them on
-// the same even second), so an idle spantop wakes once every two seconds
-// for all of them.
+// sweeps' work; and an idle sweep that changed nothing shown wakes no
+// screen (sweepShown). Two seconds is the quiet screen's tick and the
+// terminal's look (AlignedWait ends all of them on the same even second),
+// so an idle spantop wakes once every two seconds for all of them.
 const idleSweepGap = 2 * time.Second
 
 // idle reports whether no batch has been applied for idleSweepGap at now.
