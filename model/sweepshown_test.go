@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// readersSee is what the span and goroutine tables, the header and the
-// warnings show at one moment.
+// readersSee is what the span, goroutine and resource tables, the header
+// and the warnings show at one moment.
 func readersSee(m *Model) string {
 	out := ""
 	for _, q := range []Query{
@@ -24,6 +24,11 @@ func readersSee(m *Model) string {
 		for _, r := range p.Rows {
 			out += fmt.Sprintf("%+v\n", r)
 		}
+	}
+	p := m.Resources(Query{Limit: 40})
+	out += fmt.Sprintf("resources total %d\n", p.Total)
+	for _, r := range p.Rows {
+		out += fmt.Sprintf("%+v\n", r)
 	}
 	h := m.Header()
 	h.SpansPerSec, h.LogsPerSec, h.MemoryUsed, h.Changes = 0, 0, 0, 0
@@ -163,5 +168,22 @@ func TestASweepThatMovesAWarningIsAChange(t *testing.T) {
 	}
 	if m.Header().Changes == changes {
 		t.Error("a sweep that moved a warning from one row to another did not count as a change")
+	}
+}
+
+// A process with no goroutines that goes silent changes no count, but its
+// service's row in the resources table is finished: the sweep is a change.
+func TestASweepThatEndsAProcessIsAChange(t *testing.T) {
+	m, clk := newTestModel(Config{Heartbeat: time.Second})
+	now := clk.Now().UnixNano()
+	m.Apply(&Batch{Runtime: &RuntimeBatch{Resource: m.svcResource("quiet"), Session: 1, Start: now - 1e9, End: now}})
+	clk.Advance(time.Duration(procLostAfter+1) * time.Second)
+	before, changes := readersSee(m), m.Header().Changes
+	m.Sweep()
+	if readersSee(m) == before {
+		t.Fatal("the process going silent changed nothing readers see")
+	}
+	if m.Header().Changes == changes {
+		t.Error("a sweep that ended a process did not count as a change")
 	}
 }
