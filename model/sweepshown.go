@@ -8,31 +8,21 @@ package model
 // and comparing would cost on the busy path.
 
 // shownState is what a sweep may change that readers see: the rows of the
-// span and goroutine tables (rowEdits), the runtime's figures (its
-// version), the header's figures but its rates and memory (which the
-// screen does not wait on either: ui's pace), and the warnings.
+// span and goroutine tables (rowEdits: a warning set or cleared on a row
+// bumps its version too), the runtime's rows (its version), and the
+// header's figures but its rates and memory (which the screen does not
+// wait on either: ui's pace). The warnings' counts follow from these: a
+// sweep does not change the counters, rates or runtime figures the
+// others are judged on.
 type shownState struct {
 	rowEdits, runtime uint64
 	header            Header
-	warnings          []Warning
 }
 
 func (m *Model) shownState(now int64) shownState {
 	h := m.header(now)
 	h.SpansPerSec, h.LogsPerSec, h.MemoryUsed = 0, 0, 0
-	return shownState{rowEdits: m.rowEdits, runtime: m.rt.version, header: h, warnings: m.warningsAt(now)}
-}
-
-func (s shownState) same(o shownState) bool {
-	if s.rowEdits != o.rowEdits || s.runtime != o.runtime || s.header != o.header || len(s.warnings) != len(o.warnings) {
-		return false
-	}
-	for i, w := range s.warnings {
-		if w.Kind != o.warnings[i].Kind || w.Count != o.warnings[i].Count {
-			return false
-		}
-	}
-	return true
+	return shownState{rowEdits: m.rowEdits, runtime: m.rt.version, header: h}
 }
 
 // sweepShown sweeps under the write lock and reports whether the sweep
@@ -46,7 +36,7 @@ func (m *Model) sweepShown(now int64) bool {
 		before = m.shownState(now)
 	}
 	m.sweep(now)
-	if idle && m.shownState(now).same(before) {
+	if idle && m.shownState(now) == before {
 		return false
 	}
 	m.changes++

@@ -210,11 +210,6 @@ func (m *Model) Warnings() []Warning {
 	now := m.now().UnixNano()
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return m.warningsAt(now)
-}
-
-// warningsAt is Warnings under the lock.
-func (m *Model) warningsAt(now int64) []Warning {
 	var out []Warning
 	add := func(k WarnKind, n int64, example uint64) {
 		if n <= 0 {
